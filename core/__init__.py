@@ -1,0 +1,1 @@
+"""Treatment Summaries: the product, importable and testable without Streamlit."""

@@ -1,0 +1,52 @@
+"""Settings from the environment (and, in the app, Streamlit secrets passed in as a mapping)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+DEFAULT_MODEL = "claude-sonnet-4-5"
+DEFAULT_PRACTICE = "Riverbend Behavioral Health"
+DEFAULT_TIMEZONE = "America/Chicago"
+
+
+def default_db_path() -> Path:
+    """Outside the source tree, so a clone never carries chart data."""
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "treatment-summaries" / "charts.duckdb"
+
+
+@dataclass(frozen=True)
+class Settings:
+    db_path: Path = field(default_factory=default_db_path)
+    anthropic_api_key: str | None = field(default=None, repr=False)
+    anthropic_model: str = DEFAULT_MODEL
+    anthropic_base_url: str | None = None
+    practice_name: str = DEFAULT_PRACTICE
+    timezone: str = DEFAULT_TIMEZONE
+
+    @property
+    def engine_name(self) -> str:
+        """The engine used when nobody asks for one: the model if a key is configured."""
+        return "anthropic" if self.anthropic_api_key else "offline"
+
+
+def load_settings(secrets: Mapping[str, object] | None = None, db_path: str | Path | None = None) -> Settings:
+    """Environment first, then secrets (the app passes st.secrets), then defaults."""
+    secrets = secrets or {}
+
+    def pick(name: str) -> str | None:
+        value = os.environ.get(name) or secrets.get(name)
+        return str(value) if value else None
+
+    path = db_path or pick("TS_DB_PATH")
+    return Settings(
+        db_path=Path(path).expanduser() if path else default_db_path(),
+        anthropic_api_key=pick("ANTHROPIC_API_KEY"),
+        anthropic_model=pick("TS_MODEL") or DEFAULT_MODEL,
+        anthropic_base_url=pick("ANTHROPIC_BASE_URL"),
+        practice_name=pick("TS_PRACTICE_NAME") or DEFAULT_PRACTICE,
+        timezone=pick("TS_TIMEZONE") or DEFAULT_TIMEZONE,
+    )

@@ -1,0 +1,53 @@
+"""The engine interface every drafting engine implements, and the draft structure they share."""
+
+from __future__ import annotations
+
+from typing import Callable, Protocol
+
+from ..models import Draft
+from ..sources import Selection
+
+TextSink = Callable[[str], None]
+
+SECTIONS = (
+    "Identifying context",
+    "Reason for referral and presenting concerns",
+    "Diagnoses",
+    "Treatment goals and progress",
+    "Interventions and course of treatment",
+    "Measurement-based outcomes",
+    "Risk and safety",
+    "Current status",
+    "Recommendations and next steps",
+)
+
+PURPOSE_EMPHASIS = {
+    "consultation": "open clinical questions for the consultation",
+    "transfer": "what the next provider needs to continue care safely",
+    "discharge": "outcomes achieved and the aftercare plan",
+}
+
+
+def purpose_kind(purpose: str) -> str | None:
+    """Which of the known purposes a free-text purpose is closest to, if any."""
+    p = purpose.lower()
+    if "consult" in p or "supervis" in p:
+        return "consultation"
+    if "transfer" in p or "hand" in p or "referr" in p:
+        return "transfer"
+    if "discharg" in p or "closing" in p or "termination" in p:
+        return "discharge"
+    return None
+
+
+class Engine(Protocol):
+    """Drafts and refines treatment summaries. Both calls stream text to `on_text` when given."""
+
+    name: str  # "offline", "anthropic"
+    model: str
+    label: str  # how the UI names it, honestly
+
+    def generate(self, selection: Selection, on_text: TextSink | None = None) -> Draft: ...
+
+    def refine(self, selection: Selection, current_text: str, instruction: str,
+               on_text: TextSink | None = None) -> Draft: ...

@@ -1,0 +1,54 @@
+"""The one family of errors whose message is shown to the user as it is."""
+
+from __future__ import annotations
+
+
+class UserError(Exception):
+    """An error whose message is written for the clinician and shown verbatim by the UI and CLI."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InvalidInput(UserError):
+    """Bad input from the user: a range, a purpose, an id."""
+
+
+class NotFound(UserError):
+    """The client, draft or summary asked for does not exist (or is deleted)."""
+
+
+class InsufficientInformation(UserError):
+    """The chart does not hold enough for a summary of the chosen range; nothing was sent anywhere."""
+
+
+class EngineError(UserError):
+    """The drafting engine failed; the existing draft is untouched."""
+
+
+class RefineNotSupported(EngineError):
+    """The engine cannot follow this Update instruction."""
+
+
+class ConsentRequired(EngineError):
+    """The client has not consented to AI-assisted documentation with an external model."""
+
+
+class Refused(UserError):
+    """The action is not allowed in the current state (e.g. signing without a draft)."""
+
+
+class ConflictError(Refused):
+    """Someone else changed the same record at the same time."""
+
+
+class IntegrityFailure(UserError):
+    """A signed summary no longer matches its stored hash: it was altered outside the app."""
+
+
+class PermissionDenied(UserError):
+    """The signed-in user's role does not allow this action."""

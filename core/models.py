@@ -1,0 +1,186 @@
+"""Domain objects: chart items, source selections and drafts (frozen dataclasses)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+NOTE_TYPES = ("intake", "progress", "administrative", "cancellation", "clinical")
+EXCLUDED_NOTE_TYPES = ("administrative", "cancellation", "clinical")
+NOTE_FORMATS = ("SOAP", "DAP", "BIRP", "free")
+PLAN_STATUSES = ("active", "revised", "completed")
+
+
+@dataclass(frozen=True)
+class Clinician:
+    id: str
+    display_name: str
+    credentials: str
+
+    @property
+    def signature_name(self) -> str:
+        return f"{self.display_name}, {self.credentials}" if self.credentials else self.display_name
+
+
+@dataclass(frozen=True)
+class Client:
+    id: str
+    full_name: str
+    first_name: str
+    last_name: str
+    date_of_birth: date
+    pronouns: str | None
+    gender: str | None
+    phone: str | None
+    email: str | None
+    address: str | None
+    mrn: str | None
+    clinician_id: str | None
+    ai_consent_on: date | None
+    source: str = "demo"
+
+    def age_on(self, day: date) -> int:
+        years = day.year - self.date_of_birth.year
+        return years - ((day.month, day.day) < (self.date_of_birth.month, self.date_of_birth.day))
+
+    @property
+    def identifiers(self) -> tuple[str, ...]:
+        """Everything that identifies the client directly: never leaves the practice."""
+        values = (self.full_name, self.first_name, self.last_name, self.id, self.mrn, self.phone, self.email,
+                  self.address, self.date_of_birth.isoformat())
+        return tuple(v for v in values if v)
+
+
+@dataclass(frozen=True)
+class ClientRow:
+    """One line of the client list."""
+
+    id: str
+    full_name: str
+    clinician: str | None
+    first_date: date | None
+    last_date: date | None
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    id: str
+    client_id: str
+    code_system: str
+    code: str
+    description: str
+    onset: date
+    resolved: date | None
+
+
+@dataclass(frozen=True)
+class Assessment:
+    id: str
+    client_id: str
+    instrument: str
+    administered_on: date
+    total_score: int
+    items: tuple[int, ...] | None
+    severity: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    id: str
+    client_id: str
+    effective_from: date
+    effective_to: date | None
+    status: str
+    problems: tuple[str, ...]
+    goals: tuple[str, ...]
+    objectives: tuple[str, ...]
+    interventions: tuple[str, ...]
+    author: str | None
+
+
+@dataclass(frozen=True)
+class Note:
+    id: str
+    client_id: str
+    note_type: str
+    note_format: str
+    note_date: date
+    title: str
+    author: str | None
+    signed_at: datetime | None
+    text: str
+
+    @property
+    def signed(self) -> bool:
+        return self.signed_at is not None
+
+
+@dataclass(frozen=True)
+class Medication:
+    id: str
+    client_id: str
+    name: str
+    dosage: str | None
+    start_date: date
+    end_date: date | None
+    status: str
+    prescriber: str | None
+
+
+@dataclass(frozen=True)
+class Chart:
+    """Everything on file for one client (all note types): the chart view and the export."""
+
+    client: Client
+    diagnoses: tuple[Diagnosis, ...]
+    assessments: tuple[Assessment, ...]
+    plans: tuple[Plan, ...]
+    notes: tuple[Note, ...]
+    medications: tuple[Medication, ...] = ()
+
+
+@dataclass(frozen=True)
+class SourceItem:
+    """One chart item offered to the engine, with why it is in."""
+
+    id: str
+    kind: str  # diagnosis, plan, assessment, note, medication
+    date: date
+    title: str
+    author: str | None
+    reason: str
+    text: str
+
+
+@dataclass(frozen=True)
+class ExcludedCount:
+    kind: str
+    count: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class Citation:
+    """The source items a paragraph of the draft (0-based, blank-line separated blocks) rests on."""
+
+    paragraph: int
+    item_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What an engine returns: the Markdown text plus how it was made."""
+
+    text: str
+    citations: tuple[Citation, ...]
+    engine: str
+    model: str
+    prompt_version: str
+    generated_at: datetime
+    duration_ms: int
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    cache_read_tokens: int | None = None
+    cache_write_tokens: int | None = None
+    omitted_item_ids: tuple[str, ...] = field(default=())
+    label: str = ""  # how the UI names the engine, e.g. "Rule-based draft (offline)"

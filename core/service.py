@@ -1,0 +1,64 @@
+"""The door the app and the command line use: an opened practice database, its engines and clock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Callable, Iterable
+
+from . import demo, sources
+from .config import Settings
+from .engines import Engine, get_engine
+from .models import Chart, ClientRow, Draft
+from .sources import Selection
+from .store import Store
+
+
+@dataclass
+class Practice:
+    """One practice: its store, settings and the date the app believes it is."""
+
+    store: Store
+    settings: Settings
+    today: Callable[[], date] = field(default=date.today)
+
+    @classmethod
+    def open(cls, settings: Settings, *, demo_data: bool = True, today: Callable[[], date] = date.today,
+             anchor: date | None = None) -> "Practice":
+        """Open (create and migrate) the database; fill an empty one with the demo charts."""
+        practice = cls(Store(settings.db_path), settings, today)
+        if demo_data:
+            practice.load_demo(anchor)
+        return practice
+
+    def load_demo(self, anchor: date | None = None) -> bool:
+        """Load the demo charts if the database has no clients yet; returns whether it did."""
+        if self.store.count_clients():
+            return False
+        anchor = anchor or self.today()
+        self.store.insert_rows(demo.generate(anchor=anchor))
+        self.store.set_meta("demo_anchor", anchor.isoformat())
+        return True
+
+    def engine(self, name: str | None = None) -> Engine:
+        return get_engine(name, self.settings)
+
+    # -- reading the chart --------------------------------------------------------------------------
+
+    def clients(self, search: str = "") -> list[ClientRow]:
+        return self.store.client_rows(search)
+
+    def chart(self, client_id: str) -> Chart:
+        return self.store.chart(client_id)
+
+    def select(self, client_id: str, start: date, end: date, purpose: str | None = None,
+               leave_out: Iterable[str] = ()) -> Selection:
+        """The sources for a summary of the range, minus what the user unticked (not yet judged)."""
+        return sources.select(self.store, client_id, start, end, purpose, self.today()).without(leave_out)
+
+    def preview_draft(self, client_id: str, start: date, end: date, purpose: str | None = None,
+                      engine: str | None = None, leave_out: Iterable[str] = (),
+                      on_text: Callable[[str], None] | None = None) -> tuple[Selection, Draft]:
+        """Select, check sufficiency (nothing is sent anywhere when it fails) and draft, unsaved."""
+        selection = sources.require_sufficient(self.select(client_id, start, end, purpose, leave_out))
+        return selection, self.engine(engine).generate(selection, on_text)

@@ -1,0 +1,201 @@
+"""Which chart items feed a summary (SPEC section 3), why each is in, and whether they suffice."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from typing import Iterable
+
+from .errors import InsufficientInformation, InvalidInput
+from .models import Assessment, Chart, Client, Diagnosis, ExcludedCount, Medication, Note, Plan, SourceItem
+from .store import Store
+
+MAX_PURPOSE_CHARS = 500
+PURPOSE_PRESETS = ("Case consultation", "Transfer of care", "Discharge")
+RANGE_PRESETS = {"Last 3 months": 91, "Last 6 months": 182, "Last 12 months": 365}
+
+EXCLUSION_REASONS = {
+    "administrative": "administrative notes are never used in summaries",
+    "cancellation": "cancellation and no-show notes are never used in summaries",
+    "clinical": "psychotherapy notes are kept separate and never used in summaries",
+    "unsigned": "only signed notes are used; sign these notes to include them",
+    "unticked": "left out by you in the source list",
+}
+
+
+@dataclass(frozen=True)
+class DateRange:
+    start: date
+    end: date
+
+    def label(self) -> str:
+        return f"{self.start.isoformat()} to {self.end.isoformat()}"
+
+
+def plural(n: int, noun: str) -> str:
+    if n == 1:
+        return f"1 {noun}"
+    return f"{n} {noun[:-2] + 'es' if noun.endswith('is') else noun + 's'}"
+
+
+def validate_range(start: date | None, end: date | None, today: date) -> DateRange:
+    if start is None or end is None:
+        raise InvalidInput("Choose both a start date and an end date for the summary.")
+    if start > end:
+        raise InvalidInput(f"The range starts ({start.isoformat()}) after it ends ({end.isoformat()}). "
+                           "Swap the dates or choose a preset.")
+    if end > today:
+        raise InvalidInput(f"The range ends in the future ({end.isoformat()}). Choose an end date on or before "
+                           f"today ({today.isoformat()}).")
+    return DateRange(start, end)
+
+
+def validate_purpose(purpose: str | None) -> str:
+    purpose = (purpose or "").strip()
+    if len(purpose) > MAX_PURPOSE_CHARS:
+        raise InvalidInput(f"The purpose is {len(purpose)} characters long; keep it under {MAX_PURPOSE_CHARS} "
+                           "(a short phrase such as 'Transfer of care to community clinic').")
+    return purpose
+
+
+def preset_range(preset: str, today: date, store: Store | None = None, client_id: str | None = None) -> DateRange:
+    """The range a preset stands for; 'Whole treatment' spans the client's chart."""
+    if preset in RANGE_PRESETS:
+        return DateRange(today - timedelta(days=RANGE_PRESETS[preset]), today)
+    if preset == "Whole treatment" and store is not None and client_id is not None:
+        first, last = store.chart_span(client_id)
+        if first is None:
+            raise InsufficientInformation("This client's chart has no dated entries yet, so there is no treatment "
+                                          "to summarize. Complete the intake documentation first.")
+        return DateRange(first, min(max(last, first), today))
+    raise InvalidInput(f"Unknown range preset {preset!r}.")
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The chart items in range that may feed a summary, and what was left out and why."""
+
+    client: Client
+    range: DateRange
+    purpose: str
+    diagnoses: tuple[Diagnosis, ...]
+    plans: tuple[Plan, ...]
+    assessments: tuple[Assessment, ...]
+    notes: tuple[Note, ...]  # signed intake and progress notes only
+    medications: tuple[Medication, ...]
+    baseline: tuple[Assessment, ...]  # latest score per instrument before the range (context only)
+    excluded: tuple[ExcludedCount, ...]
+
+    @property
+    def items(self) -> tuple[SourceItem, ...]:
+        return tuple(source_items(self))
+
+    @property
+    def item_ids(self) -> tuple[str, ...]:
+        return tuple(i.id for i in self.items)
+
+    @property
+    def progress_notes(self) -> tuple[Note, ...]:
+        return tuple(n for n in self.notes if n.note_type == "progress")
+
+    def excluded_count(self, kind: str) -> int:
+        return sum(e.count for e in self.excluded if e.kind == kind)
+
+    def without(self, item_ids: Iterable[str]) -> "Selection":
+        """The same selection with the items the user unticked left out (and counted)."""
+        drop = set(item_ids) & set(self.item_ids)
+        if not drop:
+            return self
+        keep = lambda xs: tuple(x for x in xs if x.id not in drop)  # noqa: E731
+        excluded = tuple(e for e in self.excluded if e.kind != "unticked")
+        excluded += (ExcludedCount("unticked", len(drop), EXCLUSION_REASONS["unticked"]),)
+        return replace(self, diagnoses=keep(self.diagnoses), plans=keep(self.plans),
+                       assessments=keep(self.assessments), notes=keep(self.notes),
+                       medications=keep(self.medications), excluded=excluded)
+
+    def only(self, item_ids: Iterable[str]) -> "Selection":
+        """The selection restricted to these items (a saved draft's sources)."""
+        wanted = set(item_ids)
+        return self.without(i for i in self.item_ids if i not in wanted)
+
+
+def select(store: Store, client_id: str, start: date, end: date, purpose: str | None = None,
+           today: date | None = None) -> Selection:
+    """The sources of a summary of [start, end]; raises InvalidInput for a bad range or purpose."""
+    rng = validate_range(start, end, today or date.today())
+    purpose = validate_purpose(purpose)
+    chart: Chart = store.range_items(client_id, rng.start, rng.end)
+    counts = store.excluded_note_counts(client_id, rng.start, rng.end)
+    excluded = tuple(ExcludedCount(kind, counts[kind], EXCLUSION_REASONS[kind])
+                     for kind in ("administrative", "cancellation", "clinical", "unsigned") if counts.get(kind))
+    return Selection(chart.client, rng, purpose, chart.diagnoses, chart.plans, chart.assessments, chart.notes,
+                     chart.medications, tuple(store.baseline_assessments(client_id, rng.start)), excluded)
+
+
+def require_sufficient(selection: Selection) -> Selection:
+    """Raise InsufficientInformation, naming what was found and what is missing, unless the
+    selection holds at least one signed progress note (the minimum for a treatment summary)."""
+    if selection.progress_notes:
+        return selection
+    rng = selection.range.label()
+    found = [plural(len(items), label) for label, items in (
+        ("diagnosis", selection.diagnoses), ("treatment plan", selection.plans),
+        ("assessment", selection.assessments),
+        ("signed intake note", [n for n in selection.notes if n.note_type == "intake"])) if items]
+    unsigned = selection.excluded_count("unsigned")
+    unticked = selection.excluded_count("unticked")
+    message = f"Not enough information for a treatment summary from {rng}: there are no signed progress notes in " \
+              "this range"
+    if unsigned:
+        message += f"; {plural(unsigned, 'note')} in this range {'are' if unsigned != 1 else 'is'} unsigned"
+    if unticked:
+        message += f"; {plural(unticked, 'item')} {'were' if unticked != 1 else 'was'} unticked"
+    message += ". Found: " + (", ".join(found) if found else "nothing usable") + ". "
+    other = sum(selection.excluded_count(k) for k in ("administrative", "cancellation", "clinical"))
+    if other:
+        message += f"({plural(other, 'administrative, cancellation or psychotherapy note')} in the range " \
+                   "cannot be used.) "
+    todo = (["sign the pending progress notes"] if unsigned else []) + ["expand the date range"] + \
+        (["tick the items you left out"] if unticked else [])
+    message += "To continue, " + " or ".join(todo) + "."
+    raise InsufficientInformation(message)
+
+
+# -- how each item reads to an engine --------------------------------------------------------------
+
+def source_items(sel: Selection) -> list[SourceItem]:
+    """Ordered: diagnoses, plans, medications, assessments, then notes by date."""
+    rng = sel.range
+    items: list[SourceItem] = []
+    for d in sel.diagnoses:
+        status = f"resolved {d.resolved.isoformat()}" if d.resolved else "active"
+        reason = "active during the range" if not d.resolved or d.resolved >= rng.end else \
+            "active during part of the range"
+        items.append(SourceItem(d.id, "diagnosis", d.onset, f"{d.code} {d.description}", None, reason,
+                                f"Diagnosis: {d.code} ({d.code_system}) {d.description}. Onset {d.onset.isoformat()}; "
+                                f"{status}."))
+    for p in sel.plans:
+        period = f"{p.effective_from.isoformat()} to {p.effective_to.isoformat() if p.effective_to else 'present'}"
+        text = "\n".join([f"Treatment plan ({p.status}), in effect {period}.",
+                          "Problems: " + "; ".join(p.problems) + ".",
+                          "Goals: " + "; ".join(f"({i}) {g}" for i, g in enumerate(p.goals, 1)) + ".",
+                          "Objectives: " + "; ".join(p.objectives) + ".",
+                          "Interventions: " + "; ".join(p.interventions) + "."])
+        items.append(SourceItem(p.id, "plan", p.effective_from, f"Treatment plan ({p.status})", p.author,
+                                "in effect during the range", text))
+    for m in sel.medications:
+        text = f"Medication: {m.name}{', ' + m.dosage if m.dosage else ''}; {m.status}; started " \
+               f"{m.start_date.isoformat()}{'; ended ' + m.end_date.isoformat() if m.end_date else ''}."
+        items.append(SourceItem(m.id, "medication", m.start_date, m.name, m.prescriber, "prescribed during the range",
+                                text))
+    for a in sel.assessments:
+        answers = f" Item responses: {', '.join(map(str, a.items))}." if a.items else ""
+        items.append(SourceItem(a.id, "assessment", a.administered_on, f"{a.instrument} {a.total_score}", None,
+                                "administered in the range",
+                                f"{a.instrument} administered {a.administered_on.isoformat()}: total score "
+                                f"{a.total_score} ({a.severity}).{answers}"))
+    for n in sel.notes:
+        kind = "intake assessment" if n.note_type == "intake" else "signed progress note"
+        items.append(SourceItem(n.id, "note", n.note_date, n.title, n.author, f"{kind} dated in the range",
+                                n.text))
+    return items

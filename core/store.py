@@ -1,0 +1,399 @@
+"""The chart store: the only module that imports duckdb and holds SQL; versioned migrations."""
+
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Iterator, Sequence
+
+import duckdb
+import pandas as pd
+
+from .errors import NotFound, UserError
+from .models import (
+    Assessment, Chart, Client, ClientRow, Clinician, Diagnosis, Medication, Note, Plan,
+)
+
+INSTRUMENT_CHECK = """
+    (instrument = 'PHQ-9' AND total_score BETWEEN 0 AND 27) OR
+    (instrument = 'GAD-7' AND total_score BETWEEN 0 AND 21) OR
+    (instrument = 'PCL-5' AND total_score BETWEEN 0 AND 80) OR
+    (instrument = 'AUDIT' AND total_score BETWEEN 0 AND 40) OR
+    (instrument = 'PHQ-2' AND total_score BETWEEN 0 AND 6) OR
+    (instrument = 'AUDIT-C' AND total_score BETWEEN 0 AND 12) OR
+    (instrument = 'DAST-10' AND total_score BETWEEN 0 AND 10) OR
+    (instrument = 'HARK' AND total_score BETWEEN 0 AND 4)
+"""
+
+MIGRATIONS: list[tuple[int, str]] = [
+    (1, f"""
+    CREATE TABLE clinicians (
+        id VARCHAR PRIMARY KEY,
+        display_name VARCHAR NOT NULL CHECK (length(trim(display_name)) > 0),
+        credentials VARCHAR NOT NULL DEFAULT ''
+    );
+    CREATE TABLE clients (
+        id VARCHAR PRIMARY KEY,
+        full_name VARCHAR NOT NULL CHECK (length(trim(full_name)) > 0),
+        first_name VARCHAR NOT NULL,
+        last_name VARCHAR NOT NULL,
+        date_of_birth DATE NOT NULL,
+        pronouns VARCHAR,
+        gender VARCHAR,
+        phone VARCHAR,
+        email VARCHAR,
+        address VARCHAR,
+        mrn VARCHAR UNIQUE,
+        clinician_id VARCHAR REFERENCES clinicians(id),
+        ai_consent_on DATE,
+        source VARCHAR NOT NULL DEFAULT 'demo' CHECK (source IN ('demo', 'fhir', 'bench'))
+    );
+    CREATE TABLE diagnoses (
+        id VARCHAR PRIMARY KEY,
+        client_id VARCHAR NOT NULL REFERENCES clients(id),
+        code_system VARCHAR NOT NULL CHECK (code_system IN ('ICD-10-CM', 'SNOMED CT')),
+        code VARCHAR NOT NULL,
+        description VARCHAR NOT NULL,
+        onset DATE NOT NULL,
+        resolved DATE,
+        CHECK (code_system <> 'ICD-10-CM' OR regexp_full_match(code, '[A-TV-Z][0-9][0-9AB](\\.[0-9A-Z]{{1,4}})?')),
+        CHECK (resolved IS NULL OR resolved >= onset)
+    );
+    CREATE TABLE assessments (
+        id VARCHAR PRIMARY KEY,
+        client_id VARCHAR NOT NULL REFERENCES clients(id),
+        instrument VARCHAR NOT NULL,
+        administered_on DATE NOT NULL,
+        total_score INTEGER NOT NULL,
+        items INTEGER[],
+        severity VARCHAR NOT NULL,
+        CHECK ({INSTRUMENT_CHECK}),
+        CHECK (items IS NULL OR list_sum(items) = total_score),
+        CHECK (items IS NULL OR list_min(items) >= 0)
+    );
+    CREATE TABLE treatment_plans (
+        id VARCHAR PRIMARY KEY,
+        client_id VARCHAR NOT NULL REFERENCES clients(id),
+        effective_from DATE NOT NULL,
+        effective_to DATE,
+        status VARCHAR NOT NULL CHECK (status IN ('active', 'revised', 'completed')),
+        problems VARCHAR[] NOT NULL,
+        goals VARCHAR[] NOT NULL,
+        objectives VARCHAR[] NOT NULL,
+        interventions VARCHAR[] NOT NULL,
+        author_id VARCHAR REFERENCES clinicians(id),
+        CHECK (effective_to IS NULL OR effective_to >= effective_from)
+    );
+    CREATE TABLE notes (
+        id VARCHAR PRIMARY KEY,
+        client_id VARCHAR NOT NULL REFERENCES clients(id),
+        note_type VARCHAR NOT NULL
+            CHECK (note_type IN ('intake', 'progress', 'administrative', 'cancellation', 'clinical')),
+        note_format VARCHAR NOT NULL CHECK (note_format IN ('SOAP', 'DAP', 'BIRP', 'free')),
+        note_date DATE NOT NULL,
+        title VARCHAR NOT NULL,
+        author_id VARCHAR REFERENCES clinicians(id),
+        signed_at TIMESTAMP,
+        text VARCHAR NOT NULL
+    );
+    CREATE TABLE medications (
+        id VARCHAR PRIMARY KEY,
+        client_id VARCHAR NOT NULL REFERENCES clients(id),
+        name VARCHAR NOT NULL,
+        dosage VARCHAR,
+        start_date DATE NOT NULL,
+        end_date DATE,
+        status VARCHAR NOT NULL,
+        prescriber VARCHAR,
+        CHECK (end_date IS NULL OR end_date >= start_date)
+    );
+    CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
+    """),
+]
+
+# Tables the generator and importers may bulk-load, with their columns in insert order.
+CHART_TABLES = {
+    "clinicians": ("id", "display_name", "credentials"),
+    "clients": ("id", "full_name", "first_name", "last_name", "date_of_birth", "pronouns", "gender", "phone",
+                "email", "address", "mrn", "clinician_id", "ai_consent_on", "source"),
+    "diagnoses": ("id", "client_id", "code_system", "code", "description", "onset", "resolved"),
+    "assessments": ("id", "client_id", "instrument", "administered_on", "total_score", "items", "severity"),
+    "treatment_plans": ("id", "client_id", "effective_from", "effective_to", "status", "problems", "goals",
+                        "objectives", "interventions", "author_id"),
+    "notes": ("id", "client_id", "note_type", "note_format", "note_date", "title", "author_id", "signed_at",
+              "text"),
+    "medications": ("id", "client_id", "name", "dosage", "start_date", "end_date", "status", "prescriber"),
+}
+
+CLIENT_COLUMNS = ", ".join(CHART_TABLES["clients"])
+NOTE_COLUMNS = "n.id, n.client_id, n.note_type, n.note_format, n.note_date, n.title, c.display_name, n.signed_at, n.text"
+PLAN_COLUMNS = """p.id, p.client_id, p.effective_from, p.effective_to, p.status, p.problems, p.goals, p.objectives,
+    p.interventions, c.display_name"""
+
+
+class StoreError(UserError):
+    """The database could not be opened or migrated."""
+
+
+def _client(row) -> Client:
+    return Client(*row)
+
+
+def _diagnosis(row) -> Diagnosis:
+    return Diagnosis(*row)
+
+
+def _assessment(row) -> Assessment:
+    r = list(row)
+    r[5] = tuple(r[5]) if r[5] is not None else None
+    return Assessment(*r)
+
+
+def _plan(row) -> Plan:
+    r = list(row)
+    for i in (5, 6, 7, 8):
+        r[i] = tuple(r[i])
+    return Plan(*r)
+
+
+def _note(row) -> Note:
+    return Note(*row)
+
+
+def _medication(row) -> Medication:
+    return Medication(*row)
+
+
+class Store:
+    """One DuckDB file. Safe to share across threads: every call takes its own cursor."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        if str(path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._con = duckdb.connect(str(path))
+        except duckdb.Error as e:
+            raise StoreError(f"Could not open the database at {path}: {e}") from e
+        self._migrate_lock = threading.Lock()
+        self.migrate()
+
+    def close(self) -> None:
+        self._con.close()
+
+    @contextmanager
+    def _cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        cur = self._con.cursor()
+        try:
+            yield cur
+        finally:
+            cur.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        with self._cursor() as cur:
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                yield cur
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+            cur.execute("COMMIT")
+
+    # -- schema -------------------------------------------------------------------------------
+
+    def schema_version(self) -> int:
+        with self._cursor() as cur:
+            cur.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY)")
+            return cur.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
+
+    def migrate(self) -> int:
+        """Apply the migrations this file has not seen yet; running it again changes nothing."""
+        with self._migrate_lock:
+            current = self.schema_version()
+            for version, sql in MIGRATIONS:
+                if version <= current:
+                    continue
+                with self._transaction() as cur:
+                    cur.execute(sql)
+                    cur.execute("INSERT INTO schema_version VALUES (?)", [version])
+            return self.schema_version()
+
+    def get_meta(self, key: str) -> str | None:
+        with self._cursor() as cur:
+            row = cur.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._cursor() as cur:
+            cur.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
+
+    # -- bulk loading (demo generator, FHIR import) ---------------------------------------------
+
+    def insert_rows(self, rows: dict[str, Sequence[dict]], *, ignore_existing: bool = False) -> dict[str, int]:
+        """Insert chart rows table by table in one transaction; returns rows added per table."""
+        added = {}
+        verb = "INSERT OR IGNORE" if ignore_existing else "INSERT"
+        with self._transaction() as cur:
+            for table, columns in CHART_TABLES.items():  # dict order respects foreign keys
+                batch = rows.get(table) or ()
+                if not batch:
+                    continue
+                frame = pd.DataFrame([[r.get(c) for c in columns] for r in batch], columns=list(columns))
+                before = cur.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+                cur.register("incoming", frame)
+                cols = ", ".join(columns)
+                cur.execute(f"{verb} INTO {table} ({cols}) SELECT {cols} FROM incoming")
+                cur.unregister("incoming")
+                added[table] = cur.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0] - before
+        return added
+
+    def count_clients(self) -> int:
+        with self._cursor() as cur:
+            return cur.execute("SELECT count(*) FROM clients").fetchone()[0]
+
+    # -- reads ---------------------------------------------------------------------------------
+
+    def clinicians(self) -> list[Clinician]:
+        with self._cursor() as cur:
+            rows = cur.execute("SELECT id, display_name, credentials FROM clinicians ORDER BY id").fetchall()
+        return [Clinician(*r) for r in rows]
+
+    def clinician(self, clinician_id: str) -> Clinician:
+        with self._cursor() as cur:
+            row = cur.execute("SELECT id, display_name, credentials FROM clinicians WHERE id = ?",
+                              [clinician_id]).fetchone()
+        if row is None:
+            raise NotFound(f"No clinician with id {clinician_id}.")
+        return Clinician(*row)
+
+    def client_rows(self, search: str = "") -> list[ClientRow]:
+        """Clients whose name or id contains the search text, with their first and last chart date."""
+        pattern = f"%{search.strip()}%"
+        with self._cursor() as cur:
+            rows = cur.execute(
+                """
+                SELECT c.id, c.full_name, k.display_name, d.first_date, d.last_date
+                FROM clients c
+                LEFT JOIN clinicians k ON k.id = c.clinician_id
+                LEFT JOIN (SELECT client_id, min(note_date) AS first_date, max(note_date) AS last_date
+                           FROM notes GROUP BY client_id) d ON d.client_id = c.id
+                WHERE c.full_name ILIKE ? OR c.id ILIKE ?
+                ORDER BY c.last_name, c.first_name, c.id
+                """,
+                [pattern, pattern],
+            ).fetchall()
+        return [ClientRow(*r) for r in rows]
+
+    def client(self, client_id: str) -> Client:
+        with self._cursor() as cur:
+            row = cur.execute(f"SELECT {CLIENT_COLUMNS} FROM clients WHERE id = ?", [client_id]).fetchone()
+        if row is None:
+            raise NotFound(f"No client with id {client_id!r}.")
+        return _client(row)
+
+    def chart(self, client_id: str) -> Chart:
+        """Every chart item of the client, all note types included (chart view, export)."""
+        client = self.client(client_id)
+        with self._cursor() as cur:
+            diagnoses = cur.execute(
+                "SELECT * FROM diagnoses WHERE client_id = ? ORDER BY onset, id", [client_id]).fetchall()
+            assessments = cur.execute(
+                "SELECT * FROM assessments WHERE client_id = ? ORDER BY administered_on, instrument, id",
+                [client_id]).fetchall()
+            plans = cur.execute(
+                f"""SELECT {PLAN_COLUMNS} FROM treatment_plans p LEFT JOIN clinicians c ON c.id = p.author_id
+                    WHERE p.client_id = ? ORDER BY p.effective_from, p.id""", [client_id]).fetchall()
+            notes = cur.execute(
+                f"""SELECT {NOTE_COLUMNS} FROM notes n LEFT JOIN clinicians c ON c.id = n.author_id
+                    WHERE n.client_id = ? ORDER BY n.note_date, n.id""", [client_id]).fetchall()
+            meds = cur.execute(
+                "SELECT * FROM medications WHERE client_id = ? ORDER BY start_date, id", [client_id]).fetchall()
+        return Chart(client, tuple(map(_diagnosis, diagnoses)), tuple(map(_assessment, assessments)),
+                     tuple(map(_plan, plans)), tuple(map(_note, notes)), tuple(map(_medication, meds)))
+
+    def range_items(self, client_id: str, start: date, end: date) -> Chart:
+        """The chart items SPEC section 3 allows into a summary of [start, end], plus the notes of
+        other types only as (type, signed) pairs: excluded text never leaves this query.
+
+        Diagnoses active at any point of the range, plans in effect at any point of it,
+        assessments dated inside it, signed intake and progress notes dated inside it,
+        medications active during it.
+        """
+        client = self.client(client_id)
+        with self._cursor() as cur:
+            diagnoses = cur.execute(
+                """SELECT * FROM diagnoses WHERE client_id = $c AND onset <= $e
+                   AND (resolved IS NULL OR resolved >= $s) ORDER BY onset, id""",
+                {"c": client_id, "s": start, "e": end}).fetchall()
+            assessments = cur.execute(
+                """SELECT * FROM assessments WHERE client_id = $c AND administered_on BETWEEN $s AND $e
+                   ORDER BY administered_on, instrument, id""",
+                {"c": client_id, "s": start, "e": end}).fetchall()
+            plans = cur.execute(
+                f"""SELECT {PLAN_COLUMNS} FROM treatment_plans p LEFT JOIN clinicians c ON c.id = p.author_id
+                    WHERE p.client_id = $c AND p.effective_from <= $e
+                    AND (p.effective_to IS NULL OR p.effective_to >= $s)
+                    ORDER BY p.effective_from, p.id""",
+                {"c": client_id, "s": start, "e": end}).fetchall()
+            notes = cur.execute(
+                f"""SELECT {NOTE_COLUMNS} FROM notes n LEFT JOIN clinicians c ON c.id = n.author_id
+                    WHERE n.client_id = $c AND n.note_date BETWEEN $s AND $e
+                    AND n.note_type IN ('intake', 'progress') AND n.signed_at IS NOT NULL
+                    ORDER BY n.note_date, n.id""",
+                {"c": client_id, "s": start, "e": end}).fetchall()
+            meds = cur.execute(
+                """SELECT * FROM medications WHERE client_id = $c AND start_date <= $e
+                   AND (end_date IS NULL OR end_date >= $s) ORDER BY start_date, id""",
+                {"c": client_id, "s": start, "e": end}).fetchall()
+        return Chart(client, tuple(map(_diagnosis, diagnoses)), tuple(map(_assessment, assessments)),
+                     tuple(map(_plan, plans)), tuple(map(_note, notes)), tuple(map(_medication, meds)))
+
+    def excluded_note_counts(self, client_id: str, start: date, end: date) -> dict[str, int]:
+        """How many notes in the range are left out, by type ('unsigned' for unsigned intake and
+        progress notes); their text is not read."""
+        with self._cursor() as cur:
+            rows = cur.execute(
+                """SELECT CASE WHEN note_type IN ('intake', 'progress') THEN 'unsigned' ELSE note_type END AS kind,
+                          count(*)
+                   FROM notes WHERE client_id = $c AND note_date BETWEEN $s AND $e
+                   AND (note_type IN ('administrative', 'cancellation', 'clinical') OR signed_at IS NULL)
+                   GROUP BY kind""",
+                {"c": client_id, "s": start, "e": end}).fetchall()
+        return dict(rows)
+
+    def excluded_note_texts(self, client_id: str) -> list[str]:
+        """Text of the client's never-used notes, read only by the leak check, never by an engine."""
+        with self._cursor() as cur:
+            rows = cur.execute("""SELECT text FROM notes WHERE client_id = ?
+                                  AND note_type IN ('administrative', 'cancellation', 'clinical')""",
+                               [client_id]).fetchall()
+        return [r[0] for r in rows]
+
+    def baseline_assessments(self, client_id: str, before: date) -> list[Assessment]:
+        """The latest score per instrument before a date: context for a range's first score."""
+        with self._cursor() as cur:
+            rows = cur.execute(
+                """SELECT * FROM assessments WHERE client_id = ? AND administered_on < ?
+                   QUALIFY row_number() OVER (PARTITION BY instrument ORDER BY administered_on DESC, id DESC) = 1
+                   ORDER BY instrument""",
+                [client_id, before]).fetchall()
+        return [_assessment(r) for r in rows]
+
+    def chart_span(self, client_id: str) -> tuple[date | None, date | None]:
+        """First and last dated chart item of any kind: the 'whole treatment' range."""
+        with self._cursor() as cur:
+            return cur.execute(
+                """SELECT min(d), max(d) FROM (
+                     SELECT note_date AS d FROM notes WHERE client_id = $c
+                     UNION ALL SELECT administered_on FROM assessments WHERE client_id = $c
+                     UNION ALL SELECT effective_from FROM treatment_plans WHERE client_id = $c)""",
+                {"c": client_id}).fetchone()
+
+    def note_counts(self, client_id: str) -> dict[str, int]:
+        with self._cursor() as cur:
+            rows = cur.execute("SELECT note_type, count(*) FROM notes WHERE client_id = ? GROUP BY note_type",
+                               [client_id]).fetchall()
+        return dict(rows)

@@ -1,0 +1,63 @@
+"""Plain-text helpers shared by engines and checks: paragraphs, sentences, attribution to sources."""
+
+from __future__ import annotations
+
+import re
+from typing import Iterable
+
+from .models import Citation, SourceItem
+
+ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+ICD10 = re.compile(r"\b[A-TV-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{1,4})?\b")
+INSTRUCTION_LIKE = re.compile(
+    r"ignore (?:all |any |the )?(?:previous|prior|above|earlier) (?:instructions|prompts?)|language model|"
+    r"\bthe AI\b|system prompt|disregard (?:the|all|your) (?:instructions|rules)", re.IGNORECASE)
+
+
+def paragraphs(text: str) -> list[str]:
+    """Blank-line separated blocks: the unit citations refer to."""
+    return [p.strip() for p in re.split(r"\n\s*\n", text.strip()) if p.strip()]
+
+
+def sentences(text: str) -> list[str]:
+    """Sentences of a chart entry; section labels ("S:", "Plan:") stay with their sentence."""
+    out = []
+    for line in text.splitlines():
+        for s in re.split(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])", line.strip()):
+            if s.strip():
+                out.append(s.strip())
+    return out
+
+
+def addresses_a_model(sentence: str) -> bool:
+    """Chart text that reads as an instruction to a model: data to report, never to quote or follow."""
+    return bool(INSTRUCTION_LIKE.search(sentence))
+
+
+def _anchors(item: SourceItem) -> list[str]:
+    anchors = [item.date.isoformat()] if item.kind in ("note", "assessment") else []
+    if item.kind == "diagnosis":
+        anchors.append(item.title.split(" ", 1)[0])
+    if item.kind == "plan":
+        for line in item.text.splitlines()[1:]:
+            anchors += [a.strip(" .") for a in re.split(r";|\(\d+\)", line.split(":", 1)[-1]) if len(a.strip()) > 12]
+    if item.kind == "medication":
+        anchors.append(item.title)
+    if item.kind == "note":
+        anchors += [s for s in sentences(item.text) if len(s.split()) >= 6]
+    return anchors
+
+
+def attribute(text: str, items: Iterable[SourceItem]) -> tuple[Citation, ...]:
+    """Per paragraph, the items whose date, code, plan element or sentence the paragraph carries.
+
+    Used for drafts whose engine gives no citations of its own and after an Update, so the
+    citation list always describes the text as it now stands.
+    """
+    anchored = [(item.id, _anchors(item)) for item in items]
+    citations = []
+    for n, para in enumerate(paragraphs(text)):
+        ids = tuple(item_id for item_id, anchors in anchored if any(a and a in para for a in anchors))
+        if ids:
+            citations.append(Citation(n, ids))
+    return tuple(citations)

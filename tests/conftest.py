@@ -1,0 +1,64 @@
+"""Shared fixtures: real DuckDB files in temp dirs, a fixed clock, and no network."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from core.config import Settings
+from core.service import Practice
+
+ANCHOR = date(2026, 6, 30)  # the demo charts' "today" in tests
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch):
+    """Only loopback connections: no test may reach a real model API or any other host."""
+    real_connect = socket.socket.connect
+
+    def guarded(self, address):
+        host = address[0] if isinstance(address, tuple) else address
+        if isinstance(host, str) and host not in ("127.0.0.1", "localhost", "::1") and not host.startswith("/"):
+            raise RuntimeError(f"network access blocked in tests: {address!r}")
+        return real_connect(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+    for name in ("ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "TS_DB_PATH", "TS_MODEL"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(scope="session")
+def demo_db_template(tmp_path_factory) -> Path:
+    """A demo database built once per run; tests get their own copy."""
+    path = tmp_path_factory.mktemp("template") / "demo.duckdb"
+    practice = Practice.open(Settings(db_path=path), today=lambda: ANCHOR, anchor=ANCHOR)
+    practice.store.close()
+    return path
+
+
+@pytest.fixture
+def practice(tmp_path, demo_db_template) -> Practice:
+    """A practice on its own copy of the demo database, with the clock at the demo anchor."""
+    path = tmp_path / "charts.duckdb"
+    shutil.copy(demo_db_template, path)
+    p = Practice.open(Settings(db_path=path), today=lambda: ANCHOR)
+    yield p
+    p.store.close()
+
+
+@pytest.fixture
+def empty_practice(tmp_path) -> Practice:
+    p = Practice.open(Settings(db_path=tmp_path / "empty.duckdb"), demo_data=False, today=lambda: ANCHOR)
+    yield p
+    p.store.close()
+
+
+@pytest.fixture
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS

@@ -1,0 +1,44 @@
+"""AppTest fixtures: the real app on its own demo database, offline engine, fresh caches."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from core.config import Settings
+from core.service import Practice
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="session")
+def app_db_template(tmp_path_factory) -> Path:
+    """Demo charts anchored at the real today, as a first start of the app would make them."""
+    path = tmp_path_factory.mktemp("app") / "demo.duckdb"
+    Practice.open(Settings(db_path=path), anchor=date.today()).store.close()
+    return path
+
+
+@pytest.fixture
+def app_db(tmp_path, app_db_template, monkeypatch) -> Path:
+    path = tmp_path / "app.duckdb"
+    shutil.copy(app_db_template, path)
+    monkeypatch.setenv("TS_DB_PATH", str(path))
+    monkeypatch.chdir(ROOT)
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    yield path
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+@pytest.fixture
+def app(app_db):
+    def make() -> AppTest:
+        return AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+    return make

@@ -1,0 +1,62 @@
+"""The command line, run as a user runs it: a real process on a real database file."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(*args, db):
+    return subprocess.run([sys.executable, "-m", "core", *args, "--db", str(db)], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory):
+    path = tmp_path_factory.mktemp("cli") / "cli.duckdb"
+    first = run("init", "--demo", db=path)
+    assert first.returncode == 0 and "demo charts loaded" in first.stdout
+    again = run("init", "--demo", db=path)
+    assert again.returncode == 0 and "demo charts loaded" not in again.stdout
+    return path
+
+
+def test_clients_and_chart(db):
+    clients = json.loads(run("clients", "--json", db=db).stdout)
+    assert len(clients) == 44 and {"id", "full_name", "first_date", "last_date"} <= set(clients[0])
+    chart = json.loads(run("chart", "--client", "C1001", "--json", db=db).stdout)
+    types = {n["note_type"] for n in chart["notes"]}
+    assert {"progress", "administrative"} <= types  # the chart shows every type, with text
+    assert all(n["text"] for n in chart["notes"])
+
+
+def test_sources_and_draft_json(db):
+    chart = json.loads(run("chart", "--client", "C1001", "--json", db=db).stdout)
+    first = min(n["note_date"] for n in chart["notes"])
+    last = max(n["note_date"] for n in chart["notes"])
+    sel = json.loads(run("sources", "--client", "C1001", "--from", first, "--to", last, "--json", db=db).stdout)
+    assert sel["items"] and all({"id", "kind", "date", "title", "text", "reason"} <= set(i) for i in sel["items"])
+    assert {e["kind"] for e in sel["excluded"]} >= {"administrative"}
+    result = run("draft", "--client", "C1001", "--from", first, "--to", last, "--purpose", "Discharge", "--json",
+                 db=db)
+    draft = json.loads(result.stdout)
+    assert draft["engine"] == "offline" and draft["model"] and draft["text"].startswith("## Identifying context")
+    assert {s["id"] for s in draft["sources"]} == {i["id"] for i in sel["items"]}
+    assert draft["citations"] and set(draft["sources"][0]) == {"id", "type", "date", "title"}
+
+
+@pytest.mark.parametrize("args,message", [
+    (("draft", "--client", "C1001", "--from", "2026-05-01", "--to", "2026-04-01"), "after it ends"),
+    (("draft", "--client", "C1001", "--from", "yesterday", "--to", "2026-04-01"), "is not a date"),
+    (("draft", "--client", "NOPE", "--from", "2026-01-01", "--to", "2026-02-01"), "No client with id 'NOPE'"),
+    (("draft", "--client", "C1001", "--from", "2001-01-01", "--to", "2001-02-01"), "Not enough information"),
+    (("chart", "--client", "NOPE"), "No client"),
+])
+def test_errors_are_clear_without_traceback(db, args, message):
+    result = run(*args, db=db)
+    assert result.returncode == 2
+    assert message in result.stderr and "Traceback" not in result.stderr

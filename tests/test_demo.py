@@ -1,0 +1,64 @@
+"""The demo charts: deterministic, consistent with themselves, and covering the edge cases."""
+
+from collections import Counter
+from datetime import date
+
+from core import demo
+from core.scoring import INSTRUMENTS, severity
+
+ANCHOR = date(2026, 6, 30)
+
+
+def test_same_seed_and_anchor_give_identical_charts():
+    assert demo.generate(anchor=ANCHOR) == demo.generate(anchor=ANCHOR)
+    assert demo.generate(anchor=ANCHOR) != demo.generate(seed=7, anchor=ANCHOR)
+
+
+def test_size_span_and_kinds():
+    rows = demo.generate(anchor=ANCHOR)
+    assert len(rows["clients"]) >= 40
+    notes = rows["notes"]
+    assert {n["note_type"] for n in notes} == {"intake", "progress", "administrative", "cancellation", "clinical"}
+    assert {n["note_format"] for n in notes if n["note_type"] == "progress"} == {"SOAP", "DAP", "BIRP"}
+    assert min(n["note_date"] for n in notes) >= date(2023, 6, 30)  # at most three years of care
+    assert max(n["note_date"] for n in notes) < ANCHOR
+    assert {a["instrument"] for a in rows["assessments"]} == {"PHQ-9", "GAD-7", "PCL-5", "AUDIT"}
+    assert any(d["resolved"] for d in rows["diagnoses"])
+    consent = Counter(c["ai_consent_on"] is not None for c in rows["clients"])
+    assert consent[True] > consent[False] > 0
+
+
+def test_scores_agree_with_items_bands_and_notes():
+    rows = demo.generate(anchor=ANCHOR)
+    notes_by_day = {(n["client_id"], n["note_date"]): n["text"] for n in rows["notes"]
+                    if n["note_type"] in ("intake", "progress")}
+    for a in rows["assessments"]:
+        assert sum(a["items"]) == a["total_score"] <= INSTRUMENTS[a["instrument"]].max_score
+        assert a["severity"] == severity(a["instrument"], a["total_score"])
+        # the note written that day reports the same score
+        assert f"{a['instrument']} {a['total_score']} ({a['severity']})" in notes_by_day[
+            (a["client_id"], a["administered_on"])].replace(" completed in session:", "")
+
+
+def test_plans_are_revised_and_goals_measurable():
+    rows = demo.generate(anchor=ANCHOR)
+    per_client = Counter(p["client_id"] for p in rows["treatment_plans"])
+    assert max(per_client.values()) >= 3
+    assert all(p["goals"] and p["interventions"] for p in rows["treatment_plans"])
+    statuses = Counter(p["status"] for p in rows["treatment_plans"])
+    assert statuses["revised"] and statuses["active"] and statuses["completed"]
+
+
+def test_edge_cases_are_present():
+    rows = demo.generate(anchor=ANCHOR)
+    names = {c["full_name"]: c for c in rows["clients"]}
+    assert {"Zoë Ñúñez", "李娜", "Nguyễn Thị Lan", "Søren Østergaard"} <= set(names)
+    assert names["Søren Østergaard"]["ai_consent_on"] is None
+    text = {c: " ".join(n["text"] for n in rows["notes"] if n["client_id"] == c) for c in
+            (names["Zoë Ñúñez"]["id"], names["Harriet Quayle"]["id"])}
+    assert "Stanley-Brown safety plan" in text[names["Zoë Ñúñez"]["id"]]
+    assert "Ignore previous instructions" in text[names["Harriet Quayle"]["id"]]
+    longest = max(len(n["text"].split()) for n in rows["notes"])
+    assert longest > 1000
+    unsigned = [n for n in rows["notes"] if n["signed_at"] is None]
+    assert unsigned and {n["client_id"] for n in unsigned} == {names["Gwendolyn Ashby"]["id"]}

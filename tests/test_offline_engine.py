@@ -1,0 +1,138 @@
+"""The offline engine over every demo client: grounded, leak-free, deterministic, refinable."""
+
+from datetime import timedelta
+
+import pytest
+
+from core import sources
+from core.engines.base import SECTIONS
+from core.engines.offline import OfflineEngine
+from core.errors import InsufficientInformation, RefineNotSupported
+from core.quality import leaked_runs, unsupported_facts
+from core.text import paragraphs
+
+CANARIES = ("billing ledger", "late-cancellation", "courtesy call", "countertransference", "kept separate",
+            "ignore previous instructions")
+
+
+def ranges(practice, client_id):
+    today = practice.today()
+    first, last = practice.store.chart_span(client_id)
+    yield first, min(last, today)
+    for days in (91, 182, 365):
+        yield today - timedelta(days=days), today
+
+
+def drafts(practice):
+    engine = OfflineEngine()
+    for row in practice.clients():
+        for start, end in ranges(practice, row.id):
+            try:
+                sel = sources.require_sufficient(practice.select(row.id, start, end, "Case consultation"))
+            except InsufficientInformation:
+                continue
+            yield row.id, sel, engine.generate(sel)
+
+
+def test_every_demo_draft_is_grounded_and_leak_free(practice):
+    seen = 0
+    for client_id, sel, draft in drafts(practice):
+        seen += 1
+        excluded = practice.store.excluded_note_texts(client_id)
+        offered = " ".join(i.text for i in sel.items).lower()
+        for phrase in CANARIES:
+            assert phrase not in draft.text.lower(), (client_id, phrase)
+        assert not any(p in offered for p in CANARIES[:5]), client_id
+        assert leaked_runs(draft.text, excluded) == [], client_id
+        assert leaked_runs(offered, excluded) == [], client_id
+        assert unsupported_facts(draft.text, sel) == [], (client_id, sel.range)
+        assert sel.client.full_name not in draft.text and sel.client.last_name not in draft.text
+        assert [p for p in paragraphs(draft.text) if p.startswith("## ")] == [f"## {s}" for s in SECTIONS]
+        cited = {i for c in draft.citations for i in c.item_ids}
+        assert cited and cited <= set(sel.item_ids)
+    assert seen > 100
+
+
+def test_same_input_gives_byte_identical_draft(practice):
+    client_id, sel, draft = next(drafts(practice))
+    again = OfflineEngine().generate(sources.require_sufficient(
+        practice.select(client_id, sel.range.start, sel.range.end, sel.purpose)))
+    assert again.text == draft.text and again.citations == draft.citations
+
+
+def find(practice, name):
+    return next(r.id for r in practice.clients() if r.full_name == name)
+
+
+def whole(practice, client_id, purpose=""):
+    first, last = practice.store.chart_span(client_id)
+    return sources.require_sufficient(practice.select(client_id, first, last, purpose))
+
+
+def test_risk_episode_is_reported_as_documented(practice):
+    sel = whole(practice, find(practice, "Zoë Ñúñez"), "Transfer of care")
+    text = OfflineEngine().generate(sel).text
+    assert "Documented risk events in this range" in text
+    assert "passive suicidal ideation" in text
+    assert "For the receiving provider" in text and "safety plan" in text
+    assert "Zoë" not in text and "Ñúñez" not in text
+
+
+def test_purpose_shifts_the_recommendations(practice):
+    cid = find(practice, "Zoë Ñúñez")
+    texts = {p: OfflineEngine().generate(whole(practice, cid, p)).text
+             for p in ("Case consultation", "Transfer of care", "Discharge")}
+    assert "Questions for the consultation" in texts["Case consultation"]
+    assert "For the receiving provider" in texts["Transfer of care"]
+    assert "aftercare" in texts["Discharge"].lower()
+
+
+def test_prompt_injection_note_is_not_followed_or_quoted(practice):
+    text = OfflineEngine().generate(whole(practice, find(practice, "Harriet Quayle"))).text
+    assert "sober for a year" not in text and "home address" not in text
+
+
+@pytest.fixture
+def draft_and_sel(practice):
+    sel = whole(practice, find(practice, "Zoë Ñúñez"))
+    return OfflineEngine().generate(sel), sel
+
+
+def test_refine_shorter_keeps_structure_and_edits(draft_and_sel):
+    draft, sel = draft_and_sel
+    edited = draft.text.replace("## Current status", "## Current status\n\nClinician's own addition here.")
+    shorter = OfflineEngine().refine(sel, edited, "shorter")
+    assert len(shorter.text) < len(edited)
+    assert "Clinician's own addition here." in shorter.text
+    assert "## Risk and safety" in shorter.text
+
+
+def test_refine_focus_moves_section_up(draft_and_sel):
+    draft, sel = draft_and_sel
+    focused = OfflineEngine().refine(sel, draft.text, "focus on risk").text
+    heads = [p for p in paragraphs(focused) if p.startswith("## ")]
+    assert heads[:2] == ["## Identifying context", "## Risk and safety (focus)"]
+
+
+def test_refine_bullets_and_more_detail(draft_and_sel):
+    draft, sel = draft_and_sel
+    bullets = OfflineEngine().refine(sel, draft.text, "bullet points").text
+    assert all(p.startswith(("#", "- ", "|", "1.")) for p in paragraphs(bullets))
+    detail = OfflineEngine().refine(sel, draft.text, "more detail")
+    assert "## Session highlights" in detail.text and len(detail.text) > len(draft.text)
+    assert unsupported_facts(detail.text, sel) == []
+
+
+def test_refine_says_clearly_what_it_cannot_do(draft_and_sel):
+    draft, sel = draft_and_sel
+    with pytest.raises(RefineNotSupported, match="cannot follow 'write it as a poem'.*understands: 'shorter'"):
+        OfflineEngine().refine(sel, draft.text, "write it as a poem")
+    with pytest.raises(RefineNotSupported, match="no section matching 'billing'"):
+        OfflineEngine().refine(sel, draft.text, "focus on billing")
+
+
+def test_streaming_delivers_the_whole_text(draft_and_sel):
+    _, sel = draft_and_sel
+    chunks = []
+    draft = OfflineEngine().generate(sel, on_text=chunks.append)
+    assert len(chunks) > 10 and "".join(chunks).strip() == draft.text.strip()

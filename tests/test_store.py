@@ -1,0 +1,56 @@
+"""The store: idempotent migrations and constraints that live in the database."""
+
+from datetime import date
+
+import duckdb
+import pytest
+
+from core.config import Settings
+from core.service import Practice
+from core.store import MIGRATIONS, Store
+
+
+def test_migrations_run_twice_are_harmless(tmp_path):
+    path = tmp_path / "m.duckdb"
+    first = Practice.open(Settings(db_path=path), anchor=date(2026, 6, 30))
+    counts = first.store.note_counts("C1001")
+    first.store.close()
+    again = Store(path)
+    assert again.migrate() == again.schema_version() == MIGRATIONS[-1][0]
+    assert again.note_counts("C1001") == counts
+    assert again.count_clients() == 44
+
+
+def raw(practice):
+    return duckdb.connect(str(practice.store.path))
+
+
+@pytest.mark.parametrize("sql", [
+    "INSERT INTO assessments VALUES ('Ax', 'C1001', 'PHQ-9', DATE '2026-01-01', 28, NULL, 'severe')",
+    "INSERT INTO assessments VALUES ('Ax', 'C1001', 'GAD-7', DATE '2026-01-01', 5, [1, 1, 1, 1, 0, 0, 0], 'mild')",
+    "INSERT INTO assessments VALUES ('Ax', 'C1001', 'BDI', DATE '2026-01-01', 5, NULL, 'mild')",
+    "INSERT INTO notes VALUES ('Nx', 'C1001', 'memo', 'SOAP', DATE '2026-01-01', 't', 'K01', NULL, 'x')",
+    "INSERT INTO notes VALUES ('Nx', 'C1001', 'progress', 'narrative', DATE '2026-01-01', 't', 'K01', NULL, 'x')",
+    "INSERT INTO notes VALUES ('Nx', 'C9999', 'progress', 'SOAP', DATE '2026-01-01', 't', 'K01', NULL, 'x')",
+    "INSERT INTO diagnoses VALUES ('Dx', 'C1001', 'ICD-10-CM', 'depression', 'Depression', DATE '2026-01-01', NULL)",
+    "INSERT INTO diagnoses VALUES ('Dx', 'C1001', 'ICD-10-CM', 'F32.1', 'MDD', DATE '2026-01-01', DATE '2025-01-01')",
+    "INSERT INTO treatment_plans VALUES ('Px', 'C1001', DATE '2026-01-01', NULL, 'draft', [], [], [], [], 'K01')",
+])
+def test_database_rejects_invalid_rows(tmp_path, sql):
+    store = Store(tmp_path / "c.duckdb")
+    store.insert_rows({"clinicians": [{"id": "K01", "display_name": "A B", "credentials": "LCSW"}],
+                       "clients": [{"id": "C1001", "full_name": "Test Person", "first_name": "Test",
+                                    "last_name": "Person", "date_of_birth": date(1990, 1, 1), "source": "demo"}]})
+    store.close()
+    con = duckdb.connect(str(tmp_path / "c.duckdb"))
+    with pytest.raises(duckdb.ConstraintException):
+        con.execute(sql)
+
+
+def test_item_responses_must_add_up_to_the_total(practice):
+    practice.store.close()
+    con = duckdb.connect(str(practice.store.path))
+    bad = con.execute("SELECT count(*) FROM assessments WHERE items IS NOT NULL AND list_sum(items) <> total_score")
+    assert bad.fetchone()[0] == 0
+    with pytest.raises(duckdb.ConstraintException):
+        con.execute("UPDATE assessments SET total_score = total_score + 1 WHERE id = 'A00001'")

@@ -1,0 +1,95 @@
+"""The chart at a glance: diagnoses, score trends with severity bands, plan, notes by type."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from core.models import Chart
+from core.scoring import INSTRUMENTS
+
+from .common import practice
+
+BAND_COLORS = ["#2e7d32", "#9e9d24", "#f9a825", "#ef6c00", "#c62828"]
+NOTE_TYPE_LABELS = {"intake": "Intake", "progress": "Progress", "administrative": "Administrative",
+                    "cancellation": "Cancellation / no-show", "clinical": "Psychotherapy (private)"}
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def load_chart(client_id: str) -> Chart:
+    return practice().chart(client_id)
+
+
+def score_chart(chart: Chart, instrument: str) -> alt.LayerChart:
+    spec = INSTRUMENTS[instrument]
+    scores = pd.DataFrame([{"Date": a.administered_on, "Score": a.total_score, "Severity": a.severity}
+                           for a in chart.assessments if a.instrument == instrument])
+    lows = [low for low, _ in spec.bands] + [spec.max_score + 1]
+    bands = pd.DataFrame([{"from": lows[i], "to": lows[i + 1] - 0.01, "Band": label}
+                          for i, (_, label) in enumerate(spec.bands)])
+    shade = alt.Chart(bands).mark_rect(opacity=0.12).encode(
+        y=alt.Y("from:Q", title=f"{instrument} total", scale=alt.Scale(domain=[0, spec.max_score])), y2="to:Q",
+        color=alt.Color("Band:N", sort=[b for _, b in spec.bands],
+                        scale=alt.Scale(range=BAND_COLORS[:len(spec.bands)]),
+                        legend=alt.Legend(orient="right", title="Severity")))
+    line = alt.Chart(scores).mark_line(point=True, color="#1f4e79").encode(
+        x=alt.X("Date:T", title=None), y="Score:Q", tooltip=["Date:T", "Score:Q", "Severity:N"])
+    return alt.layer(shade, line).properties(height=200, title=f"{instrument} · {spec.name}")
+
+
+def render(client_id: str) -> None:
+    chart = load_chart(client_id)
+    today = practice().today()
+    active = [d for d in chart.diagnoses if d.resolved is None or d.resolved >= today]
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        st.subheader("Score trends")
+        instruments = [i for i in INSTRUMENTS if any(a.instrument == i for a in chart.assessments)]
+        if not instruments:
+            st.caption("No scored measures on file.")
+        for instrument in instruments:
+            st.altair_chart(score_chart(chart, instrument), width="stretch")
+    with right:
+        st.subheader("Active diagnoses")
+        if active:
+            st.dataframe(pd.DataFrame([{"Code": d.code, "Diagnosis": d.description, "Onset": d.onset}
+                                       for d in active]), hide_index=True, width="stretch")
+        else:
+            st.caption("No active diagnoses.")
+        resolved = [d for d in chart.diagnoses if d not in active]
+        if resolved:
+            st.caption("Resolved: " + "; ".join(f"{d.code} {d.description} ({d.resolved})" for d in resolved))
+        st.subheader("Current treatment plan")
+        current = [p for p in chart.plans if p.status in ("active", "completed")]
+        if current:
+            plan = current[-1]
+            st.caption(f"{plan.status.capitalize()} · in effect from {plan.effective_from}"
+                       + (f" to {plan.effective_to}" if plan.effective_to else "") + f" · {plan.author or ''}")
+            st.markdown("\n".join(f"{i}. {g}" for i, g in enumerate(plan.goals, 1)))
+            st.caption("Interventions: " + "; ".join(plan.interventions))
+        else:
+            st.caption("No treatment plan on file.")
+        st.subheader("Notes by type")
+        counts = {t: 0 for t in NOTE_TYPE_LABELS}
+        for n in chart.notes:
+            counts[n.note_type] += 1
+        unsigned = sum(1 for n in chart.notes if n.note_type in ("intake", "progress") and not n.signed)
+        st.dataframe(pd.DataFrame([{"Type": NOTE_TYPE_LABELS[t], "Notes": c} for t, c in counts.items()]),
+                     hide_index=True, width="stretch")
+        if unsigned:
+            st.warning(f"{unsigned} progress note{'s are' if unsigned != 1 else ' is'} unsigned and cannot be "
+                       "used in summaries until signed.", icon=":material/edit_note:")
+
+
+def header(client_id: str) -> Chart:
+    chart = load_chart(client_id)
+    c = chart.client
+    today: date = practice().today()
+    st.title(c.full_name)
+    consent = f"AI documentation consent {c.ai_consent_on}" if c.ai_consent_on else "No AI documentation consent"
+    st.caption(" · ".join(x for x in (f"{c.id}", f"{c.age_on(today)} years", c.pronouns, f"born {c.date_of_birth}",
+                                      c.mrn, consent) if x))
+    return chart
