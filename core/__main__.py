@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import getpass
 import json
 import sys
 from datetime import date, datetime
 from typing import Any, Callable
 
+from . import summaries
 from .config import load_settings
-from .errors import InvalidInput, UserError
+from .errors import InvalidInput, Refused, UserError
+from .models import Actor
 from .service import Practice
 
 COMMANDS: dict[str, Callable[[Practice, argparse.Namespace], Any]] = {}
@@ -84,9 +87,27 @@ def cmd_sources(p: Practice, args) -> None:
     out(args, data, "\n".join(lines))
 
 
+def cli_actor() -> Actor:
+    """Who runs the command line: the operating-system user, with supervisor rights (a trusted shell)."""
+    user = getpass.getuser()
+    return Actor(f"cli:{user}", user, "supervisor")
+
+
 @command
 def cmd_draft(p: Practice, args) -> None:
     stream = None if args.json else (lambda chunk: print(chunk, end="", flush=True))
+    if args.save:
+        started = summaries.generate(p, cli_actor(), args.client, parse_day(args.start), parse_day(args.end),
+                                     args.purpose, engine=args.engine, on_text=stream,
+                                     replace_existing=args.replace)
+        d = started.draft
+        if started.existing:
+            print(f"Client {args.client} already has an open draft ({d.id}, {d.range_start} to {d.range_end}); "
+                  "it was left as it is. Use --replace to discard it and draft again.", file=sys.stderr)
+        data = {"draft_id": d.id, "existing": started.existing, "text": d.text, "engine": d.generation.engine,
+                "model": d.generation.model, "sources": d.sources, "citations": d.citations}
+        out(args, data, "" if stream and not started.existing else f"Draft {d.id} saved.")
+        return
     sel, draft = p.preview_draft(args.client, parse_day(args.start), parse_day(args.end), args.purpose,
                                  args.engine, on_text=stream)
     data = {**jsonable(draft), "client": sel.client.id, "range": jsonable(sel.range), "purpose": sel.purpose,
@@ -96,6 +117,69 @@ def cmd_draft(p: Practice, args) -> None:
     else:
         print(f"\n[{draft.label or draft.engine}, model {draft.model}, {draft.duration_ms} ms, "
               f"{len(sel.items)} sources]")
+
+
+@command
+def cmd_sign(p: Practice, args) -> None:
+    draft = summaries.active_draft(p, args.client)
+    if draft is None:
+        raise Refused(f"Client {args.client} has no open draft to sign. Create one with "
+                                "'draft ... --save' first.")
+    clinician = p.store.clinician(args.clinician)
+    actor = Actor(clinician.id, clinician.display_name, "clinician", clinician.credentials, clinician.id)
+    s = summaries.sign(p, actor, draft.id)
+    out(args, s, f"Signed summary {s.id} by {s.signature} at {s.signed_at} UTC (sha256 {s.content_hash}).")
+
+
+@command
+def cmd_summaries(p: Practice, args) -> None:
+    rows = summaries.summaries(p, args.client)
+    data = [{"id": s.id, "range_start": s.range_start, "range_end": s.range_end, "purpose": s.purpose,
+             "signer": s.signature, "signed_at": s.signed_at, "shared": s.shared_at is not None,
+             "verified": s.verified, "content_hash": s.content_hash} for s in rows]
+    out(args, data, "\n".join(
+        f"{s.id}  {s.range_start} to {s.range_end}  {s.purpose or '-'}  {s.signature}  {s.signed_at}"
+        f"{'  shared' if s.shared_at else ''}{'' if s.verified else '  FAILS VERIFICATION'}" for s in rows)
+        or "No signed summaries.")
+
+
+@command
+def cmd_delete(p: Practice, args) -> None:
+    summaries.delete(p, cli_actor(), args.summary, args.reason)
+    print(f"Summary {args.summary} deleted.")
+
+
+@command
+def cmd_share(p: Practice, args) -> None:
+    s = summaries.share(p, cli_actor(), args.summary, not args.stop)
+    print(f"Summary {s.id} is {'shared to' if s.shared_at else 'no longer shared on'} the client portal.")
+
+
+@command
+def cmd_portal_token(p: Practice, args) -> None:
+    if args.revoke:
+        n = summaries.revoke_portal_tokens(p, cli_actor(), args.client)
+        print(f"{n} portal token(s) revoked for {args.client}.")
+        return
+    token = summaries.issue_portal_token(p, cli_actor(), args.client)
+    out(args, {"client": args.client, "token": token}, token)
+
+
+@command
+def cmd_portal(p: Practice, args) -> None:
+    view = summaries.portal(p, args.token)
+    data = {"first_name": view.first_name, "summaries": [
+        {"id": s.id, "range_start": s.range_start, "range_end": s.range_end, "purpose": s.purpose,
+         "signer": s.signature, "signed_at": s.signed_at, "text": s.text} for s in view.summaries]}
+    out(args, data, "\n\n".join(f"# {s.range_start} to {s.range_end} ({s.signature})\n\n{s.text}"
+                                  for s in view.summaries) or "Nothing has been shared yet.")
+
+
+@command
+def cmd_audit(p: Practice, args) -> None:
+    rows = summaries.audit_log(p, args.client)
+    out(args, rows, "\n".join(f"{e.at}  {e.actor:<16} {e.action:<14} {e.client_id or '-':<8} "
+                              f"{e.summary_id or e.draft_id or '-':<16} {e.detail}" for e in rows))
 
 
 # -- wiring ---------------------------------------------------------------------------------------------
@@ -119,6 +203,25 @@ def parser() -> argparse.ArgumentParser:
         s.add_argument("--purpose", default="")
         if name == "draft":
             s.add_argument("--engine", choices=("offline", "anthropic"))
+            s.add_argument("--save", action="store_true", help="keep it as the client's active draft")
+            s.add_argument("--replace", action="store_true", help="with --save: discard an existing draft first")
+    s = sub.add_parser("sign", parents=[common], help="sign the client's open draft")
+    s.add_argument("--client", required=True)
+    s.add_argument("--clinician", required=True, help="clinician id of the signer")
+    sub.add_parser("summaries", parents=[common], help="signed summaries of a client").add_argument(
+        "--client", required=True)
+    s = sub.add_parser("delete", parents=[common], help="delete a signed summary")
+    s.add_argument("--summary", required=True)
+    s.add_argument("--reason", required=True)
+    s = sub.add_parser("share", parents=[common], help="share a signed summary to the client portal")
+    s.add_argument("--summary", required=True)
+    s.add_argument("--stop", action="store_true", help="stop sharing it")
+    s = sub.add_parser("portal-token", parents=[common], help="issue (or revoke) a client's portal access token")
+    s.add_argument("--client", required=True)
+    s.add_argument("--revoke", action="store_true")
+    sub.add_parser("portal", parents=[common], help="what the client portal shows for a token").add_argument(
+        "--token", required=True)
+    sub.add_parser("audit", parents=[common], help="the audit log").add_argument("--client")
     return top
 
 

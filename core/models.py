@@ -184,3 +184,135 @@ class Draft:
     cache_write_tokens: int | None = None
     omitted_item_ids: tuple[str, ...] = field(default=())
     label: str = ""  # how the UI names the engine, e.g. "Rule-based draft (offline)"
+
+
+# -- the summary lifecycle ---------------------------------------------------------------------------
+
+ROLES = ("clinician", "supervisor", "pilot_tester", "admin")
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: every lifecycle call takes one, and the audit log records it."""
+
+    id: str
+    display_name: str
+    role: str = "clinician"
+    credentials: str = ""
+    clinician_id: str | None = None  # the clinician record this user signs as, if any
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """A chart item a draft or summary was built from, as listed on the summary."""
+
+    id: str
+    kind: str
+    date: date
+    title: str
+
+
+@dataclass(frozen=True)
+class Generation:
+    """How the text of a draft version was produced (absent for the clinician's own edits)."""
+
+    engine: str
+    model: str
+    prompt_version: str
+    generated_at: datetime
+    duration_ms: int
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    cache_read_tokens: int | None = None
+    cache_write_tokens: int | None = None
+    label: str = ""
+
+    @classmethod
+    def of(cls, draft: "Draft") -> "Generation":
+        return cls(draft.engine, draft.model, draft.prompt_version, draft.generated_at, draft.duration_ms,
+                   draft.input_tokens, draft.output_tokens, draft.cache_read_tokens, draft.cache_write_tokens,
+                   draft.label)
+
+
+@dataclass(frozen=True)
+class Version:
+    number: int
+    kind: str  # generated, refined, edited
+    created_at: datetime
+    updated_at: datetime
+    instruction: str | None
+    text: str
+
+
+@dataclass(frozen=True)
+class ActiveDraft:
+    """A client's one draft, as it stands: the current version's text plus its history."""
+
+    id: str
+    client_id: str
+    range_start: date
+    range_end: date
+    purpose: str
+    sources: tuple[SourceRef, ...]
+    omitted_ids: tuple[str, ...]
+    created_by: str
+    created_at: datetime
+    saved_at: datetime
+    current: int
+    versions: tuple[Version, ...]
+    generation: Generation  # of the latest engine output (generate or update)
+    citations: tuple[Citation, ...]
+
+    @property
+    def text(self) -> str:
+        return next(v.text for v in self.versions if v.number == self.current)
+
+    @property
+    def can_undo(self) -> bool:
+        return self.current > min(v.number for v in self.versions)
+
+    @property
+    def update_rounds(self) -> int:
+        return sum(1 for v in self.versions if v.kind == "refined" and v.number <= self.current)
+
+
+@dataclass(frozen=True)
+class SignedSummary:
+    id: str
+    client_id: str
+    range_start: date
+    range_end: date
+    purpose: str
+    text: str
+    sources: tuple[SourceRef, ...]
+    citations: tuple[Citation, ...]
+    generation: Generation
+    generated_text: str  # the engine's first draft, for edit burden
+    update_rounds: int
+    signer_id: str
+    signer_name: str
+    signer_credentials: str
+    signed_at: datetime  # UTC
+    attestation: str
+    content_hash: str
+    verified: bool  # the stored hash matches the content as read just now
+    shared_at: datetime | None = None
+    deleted_at: datetime | None = None
+    deleted_by: str | None = None
+    delete_reason: str | None = None
+
+    @property
+    def signature(self) -> str:
+        return f"{self.signer_name}, {self.signer_credentials}" if self.signer_credentials else self.signer_name
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    id: int
+    at: datetime  # UTC
+    actor: str
+    action: str
+    client_id: str | None
+    summary_id: str | None
+    draft_id: str | None
+    detail: str

@@ -21,6 +21,7 @@ class Practice:
     store: Store
     settings: Settings
     today: Callable[[], date] = field(default=date.today)
+    engines: dict[str, Engine] = field(default_factory=dict)  # named engines that replace the configured ones
 
     @classmethod
     def open(cls, settings: Settings, *, demo_data: bool = True, today: Callable[[], date] = date.today,
@@ -41,7 +42,8 @@ class Practice:
         return True
 
     def engine(self, name: str | None = None) -> Engine:
-        return get_engine(name, self.settings)
+        name = name or self.settings.engine_name
+        return self.engines[name] if name in self.engines else get_engine(name, self.settings)
 
     # -- reading the chart --------------------------------------------------------------------------
 

@@ -60,3 +60,37 @@ def test_errors_are_clear_without_traceback(db, args, message):
     result = run(*args, db=db)
     assert result.returncode == 2
     assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_whole_lifecycle_from_the_command_line(tmp_path):
+    db = tmp_path / "life.duckdb"
+    assert run("init", "--demo", db=db).returncode == 0
+    refused = run("sign", "--client", "C1001", "--clinician", "K01", db=db)
+    assert refused.returncode == 2 and "has no open draft to sign" in refused.stderr
+    chart = json.loads(run("chart", "--client", "C1001", "--json", db=db).stdout)
+    last = max(n["note_date"] for n in chart["notes"])
+    saved = run("draft", "--client", "C1001", "--from", "2020-01-01", "--to", last, "--save", "--json", db=db)
+    assert json.loads(saved.stdout)["draft_id"].startswith("D-")
+    again = run("draft", "--client", "C1001", "--from", "2020-01-01", "--to", last, "--save", "--json", db=db)
+    assert json.loads(again.stdout)["existing"] is True and "already has an open draft" in again.stderr
+    signed = run("sign", "--client", "C1001", "--clinician", "K01", db=db)
+    assert signed.returncode == 0 and "Dana Whitfield, LCSW" in signed.stdout
+    listed = json.loads(run("summaries", "--client", "C1001", "--json", db=db).stdout)
+    assert len(listed) == 1 and listed[0]["verified"] is True
+    summary_id = listed[0]["id"]
+    token = run("portal-token", "--client", "C1001", db=db).stdout.strip()
+    assert json.loads(run("portal", "--token", token, "--json", db=db).stdout)["summaries"] == []
+    assert run("share", "--summary", summary_id, db=db).returncode == 0
+    portal = json.loads(run("portal", "--token", token, "--json", db=db).stdout)
+    assert [s["id"] for s in portal["summaries"]] == [summary_id]
+    bad = run("portal", "--token", "not-a-token", db=db)
+    assert bad.returncode == 2 and "not valid or has been revoked" in bad.stderr
+    no_reason = run("delete", "--summary", summary_id, "--reason", " ", db=db)
+    assert no_reason.returncode == 2 and "needs a reason" in no_reason.stderr
+    assert run("delete", "--summary", summary_id, "--reason", "Wrong range", db=db).returncode == 0
+    deleted_share = run("share", "--summary", summary_id, db=db)
+    assert deleted_share.returncode == 2 and "deleted summary cannot be shared" in deleted_share.stderr
+    assert json.loads(run("portal", "--token", token, "--json", db=db).stdout)["summaries"] == []
+    audit = json.loads(run("audit", "--client", "C1001", "--json", db=db).stdout)
+    assert [e["action"] for e in reversed(audit)] == [
+        "generate", "sign", "portal_token", "portal_view", "share", "portal_view", "delete", "portal_view"]

@@ -1,117 +1,14 @@
-"""The chart store: the only module that imports duckdb and holds SQL; versioned migrations."""
+"""SQL of the chart: bulk loading and every read of clients and their chart items."""
 
 from __future__ import annotations
 
-import threading
-from contextlib import contextmanager
 from datetime import date
-from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Callable, Sequence
 
-import duckdb
 import pandas as pd
 
-from .errors import NotFound, UserError
-from .models import (
-    Assessment, Chart, Client, ClientRow, Clinician, Diagnosis, Medication, Note, Plan,
-)
-
-INSTRUMENT_CHECK = """
-    (instrument = 'PHQ-9' AND total_score BETWEEN 0 AND 27) OR
-    (instrument = 'GAD-7' AND total_score BETWEEN 0 AND 21) OR
-    (instrument = 'PCL-5' AND total_score BETWEEN 0 AND 80) OR
-    (instrument = 'AUDIT' AND total_score BETWEEN 0 AND 40) OR
-    (instrument = 'PHQ-2' AND total_score BETWEEN 0 AND 6) OR
-    (instrument = 'AUDIT-C' AND total_score BETWEEN 0 AND 12) OR
-    (instrument = 'DAST-10' AND total_score BETWEEN 0 AND 10) OR
-    (instrument = 'HARK' AND total_score BETWEEN 0 AND 4)
-"""
-
-MIGRATIONS: list[tuple[int, str]] = [
-    (1, f"""
-    CREATE TABLE clinicians (
-        id VARCHAR PRIMARY KEY,
-        display_name VARCHAR NOT NULL CHECK (length(trim(display_name)) > 0),
-        credentials VARCHAR NOT NULL DEFAULT ''
-    );
-    CREATE TABLE clients (
-        id VARCHAR PRIMARY KEY,
-        full_name VARCHAR NOT NULL CHECK (length(trim(full_name)) > 0),
-        first_name VARCHAR NOT NULL,
-        last_name VARCHAR NOT NULL,
-        date_of_birth DATE NOT NULL,
-        pronouns VARCHAR,
-        gender VARCHAR,
-        phone VARCHAR,
-        email VARCHAR,
-        address VARCHAR,
-        mrn VARCHAR UNIQUE,
-        clinician_id VARCHAR REFERENCES clinicians(id),
-        ai_consent_on DATE,
-        source VARCHAR NOT NULL DEFAULT 'demo' CHECK (source IN ('demo', 'fhir', 'bench'))
-    );
-    CREATE TABLE diagnoses (
-        id VARCHAR PRIMARY KEY,
-        client_id VARCHAR NOT NULL REFERENCES clients(id),
-        code_system VARCHAR NOT NULL CHECK (code_system IN ('ICD-10-CM', 'SNOMED CT')),
-        code VARCHAR NOT NULL,
-        description VARCHAR NOT NULL,
-        onset DATE NOT NULL,
-        resolved DATE,
-        CHECK (code_system <> 'ICD-10-CM' OR regexp_full_match(code, '[A-TV-Z][0-9][0-9AB](\\.[0-9A-Z]{{1,4}})?')),
-        CHECK (resolved IS NULL OR resolved >= onset)
-    );
-    CREATE TABLE assessments (
-        id VARCHAR PRIMARY KEY,
-        client_id VARCHAR NOT NULL REFERENCES clients(id),
-        instrument VARCHAR NOT NULL,
-        administered_on DATE NOT NULL,
-        total_score INTEGER NOT NULL,
-        items INTEGER[],
-        severity VARCHAR NOT NULL,
-        CHECK ({INSTRUMENT_CHECK}),
-        CHECK (items IS NULL OR list_sum(items) = total_score),
-        CHECK (items IS NULL OR list_min(items) >= 0)
-    );
-    CREATE TABLE treatment_plans (
-        id VARCHAR PRIMARY KEY,
-        client_id VARCHAR NOT NULL REFERENCES clients(id),
-        effective_from DATE NOT NULL,
-        effective_to DATE,
-        status VARCHAR NOT NULL CHECK (status IN ('active', 'revised', 'completed')),
-        problems VARCHAR[] NOT NULL,
-        goals VARCHAR[] NOT NULL,
-        objectives VARCHAR[] NOT NULL,
-        interventions VARCHAR[] NOT NULL,
-        author_id VARCHAR REFERENCES clinicians(id),
-        CHECK (effective_to IS NULL OR effective_to >= effective_from)
-    );
-    CREATE TABLE notes (
-        id VARCHAR PRIMARY KEY,
-        client_id VARCHAR NOT NULL REFERENCES clients(id),
-        note_type VARCHAR NOT NULL
-            CHECK (note_type IN ('intake', 'progress', 'administrative', 'cancellation', 'clinical')),
-        note_format VARCHAR NOT NULL CHECK (note_format IN ('SOAP', 'DAP', 'BIRP', 'free')),
-        note_date DATE NOT NULL,
-        title VARCHAR NOT NULL,
-        author_id VARCHAR REFERENCES clinicians(id),
-        signed_at TIMESTAMP,
-        text VARCHAR NOT NULL
-    );
-    CREATE TABLE medications (
-        id VARCHAR PRIMARY KEY,
-        client_id VARCHAR NOT NULL REFERENCES clients(id),
-        name VARCHAR NOT NULL,
-        dosage VARCHAR,
-        start_date DATE NOT NULL,
-        end_date DATE,
-        status VARCHAR NOT NULL,
-        prescriber VARCHAR,
-        CHECK (end_date IS NULL OR end_date >= start_date)
-    );
-    CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
-    """),
-]
+from ..errors import NotFound
+from ..models import Assessment, Chart, Client, ClientRow, Clinician, Diagnosis, Medication, Note, Plan
 
 # Tables the generator and importers may bulk-load, with their columns in insert order.
 CHART_TABLES = {
@@ -131,10 +28,6 @@ CLIENT_COLUMNS = ", ".join(CHART_TABLES["clients"])
 NOTE_COLUMNS = "n.id, n.client_id, n.note_type, n.note_format, n.note_date, n.title, c.display_name, n.signed_at, n.text"
 PLAN_COLUMNS = """p.id, p.client_id, p.effective_from, p.effective_to, p.status, p.problems, p.goals, p.objectives,
     p.interventions, c.display_name"""
-
-
-class StoreError(UserError):
-    """The database could not be opened or migrated."""
 
 
 def _client(row) -> Client:
@@ -166,60 +59,11 @@ def _medication(row) -> Medication:
     return Medication(*row)
 
 
-class Store:
-    """One DuckDB file. Safe to share across threads: every call takes its own cursor."""
+class ChartStore:
+    """Chart reads and writes (mixed into Store)."""
 
-    def __init__(self, path: str | Path):
-        self.path = Path(path)
-        if str(path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self._con = duckdb.connect(str(path))
-        except duckdb.Error as e:
-            raise StoreError(f"Could not open the database at {path}: {e}") from e
-        self._migrate_lock = threading.Lock()
-        self.migrate()
-
-    def close(self) -> None:
-        self._con.close()
-
-    @contextmanager
-    def _cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        cur = self._con.cursor()
-        try:
-            yield cur
-        finally:
-            cur.close()
-
-    @contextmanager
-    def _transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        with self._cursor() as cur:
-            cur.execute("BEGIN TRANSACTION")
-            try:
-                yield cur
-            except BaseException:
-                cur.execute("ROLLBACK")
-                raise
-            cur.execute("COMMIT")
-
-    # -- schema -------------------------------------------------------------------------------
-
-    def schema_version(self) -> int:
-        with self._cursor() as cur:
-            cur.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY)")
-            return cur.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
-
-    def migrate(self) -> int:
-        """Apply the migrations this file has not seen yet; running it again changes nothing."""
-        with self._migrate_lock:
-            current = self.schema_version()
-            for version, sql in MIGRATIONS:
-                if version <= current:
-                    continue
-                with self._transaction() as cur:
-                    cur.execute(sql)
-                    cur.execute("INSERT INTO schema_version VALUES (?)", [version])
-            return self.schema_version()
+    _cursor: Callable
+    _transaction: Callable
 
     def get_meta(self, key: str) -> str | None:
         with self._cursor() as cur:

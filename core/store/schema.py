@@ -1,0 +1,178 @@
+"""The versioned schema: migrations applied in order, each once."""
+
+INSTRUMENT_CHECK = """
+    (instrument = 'PHQ-9' AND total_score BETWEEN 0 AND 27) OR
+    (instrument = 'GAD-7' AND total_score BETWEEN 0 AND 21) OR
+    (instrument = 'PCL-5' AND total_score BETWEEN 0 AND 80) OR
+    (instrument = 'AUDIT' AND total_score BETWEEN 0 AND 40) OR
+    (instrument = 'PHQ-2' AND total_score BETWEEN 0 AND 6) OR
+    (instrument = 'AUDIT-C' AND total_score BETWEEN 0 AND 12) OR
+    (instrument = 'DAST-10' AND total_score BETWEEN 0 AND 10) OR
+    (instrument = 'HARK' AND total_score BETWEEN 0 AND 4)
+"""
+
+MIGRATIONS: list[tuple[int, str]] = [
+    (1, f"""
+    CREATE TABLE clinicians (
+        id VARCHAR PRIMARY KEY,
+        display_name VARCHAR NOT NULL CHECK (length(trim(display_name)) > 0),
+        credentials VARCHAR NOT NULL DEFAULT ''
+    );
+    CREATE TABLE clients (
+        id VARCHAR PRIMARY KEY,
+        full_name VARCHAR NOT NULL CHECK (length(trim(full_name)) > 0),
+        first_name VARCHAR NOT NULL,
+        last_name VARCHAR NOT NULL,
+        date_of_birth DATE NOT NULL,
+        pronouns VARCHAR,
+        gender VARCHAR,
+        phone VARCHAR,
+        email VARCHAR,
+        address VARCHAR,
+        mrn VARCHAR UNIQUE,
+        clinician_id VARCHAR REFERENCES clinicians(id),
+        ai_consent_on DATE,
+        source VARCHAR NOT NULL DEFAULT 'demo' CHECK (source IN ('demo', 'fhir', 'bench'))
+    );
+    CREATE TABLE diagnoses (
+        id VARCHAR PRIMARY KEY,
+        client_id VARCHAR NOT NULL REFERENCES clients(id),
+        code_system VARCHAR NOT NULL CHECK (code_system IN ('ICD-10-CM', 'SNOMED CT')),
+        code VARCHAR NOT NULL,
+        description VARCHAR NOT NULL,
+        onset DATE NOT NULL,
+        resolved DATE,
+        CHECK (code_system <> 'ICD-10-CM' OR regexp_full_match(code, '[A-TV-Z][0-9][0-9AB](\\.[0-9A-Z]{{1,4}})?')),
+        CHECK (resolved IS NULL OR resolved >= onset)
+    );
+    CREATE TABLE assessments (
+        id VARCHAR PRIMARY KEY,
+        client_id VARCHAR NOT NULL REFERENCES clients(id),
+        instrument VARCHAR NOT NULL,
+        administered_on DATE NOT NULL,
+        total_score INTEGER NOT NULL,
+        items INTEGER[],
+        severity VARCHAR NOT NULL,
+        CHECK ({INSTRUMENT_CHECK}),
+        CHECK (items IS NULL OR list_sum(items) = total_score),
+        CHECK (items IS NULL OR list_min(items) >= 0)
+    );
+    CREATE TABLE treatment_plans (
+        id VARCHAR PRIMARY KEY,
+        client_id VARCHAR NOT NULL REFERENCES clients(id),
+        effective_from DATE NOT NULL,
+        effective_to DATE,
+        status VARCHAR NOT NULL CHECK (status IN ('active', 'revised', 'completed')),
+        problems VARCHAR[] NOT NULL,
+        goals VARCHAR[] NOT NULL,
+        objectives VARCHAR[] NOT NULL,
+        interventions VARCHAR[] NOT NULL,
+        author_id VARCHAR REFERENCES clinicians(id),
+        CHECK (effective_to IS NULL OR effective_to >= effective_from)
+    );
+    CREATE TABLE notes (
+        id VARCHAR PRIMARY KEY,
+        client_id VARCHAR NOT NULL REFERENCES clients(id),
+        note_type VARCHAR NOT NULL
+            CHECK (note_type IN ('intake', 'progress', 'administrative', 'cancellation', 'clinical')),
+        note_format VARCHAR NOT NULL CHECK (note_format IN ('SOAP', 'DAP', 'BIRP', 'free')),
+        note_date DATE NOT NULL,
+        title VARCHAR NOT NULL,
+        author_id VARCHAR REFERENCES clinicians(id),
+        signed_at TIMESTAMP,
+        text VARCHAR NOT NULL
+    );
+    CREATE TABLE medications (
+        id VARCHAR PRIMARY KEY,
+        client_id VARCHAR NOT NULL REFERENCES clients(id),
+        name VARCHAR NOT NULL,
+        dosage VARCHAR,
+        start_date DATE NOT NULL,
+        end_date DATE,
+        status VARCHAR NOT NULL,
+        prescriber VARCHAR,
+        CHECK (end_date IS NULL OR end_date >= start_date)
+    );
+    CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
+    """),
+    (2, """
+    CREATE TABLE drafts (
+        id VARCHAR PRIMARY KEY,
+        client_id VARCHAR NOT NULL UNIQUE REFERENCES clients(id),  -- one active draft per client
+        range_start DATE NOT NULL,
+        range_end DATE NOT NULL,
+        purpose VARCHAR NOT NULL CHECK (length(purpose) <= 500),
+        sources JSON NOT NULL,
+        omitted_ids VARCHAR[] NOT NULL,
+        created_by VARCHAR NOT NULL,
+        created_at TIMESTAMP NOT NULL,
+        current_version INTEGER NOT NULL,
+        generation JSON NOT NULL,
+        citations JSON NOT NULL,
+        CHECK (range_start <= range_end)
+    );
+    CREATE TABLE draft_versions (
+        draft_id VARCHAR NOT NULL,
+        number INTEGER NOT NULL CHECK (number >= 1),
+        kind VARCHAR NOT NULL CHECK (kind IN ('generated', 'refined', 'edited')),
+        instruction VARCHAR,
+        text VARCHAR NOT NULL,
+        created_at TIMESTAMP NOT NULL,
+        updated_at TIMESTAMP NOT NULL,
+        PRIMARY KEY (draft_id, number)
+    );
+    -- Signed content. No statement in this code base updates or deletes a row of this table.
+    CREATE TABLE summaries (
+        id VARCHAR PRIMARY KEY,
+        client_id VARCHAR NOT NULL REFERENCES clients(id),
+        range_start DATE NOT NULL,
+        range_end DATE NOT NULL,
+        purpose VARCHAR NOT NULL,
+        text VARCHAR NOT NULL CHECK (length(trim(text)) > 0),
+        sources JSON NOT NULL,
+        citations JSON NOT NULL,
+        generation JSON NOT NULL,
+        generated_text VARCHAR NOT NULL,
+        update_rounds INTEGER NOT NULL,
+        signer_id VARCHAR NOT NULL,
+        signer_name VARCHAR NOT NULL,
+        signer_credentials VARCHAR NOT NULL,
+        signed_at TIMESTAMP NOT NULL,
+        attestation VARCHAR NOT NULL CHECK (length(trim(attestation)) > 0),
+        content_hash VARCHAR NOT NULL CHECK (regexp_full_match(content_hash, '[0-9a-f]{64}'))
+    );
+    CREATE TABLE summary_deletions (
+        summary_id VARCHAR PRIMARY KEY REFERENCES summaries(id),
+        deleted_by VARCHAR NOT NULL,
+        deleted_at TIMESTAMP NOT NULL,
+        reason VARCHAR NOT NULL CHECK (length(trim(reason)) > 0),
+        content_hash VARCHAR NOT NULL
+    );
+    CREATE TABLE summary_shares (
+        summary_id VARCHAR PRIMARY KEY REFERENCES summaries(id),
+        shared_by VARCHAR NOT NULL,
+        shared_at TIMESTAMP NOT NULL
+    );
+    CREATE TABLE portal_tokens (
+        token_hash VARCHAR PRIMARY KEY,
+        client_id VARCHAR NOT NULL REFERENCES clients(id),
+        created_by VARCHAR NOT NULL,
+        created_at TIMESTAMP NOT NULL,
+        revoked_at TIMESTAMP
+    );
+    CREATE SEQUENCE audit_ids START 1;
+    CREATE TABLE audit_log (
+        id BIGINT PRIMARY KEY DEFAULT nextval('audit_ids'),
+        occurred_at TIMESTAMP NOT NULL,
+        actor VARCHAR NOT NULL,
+        action VARCHAR NOT NULL CHECK (action IN (
+            'generate', 'update', 'save', 'undo', 'discard', 'sign', 'download', 'share', 'unshare', 'delete',
+            'export', 'portal_token', 'portal_revoke', 'portal_view', 'import', 'rate', 'sign_in',
+            'sign_in_failed', 'lockout', 'sign_out', 'permission_denied', 'account', 'refused')),
+        client_id VARCHAR,
+        summary_id VARCHAR,
+        draft_id VARCHAR,
+        detail VARCHAR NOT NULL DEFAULT ''
+    );
+    """),
+]

@@ -1,0 +1,273 @@
+"""The summary lifecycle the pages and the CLI call: draft, autosave, Update and undo, sign, delete,
+share, the client portal and the audit log. Every call takes the acting user."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from typing import Callable, Iterable
+
+from . import sources
+from .errors import ConflictError, IntegrityFailure, InvalidInput, NotFound, Refused
+from .integrity import content_hash
+from .models import Actor, ActiveDraft, AuditEntry, Citation, Draft, Generation, SignedSummary
+from .service import Practice
+from .sources import Selection
+from .store import DraftExists
+
+ATTESTATION = ("I have reviewed this treatment summary against the client's record, corrected it where needed, "
+               "and attest that it is accurate and complete to the best of my knowledge.")
+MAX_INSTRUCTION_CHARS = 500
+MAX_REASON_CHARS = 500
+
+
+def utcnow() -> datetime:
+    """Naive UTC, as stored; the UI converts to the practice's time zone."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def _citations(citations: Iterable[Citation]) -> list[dict]:
+    return [{"paragraph": c.paragraph, "item_ids": list(c.item_ids)} for c in citations]
+
+
+def _generation(draft: Draft) -> dict:
+    return Generation.of(draft).__dict__
+
+
+@dataclass(frozen=True)
+class Started:
+    """The client's draft after Generate, and whether it was already there (then nothing was generated)."""
+
+    draft: ActiveDraft
+    existing: bool
+
+
+# -- drafts ---------------------------------------------------------------------------------------------
+
+def active_draft(p: Practice, client_id: str) -> ActiveDraft | None:
+    p.store.client(client_id)  # NotFound for an unknown client
+    return p.store.draft_for_client(client_id)
+
+
+def _draft(p: Practice, draft_id: str) -> ActiveDraft:
+    draft = p.store.draft(draft_id)
+    if draft is None:
+        raise NotFound("This draft is no longer open: it was signed or discarded, perhaps in another window. "
+                       "Reload the client's Summary tab.")
+    return draft
+
+
+def generate(p: Practice, actor: Actor, client_id: str, start: date, end: date, purpose: str = "",
+             leave_out: Iterable[str] = (), engine: str | None = None,
+             on_text: Callable[[str], None] | None = None, replace_existing: bool = False) -> Started:
+    """Draft a summary and keep it as the client's one active draft.
+
+    When the client already has a draft it is returned untouched (the user opens it), unless
+    replace_existing says to discard it first. Nothing is sent to any engine when the range
+    holds too little (InsufficientInformation) or the input is bad (InvalidInput).
+    """
+    existing = active_draft(p, client_id)
+    if existing and not replace_existing:
+        return Started(existing, True)
+    selection = sources.require_sufficient(p.select(client_id, start, end, purpose, leave_out))
+    result = p.engine(engine).generate(selection, on_text)
+    if existing:
+        discard(p, actor, existing.id)
+    used = [i for i in selection.items if i.id not in set(result.omitted_item_ids)]
+    record = {
+        "id": f"D-{uuid.uuid4().hex[:12]}", "client_id": client_id, "range_start": selection.range.start,
+        "range_end": selection.range.end, "purpose": selection.purpose,
+        "sources": [{"id": i.id, "kind": i.kind, "date": i.date, "title": i.title} for i in used],
+        "omitted_ids": list(result.omitted_item_ids), "generation": _generation(result),
+        "citations": _citations(result.citations),
+    }
+    try:
+        p.store.create_draft(record, result.text, utcnow(), actor.id)
+    except DraftExists:
+        raise ConflictError("Someone else started a draft for this client at the same moment. Their draft is "
+                            "the client's active draft now; open it from the Summary tab.") from None
+    return Started(_draft(p, record["id"]), False)
+
+
+def draft_selection(p: Practice, draft: ActiveDraft) -> Selection:
+    """The draft's own sources, read again from the chart (for Update and the quality checks)."""
+    selection = p.select(draft.client_id, draft.range_start, draft.range_end, draft.purpose)
+    return selection.only(s.id for s in draft.sources)
+
+
+def save(p: Practice, actor: Actor, draft_id: str, text: str) -> datetime:
+    """Autosave the clinician's text; cheap enough for every change. Returns when it was saved."""
+    now = utcnow()
+    if not p.store.save_draft_text(draft_id, text, now, actor.id):
+        _draft(p, draft_id)  # raises NotFound with the message the user sees
+    return _draft(p, draft_id).saved_at
+
+
+def update(p: Practice, actor: Actor, draft_id: str, current_text: str, instruction: str,
+           engine: str | None = None, on_text: Callable[[str], None] | None = None) -> ActiveDraft:
+    """Send the edited text and an instruction to the engine; on success the result becomes a new
+    version (undo returns to the text that was sent). On failure the draft is exactly as it was."""
+    instruction = (instruction or "").strip()
+    if not instruction:
+        raise InvalidInput("Write an instruction for Update, for example 'shorter' or 'focus on risk'.")
+    if len(instruction) > MAX_INSTRUCTION_CHARS:
+        raise InvalidInput(f"The instruction is {len(instruction)} characters; keep it under "
+                           f"{MAX_INSTRUCTION_CHARS}.")
+    draft = _draft(p, draft_id)
+    selection = draft_selection(p, draft)
+    result = p.engine(engine or draft.generation.engine).refine(selection, current_text, instruction, on_text)
+    try:
+        p.store.add_refined_version(draft_id, current_text, result.text, instruction, _generation(result),
+                                    _citations(result.citations), utcnow(), actor.id)
+    except KeyError:
+        _draft(p, draft_id)
+    return _draft(p, draft_id)
+
+
+def undo(p: Practice, actor: Actor, draft_id: str) -> ActiveDraft:
+    if not p.store.undo_draft(draft_id, utcnow(), actor.id):
+        _draft(p, draft_id)
+        raise Refused("There is no earlier version of this draft to go back to.")
+    return _draft(p, draft_id)
+
+
+def discard(p: Practice, actor: Actor, draft_id: str) -> None:
+    if not p.store.discard_draft(draft_id, utcnow(), actor.id):
+        raise NotFound("There is no open draft to discard; it was already signed or discarded.")
+
+
+# -- signing --------------------------------------------------------------------------------------------
+
+def sign(p: Practice, actor: Actor, draft_id: str, attestation: str = ATTESTATION,
+         text: str | None = None) -> SignedSummary:
+    """Sign the draft as the acting clinician. `text`, when given, is what the clinician sees and is
+    saved first, so the signature covers exactly what was on screen."""
+    if not actor.clinician_id:
+        raise Refused("Only a clinician can sign a treatment summary.")
+    if not (attestation or "").strip():
+        raise InvalidInput("Signing needs the attestation.")
+    clinician = p.store.clinician(actor.clinician_id)
+    draft = p.store.draft(draft_id)
+    if draft is None:
+        raise Refused("There is no draft to sign: only an open draft can be signed. It may have been signed or "
+                      "discarded in another window.")
+    if text is not None and text != draft.text:
+        save(p, actor, draft_id, text)
+        draft = _draft(p, draft_id)
+    if not draft.text.strip():
+        raise Refused("The draft is empty; there is nothing to sign.")
+    fields = {
+        "id": f"S-{uuid.uuid4().hex[:12]}", "client_id": draft.client_id, "range_start": draft.range_start,
+        "range_end": draft.range_end, "purpose": draft.purpose, "text": draft.text,
+        "sources": [s.__dict__ for s in draft.sources], "citations": _citations(draft.citations),
+        "generation": draft.generation.__dict__, "generated_text": draft.versions[0].text,
+        "update_rounds": draft.update_rounds, "signer_id": clinician.id, "signer_name": clinician.display_name,
+        "signer_credentials": clinician.credentials, "signed_at": utcnow().replace(microsecond=0),
+        "attestation": attestation.strip(),
+    }
+    fields["content_hash"] = content_hash(fields)
+    p.store.sign_draft(draft_id, fields, actor.id)
+    return get_summary(p, fields["id"])
+
+
+# -- signed summaries ---------------------------------------------------------------------------------
+
+def summaries(p: Practice, client_id: str) -> list[SignedSummary]:
+    """The client's signed, not-deleted summaries, newest first, each with its verification result."""
+    p.store.client(client_id)
+    return p.store.summaries(client_id)
+
+
+def get_summary(p: Practice, summary_id: str, include_deleted: bool = False) -> SignedSummary:
+    summary = p.store.summary(summary_id)
+    if summary is None or (summary.deleted_at and not include_deleted):
+        raise NotFound(f"There is no signed summary {summary_id}" + (" (it was deleted)." if summary else "."))
+    return summary
+
+
+def verified(p: Practice, summary_id: str) -> SignedSummary:
+    """The summary, only if its content still matches its hash (for PDF, export, portal)."""
+    summary = get_summary(p, summary_id)
+    if not summary.verified:
+        raise IntegrityFailure(f"Summary {summary_id} fails its integrity check: its stored content no longer "
+                               "matches the hash taken at signing, so it may have been altered outside the app. "
+                               "It cannot be shown as valid, downloaded or shared. Report this to the "
+                               "practice's privacy officer.")
+    return summary
+
+
+def record_download(p: Practice, actor: Actor, summary_id: str) -> None:
+    summary = verified(p, summary_id)
+    p.store.audit(utcnow(), actor.id, "download", summary.client_id, summary.id, None, "PDF")
+
+
+def delete(p: Practice, actor: Actor, summary_id: str, reason: str) -> None:
+    """Remove a signed summary from the chart, the portal and exports; the audit keeps who, when,
+    why and its hash (the content itself is retained for record-keeping, see README)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("Deleting a signed summary needs a reason (for example 'wrong client' or "
+                           "'superseded by a corrected summary').")
+    if len(reason) > MAX_REASON_CHARS:
+        raise InvalidInput(f"Keep the reason under {MAX_REASON_CHARS} characters.")
+    summary = p.store.summary(summary_id)
+    if summary is None:
+        raise NotFound(f"There is no signed summary {summary_id}.")
+    if summary.deleted_at:
+        raise Refused("This summary was already deleted.")
+    p.store.delete_summary(summary, reason, utcnow(), actor.id)
+
+
+def share(p: Practice, actor: Actor, summary_id: str, shared: bool = True) -> SignedSummary:
+    """Share a signed summary to the client portal (or stop sharing it)."""
+    summary = p.store.summary(summary_id)
+    if summary is None:
+        raise Refused("Only a signed summary can be shared; there is no signed summary "
+                      f"{summary_id}. Sign the draft first.")
+    if summary.deleted_at:
+        raise Refused("This summary was deleted; a deleted summary cannot be shared.")
+    if shared and not summary.verified:
+        verified(p, summary_id)
+    p.store.set_shared(summary, shared, utcnow(), actor.id)
+    return get_summary(p, summary_id)
+
+
+# -- client portal ----------------------------------------------------------------------------------------
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def issue_portal_token(p: Practice, actor: Actor, client_id: str) -> str:
+    """A new portal access token for the client; only its hash is stored, so show it once."""
+    p.store.client(client_id)
+    token = secrets.token_urlsafe(24)
+    p.store.add_portal_token(_token_hash(token), client_id, utcnow(), actor.id)
+    return token
+
+
+def revoke_portal_tokens(p: Practice, actor: Actor, client_id: str) -> int:
+    return p.store.revoke_portal_tokens(client_id, utcnow(), actor.id)
+
+
+@dataclass(frozen=True)
+class PortalView:
+    first_name: str
+    summaries: tuple[SignedSummary, ...]
+
+
+def portal(p: Practice, token: str) -> PortalView:
+    """What the client portal shows for a token: that client's shared, not-deleted, verified summaries."""
+    client_id = p.store.client_for_token(_token_hash((token or "").strip())) if token else None
+    if client_id is None:
+        raise NotFound("This portal link is not valid or has been revoked. Ask the practice for a new link.")
+    shown = tuple(s for s in p.store.shared_summaries(client_id) if s.verified)
+    p.store.audit(utcnow(), "portal", "portal_view", client_id, None, None, f"{len(shown)} summaries shown")
+    return PortalView(p.store.client(client_id).first_name, shown)
+
+
+def audit_log(p: Practice, client_id: str | None = None, limit: int = 500) -> list[AuditEntry]:
+    return p.store.audit_entries(client_id, limit)
