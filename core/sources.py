@@ -190,7 +190,8 @@ def source_items(sel: Selection) -> list[SourceItem]:
                                 text))
     for a in sel.assessments:
         answers = f" Item responses: {', '.join(map(str, a.items))}." if a.items else ""
-        items.append(SourceItem(a.id, "assessment", a.administered_on, f"{a.instrument} {a.total_score}", None,
+        items.append(SourceItem(a.id, "assessment", a.administered_on,
+                                f"{a.instrument} {a.total_score} ({a.severity})", None,
                                 "administered in the range",
                                 f"{a.instrument} administered {a.administered_on.isoformat()}: total score "
                                 f"{a.total_score} ({a.severity}).{answers}"))

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import chart
+from ui import chart, workspace
 from ui.common import current_client_id, user_errors
 
 client_id = current_client_id()
@@ -13,10 +13,10 @@ if not client_id:
 
 with user_errors():
     chart.header(client_id)
-    overview, summary = st.tabs(["Chart", "Summary"], key="client_tab", on_change="rerun")
+    overview, summary = st.tabs(["Chart", "Summary"], key="tab", on_change="rerun", bind="query-params")
     if overview.open:
         with overview:
             chart.render(client_id)
     if summary.open:
         with summary:
-            st.info("Treatment summaries arrive with the summary workspace.")
+            workspace.render(client_id)

@@ -8,6 +8,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from core import summaries
 from core.models import Chart
 from core.scoring import INSTRUMENTS
 
@@ -79,9 +80,28 @@ def render(client_id: str) -> None:
         unsigned = sum(1 for n in chart.notes if n.note_type in ("intake", "progress") and not n.signed)
         st.dataframe(pd.DataFrame([{"Type": NOTE_TYPE_LABELS[t], "Notes": c} for t, c in counts.items()]),
                      hide_index=True, width="stretch")
+        summaries_at_a_glance(client_id)
         if unsigned:
             st.warning(f"{unsigned} progress note{'s are' if unsigned != 1 else ' is'} unsigned and cannot be "
                        "used in summaries until signed.", icon=":material/edit_note:")
+
+
+def summaries_at_a_glance(client_id: str) -> None:
+    st.subheader("Treatment summaries")
+    draft = summaries.active_draft(practice(), client_id)
+    signed = summaries.summaries(practice(), client_id)
+    if not draft and not signed:
+        st.caption("None yet. Open the Summary tab and choose Add → Treatment Summary.")
+    if draft:
+        st.badge("Draft", color="orange", icon=":material/edit:")
+        st.caption(f"{draft.range_start} to {draft.range_end}" + (f" · {draft.purpose}" if draft.purpose else ""))
+    for s in signed:
+        label, color = ("Signed", "green") if s.verified else ("Fails verification", "red")
+        st.badge(label, color=color, icon=":material/verified:")
+        if s.shared_at:
+            st.badge("Shared", color="blue", icon=":material/share:")
+        st.caption(f"{s.range_start} to {s.range_end}" + (f" · {s.purpose}" if s.purpose else "")
+                   + f" · {s.signature}")
 
 
 def header(client_id: str) -> Chart:

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
+from datetime import datetime, timezone
 from typing import Iterator
+from zoneinfo import ZoneInfo
 
 import streamlit as st
 
 from core.config import load_settings
 from core.errors import UserError
+from core.models import Actor
 from core.service import Practice
+
+DEFAULT_CLINICIAN = "K06"
 
 
 def secrets() -> dict:
@@ -41,5 +46,23 @@ def current_client_id() -> str | None:
 
 def open_client(client_id: str, tab: str = "Chart") -> None:
     st.query_params["client"] = client_id
-    st.session_state["client_tab"] = tab
+    st.session_state["tab"] = tab
     st.switch_page("pages/client.py")
+
+
+def current_actor() -> Actor:
+    """The person using the app. Until sign-in exists, the practice's clinical supervisor."""
+    clinician = practice().store.clinician(DEFAULT_CLINICIAN)
+    return Actor(clinician.id, clinician.display_name, "supervisor", clinician.credentials, clinician.id)
+
+
+def local(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored UTC time in the practice's time zone."""
+    if moment is None:
+        return ""
+    zone = ZoneInfo(practice().settings.timezone)
+    return moment.replace(tzinfo=timezone.utc).astimezone(zone).strftime(fmt)
+
+
+def zone_name() -> str:
+    return datetime.now(ZoneInfo(practice().settings.timezone)).strftime("%Z")

@@ -315,7 +315,8 @@ def _join(sections: list[tuple[str, list[str]]]) -> str:
 
 
 def _is_structured(block: str) -> bool:
-    return block.startswith(("|", "- ", "#")) or bool(re.match(r"^\d+\. ", block))
+    """Tables, lists (also a list led by one line of text) and headings."""
+    return block.startswith(("|", "#")) or any(re.match(r"^(?:- |\d+\. )", line) for line in block.splitlines())
 
 
 def refine_text(sel: Selection, current: str, instruction: str) -> str:
@@ -347,8 +348,11 @@ def refine_text(sel: Selection, current: str, instruction: str) -> str:
         sections = [s for s in sections if s[0] != "## Session highlights"]
         return _join(sections + [("## Session highlights", ["\n".join(lines)])])
     if wanted in ("bullet points", "bullets", "use bullet points", "as bullet points"):
-        out = [(h, [b if _is_structured(b) else "\n".join(f"- {s}" for s in sentences(b)) for b in blocks])
-               for h, blocks in sections]
+        def bullets(block: str) -> str:
+            return "\n".join(line if re.match(r"^(?:- |\||#|\d+\. )", line) else
+                             "\n".join(f"- {s}" for s in sentences(line)) for line in block.splitlines())
+
+        out = [(h, [bullets(b) for b in blocks]) for h, blocks in sections]
         return _join(out)
     if wanted in ("paragraphs", "prose", "as paragraphs"):
         out = [(h, [" ".join(line[2:] for line in b.splitlines()) if b.startswith("- ") else b for b in blocks])

@@ -1,0 +1,178 @@
+"""The Summary tab end to end in AppTest: Add, Generate, edit, Update, undo, sign, share, portal, delete."""
+
+from datetime import timedelta
+
+import pytest
+
+from core import summaries
+from core.config import Settings
+from core.service import Practice
+
+CLIENT = "C1001"
+
+
+def open_summary_tab(app, client=CLIENT):
+    at = app()
+    at.query_params["client"] = client
+    at.query_params["tab"] = "Summary"
+    return at.switch_page("pages/client.py").run()
+
+
+def draft_id(app_db, client=CLIENT):
+    p = Practice.open(Settings(db_path=app_db), demo_data=False)
+    draft = summaries.active_draft(p, client)
+    return draft.id if draft else None
+
+
+def add_and_generate(at, client=CLIENT):
+    at.get("menu_button")[0].click("Treatment Summary").run()
+    assert not at.exception
+    at.button(key=f"generate:{client}").click().run()
+    assert not at.exception
+    return at
+
+
+def test_full_flow(app, app_db):
+    at = add_and_generate(open_summary_tab(app))
+    d = draft_id(app_db)
+    area = at.text_area(key=f"draft_text:{d}")
+    assert area.value.startswith("## Identifying context")
+    assert any(c.value.startswith("Saved ") for c in at.caption)
+
+    edited = area.value.replace("## Current status", "## Current status\n\nSeen in person; engaged and hopeful.")
+    at.text_area(key=f"draft_text:{d}").input(edited).run()
+    assert summaries_text(app_db) == edited  # autosaved on change
+
+    at.text_input(key=f"instruction:{d}").input("shorter").run()
+    at.button(key=f"update:{d}").click().run()
+    assert not at.exception and not at.error
+    shorter = at.text_area(key=f"draft_text:{d}").value
+    assert len(shorter) < len(edited) and "Seen in person; engaged and hopeful." in shorter
+
+    at.button(key=f"undo:{d}").click().run()
+    assert at.text_area(key=f"draft_text:{d}").value == edited
+
+    at.button(key=f"sign:{d}").click().run()
+    assert "Sign and Complete" in [b.label for b in at.button]
+    assert any("Ruth Abernathy, LCSW, Clinical Supervisor" in m.value for m in at.markdown)
+    assert at.button(key=f"complete:{d}").disabled  # the attestation must be ticked first
+    at.checkbox(key=f"attest:{d}").check().run()
+    at.button(key=f"complete:{d}").click().run()
+    assert not at.exception and draft_id(app_db) is None
+    signed = [m.value for m in at.markdown if m.value.startswith("**Treatment Summary**")]
+    assert len(signed) == 1
+
+    s = summaries.summaries(Practice.open(Settings(db_path=app_db), demo_data=False), CLIENT)[0]
+    assert s.text == edited and s.signer_name == "Ruth Abernathy"
+    at.button(key=f"share:{s.id}").click().run()
+    assert at.button(key=f"share:{s.id}").label == "Stop sharing"
+    at.button(key=f"token:{CLIENT}").click().run()
+    token = at.code[0].value
+
+    portal = app()
+    portal.query_params["token"] = token
+    portal.switch_page("pages/portal.py").run()
+    assert not portal.exception and portal.subheader[0].value == "Hello, Zoë"
+    assert any(m.value.startswith("**Treatment Summary**") for m in portal.markdown)
+
+    at.button(key=f"delete:{s.id}").click().run()
+    at.button(key=f"confirm_delete:{s.id}").click().run()
+    assert any("needs a reason" in e.value for e in at.error)
+    at.text_area(key=f"reason:{s.id}").input("Wrong date range").run()
+    at.button(key=f"confirm_delete:{s.id}").click().run()
+    assert not at.exception
+    assert not [m for m in at.markdown if m.value.startswith("**Treatment Summary**")]
+    assert "No signed treatment summaries yet." in [c.value for c in at.caption]
+    portal.run()
+    assert "has not shared any treatment summaries" in portal.info[0].value
+
+
+def summaries_text(app_db, client=CLIENT):
+    return summaries.active_draft(Practice.open(Settings(db_path=app_db), demo_data=False), client).text
+
+
+def test_insufficient_range_is_explained_and_generate_disabled(app):
+    at = open_summary_tab(app, "C1002")  # Theo Marchetti: too little documentation
+    at.get("menu_button")[0].click("Treatment Summary").run()
+    at.button_group(key="range:C1002").set_value("Last 3 months").run()
+    assert not at.exception
+    assert "Not enough information for a treatment summary" in at.warning[0].value
+    assert "expand the date range" in at.warning[0].value
+    assert at.button(key="generate:C1002").disabled
+
+
+def test_inverted_custom_range_is_a_clear_error(app):
+    at = open_summary_tab(app)
+    at.get("menu_button")[0].click("Treatment Summary").run()
+    at.button_group(key=f"range:{CLIENT}").set_value("Custom").run()
+    today = at.date_input(key=f"to:{CLIENT}").value
+    at.date_input(key=f"from:{CLIENT}").set_value(today).run()
+    at.date_input(key=f"to:{CLIENT}").set_value(today - timedelta(days=10)).run()
+    assert not at.exception
+    assert "after it ends" in at.error[0].value
+    assert not [b for b in at.button if b.label == "Generate"]
+
+
+def test_one_draft_rule_across_two_sessions(app, app_db):
+    first = open_summary_tab(app)
+    second = open_summary_tab(app)
+    first.get("menu_button")[0].click("Treatment Summary").run()
+    second.get("menu_button")[0].click("Treatment Summary").run()
+    first.button(key=f"generate:{CLIENT}").click().run()
+    d = draft_id(app_db)
+    second.button(key=f"generate:{CLIENT}").click().run()
+    assert not second.exception
+    assert "started in another window or session meanwhile" in second.info[0].value
+    assert second.text_area(key=f"draft_text:{d}").value == first.text_area(key=f"draft_text:{d}").value
+    assert draft_id(app_db) == d
+
+
+def test_a_new_session_restores_the_autosaved_text(app, app_db):
+    at = add_and_generate(open_summary_tab(app))
+    d = draft_id(app_db)
+    text = at.text_area(key=f"draft_text:{d}").value + "\nAdded before closing the browser."
+    at.text_area(key=f"draft_text:{d}").input(text).run()
+    again = open_summary_tab(app)
+    assert again.text_area(key=f"draft_text:{d}").value == text
+    assert any(c.value.startswith("Saved ") for c in again.caption)
+
+
+def test_add_while_a_draft_exists_opens_it(app, app_db):
+    at = add_and_generate(open_summary_tab(app))
+    at.get("menu_button")[0].click("Treatment Summary").run()
+    assert "already has a draft in progress" in at.info[0].value
+    assert at.text_area(key=f"draft_text:{draft_id(app_db)}")
+
+
+def test_discard_asks_first(app, app_db):
+    at = add_and_generate(open_summary_tab(app))
+    d = draft_id(app_db)
+    at.button(key=f"discard:{d}").click().run()
+    at.button(key=f"keep:{d}").click().run()
+    assert draft_id(app_db) == d
+    at.button(key=f"discard:{d}").click().run()
+    at.button(key=f"confirm_discard:{d}").click().run()
+    assert draft_id(app_db) is None and not at.exception
+
+
+@pytest.mark.parametrize("page", ["pages/clients.py", "pages/client.py", "pages/audit.py", "pages/portal.py"])
+def test_every_page_renders(app, page):
+    at = app()
+    at.query_params["client"] = CLIENT
+    at.switch_page(page).run()
+    assert not at.exception
+
+
+def test_audit_page_lists_actions(app):
+    at = add_and_generate(open_summary_tab(app))
+    audit = app()
+    audit.switch_page("pages/audit.py").run()
+    table = audit.dataframe[0].value
+    assert table.iloc[0]["Action"] == "generate" and table.iloc[0]["Who"] == "K06"
+
+
+def test_bad_portal_code(app):
+    at = app()
+    at.query_params["token"] = "nope"
+    at.switch_page("pages/portal.py").run()
+    assert "not valid or has been revoked" in at.error[0].value

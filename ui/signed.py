@@ -1,0 +1,157 @@
+"""Signed summaries on the Summary tab, and the confirmation dialogs (sign, discard, delete)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core import summaries
+from core.errors import UserError
+from core.models import SignedSummary
+from core.text import neutralize_markdown
+
+from .common import current_actor, local, practice, zone_name
+
+
+def render(client_id: str) -> None:
+    rows = summaries.summaries(practice(), client_id)
+    st.markdown("#### Signed summaries")
+    if not rows:
+        st.caption("No signed treatment summaries yet.")
+    for s in rows:
+        item(s)
+    portal_access(client_id)
+
+
+def item(s: SignedSummary) -> None:
+    with st.container(border=True):
+        title, badges = st.columns([4, 2], vertical_alignment="center")
+        title.markdown(f"**Treatment Summary** · {s.range_start:%Y-%m-%d} to {s.range_end:%Y-%m-%d}"
+                       + (f" · {s.purpose}" if s.purpose else ""))
+        with badges:
+            if not s.verified:
+                st.badge("Fails verification", color="red", icon=":material/gpp_bad:")
+            else:
+                st.badge("Signed", color="green", icon=":material/verified:")
+            if s.shared_at:
+                st.badge("Shared", color="blue", icon=":material/share:")
+        st.caption(f"Signed by {s.signature} on {local(s.signed_at)} {zone_name()} · {s.id}")
+        if not s.verified:
+            st.error("This summary no longer matches the hash taken when it was signed; it may have been altered "
+                     "outside the app. It is not shown as valid and cannot be downloaded or shared.",
+                     icon=":material/gpp_bad:")
+        else:
+            with st.expander("View"):
+                st.markdown(neutralize_markdown(s.text))
+        actions(s)
+
+
+def actions(s: SignedSummary) -> None:
+    c1, c2, c3 = st.columns(3)
+    if s.verified:
+        label = "Stop sharing" if s.shared_at else "Share to client portal"
+        if c2.button(label, key=f"share:{s.id}", icon=":material/share:", width="stretch"):
+            try:
+                summaries.share(practice(), current_actor(), s.id, shared=not s.shared_at)
+            except UserError as e:
+                st.error(e.message)
+            else:
+                st.rerun()
+    if c3.button("Delete", key=f"delete:{s.id}", icon=":material/delete:", width="stretch"):
+        st.session_state["dialog"] = ("delete", s.id)
+        st.rerun()
+
+
+def portal_access(client_id: str) -> None:
+    with st.expander("Client portal access"):
+        st.caption("The client opens the Client portal page with a personal access code. Codes are shown once "
+                   "and stored only as a hash; revoking them ends access at once.")
+        c1, c2 = st.columns(2)
+        if c1.button("Create portal access code", key=f"token:{client_id}"):
+            token = summaries.issue_portal_token(practice(), current_actor(), client_id)
+            st.session_state[f"new_token:{client_id}"] = token
+        if c2.button("Revoke all codes", key=f"revoke:{client_id}"):
+            n = summaries.revoke_portal_tokens(practice(), current_actor(), client_id)
+            st.session_state.pop(f"new_token:{client_id}", None)
+            st.success(f"{n} code{'s' if n != 1 else ''} revoked.")
+        if token := st.session_state.get(f"new_token:{client_id}"):
+            st.code(token, language=None)
+            st.caption("Give this code to the client now; it will not be shown again after you leave the page.")
+
+
+# -- dialogs (opened from a session-state flag so clicks inside them register on rerun) --------------------
+
+def dialogs(client_id: str) -> None:
+    kind, target = st.session_state.get("dialog") or (None, None)
+    if kind == "sign":
+        sign_dialog(target)
+    elif kind == "discard":
+        discard_dialog(target)
+    elif kind == "delete":
+        delete_dialog(target)
+
+
+def dismissed() -> None:
+    st.session_state.pop("dialog", None)
+
+
+def close() -> None:
+    dismissed()
+    st.rerun()
+
+
+@st.dialog("Sign & Approve", width="medium", on_dismiss=dismissed)
+def sign_dialog(draft_id: str) -> None:
+    actor = current_actor()
+    now = summaries.utcnow()
+    st.markdown("The following signature will be applied to the summary as it stands in the editor:")
+    credentials = f", {actor.credentials}" if actor.credentials else ""
+    st.markdown(f"> **{actor.display_name}{credentials}**  \n> {local(now)} {zone_name()}")
+    st.markdown(f"*{summaries.ATTESTATION}*")
+    agreed = st.checkbox("I attest to the statement above", key=f"attest:{draft_id}")
+    c1, c2 = st.columns(2)
+    if c1.button("Sign and Complete", type="primary", disabled=not agreed, key=f"complete:{draft_id}"):
+        try:
+            summaries.sign(practice(), actor, draft_id, summaries.ATTESTATION,
+                           text=st.session_state.get(f"draft_text:{draft_id}"))
+        except UserError as e:
+            st.error(e.message)
+            return
+        st.session_state.pop(f"draft_text:{draft_id}", None)
+        st.toast("Treatment summary signed.", icon=":material/verified:")
+        close()
+    if c2.button("Cancel", key=f"cancel_sign:{draft_id}"):
+        close()
+
+
+@st.dialog("Discard draft", on_dismiss=dismissed)
+def discard_dialog(draft_id: str) -> None:
+    st.markdown("Discard this draft and its versions? This cannot be undone.")
+    c1, c2 = st.columns(2)
+    if c1.button("Discard", type="primary", key=f"confirm_discard:{draft_id}"):
+        try:
+            summaries.discard(practice(), current_actor(), draft_id)
+        except UserError as e:
+            st.error(e.message)
+            return
+        st.session_state.pop(f"draft_text:{draft_id}", None)
+        close()
+    if c2.button("Keep the draft", key=f"keep:{draft_id}"):
+        close()
+
+
+@st.dialog("Delete signed summary", on_dismiss=dismissed)
+def delete_dialog(summary_id: str) -> None:
+    st.markdown("Deleting removes the summary from the chart, the client portal and data exports. The audit "
+                "trail keeps who deleted it, when, why and its content hash.")
+    reason = st.text_area("Reason (required)", key=f"reason:{summary_id}", max_chars=500,
+                          placeholder="e.g. Wrong date range; superseded by a corrected summary")
+    c1, c2 = st.columns(2)
+    if c1.button("Delete", type="primary", key=f"confirm_delete:{summary_id}"):
+        try:
+            summaries.delete(practice(), current_actor(), summary_id, reason)
+        except UserError as e:
+            st.error(e.message)
+            return
+        close()
+    if c2.button("Cancel", key=f"cancel_delete:{summary_id}"):
+        close()

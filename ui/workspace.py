@@ -1,0 +1,248 @@
+"""The client's Summary tab: Add -> Treatment Summary, sources, Generate, the editor, Update, Sign."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from core import sources, summaries
+from core.errors import InsufficientInformation, UserError
+from core.models import ActiveDraft
+from core.text import neutralize_markdown, paragraphs
+
+from . import signed
+from .common import current_actor, local, practice, user_errors, zone_name
+
+RANGE_CHOICES = ("Last 3 months", "Last 6 months", "Last 12 months", "Whole treatment", "Custom")
+UPDATE_PRESETS = ("Shorter", "More detail", "Bullet points", "Focus on risk")
+KIND_LABELS = {"diagnosis": "Diagnosis", "plan": "Treatment plan", "assessment": "Assessment", "note": "Note",
+               "medication": "Medication"}
+
+
+def text_key(draft_id: str) -> str:
+    return f"draft_text:{draft_id}"
+
+
+def render(client_id: str) -> None:
+    draft = summaries.active_draft(practice(), client_id)
+    if draft and st.session_state.pop(f"compose:{client_id}", None):
+        st.session_state[f"notice:{client_id}"] = ("A draft for this client was started in another window or "
+                                                   "session meanwhile; it is open below.")
+    notice = st.session_state.pop(f"notice:{client_id}", None)
+    if notice:
+        st.info(notice, icon=":material/info:")
+    head, add = st.columns([4, 1], vertical_alignment="bottom")
+    head.subheader("Treatment summaries")
+    choice = add.menu_button("Add", ["Treatment Summary"], key=f"add:{client_id}", icon=":material/add:",
+                             type="primary", width="stretch")
+    if choice == "Treatment Summary":
+        if draft:
+            st.session_state[f"notice:{client_id}"] = ("This client already has a draft in progress, opened below. "
+                                                       "Sign it, or discard it to start a new one.")
+        else:
+            st.session_state[f"compose:{client_id}"] = True
+        st.rerun()
+    if draft:
+        editor(draft)
+    elif st.session_state.get(f"compose:{client_id}"):
+        compose(client_id)
+    signed.render(client_id)
+    signed.dialogs(client_id)
+
+
+# -- composing a new summary ----------------------------------------------------------------------------------
+
+def chosen_range(client_id: str) -> tuple[date | None, date | None]:
+    today = practice().today()
+    preset = st.segmented_control("Date range", RANGE_CHOICES, default="Last 6 months", key=f"range:{client_id}",
+                                  required=True)
+    if preset == "Custom":
+        c1, c2 = st.columns(2)
+        start = c1.date_input("From", value=today.replace(day=1), max_value=today, key=f"from:{client_id}")
+        end = c2.date_input("To", value=today, max_value=today, key=f"to:{client_id}")
+        return start, end
+    rng = sources.preset_range(preset, today, practice().store, client_id)
+    st.caption(f"{rng.start:%Y-%m-%d} to {rng.end:%Y-%m-%d}")
+    return rng.start, rng.end
+
+
+def chosen_purpose(client_id: str) -> str:
+    key = f"purpose:{client_id}"
+
+    def take_preset() -> None:
+        st.session_state[key] = st.session_state[f"purpose_preset:{client_id}"] or ""
+
+    st.pills("Purpose", sources.PURPOSE_PRESETS, key=f"purpose_preset:{client_id}", on_change=take_preset)
+    return st.text_input("Purpose (optional)", key=key, max_chars=sources.MAX_PURPOSE_CHARS,
+                         placeholder="e.g. Transfer of care to Eastvale Community Clinic")
+
+
+def compose(client_id: str) -> None:
+    with st.container(border=True):
+        st.markdown("#### New treatment summary")
+        start, end = chosen_range(client_id)
+        purpose = chosen_purpose(client_id)
+        try:
+            selection = practice().select(client_id, start, end, purpose)
+        except UserError as e:
+            st.error(e.message, icon=":material/error:")
+            return
+        st.markdown("**Sources** · untick anything that should not be used")
+        rows = pd.DataFrame([{"Use": True, "Type": KIND_LABELS[i.kind], "Date": i.date, "Title": i.title,
+                              "Author": i.author or "", "Why it is in": i.reason, "id": i.id}
+                             for i in selection.items])
+        leave_out: list[str] = []
+        if len(rows):
+            edited = st.data_editor(rows, key=f"sources:{client_id}:{start}:{end}", hide_index=True,
+                                    width="stretch", disabled=["Type", "Date", "Title", "Author", "Why it is in"],
+                                    column_config={"id": None, "Use": st.column_config.CheckboxColumn(width="small")})
+            leave_out = list(edited.loc[~edited["Use"], "id"])
+        else:
+            st.caption("No chart items in this range.")
+        for e in selection.excluded:
+            st.caption(f"Not listed: {sources.plural(e.count, e.kind + ' note' if e.kind != 'unticked' else 'item')}"
+                       f" — {e.reason}.")
+        chosen = selection.without(leave_out)
+        try:
+            sources.require_sufficient(chosen)
+            ready = True
+        except InsufficientInformation as e:
+            st.warning(e.message, icon=":material/warning:")
+            ready = False
+        engine = practice().engine()
+        go, cancel = st.columns([1, 5])
+        if go.button("Generate", type="primary", disabled=not ready, key=f"generate:{client_id}",
+                     help=f"Drafts with: {engine.label}"):
+            generate(client_id, start, end, purpose, leave_out, engine.label)
+        if cancel.button("Cancel", key=f"cancel:{client_id}"):
+            st.session_state.pop(f"compose:{client_id}", None)
+            st.rerun()
+
+
+def generate(client_id: str, start, end, purpose: str, leave_out: list[str], label: str) -> None:
+    with st.status("Generating the treatment summary…", expanded=True) as status:
+        st.write(f"1. Sources selected ({len(leave_out)} left out by you).")
+        st.write(f"2. Drafting with {label}…")
+        box = st.empty()
+        streamed: list[str] = []
+
+        def show(chunk: str) -> None:
+            streamed.append(chunk)
+            box.markdown(neutralize_markdown("".join(streamed)))
+
+        try:
+            started = summaries.generate(practice(), current_actor(), client_id, start, end, purpose, leave_out,
+                                         on_text=show)
+        except UserError as e:
+            status.update(label="The draft could not be generated", state="error")
+            st.error(e.message, icon=":material/error:")
+            return
+        st.write("3. Draft saved.")
+        status.update(label="Draft ready", state="complete")
+    st.session_state.pop(f"compose:{client_id}", None)
+    if started.existing:
+        st.session_state[f"notice:{client_id}"] = "This client already had a draft; it is open below."
+    st.rerun()
+
+
+# -- the editor -----------------------------------------------------------------------------------------------
+
+def autosave(draft_id: str) -> None:
+    try:
+        summaries.save(practice(), current_actor(), draft_id, st.session_state[text_key(draft_id)])
+    except UserError as e:
+        st.session_state["save_error"] = e.message
+
+
+def editor(draft: ActiveDraft) -> None:
+    key = text_key(draft.id)
+    pending = st.session_state.pop(f"pending:{draft.id}", None)
+    if pending is not None:
+        st.session_state[key] = pending
+    elif key not in st.session_state:
+        st.session_state[key] = draft.text  # restored after a reload or restart
+    with st.container(border=True):
+        top, badge = st.columns([5, 1], vertical_alignment="center")
+        top.markdown(f"#### Draft · {draft.range_start:%Y-%m-%d} to {draft.range_end:%Y-%m-%d}"
+                     + (f" · {draft.purpose}" if draft.purpose else ""))
+        with badge:
+            st.badge("Draft", color="orange", icon=":material/edit:")
+        left, right = st.columns([3, 2], gap="large")
+        with left:
+            st.text_area("Draft text (Markdown); edits save automatically", key=key, height=640,
+                         on_change=autosave, args=(draft.id,))
+            if error := st.session_state.pop("save_error", None):
+                st.error(error, icon=":material/error:")
+            st.caption(f"Saved {local(draft.saved_at, '%H:%M:%S')} · version {draft.current} of "
+                       f"{len(draft.versions)}")
+            update_controls(draft)
+        with right:
+            details(draft)
+        sign_row(draft)
+
+
+def update_controls(draft: ActiveDraft) -> None:
+    key = f"instruction:{draft.id}"
+
+    def take_preset() -> None:
+        st.session_state[key] = (st.session_state.get(f"instruction_preset:{draft.id}") or "").lower()
+
+    st.pills("Quick instructions", UPDATE_PRESETS, key=f"instruction_preset:{draft.id}", on_change=take_preset)
+    instruction = st.text_input("Instruction for Update", key=key, placeholder="e.g. shorter, focus on risk")
+    c1, c2, _ = st.columns([2, 2, 3])
+    if c1.button("Update", key=f"update:{draft.id}", icon=":material/auto_fix_high:", width="stretch"):
+        box = st.empty()
+        streamed: list[str] = []
+
+        def show(chunk: str) -> None:
+            streamed.append(chunk)
+            box.markdown(neutralize_markdown("".join(streamed)))
+
+        with user_errors(), st.spinner("Updating the draft…"):
+            updated = summaries.update(practice(), current_actor(), draft.id, st.session_state[text_key(draft.id)],
+                                       instruction, on_text=show)
+            st.session_state[f"pending:{draft.id}"] = updated.text
+            st.rerun()
+    if c2.button("Undo", key=f"undo:{draft.id}", disabled=not draft.can_undo, icon=":material/undo:",
+                 width="stretch"):
+        with user_errors():
+            st.session_state[f"pending:{draft.id}"] = summaries.undo(practice(), current_actor(), draft.id).text
+            st.rerun()
+
+
+def details(draft: ActiveDraft) -> None:
+    g = draft.generation
+    st.markdown("**Generation details**")
+    tokens = ", ".join(f"{label} {value:,}" for label, value in (
+        ("input", g.input_tokens), ("output", g.output_tokens), ("cache read", g.cache_read_tokens),
+        ("cache write", g.cache_write_tokens)) if value is not None)
+    st.caption("\n\n".join(x for x in (
+        f"Engine: {g.label or g.engine} · model {g.model} · prompt {g.prompt_version}",
+        f"Generated {local(g.generated_at)} {zone_name()} in {g.duration_ms:,} ms",
+        f"Tokens: {tokens}" if tokens else "Tokens: not applicable",
+        f"{len(draft.sources)} sources" + (f"; {len(draft.omitted_ids)} left out to fit the model's context"
+                                           if draft.omitted_ids else "")) if x))
+    with st.popover("Contributing chart items", icon=":material/info:", width="stretch"):
+        by_id = {s.id: s for s in draft.sources}
+        st.dataframe(pd.DataFrame([{"Type": KIND_LABELS.get(s.kind, s.kind), "Date": s.date, "Title": s.title,
+                                    "id": s.id} for s in draft.sources]), hide_index=True, width="stretch")
+        if draft.citations:
+            st.markdown("**Cited per paragraph** (as generated)")
+            generated = paragraphs(next(v.text for v in reversed(draft.versions) if v.kind != "edited"))
+            for c in draft.citations:
+                opening = generated[c.paragraph][:70] if c.paragraph < len(generated) else f"¶{c.paragraph + 1}"
+                cited = "; ".join(f"{KIND_LABELS.get(by_id[i].kind, '')} {by_id[i].date:%Y-%m-%d}"
+                                  for i in c.item_ids if i in by_id)
+                st.caption(f"¶{c.paragraph + 1} “{opening}…” — {cited}")
+
+
+def sign_row(draft: ActiveDraft) -> None:
+    c1, c2, _ = st.columns([2, 2, 3])
+    if c1.button("Sign & Approve", type="primary", key=f"sign:{draft.id}", icon=":material/verified:"):
+        st.session_state["dialog"] = ("sign", draft.id)
+        st.rerun()
+    if c2.button("Discard draft", key=f"discard:{draft.id}", icon=":material/delete:"):
+        st.session_state["dialog"] = ("discard", draft.id)
+        st.rerun()
