@@ -38,6 +38,26 @@ class ConsentRequired(EngineError):
     """The client has not consented to AI-assisted documentation with an external model."""
 
 
+class EngineNotConfigured(EngineError):
+    """The AI engine was asked for but no API key is configured."""
+
+
+class EngineRejected(EngineError):
+    """The AI service refused the request itself (key, permission, model): retrying will not help."""
+
+
+class EngineBusy(EngineError):
+    """The AI service is rate-limited, overloaded or failing for now: trying again later may work."""
+
+
+class EngineUnreachable(EngineError):
+    """The AI service could not be reached or did not answer in time."""
+
+
+class SourcesTooLarge(EngineError):
+    """The chart items of the range do not fit in one request to the AI service."""
+
+
 class Refused(UserError):
     """The action is not allowed in the current state (e.g. signing without a draft)."""
 

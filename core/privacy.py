@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from .models import Client
 
@@ -17,6 +18,8 @@ RECORD_NUMBER = re.compile(r"\b(?:MRN|SSN|Medical record(?: number)?|Record #|Me
                            re.IGNORECASE)
 SSN = re.compile(r"\b\d{3}-\d{2}-\d{4}\b")
 
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")  # not strftime: charts are English whatever the server's locale
 PLACEHOLDERS = {"name": "the client", "phone": "[phone]", "email": "[email]", "address": "[address]",
                 "record": "[record number]"}
 
@@ -32,20 +35,31 @@ def _name_parts(client: Client) -> list[str]:
     return sorted(set(keep), key=len, reverse=True)
 
 
+def _date_forms(day: date) -> list[str]:
+    """How a date of birth is written in charts: ISO, US numeric, and with the month's name."""
+    month = MONTHS[day.month - 1]
+    return [day.isoformat(), f"{day.month}/{day.day}/{day.year}", f"{day.month:02d}/{day.day:02d}/{day.year}",
+            f"{month} {day.day}, {day.year}", f"{month[:3]}. {day.day}, {day.year}",
+            f"{month[:3]} {day.day}, {day.year}", f"{day.day} {month} {day.year}"]
+
+
 def mask(text: str, client: Client) -> str:
     """Replace the client's name, contact details, record numbers and street addresses."""
     if not text:
         return text
+    # The client's own values first, whole: the street pattern alone would leave "..., Millbrook".
+    for value, kind in ((client.address, "address"), (client.email, "email"), (client.phone, "phone"),
+                        (client.mrn, "record"), (client.id, "record")):
+        if value:
+            text = text.replace(value, PLACEHOLDERS[kind])
     text = EMAIL.sub(PLACEHOLDERS["email"], text)
     text = SSN.sub(PLACEHOLDERS["record"], text)
     text = PHONE.sub(PLACEHOLDERS["phone"], text)
     text = RECORD_NUMBER.sub(PLACEHOLDERS["record"], text)
     text = STREET.sub(PLACEHOLDERS["address"], text)
-    for value in (client.address, client.mrn, client.id, client.phone, client.email):
-        if value:
-            text = text.replace(value, PLACEHOLDERS["record"] if value in (client.mrn, client.id) else "[contact]")
     if client.date_of_birth:
-        text = text.replace(client.date_of_birth.isoformat(), "[date of birth]")
+        for written in _date_forms(client.date_of_birth):
+            text = re.sub(r"(?<!\w)" + re.escape(written) + r"(?!\w)", "[date of birth]", text)
     for part in _name_parts(client):
         # Honorifics go with the name: "Ms. Ñúñez" -> "the client".
         pattern = r"(?:\b(?:Mr|Mrs|Ms|Mx|Miss|Dr)\.?\s+)?(?<!\w)" + re.escape(part) + r"(?:'s)?(?!\w)"

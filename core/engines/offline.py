@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from ..errors import RefineNotSupported
 from ..models import Assessment, Draft, Note
 from ..privacy import mask
+from ..safety import neutralize_markdown
 from ..scoring import INSTRUMENTS, change
 from ..sources import Selection, plural
 from ..text import addresses_a_model, attribute, paragraphs, sentences
@@ -70,6 +71,8 @@ class OfflineEngine:
         return self._draft(selection, text, started, on_text)
 
     def _draft(self, selection: Selection, text: str, started: float, on_text: TextSink | None) -> Draft:
+        # Chart text and the clinician's edits pass through verbatim; neither may render remote content.
+        text = neutralize_markdown(text)
         if on_text:
             for block in paragraphs(text):
                 on_text(block + "\n\n")

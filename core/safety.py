@@ -1,0 +1,41 @@
+"""Rendering safety: engine output is untrusted Markdown, so nothing in it may load or link remote content."""
+
+from __future__ import annotations
+
+import re
+
+# A model that read an injected instruction could emit an image whose URL carries chart text to
+# another server the moment the draft is rendered; links and raw HTML are the same risk one click
+# (or one renderer setting) away. The draft is clinical prose, so none of these has a legitimate use.
+# No pattern crosses a blank line, so neutralizing a whole text equals neutralizing it paragraph by
+# paragraph (the unit citations refer to).
+_LINE_BREAK = r"\n(?![ \t]*\n)"  # a newline that does not start a blank line
+_LABEL = r"((?:[^\[\]\n]|\[[^\[\]\n]*\]|" + _LINE_BREAK + r")*)"  # one level of brackets inside
+_TARGET = r"(?:\((?:[^()\n]|\([^()\n]*\))*\)|\[[^\]\n]*\])"  # (destination "title") or [reference]
+IMAGE = re.compile(r"!\[" + _LABEL + r"\]" + _TARGET)
+LINK = re.compile(r"\[" + _LABEL + r"\]" + _TARGET)
+REFERENCE_DEFINITION = re.compile(r"^[ ]{0,3}\[[^\]\n]+\]:[ \t]*\S+.*$\n?", re.MULTILINE)
+AUTOLINK = re.compile(r"<(?:[A-Za-z][A-Za-z0-9+.-]{1,31}:[^<>\s]*|[^<>\s@]+@[^<>\s]+)>")
+COMMENT = re.compile(r"<!--(?:[^\n]|" + _LINE_BREAK + r")*?-->")
+TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:(?:[ \t]|" + _LINE_BREAK + r")(?:[^<>\n]|" + _LINE_BREAK + r")*)?/?>"
+                 r"|<![A-Za-z\[][^<>\n]*>|<\?[^<>\n]*\?>")
+OPEN_TAG = re.compile(r"<(?=[A-Za-z/!?])")  # what is left of a tag cut off by a blank line or the stream
+
+
+def neutralize_markdown(text: str) -> str:
+    """The text with images reduced to their alt text, links to their text, autolinks, link
+    reference definitions, HTML comments and raw HTML tags removed. Everything else is kept."""
+    if not text:
+        return text
+    text = REFERENCE_DEFINITION.sub("", text)
+    text = IMAGE.sub(lambda m: m.group(1), text)
+    # Link text may itself hold a link or an image; repeat until none is left.
+    while True:
+        new = LINK.sub(lambda m: m.group(1), text)
+        if new == text:
+            break
+        text = new
+    text = AUTOLINK.sub("", text)
+    text = COMMENT.sub("", text)
+    text = TAG.sub("", text)
+    return OPEN_TAG.sub("", text)

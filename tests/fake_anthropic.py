@@ -1,0 +1,117 @@
+"""A hand-written fake of the Messages API at the HTTP level: canned SSE streams and error responses,
+served through httpx2.MockTransport (in process) or a tiny loopback HTTP server (for the CLI).
+
+The real SDK builds the requests, parses the stream, retries and maps errors; only the wire is fake."""
+
+from __future__ import annotations
+
+import json
+import threading
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Callable, Iterator
+
+import httpx2
+
+MODEL = "claude-sonnet-4-6"
+USAGE = {"input_tokens": 1200, "output_tokens": 1, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}
+
+
+def cite(document_index: int, cited_text: str = "cited sentence") -> dict:
+    """A plain-text document citation as the API sends it."""
+    return {"type": "char_location", "cited_text": cited_text, "document_index": document_index,
+            "document_title": None, "start_char_index": 0, "end_char_index": len(cited_text)}
+
+
+def message_events(blocks: list[tuple[str, list[dict]]], *, usage: dict | None = None, output_tokens: int = 321,
+                   stop_reason: str = "end_turn", chunk: int = 7, model: str = MODEL) -> list[dict]:
+    """The events of one streamed message: a text block per (text, citations), the citations first
+    (as the API sends them) and the text in small deltas so paragraphs break across chunks."""
+    events = [{"type": "message_start", "message": {
+        "id": "msg_fake", "type": "message", "role": "assistant", "model": model, "content": [],
+        "stop_reason": None, "stop_sequence": None, "usage": {**USAGE, **(usage or {})}}}]
+    for index, (text, citations) in enumerate(blocks):
+        start = {"type": "text", "text": ""}
+        if citations:
+            start["citations"] = []
+        events.append({"type": "content_block_start", "index": index, "content_block": start})
+        events += [{"type": "content_block_delta", "index": index, "delta": {"type": "citations_delta",
+                                                                             "citation": c}} for c in citations]
+        events += [{"type": "content_block_delta", "index": index,
+                    "delta": {"type": "text_delta", "text": text[i:i + chunk]}} for i in range(0, len(text), chunk)]
+        events.append({"type": "content_block_stop", "index": index})
+    events.append({"type": "message_delta", "delta": {"stop_reason": stop_reason, "stop_sequence": None},
+                   "usage": {"output_tokens": output_tokens}})
+    events.append({"type": "message_stop"})
+    return events
+
+
+def sse(events: list[dict]) -> bytes:
+    return "".join(f"event: {e['type']}\ndata: {json.dumps(e)}\n\n" for e in events).encode()
+
+
+def stream_response(events: list[dict]) -> httpx2.Response:
+    return httpx2.Response(200, headers={"content-type": "text/event-stream"}, content=sse(events))
+
+
+def error_response(status: int, kind: str, message: str = "fake error") -> httpx2.Response:
+    # retry-after-ms keeps the SDK's own retry waits to a millisecond in tests.
+    return httpx2.Response(status, headers={"retry-after-ms": "1", "request-id": "req_fake"},
+                           json={"type": "error", "error": {"type": kind, "message": message}})
+
+
+class FakeMessagesAPI:
+    """Answers each request with the next responder (the last one repeats) and keeps every request."""
+
+    def __init__(self, *responders: Callable[[httpx2.Request], httpx2.Response] | list[dict]):
+        self.responders = [r if callable(r) else (lambda _req, events=r: stream_response(events)) for r in responders]
+        self.requests: list[httpx2.Request] = []
+
+    def handle(self, request: httpx2.Request) -> httpx2.Response:
+        self.requests.append(request)
+        return self.responders[min(len(self.requests), len(self.responders)) - 1](request)
+
+    @property
+    def transport(self) -> httpx2.MockTransport:
+        return httpx2.MockTransport(self.handle)
+
+    def http_client(self) -> httpx2.Client:
+        return httpx2.Client(transport=self.transport)
+
+    @property
+    def bodies(self) -> list[dict]:
+        return [json.loads(r.content) for r in self.requests]
+
+
+@contextmanager
+def serve(events: list[dict]) -> Iterator[tuple[str, list[dict]]]:
+    """A loopback HTTP server that answers POST /v1/messages with the canned stream; yields its base
+    URL and the list of request bodies it received."""
+    received: list[dict] = []
+    body = sse(events)
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 (http.server's naming)
+            length = int(self.headers.get("content-length", 0))
+            received.append(json.loads(self.rfile.read(length)))
+            if self.path.split("?")[0] != "/v1/messages":
+                self.send_error(404)
+                return
+            self.send_response(200)
+            self.send_header("content-type", "text/event-stream")
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):  # keep test output clean
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", received
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
