@@ -21,7 +21,7 @@ class Practice:
     store: Store
     settings: Settings
     today: Callable[[], date] = field(default=date.today)
-    engines: dict[str, Engine] = field(default_factory=dict)  # named engines that replace the configured ones
+    engines: dict[str, Engine] = field(default_factory=dict)  # made on first use; tests put fakes here
 
     @classmethod
     def open(cls, settings: Settings, *, demo_data: bool = True, today: Callable[[], date] = date.today,
@@ -42,8 +42,12 @@ class Practice:
         return True
 
     def engine(self, name: str | None = None) -> Engine:
+        """The named engine (else the configured one), made once per practice so its HTTP
+        connections are reused across sessions."""
         name = name or self.settings.engine_name
-        return self.engines[name] if name in self.engines else get_engine(name, self.settings)
+        if name not in self.engines:
+            self.engines[name] = get_engine(name, self.settings)
+        return self.engines[name]
 
     # -- reading the chart --------------------------------------------------------------------------
 

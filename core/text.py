@@ -9,6 +9,8 @@ from .models import Citation, SourceItem
 
 ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 ICD10 = re.compile(r"\b[A-TV-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{1,4})?\b")
+RISK = re.compile(r"suicid|\bSI\b|SI/HI|self-harm|safety plan|C-SSRS|homicid|988", re.IGNORECASE)
+POSITIVE_RISK = re.compile(r"disclosed|positive for|developed a written|means-safety|attempt", re.IGNORECASE)
 INSTRUCTION_LIKE = re.compile(
     r"ignore (?:all |any |the )?(?:previous|prior|above|earlier) (?:instructions|prompts?)|language model|"
     r"\bthe AI\b|system prompt|disregard (?:the|all|your) (?:instructions|rules)", re.IGNORECASE)
@@ -62,19 +64,3 @@ def attribute(text: str, items: Iterable[SourceItem]) -> tuple[Citation, ...]:
             citations.append(Citation(n, ids))
     return tuple(citations)
 
-
-IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
-LINK = re.compile(r"\[([^\]]+)\]\((?:[a-z][a-z0-9+.-]*:|//)[^)]*\)", re.IGNORECASE)
-AUTOLINK = re.compile(r"<((?:https?|ftp|file|data|javascript):[^>\s]*)>", re.IGNORECASE)
-REFERENCE_DEF = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*\S+.*$", re.MULTILINE)
-TAG = re.compile(r"<(/?[a-zA-Z!?][^>]*)>")
-
-
-def neutralize_markdown(text: str) -> str:
-    """Untrusted draft text made safe to render: no images, no raw HTML, no links to remote content
-    (a chart note that smuggles instructions to a model must not make a browser fetch anything)."""
-    text = IMAGE.sub(lambda m: f"[image removed: {m.group(1)}]" if m.group(1) else "[image removed]", text)
-    text = LINK.sub(r"\1", text)
-    text = AUTOLINK.sub(r"\1", text)
-    text = REFERENCE_DEF.sub("", text)
-    return TAG.sub(lambda m: f"&lt;{m.group(1)}&gt;", text)

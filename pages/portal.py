@@ -3,7 +3,7 @@
 import streamlit as st
 
 from core import summaries
-from core.text import neutralize_markdown
+from core.safety import neutralize_markdown
 from ui.common import local, practice, user_errors
 
 st.title("Client portal")

@@ -7,7 +7,7 @@ import streamlit as st
 from core import summaries
 from core.errors import UserError
 from core.models import SignedSummary
-from core.text import neutralize_markdown
+from core.safety import neutralize_markdown
 
 from .common import current_actor, local, practice, zone_name
 

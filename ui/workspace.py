@@ -10,7 +10,8 @@ import streamlit as st
 from core import sources, summaries
 from core.errors import InsufficientInformation, UserError
 from core.models import ActiveDraft
-from core.text import neutralize_markdown, paragraphs
+from core.safety import neutralize_markdown
+from core.text import paragraphs
 
 from . import signed
 from .common import current_actor, local, practice, user_errors, zone_name

@@ -14,13 +14,11 @@ from ..privacy import mask
 from ..safety import neutralize_markdown
 from ..scoring import INSTRUMENTS, change
 from ..sources import Selection, plural
-from ..text import addresses_a_model, attribute, paragraphs, sentences
+from ..text import POSITIVE_RISK, RISK, addresses_a_model, attribute, paragraphs, sentences
 from .base import SECTIONS, TextSink, purpose_kind
 
 PROMPT_VERSION = "offline-1"
 LABEL = "Rule-based draft (offline engine, no AI model)"
-RISK = re.compile(r"suicid|\bSI\b|SI/HI|self-harm|safety plan|C-SSRS|homicid|988", re.IGNORECASE)
-POSITIVE_RISK = re.compile(r"disclosed|positive for|developed a written|means-safety|attempt", re.IGNORECASE)
 PROGRESS = re.compile(r"progress toward goals|Goals largely met|Symptoms have increased|Treatment goals reviewed")
 FOCUS = re.compile(r"^(?:Session focus|Interventions):\s*", re.IGNORECASE)
 LABELS = {"S": "subjective", "D": "subjective", "B": "subjective", "O": "objective", "A": "assessment",
