@@ -12,6 +12,7 @@ STAFF = {
         st.Page("pages/client.py", title="Client record", icon=":material/person:"),
     ],
     "Practice": [
+        st.Page("pages/quality_lab.py", title="Quality lab", icon=":material/science:"),
         st.Page("pages/audit.py", title="Audit log", icon=":material/history:"),
     ],
 }

@@ -10,7 +10,7 @@ import sys
 from datetime import date, datetime
 from typing import Any, Callable
 
-from . import summaries
+from . import evaluation, summaries
 from .config import load_settings
 from .errors import InvalidInput, Refused, UserError
 from .models import Actor
@@ -182,6 +182,32 @@ def cmd_audit(p: Practice, args) -> None:
                               f"{e.summary_id or e.draft_id or '-':<16} {e.detail}" for e in rows))
 
 
+@command
+def cmd_eval(p: Practice, args) -> None:
+    ids = None if args.clients in ("all", "") else [c.strip() for c in args.clients.split(",") if c.strip()]
+
+    def progress(n: int, total: int, client_id: str) -> None:
+        if not args.json:
+            done = round(30 * n / total)
+            print(f"\r[{'#' * done}{'.' * (30 - done)}] {n}/{total} {client_id}", end="", file=sys.stderr, flush=True)
+
+    run_id = evaluation.evaluate(p, cli_actor(), args.engine, ids, on_progress=progress)
+    if not args.json:
+        print(file=sys.stderr)
+    run, items = evaluation.run(p, run_id)
+    totals = evaluation.totals(items)
+    rows = evaluation.item_rows(items)
+    if args.json:
+        print(json.dumps(jsonable({"run": run, "rows": rows, "totals": totals}), indent=2, ensure_ascii=False))
+        return
+    print(f"Run {run_id}: {run['engine']} {run['model']} (prompt {run['prompt_version']})")
+    print(f"{'client':<8} {'window':<16} {'status':<12} {'unsupported':>11} {'coverage':>9} {'leaks':>5} {'words':>6}")
+    for r in rows:
+        print(f"{r['client_id']:<8} {r['window']:<16} {r['status']:<12} {r['unsupported'] if r['unsupported'] is not None else '-':>11} "
+              f"{r['coverage'] or '-':>9} {r['leaks'] if r['leaks'] is not None else '-':>5} {r['words'] or '-':>6}")
+    print("Totals: " + ", ".join(f"{k} {v}" for k, v in totals.items()))
+
+
 # -- wiring ---------------------------------------------------------------------------------------------
 
 def parser() -> argparse.ArgumentParser:
@@ -222,6 +248,9 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("portal", parents=[common], help="what the client portal shows for a token").add_argument(
         "--token", required=True)
     sub.add_parser("audit", parents=[common], help="the audit log").add_argument("--client")
+    s = sub.add_parser("eval", parents=[common], help="draft and check every chosen chart (quality lab)")
+    s.add_argument("--engine", choices=("offline", "anthropic"))
+    s.add_argument("--clients", default="all", help="all, or client ids separated by commas")
     return top
 
 

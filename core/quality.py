@@ -1,4 +1,5 @@
-"""Automated checks on a draft against its sources: unsupported facts and leaked excluded text."""
+"""Automated checks on a draft against its sources: unsupported facts, coverage, citations, leaks,
+length and reading level (SPEC section 5)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Iterable
 
+from .models import Citation
 from .sources import Selection
-from .text import ICD10, sentences
+from .text import ICD10, POSITIVE_RISK, RISK, paragraphs, sentences
 
 INSTRUMENT_NAME = re.compile(r"\b(?:PHQ-9|PHQ-2|GAD-7|PCL-5|AUDIT-C|DAST-10|C-SSRS|DSM-5|ICD-10-CM|ICD-10|CPT|SOAP|"
                              r"DAP|BIRP)\b")
@@ -112,3 +114,114 @@ def leaked_runs(text: str, excluded_texts: Iterable[str], n: int = 6) -> list[st
     for excluded in excluded_texts:
         leaks |= draft_runs & word_runs(excluded, n)
     return sorted(" ".join(run) for run in leaks)
+
+
+# -- coverage -------------------------------------------------------------------------------------------
+
+STOPWORDS = set("the a an and or of to in for on with at by from as is are be least per week weeks most two "
+                "three four five each into their than that this".split())
+
+
+@dataclass(frozen=True)
+class Coverage:
+    kind: str  # diagnosis, latest score, plan goal, risk
+    label: str
+    covered: bool
+
+
+def _content_words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z][a-z'-]+", text.lower()) if len(w) > 3 and w not in STOPWORDS}
+
+
+def coverage(text: str, sel: Selection) -> list[Coverage]:
+    """What the draft should mention: active diagnoses, the latest score per measure, the current
+    plan's goals and documented risk (when the sources document any)."""
+    lower = text.lower()
+    items: list[Coverage] = []
+    for d in sel.diagnoses:
+        if d.resolved and d.resolved < sel.range.end:
+            continue
+        items.append(Coverage("diagnosis", f"{d.code} {d.description}",
+                              d.code.lower() in lower or d.description.lower() in lower))
+    latest: dict[str, object] = {}
+    for a in sel.assessments:
+        latest[a.instrument] = a
+    for inst, a in latest.items():
+        said = any(inst.lower() in s.lower() and re.search(rf"(?<![\w.-]){a.total_score}(?![\w.])",
+                                                           INSTRUMENT_NAME.sub(" ", s))
+                   for s in sentences(text))
+        items.append(Coverage("latest score", f"{inst} {a.total_score} on {a.administered_on.isoformat()}", said))
+    if sel.plans:
+        draft_words = _content_words(text)
+        for goal in sel.plans[-1].goals:
+            words = _content_words(goal)
+            items.append(Coverage("plan goal", goal, bool(words) and len(words & draft_words) / len(words) >= 0.6))
+    risk_in_sources = [s for n in sel.notes for s in sentences(n.text) if RISK.search(s)]
+    if risk_in_sources:
+        events = any(POSITIVE_RISK.search(s) for s in risk_in_sources)
+        label = "documented risk event and safety plan" if events else "documented risk screening"
+        said = bool(RISK.search(text)) and (not events or bool(re.search(r"ideation|safety plan", text, re.I)))
+        items.append(Coverage("risk", label, said))
+    return items
+
+
+# -- citations, length, the whole report -----------------------------------------------------------------
+
+def citation_problems(text: str, citations: Iterable[Citation], source_ids: Iterable[str]) -> tuple[list[str], list[int]]:
+    """Cited ids that are not among the draft's sources, and body paragraphs without a citation."""
+    allowed = set(source_ids)
+    cited = {c.paragraph for c in citations}
+    invalid = sorted({i for c in citations for i in c.item_ids if i not in allowed})
+    uncited = [n for n, p in enumerate(paragraphs(text)) if not p.startswith("#") and n not in cited]
+    return invalid, uncited
+
+
+def syllables(word: str) -> int:
+    groups = re.findall(r"[aeiouy]+", word.lower())
+    return max(1, len(groups) - (1 if word.lower().endswith("e") and len(groups) > 1 else 0))
+
+
+def reading_grade(text: str) -> float:
+    """Flesch-Kincaid grade level of the prose (headings and table rows left out)."""
+    prose = " ".join(p for p in paragraphs(text) if not p.startswith(("#", "|")))
+    words = re.findall(r"[A-Za-z][A-Za-z'-]*", prose)
+    count = max(1, len(sentences(prose)))
+    if not words:
+        return 0.0
+    return round(0.39 * len(words) / count + 11.8 * sum(map(syllables, words)) / len(words) - 15.59, 1)
+
+
+@dataclass(frozen=True)
+class QualityReport:
+    unsupported: tuple[Fact, ...]
+    facts_checked: int
+    coverage: tuple[Coverage, ...]
+    invalid_citations: tuple[str, ...]
+    uncited_paragraphs: tuple[int, ...]
+    leaks: tuple[str, ...]
+    words: int
+    reading_grade: float
+
+    @property
+    def unsupported_rate(self) -> float:
+        return len(self.unsupported) / self.facts_checked if self.facts_checked else 0.0
+
+    @property
+    def coverage_rate(self) -> float:
+        return sum(c.covered for c in self.coverage) / len(self.coverage) if self.coverage else 1.0
+
+    @property
+    def ok(self) -> bool:
+        return not (self.unsupported or self.invalid_citations or self.leaks) and self.coverage_rate == 1.0
+
+
+def check(text: str, sel: Selection, citations: Iterable[Citation], excluded_texts: Iterable[str]) -> QualityReport:
+    """Every automated check of SPEC section 5 on one draft against its own sources."""
+    facts = extract_facts(text)
+    known = supported_facts(sel)
+    invalid, uncited = citation_problems(text, citations, sel.item_ids)
+    return QualityReport(
+        unsupported=tuple(f for f in facts if (f.kind, f.value) not in known), facts_checked=len(facts),
+        coverage=tuple(coverage(text, sel)), invalid_citations=tuple(invalid), uncited_paragraphs=tuple(uncited),
+        leaks=tuple(leaked_runs(text, excluded_texts)), words=len(re.findall(r"\w+", text)),
+        reading_grade=reading_grade(text))

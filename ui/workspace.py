@@ -7,13 +7,13 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from core import sources, summaries
+from core import quality, sources, summaries
 from core.errors import InsufficientInformation, UserError
 from core.models import ActiveDraft
 from core.safety import neutralize_markdown
 from core.text import paragraphs
 
-from . import signed
+from . import checks, signed
 from .common import current_actor, local, practice, user_errors, zone_name
 
 RANGE_CHOICES = ("Last 3 months", "Last 6 months", "Last 12 months", "Whole treatment", "Custom")
@@ -181,6 +181,9 @@ def editor(draft: ActiveDraft) -> None:
             update_controls(draft)
         with right:
             details(draft)
+            report = quality.check(st.session_state[key], summaries.draft_selection(practice(), draft),
+                                   draft.citations, practice().store.excluded_note_texts(draft.client_id))
+            checks.render(report)
         sign_row(draft)
 
 

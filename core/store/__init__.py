@@ -12,6 +12,7 @@ import duckdb
 from ..errors import UserError
 from .chart import CHART_TABLES, ChartStore
 from .lifecycle import DraftExists, LifecycleStore
+from .quality import QualityStore
 from .schema import MIGRATIONS
 
 __all__ = ["CHART_TABLES", "DraftExists", "MIGRATIONS", "Store", "StoreError"]
@@ -21,7 +22,7 @@ class StoreError(UserError):
     """The database could not be opened or migrated."""
 
 
-class Store(ChartStore, LifecycleStore):
+class Store(ChartStore, LifecycleStore, QualityStore):
     """One DuckDB file. Safe to share across threads: every call takes its own cursor."""
 
     def __init__(self, path: str | Path):

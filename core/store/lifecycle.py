@@ -265,6 +265,12 @@ class LifecycleStore:
                                "ORDER BY s.signed_at DESC, s.id", [client_id, include_deleted]).fetchall()
         return [_summary(r) for r in rows]
 
+    def all_summaries(self) -> list[SignedSummary]:
+        """Every signed, not-deleted summary of the practice (edit burden)."""
+        with self._cursor() as cur:
+            rows = cur.execute(SUMMARY_SELECT + " WHERE d.summary_id IS NULL ORDER BY s.signed_at, s.id").fetchall()
+        return [_summary(r) for r in rows]
+
     def summary(self, summary_id: str) -> SignedSummary | None:
         with self._cursor() as cur:
             rows = cur.execute(SUMMARY_SELECT + " WHERE s.id = ?", [summary_id]).fetchall()

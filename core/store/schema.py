@@ -175,4 +175,52 @@ MIGRATIONS: list[tuple[int, str]] = [
         detail VARCHAR NOT NULL DEFAULT ''
     );
     """),
+    (4, """
+    CREATE TABLE ratings (
+        id VARCHAR PRIMARY KEY,
+        target_kind VARCHAR NOT NULL CHECK (target_kind IN ('draft', 'summary', 'eval')),
+        target_id VARCHAR NOT NULL,
+        version INTEGER,
+        client_id VARCHAR NOT NULL,
+        engine VARCHAR NOT NULL,
+        model VARCHAR NOT NULL,
+        prompt_version VARCHAR NOT NULL,
+        rater VARCHAR NOT NULL,
+        rated_at TIMESTAMP NOT NULL,
+        up_to_date INTEGER NOT NULL CHECK (up_to_date BETWEEN 1 AND 5),
+        accurate INTEGER NOT NULL CHECK (accurate BETWEEN 1 AND 5),
+        thorough INTEGER NOT NULL CHECK (thorough BETWEEN 1 AND 5),
+        useful INTEGER NOT NULL CHECK (useful BETWEEN 1 AND 5),
+        organized INTEGER NOT NULL CHECK (organized BETWEEN 1 AND 5),
+        comprehensible INTEGER NOT NULL CHECK (comprehensible BETWEEN 1 AND 5),
+        succinct INTEGER NOT NULL CHECK (succinct BETWEEN 1 AND 5),
+        synthesized INTEGER NOT NULL CHECK (synthesized BETWEEN 1 AND 5),
+        consistent INTEGER NOT NULL CHECK (consistent BETWEEN 1 AND 5),
+        comment VARCHAR NOT NULL DEFAULT '' CHECK (length(comment) <= 2000)
+    );
+    CREATE TABLE eval_runs (
+        id VARCHAR PRIMARY KEY,
+        created_at TIMESTAMP NOT NULL,
+        created_by VARCHAR NOT NULL,
+        engine VARCHAR NOT NULL,
+        model VARCHAR NOT NULL,
+        prompt_version VARCHAR NOT NULL,
+        label VARCHAR NOT NULL,
+        status VARCHAR NOT NULL CHECK (status IN ('complete', 'pending')),
+        batch_id VARCHAR
+    );
+    CREATE TABLE eval_items (
+        id VARCHAR PRIMARY KEY,
+        run_id VARCHAR NOT NULL REFERENCES eval_runs(id),
+        client_id VARCHAR NOT NULL,
+        range_label VARCHAR NOT NULL,
+        range_start DATE NOT NULL,
+        range_end DATE NOT NULL,
+        status VARCHAR NOT NULL CHECK (status IN ('drafted', 'insufficient', 'failed', 'pending')),
+        text VARCHAR,
+        citations JSON,
+        metrics JSON,
+        message VARCHAR NOT NULL DEFAULT ''
+    );
+    """),
 ]

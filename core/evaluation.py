@@ -1,0 +1,196 @@
+"""Evaluation for pilot testers: edit burden, evaluation runs over many charts, engine comparison."""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import io
+import re
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Callable, Iterable
+
+from . import quality, sources
+from .errors import EngineError, InsufficientInformation, InvalidInput
+from .models import Actor
+from .ratings import ratings
+from .service import Practice
+from .summaries import utcnow
+
+# Each client is drafted over its whole treatment and a recent window.
+WINDOWS = {"whole treatment": None, "last 6 months": 182}
+
+
+def edit_burden(generated: str, signed: str) -> float:
+    """Share of the generated draft's words that survive, in order, into the signed text.
+
+    Word sequences are aligned with difflib's longest-matching-blocks; the matched words are divided
+    by the generated word count. 1.0 means signed as generated; words the clinician deleted or
+    rewrote lower it; words only added by the clinician do not (they are not generated text).
+    """
+    gen = re.findall(r"\w+", generated.lower())
+    if not gen:
+        return 1.0
+    matcher = difflib.SequenceMatcher(None, gen, re.findall(r"\w+", signed.lower()), autojunk=False)
+    return round(sum(b.size for b in matcher.get_matching_blocks()) / len(gen), 4)
+
+
+@dataclass(frozen=True)
+class EditBurden:
+    summary_id: str
+    client_id: str
+    engine: str
+    model: str
+    prompt_version: str
+    retained: float
+    update_rounds: int
+    words_generated: int
+    words_signed: int
+
+
+def edit_burdens(p: Practice) -> list[EditBurden]:
+    """For each signed, not-deleted summary: how much generated text survived and how many Updates it took."""
+    return [EditBurden(s.id, s.client_id, s.generation.engine, s.generation.model, s.generation.prompt_version,
+                       edit_burden(s.generated_text, s.text), s.update_rounds,
+                       len(re.findall(r"\w+", s.generated_text)), len(re.findall(r"\w+", s.text)))
+            for s in p.store.all_summaries()]
+
+
+def metrics(report: quality.QualityReport) -> dict:
+    return {
+        "unsupported": len(report.unsupported), "facts": report.facts_checked,
+        "unsupported_examples": [f"{f.text} — {f.sentence[:120]}" for f in report.unsupported[:5]],
+        "coverage_covered": sum(c.covered for c in report.coverage), "coverage_total": len(report.coverage),
+        "missing": [f"{c.kind}: {c.label}" for c in report.coverage if not c.covered],
+        "invalid_citations": list(report.invalid_citations), "uncited_paragraphs": len(report.uncited_paragraphs),
+        "leaks": len(report.leaks), "words": report.words, "reading_grade": report.reading_grade,
+    }
+
+
+def evaluate(p: Practice, actor: Actor, engine: str | None = None, client_ids: Iterable[str] | None = None,
+             label: str = "", on_progress: Callable[[int, int, str], None] | None = None) -> str:
+    """Draft every chosen client over each window with one engine, check each draft, store the run.
+    Client drafts in the workspace are not touched. Returns the run id."""
+    drafter = p.engine(engine)
+    ids = list(client_ids) if client_ids else [c.id for c in p.clients()]
+    for cid in ids:
+        p.store.client(cid)
+    run_id = f"E-{uuid.uuid4().hex[:10]}"
+    items: list[dict] = []
+    prompt_version = ""
+    for n, client_id in enumerate(ids, 1):
+        if on_progress:
+            on_progress(n, len(ids), client_id)
+        for window, days in WINDOWS.items():
+            item = {"id": f"{run_id}-{client_id}-{len(items)}", "run_id": run_id, "client_id": client_id,
+                    "range_label": window, "text": None, "citations": None, "metrics": None, "message": ""}
+            try:
+                rng = window_range(p, client_id, days)
+                item.update(range_start=rng.start, range_end=rng.end)
+                sel = sources.require_sufficient(p.select(client_id, rng.start, rng.end))
+                draft = drafter.generate(sel)
+                prompt_version = draft.prompt_version
+                report = quality.check(draft.text, sel, draft.citations, p.store.excluded_note_texts(client_id))
+                item.update(status="drafted", text=draft.text, metrics=metrics(report),
+                            citations=[{"paragraph": c.paragraph, "item_ids": list(c.item_ids)}
+                                       for c in draft.citations])
+            except InsufficientInformation as e:
+                item.update(status="insufficient", message=e.message)
+            except EngineError as e:
+                item.update(status="failed", message=e.message)
+            item.setdefault("range_start", p.today())
+            item.setdefault("range_end", p.today())
+            items.append(item)
+    run = {"id": run_id, "created_at": utcnow(), "created_by": actor.id, "engine": drafter.name,
+           "model": drafter.model, "prompt_version": prompt_version or "-",
+           "label": label or f"{drafter.name} {drafter.model}", "status": "complete"}
+    p.store.add_eval_run(run, items)
+    return run_id
+
+
+def window_range(p: Practice, client_id: str, days: int | None) -> sources.DateRange:
+    today = p.today()
+    if days is None:
+        return sources.preset_range("Whole treatment", today, p.store, client_id)
+    return sources.DateRange(today - timedelta(days=days), today)
+
+
+def totals(items: list[dict]) -> dict:
+    """Run-level figures: rates are pooled (sum of counts over sum of denominators)."""
+    drafted = [i for i in items if i["status"] == "drafted"]
+    m = [i["metrics"] for i in drafted]
+    facts = sum(x["facts"] for x in m)
+    expected = sum(x["coverage_total"] for x in m)
+    return {
+        "drafts": len(drafted), "insufficient": sum(i["status"] == "insufficient" for i in items),
+        "failed": sum(i["status"] == "failed" for i in items),
+        "unsupported_facts": sum(x["unsupported"] for x in m), "facts_checked": facts,
+        "unsupported_rate": round(sum(x["unsupported"] for x in m) / facts, 4) if facts else 0.0,
+        "coverage_rate": round(sum(x["coverage_covered"] for x in m) / expected, 4) if expected else 1.0,
+        "invalid_citations": sum(len(x["invalid_citations"]) for x in m),
+        "leaks": sum(x["leaks"] for x in m),
+        "mean_words": round(sum(x["words"] for x in m) / len(m), 1) if m else 0.0,
+        "mean_reading_grade": round(sum(x["reading_grade"] for x in m) / len(m), 1) if m else 0.0,
+    }
+
+
+def run(p: Practice, run_id: str) -> tuple[dict, list[dict]]:
+    found = [r for r in p.store.eval_runs() if r["id"] == run_id]
+    if not found:
+        raise InvalidInput(f"There is no evaluation run {run_id}.")
+    return found[0], p.store.eval_items(run_id)
+
+
+def aggregates(p: Practice) -> list[dict]:
+    """Per engine, model and prompt version: pooled check figures over all runs, and PDQI-9 ratings
+    of their drafts and of signed summaries they produced."""
+    groups: dict[tuple, list[dict]] = defaultdict(list)
+    runs = p.store.eval_runs()
+    run_key = {r["id"]: (r["engine"], r["model"], r["prompt_version"]) for r in runs}
+    for r in runs:
+        groups[run_key[r["id"]]] += p.store.eval_items(r["id"])
+    scores: dict[tuple, list[int]] = defaultdict(list)
+    for rating in ratings(p):
+        scores[(rating.engine, rating.model, rating.prompt_version)].append(rating.total)
+    rows = []
+    for key in sorted(set(groups) | set(scores)):
+        t = totals(groups.get(key, []))
+        rated = scores.get(key, [])
+        rows.append({"engine": key[0], "model": key[1], "prompt_version": key[2], **t, "ratings": len(rated),
+                     "mean_pdqi9": round(sum(rated) / len(rated), 1) if rated else None})
+    return rows
+
+
+def compare(p: Practice, run_a: str, run_b: str) -> list[dict]:
+    """The two runs side by side, matched by client and window."""
+    (_, a), (_, b) = run(p, run_a), run(p, run_b)
+    by_key = {(i["client_id"], i["range_label"]): i for i in b}
+    return [{"client_id": i["client_id"], "range_label": i["range_label"], "a": i,
+             "b": by_key.get((i["client_id"], i["range_label"]))} for i in a]
+
+
+def to_csv(rows: list[dict]) -> str:
+    if not rows:
+        return ""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), extrasaction="ignore")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: ("; ".join(map(str, v)) if isinstance(v, list) else v) for k, v in row.items()})
+    return out.getvalue()
+
+
+def item_rows(items: list[dict]) -> list[dict]:
+    """Flat per-draft rows for tables and CSV."""
+    rows = []
+    for i in items:
+        m = i["metrics"] or {}
+        rows.append({"client_id": i["client_id"], "window": i["range_label"], "range_start": i["range_start"],
+                     "range_end": i["range_end"], "status": i["status"], "unsupported": m.get("unsupported"),
+                     "facts": m.get("facts"), "coverage": f"{m['coverage_covered']}/{m['coverage_total']}" if m else
+                     None, "leaks": m.get("leaks"), "invalid_citations": len(m.get("invalid_citations", [])) if m
+                     else None, "words": m.get("words"), "reading_grade": m.get("reading_grade"),
+                     "note": i["message"] or "; ".join(m.get("missing", []))})
+    return rows

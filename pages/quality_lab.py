@@ -1,0 +1,170 @@
+"""Quality lab for pilot testers: automated checks, PDQI-9 ratings, engine comparison, edit burden."""
+
+import pandas as pd
+import streamlit as st
+
+from core import evaluation, quality, ratings, summaries
+from core.safety import neutralize_markdown
+from ui import checks
+from ui.common import current_actor, local, practice, user_errors
+
+st.title("Quality lab")
+st.caption("For pilot testers: how grounded, complete and useful the drafts are, and how much clinicians change.")
+rate_tab, compare_tab, burden_tab = st.tabs(["Rate drafts and summaries", "Compare engines", "Edit burden"],
+                                            key="lab_tab", on_change="rerun")
+
+
+def pdqi_form(kind: str, target_id: str, version: int | None = None) -> None:
+    """The nine PDQI-9 items, 1 (not at all) to 5 (extremely), and a comment."""
+    with st.form(f"pdqi:{kind}:{target_id}:{version}", clear_on_submit=True):
+        st.markdown("**PDQI-9 rating** · 1 = not at all, 5 = extremely")
+        scores = {key: st.segmented_control(label, list(ratings.ANCHORS), key=f"{key}:{kind}:{target_id}:{version}",
+                                            help=help_text, format_func=lambda n: f"{n}")
+                  for key, label, help_text in ratings.PDQI9}
+        comment = st.text_area("Comment", key=f"comment:{kind}:{target_id}:{version}", max_chars=2000)
+        if st.form_submit_button("Save rating", type="primary"):
+            with user_errors():
+                saved = ratings.rate(practice(), current_actor(), kind, target_id,
+                                     {k: v for k, v in scores.items() if v is not None}, comment, version)
+                st.success(f"Rating saved (total {saved.total} of 45).")
+
+
+def rate_section() -> None:
+    clients = practice().clients()
+    client = st.selectbox("Client", clients, format_func=lambda r: f"{r.full_name} ({r.id})", key="lab_client")
+    draft = summaries.active_draft(practice(), client.id)
+    options = []
+    if draft:
+        options += [("draft", draft.id, v.number, f"Draft version {v.number} ({v.kind})") for v in draft.versions]
+    options += [("summary", s.id, None, f"Signed summary {s.range_start} to {s.range_end} ({s.id})")
+                for s in summaries.summaries(practice(), client.id)]
+    if not options:
+        st.info("This client has no draft or signed summary yet. Generate one on the client's Summary tab, or use "
+                "Compare engines to draft over many charts at once.")
+        return
+    kind, target_id, version, _ = st.selectbox("What to rate", options, format_func=lambda o: o[3], key="lab_target")
+    if kind == "draft":
+        text = next(v.text for v in draft.versions if v.number == version)
+        sel, cites = summaries.draft_selection(practice(), draft), draft.citations
+    else:
+        s = summaries.get_summary(practice(), target_id)
+        text, cites = s.text, s.citations
+        sel = practice().select(s.client_id, s.range_start, s.range_end, s.purpose).only(x.id for x in s.sources)
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        with st.container(border=True, height=700):
+            st.markdown(neutralize_markdown(text))
+    with right:
+        checks.render(quality.check(text, sel, cites, practice().store.excluded_note_texts(client.id)))
+        pdqi_form(kind, target_id, version)
+    previous = ratings.ratings(practice(), kind, target_id)
+    if previous:
+        st.dataframe(pd.DataFrame([{"Rated": local(r.rated_at), "Rater": r.rater, "Version": r.version,
+                                    "Total": r.total, **{label: r.scores[k] for k, label, _ in ratings.PDQI9},
+                                    "Comment": r.comment} for r in previous]), hide_index=True, width="stretch")
+
+
+def engine_choices() -> list[str]:
+    choices = ["offline"]
+    if practice().settings.anthropic_api_key:
+        choices.append("anthropic")
+    return choices
+
+
+def compare_section() -> None:
+    st.markdown("Draft the same charts with two engines (each client over the whole treatment and the last 6 "
+                "months), check every draft, then compare side by side and rate.")
+    clients = practice().clients()
+    chosen = st.multiselect("Clients", [c.id for c in clients], default=[c.id for c in clients],
+                            format_func=lambda i: next(f"{c.full_name} ({c.id})" for c in clients if c.id == i),
+                            key="lab_clients")
+    c1, c2 = st.columns(2)
+    engine_a = c1.selectbox("Engine A", engine_choices(), key="engine_a")
+    engine_b = c2.selectbox("Engine B", engine_choices(), key="engine_b", index=len(engine_choices()) - 1)
+    if "anthropic" not in engine_choices():
+        st.caption("The AI engine appears here when an API key is configured; the offline engine is the baseline.")
+    if st.button("Run comparison", type="primary", disabled=not chosen, key="run_comparison"):
+        bar = st.progress(0.0, text="Drafting…")
+        run_ids = []
+        with user_errors():
+            for step, engine in enumerate((engine_a, engine_b)):
+                run_ids.append(evaluation.evaluate(
+                    practice(), current_actor(), engine, chosen,
+                    on_progress=lambda n, total, cid, step=step, engine=engine: bar.progress(
+                        (step * total + n) / (2 * total), text=f"{engine}: {cid} ({n} of {total})")))
+            st.session_state["compare_runs"] = run_ids
+        bar.empty()
+    runs = practice().store.eval_runs()
+    if len(runs) < 1:
+        return
+    labels = {r["id"]: f"{r['label']} · prompt {r['prompt_version']} · {local(r['created_at'])} ({r['id']})"
+              for r in runs}
+    picked = st.session_state.get("compare_runs") or [r["id"] for r in runs[:2]][::-1]
+    c1, c2 = st.columns(2)
+    run_a = c1.selectbox("Run A", list(labels), format_func=labels.get, key="run_a",
+                         index=list(labels).index(picked[0]))
+    run_b = c2.selectbox("Run B", list(labels), format_func=labels.get, key="run_b",
+                         index=list(labels).index(picked[-1]))
+    aggregate_view()
+    for a_b in evaluation.compare(practice(), run_a, run_b):
+        a, b = a_b["a"], a_b["b"]
+        with st.expander(f"{a_b['client_id']} · {a_b['range_label']} · A: {summary_line(a)} · B: {summary_line(b)}"):
+            for col, item in zip(st.columns(2), (a, b)):
+                with col:
+                    if not item or item["status"] != "drafted":
+                        st.caption(item["message"] if item else "Not in this run.")
+                        continue
+                    st.markdown(neutralize_markdown(item["text"]))
+                    with st.popover("Rate this draft"):
+                        pdqi_form("eval", item["id"])
+    rows = evaluation.item_rows(practice().store.eval_items(run_a)) + evaluation.item_rows(
+        practice().store.eval_items(run_b))
+    st.download_button("Download drafts' checks (CSV)", evaluation.to_csv(rows), "quality-lab-drafts.csv",
+                       "text/csv", key="csv_items")
+
+
+def summary_line(item: dict | None) -> str:
+    if not item or item["status"] != "drafted":
+        return item["status"] if item else "—"
+    m = item["metrics"]
+    return f"{m['unsupported']} unsupported, coverage {m['coverage_covered']}/{m['coverage_total']}, {m['words']} words"
+
+
+def aggregate_view() -> None:
+    rows = evaluation.aggregates(practice())
+    if not rows:
+        return
+    st.markdown("**By engine and prompt version** (all runs and ratings so far)")
+    table = pd.DataFrame(rows)
+    st.dataframe(table, hide_index=True, width="stretch")
+    chart = table.assign(engine=table["engine"] + " " + table["prompt_version"]).set_index("engine")
+    st.bar_chart(chart[["unsupported_rate", "coverage_rate"]], stack=False, height=220)
+    st.download_button("Download by engine (CSV)", evaluation.to_csv(rows), "quality-lab-engines.csv", "text/csv",
+                       key="csv_aggregates")
+
+
+def burden_section() -> None:
+    rows = evaluation.edit_burdens(practice())
+    st.markdown("How much of the generated text survived into the signed text: the share of the generated "
+                "words kept in order (1.0 = signed as generated), and the Update rounds it took.")
+    if not rows:
+        st.info("No signed summaries yet.")
+        return
+    table = pd.DataFrame([r.__dict__ for r in rows])
+    st.dataframe(table, hide_index=True, width="stretch")
+    st.dataframe(table.groupby(["engine", "model", "prompt_version"], as_index=False)
+                 .agg(summaries=("summary_id", "count"), mean_retained=("retained", "mean"),
+                      mean_update_rounds=("update_rounds", "mean")), hide_index=True, width="stretch")
+    st.download_button("Download edit burden (CSV)", evaluation.to_csv([r.__dict__ for r in rows]),
+                       "edit-burden.csv", "text/csv", key="csv_burden")
+
+
+if rate_tab.open:
+    with rate_tab:
+        rate_section()
+if compare_tab.open:
+    with compare_tab:
+        compare_section()
+if burden_tab.open:
+    with burden_tab:
+        burden_section()

@@ -1,0 +1,75 @@
+"""The Quality lab page: checks beside a draft, PDQI-9 ratings, engine comparison with CSV, edit burden."""
+
+from datetime import timedelta
+
+from core import ratings, summaries
+from core.config import Settings
+from core.models import Actor
+from core.service import Practice
+
+DANA = Actor("K01", "Dana Whitfield", "clinician", "LCSW", "K01")
+
+
+def lab(app):
+    at = app()
+    return at.switch_page("pages/quality_lab.py").run()
+
+
+def test_rate_a_draft_version(app, app_db):
+    p = Practice.open(Settings(db_path=app_db), demo_data=False)
+    today = p.today()
+    d = summaries.generate(p, DANA, "C1001", today - timedelta(days=120), today).draft
+    at = lab(app)
+    assert not at.exception
+    at.selectbox(key="lab_client").set_value(next(r for r in p.clients() if r.id == "C1001")).run()
+    assert [m.label for m in at.metric][:3] == ["Unsupported facts", "Coverage", "Leaks"]
+    assert at.metric[0].value == "0" and at.metric[2].value == "0"
+    for key, _, _ in ratings.PDQI9:
+        at.button_group(key=f"{key}:draft:{d.id}:1").set_value(4)
+    at.text_area(key=f"comment:draft:{d.id}:1").input("Clear and accurate.")
+    at.get("form_submit_button")[0].click().run()
+    assert not at.exception
+    assert "Rating saved (total 36 of 45)." in at.success[0].value
+    [saved] = ratings.ratings(p, "draft", d.id)
+    assert saved.comment == "Clear and accurate." and saved.rater == "K06"
+
+
+def test_incomplete_rating_is_refused_clearly(app, app_db):
+    p = Practice.open(Settings(db_path=app_db), demo_data=False)
+    today = p.today()
+    d = summaries.generate(p, DANA, "C1001", today - timedelta(days=120), today).draft
+    at = lab(app)
+    at.selectbox(key="lab_client").set_value(next(r for r in p.clients() if r.id == "C1001")).run()
+    at.button_group(key=f"accurate:draft:{d.id}:1").set_value(5)
+    at.get("form_submit_button")[0].click().run()
+    assert "Rate every PDQI-9 item before saving" in at.error[0].value
+    assert ratings.ratings(p, "draft", d.id) == []
+
+
+def test_compare_engines_and_download(app):
+    at = lab(app)
+    at.session_state["lab_tab"] = "Compare engines"
+    at.run()
+    at.multiselect(key="lab_clients").set_value(["C1001", "C1003"]).run()
+    at.button(key="run_comparison").click().run()
+    assert not at.exception
+    labels = [e.label for e in at.expander]
+    assert len(labels) == 4
+    assert all(("A: 0 unsupported" in label or "A: insufficient" in label) for label in labels)
+    assert {b.label for b in at.get("download_button")} >= {"Download drafts' checks (CSV)",
+                                                           "Download by engine (CSV)"}
+    table = at.dataframe[0].value
+    assert list(table["engine"]) == ["offline"] and table.iloc[0]["leaks"] == 0
+
+
+def test_edit_burden_tab(app, app_db):
+    p = Practice.open(Settings(db_path=app_db), demo_data=False)
+    today = p.today()
+    d = summaries.generate(p, DANA, "C1001", today - timedelta(days=120), today).draft
+    summaries.sign(p, DANA, d.id, text=d.text + "\nOne more line from the clinician.")
+    at = lab(app)
+    at.session_state["lab_tab"] = "Edit burden"
+    at.run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert table.iloc[0]["retained"] == 1.0 and table.iloc[0]["update_rounds"] == 0

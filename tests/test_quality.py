@@ -1,0 +1,162 @@
+"""Automated checks catch each planted fault and pass a clean draft; ratings; edit burden; eval."""
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from core import evaluation, quality, ratings, sources, summaries
+from core.engines.offline import OfflineEngine
+from core.errors import InvalidInput
+from core.models import Actor, Citation
+
+ROOT = Path(__file__).resolve().parent.parent
+CLIENT = "C1001"
+TESTER = Actor("pilot-1", "Pat Tester", "pilot_tester")
+DANA = Actor("K01", "Dana Whitfield", "clinician", "LCSW", "K01")
+
+
+@pytest.fixture
+def case(practice):
+    first, last = practice.store.chart_span(CLIENT)
+    sel = sources.require_sufficient(practice.select(CLIENT, first, last))
+    draft = OfflineEngine().generate(sel)
+    return practice, sel, draft
+
+
+def report(practice, sel, text, citations):
+    return quality.check(text, sel, citations, practice.store.excluded_note_texts(CLIENT))
+
+
+def test_clean_draft_passes_every_check(case):
+    practice, sel, draft = case
+    r = report(practice, sel, draft.text, draft.citations)
+    assert r.ok and r.unsupported == () and r.leaks == () and r.invalid_citations == ()
+    assert r.coverage_rate == 1.0 and {c.kind for c in r.coverage} == {"diagnosis", "latest score", "plan goal",
+                                                                        "risk"}
+    assert 300 < r.words < 1500 and 6 < r.reading_grade < 18
+
+
+def test_invented_score_is_caught_with_its_sentence(case):
+    practice, sel, draft = case
+    known = {a.total_score for a in sel.assessments}
+    invented = next(n for n in range(27, 0, -1) if n not in known and str(n) not in draft.text)
+    text = draft.text.replace("## Current status\n", f"## Current status\n\nPHQ-9 today was {invented}.\n")
+    r = report(practice, sel, text, draft.citations)
+    assert [(f.kind, f.text) for f in r.unsupported] == [("number", str(invented))]
+    assert r.unsupported[0].sentence == f"PHQ-9 today was {invented}."
+
+
+def test_wrong_date_and_made_up_code_and_medication_are_caught(case):
+    practice, sel, draft = case
+    text = draft.text + "\n\nSeen again on March 3, 2019 for F99.9; started lithium.\n"
+    found = {(f.kind, f.value) for f in report(practice, sel, text, draft.citations).unsupported}
+    assert found == {("date", "2019-03-03"), ("code", "F99.9"), ("medication", "lithium")}
+
+
+def test_missing_active_diagnosis_is_caught(case):
+    practice, sel, draft = case
+    dx = sel.diagnoses[0]
+    text = "\n".join(line for line in draft.text.splitlines() if dx.code not in line and dx.description not in line)
+    missing = [c for c in report(practice, sel, text, draft.citations).coverage if not c.covered]
+    assert [(c.kind, c.label) for c in missing] == [("diagnosis", f"{dx.code} {dx.description}")]
+
+
+def test_missing_latest_score_and_goal_are_caught(case):
+    practice, sel, draft = case
+    goal = sel.plans[-1].goals[0]
+    text = draft.text.replace(goal, "A goal was set.")
+    text = re.sub(r"Latest scores:.*\n", "", text)
+    text = re.sub(r"\| PHQ-9 .*\n", "", text)
+    text = re.sub(r"PHQ-9 completed in session: \d+", "", text)
+    missing = {(c.kind, c.label.split(" ")[0]) for c in report(practice, sel, text, draft.citations).coverage
+               if not c.covered}
+    assert ("plan goal", goal.split(" ")[0]) in missing and ("latest score", "PHQ-9") in missing
+
+
+def test_leaked_psychotherapy_note_sentence_is_caught(case):
+    practice, sel, draft = case
+    private = next(t for t in practice.store.excluded_note_texts(CLIENT) if "Psychotherapy note" in t)
+    text = draft.text + "\n\n" + private.split(": ", 1)[1] + "\n"
+    leaks = report(practice, sel, text, draft.citations).leaks
+    assert len(leaks) >= 3
+    assert any(w in " ".join(leaks) for w in ("countertransference", "supervision", "dream", "frame"))
+    assert report(practice, sel, draft.text, draft.citations).leaks == ()
+
+
+def test_bad_citation_id_and_uncited_paragraph_are_caught(case):
+    practice, sel, draft = case
+    citations = draft.citations + (Citation(1, ("N99999",)),)
+    r = report(practice, sel, draft.text, citations)
+    assert r.invalid_citations == ("N99999",)
+    r2 = report(practice, sel, draft.text + "\n\nA new paragraph with no source.\n", draft.citations)
+    assert len(r2.uncited_paragraphs) == len(report(practice, sel, draft.text, draft.citations).uncited_paragraphs) + 1
+
+
+def test_ratings_round_trip_and_are_validated(practice):
+    d = summaries.generate(practice, DANA, CLIENT, practice.today().replace(day=1, month=1),
+                           practice.today()).draft
+    scores = {k: 4 for k, _, _ in ratings.PDQI9} | {"succinct": 2}
+    saved = ratings.rate(practice, TESTER, "draft", d.id, scores, "Too long in the course section.", version=1)
+    again = ratings.ratings(practice, "draft", d.id)
+    assert again == [saved] and saved.total == 34 and saved.rater == "pilot-1" and saved.engine == "offline"
+    assert saved.comment == "Too long in the course section." and saved.version == 1
+    with pytest.raises(InvalidInput, match="missing: Useful"):
+        ratings.rate(practice, TESTER, "draft", d.id, {k: 3 for k, _, _ in ratings.PDQI9 if k != "useful"})
+    with pytest.raises(InvalidInput, match="from 1 to 5"):
+        ratings.rate(practice, TESTER, "draft", d.id, scores | {"accurate": 6})
+    s = summaries.sign(practice, DANA, d.id)
+    ratings.rate(practice, TESTER, "summary", s.id, scores)
+    assert [r.target_id for r in ratings.ratings(practice, "summary")] == [s.id]
+    assert summaries.audit_log(practice, CLIENT)[0].action == "rate"
+
+
+def test_edit_burden_is_one_untouched_and_falls_as_text_is_rewritten():
+    generated = " ".join(f"word{i}" for i in range(100))
+    assert evaluation.edit_burden(generated, generated) == 1.0
+    assert evaluation.edit_burden(generated, generated + " plus the clinician's own additions") == 1.0
+    words = generated.split()
+    previous = 1.0
+    for rewritten in (10, 30, 60, 100):
+        text = " ".join(["changed"] * rewritten + words[rewritten:])
+        burden = evaluation.edit_burden(generated, text)
+        assert burden == pytest.approx(1 - rewritten / 100) and burden < previous
+        previous = burden
+
+
+def test_edit_burden_per_signed_summary(practice):
+    d = summaries.generate(practice, DANA, CLIENT, practice.today().replace(day=1, month=1), practice.today()).draft
+    summaries.update(practice, DANA, d.id, d.text, "shorter")
+    s = summaries.sign(practice, DANA, d.id)
+    [burden] = evaluation.edit_burdens(practice)
+    assert burden.summary_id == s.id and burden.update_rounds == 1 and 0 < burden.retained < 1
+
+
+def test_comparison_and_aggregates(practice):
+    a = evaluation.evaluate(practice, TESTER, "offline", ["C1001", "C1002"])
+    b = evaluation.evaluate(practice, TESTER, "offline", ["C1001", "C1002"])
+    pairs = evaluation.compare(practice, a, b)
+    assert len(pairs) == 4 and all(p["a"]["text"] == p["b"]["text"] for p in pairs if p["a"]["text"])
+    item = next(i for i in practice.store.eval_items(a) if i["status"] == "drafted")
+    ratings.rate(practice, TESTER, "eval", item["id"], {k: 5 for k, _, _ in ratings.PDQI9})
+    [row] = evaluation.aggregates(practice)
+    assert row["engine"] == "offline" and row["drafts"] >= 4 and row["ratings"] == 1 and row["mean_pdqi9"] == 45
+    csv_text = evaluation.to_csv(evaluation.aggregates(practice))
+    assert csv_text.splitlines()[0].startswith("engine,model,prompt_version,drafts")
+
+
+def test_eval_json_reports_no_leaks_and_no_unsupported_facts_for_the_offline_engine(tmp_path, demo_db_template):
+    import shutil
+    db = tmp_path / "eval.duckdb"
+    shutil.copy(demo_db_template, db)
+    result = subprocess.run([sys.executable, "-m", "core", "eval", "--json", "--db", str(db)], cwd=ROOT,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    totals = data["totals"]
+    assert totals["drafts"] > 60 and totals["leaks"] == 0 and totals["unsupported_facts"] == 0
+    assert totals["facts_checked"] > 1000 and totals["invalid_citations"] == 0
+    assert len(data["rows"]) == 88 and {r["status"] for r in data["rows"]} <= {"drafted", "insufficient"}
