@@ -18,6 +18,11 @@ class InvalidInput(UserError):
     """Bad input from the user: a range, a purpose, an id."""
 
 
+class InvalidImport(InvalidInput):
+    """A file to import is malformed; the message names the file, the resource and the problem, and
+    nothing from the import was saved."""
+
+
 class NotFound(UserError):
     """The client, draft or summary asked for does not exist (or is deleted)."""
 

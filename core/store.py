@@ -397,3 +397,36 @@ class Store:
             rows = cur.execute("SELECT note_type, count(*) FROM notes WHERE client_id = ? GROUP BY note_type",
                                [client_id]).fetchall()
         return dict(rows)
+
+    # -- FHIR import (core/fhir) -------------------------------------------------------------------
+
+    def import_chart_batches(self, batches: Sequence[dict[str, Sequence[dict]]]) -> list[dict[str, int]]:
+        """Insert several batches of chart rows in ONE transaction, leaving rows whose id is already
+        there as they are; returns the rows added per table for each batch. Any failure saves nothing."""
+        added_per_batch = []
+        try:
+            with self._transaction() as cur:
+                for rows in batches:
+                    added = {}
+                    for table, columns in CHART_TABLES.items():  # dict order respects foreign keys
+                        batch = rows.get(table) or ()
+                        if not batch:
+                            continue
+                        frame = pd.DataFrame([[r.get(c) for c in columns] for r in batch], columns=list(columns))
+                        before = cur.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+                        cur.register("incoming", frame)
+                        cols = ", ".join(columns)
+                        cur.execute(f"INSERT OR IGNORE INTO {table} ({cols}) SELECT {cols} FROM incoming")
+                        cur.unregister("incoming")
+                        added[table] = cur.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0] - before
+                    added_per_batch.append(added)
+        except duckdb.Error as e:
+            raise StoreError(f"The import could not be saved, so nothing was imported: {e}") from e
+        return added_per_batch
+
+    def client_ids_by_mrn(self, mrns: Sequence[str]) -> dict[str, str]:
+        if not mrns:
+            return {}
+        with self._cursor() as cur:
+            rows = cur.execute("SELECT mrn, id FROM clients WHERE list_contains(?, mrn)", [list(mrns)]).fetchall()
+        return dict(rows)
