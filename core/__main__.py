@@ -98,6 +98,12 @@ def cmd_draft(p: Practice, args) -> None:
               f"{len(sel.items)} sources]")
 
 
+@command
+def cmd_import_fhir(p: Practice, args) -> None:
+    reports = p.import_fhir(args.paths, behavioral_only=not args.all)
+    out(args, reports, "\n".join(r.describe() for r in reports))
+
+
 # -- wiring ---------------------------------------------------------------------------------------------
 
 def parser() -> argparse.ArgumentParser:
@@ -119,13 +125,20 @@ def parser() -> argparse.ArgumentParser:
         s.add_argument("--purpose", default="")
         if name == "draft":
             s.add_argument("--engine", choices=("offline", "anthropic"))
+    fhir = sub.add_parser("import-fhir", parents=[common],
+                          help="import FHIR R4 bundles or NDJSON files (a directory stands for its files); "
+                               "all of them or, if one is malformed, none")
+    fhir.add_argument("paths", nargs="+", metavar="PATH")
+    fhir.add_argument("--all", action="store_true", help="import every condition, care plan, medication and "
+                      "encounter, not only the behavioral-health ones")
     return top
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
-        practice = Practice.open(load_settings(db_path=args.db), demo_data=args.command != "init")
+        # Imported patients in a new database are its charts: no demo charts alongside them.
+        practice = Practice.open(load_settings(db_path=args.db), demo_data=args.command not in ("init", "import-fhir"))
         COMMANDS[args.command](practice, args)
     except UserError as e:
         print(f"Error: {e.message}", file=sys.stderr)
