@@ -208,6 +208,12 @@ def cmd_eval(p: Practice, args) -> None:
     print("Totals: " + ", ".join(f"{k} {v}" for k, v in totals.items()))
 
 
+@command
+def cmd_import_fhir(p: Practice, args) -> None:
+    reports = p.import_fhir(args.paths, behavioral_only=not args.all)
+    out(args, reports, "\n".join(r.describe() for r in reports))
+
+
 # -- wiring ---------------------------------------------------------------------------------------------
 
 def parser() -> argparse.ArgumentParser:
@@ -251,13 +257,21 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("eval", parents=[common], help="draft and check every chosen chart (quality lab)")
     s.add_argument("--engine", choices=("offline", "anthropic"))
     s.add_argument("--clients", default="all", help="all, or client ids separated by commas")
+
+    fhir = sub.add_parser("import-fhir", parents=[common],
+                          help="import FHIR R4 bundles or NDJSON files (a directory stands for its files); "
+                               "all of them or, if one is malformed, none")
+    fhir.add_argument("paths", nargs="+", metavar="PATH")
+    fhir.add_argument("--all", action="store_true", help="import every condition, care plan, medication and "
+                      "encounter, not only the behavioral-health ones")
     return top
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
-        practice = Practice.open(load_settings(db_path=args.db), demo_data=args.command != "init")
+        # Imported patients in a new database are its charts: no demo charts alongside them.
+        practice = Practice.open(load_settings(db_path=args.db), demo_data=args.command not in ("init", "import-fhir"))
         COMMANDS[args.command](practice, args)
     except UserError as e:
         print(f"Error: {e.message}", file=sys.stderr)

@@ -18,6 +18,11 @@ class InvalidInput(UserError):
     """Bad input from the user: a range, a purpose, an id."""
 
 
+class InvalidImport(InvalidInput):
+    """A file to import is malformed; the message names the file, the resource and the problem, and
+    nothing from the import was saved."""
+
+
 class NotFound(UserError):
     """The client, draft or summary asked for does not exist (or is deleted)."""
 
@@ -72,3 +77,7 @@ class IntegrityFailure(UserError):
 
 class PermissionDenied(UserError):
     """The signed-in user's role does not allow this action."""
+
+
+class StoreError(UserError):
+    """The database could not be opened, migrated or written."""

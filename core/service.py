@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Callable, Iterable
 
-from . import demo, sources
+from . import demo, fhir, sources
 from .config import Settings
 from .engines import Engine, get_engine
 from .models import Chart, ClientRow, Draft
@@ -40,6 +41,13 @@ class Practice:
         self.store.insert_rows(demo.generate(anchor=anchor))
         self.store.set_meta("demo_anchor", anchor.isoformat())
         return True
+
+    def import_fhir(self, paths: Iterable[str | Path], on_progress: Callable[[int, int, str], None] | None = None,
+                    *, behavioral_only: bool = True) -> list[fhir.ImportReport]:
+        """Import FHIR R4 bundles or NDJSON files: all of them, or none if any is malformed (the
+        InvalidImport error names the file, the resource and the problem). on_progress(done, total,
+        file name) is called as each file is read; importing the same files again adds nothing."""
+        return fhir.import_files(self.store, paths, behavioral_only=behavioral_only, on_progress=on_progress)
 
     def engine(self, name: str | None = None) -> Engine:
         """The named engine (else the configured one), made once per practice so its HTTP

@@ -176,11 +176,11 @@ def source_items(sel: Selection) -> list[SourceItem]:
                                 f"{status}."))
     for p in sel.plans:
         period = f"{p.effective_from.isoformat()} to {p.effective_to.isoformat() if p.effective_to else 'present'}"
-        text = "\n".join([f"Treatment plan ({p.status}), in effect {period}.",
-                          "Problems: " + "; ".join(p.problems) + ".",
-                          "Goals: " + "; ".join(f"({i}) {g}" for i, g in enumerate(p.goals, 1)) + ".",
-                          "Objectives: " + "; ".join(p.objectives) + ".",
-                          "Interventions: " + "; ".join(p.interventions) + "."])
+        parts = [("Problems", list(p.problems)), ("Goals", [f"({i}) {g}" for i, g in enumerate(p.goals, 1)]),
+                 ("Objectives", list(p.objectives)), ("Interventions", list(p.interventions))]
+        # Imported care plans may have no goals or objectives: no empty "Goals: ." line.
+        text = "\n".join([f"Treatment plan ({p.status}), in effect {period}."] +
+                         [f"{label}: " + "; ".join(values) + "." for label, values in parts if values])
         items.append(SourceItem(p.id, "plan", p.effective_from, f"Treatment plan ({p.status})", p.author,
                                 "in effect during the range", text))
     for m in sel.medications:

@@ -9,7 +9,8 @@ from .models import Citation, SourceItem
 
 ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 ICD10 = re.compile(r"\b[A-TV-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{1,4})?\b")
-RISK = re.compile(r"suicid|\bSI\b|SI/HI|self-harm|safety plan|C-SSRS|homicid|988", re.IGNORECASE)
+# "988" is the crisis line, not the year 1988 or a record number.
+RISK = re.compile(r"suicid|\bSI\b|SI/HI|self-harm|safety plan|C-SSRS|homicid|(?<![\d-])988(?![\d-])", re.IGNORECASE)
 POSITIVE_RISK = re.compile(r"disclosed|positive for|developed a written|means-safety|attempt", re.IGNORECASE)
 INSTRUCTION_LIKE = re.compile(
     r"ignore (?:all |any |the )?(?:previous|prior|above|earlier) (?:instructions|prompts?)|language model|"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 from datetime import date
@@ -13,7 +14,21 @@ from core.config import Settings
 from core.service import Practice
 
 ANCHOR = date(2026, 6, 30)  # the demo charts' "today" in tests
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+def fixtures_dir() -> Path | None:
+    """The public FHIR fixtures: ../shared/fixtures/public beside the repo (as in CI), else $TS_FIXTURES."""
+    for candidate in (ROOT.parent / "shared" / "fixtures" / "public", os.environ.get("TS_FIXTURES")):
+        if candidate and Path(candidate).is_dir():
+            return Path(candidate)
+    return None
+
+
+FIXTURES = fixtures_dir()
+NO_FIXTURES = (f"the public FHIR fixtures are missing: neither {ROOT.parent / 'shared' / 'fixtures' / 'public'} "
+               "nor $TS_FIXTURES is a directory")
 
 
 @pytest.fixture(autouse=True)

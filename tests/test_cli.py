@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import FIXTURES, NO_FIXTURES
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -94,3 +96,25 @@ def test_whole_lifecycle_from_the_command_line(tmp_path):
     audit = json.loads(run("audit", "--client", "C1001", "--json", db=db).stdout)
     assert [e["action"] for e in reversed(audit)] == [
         "generate", "sign", "portal_token", "portal_view", "share", "portal_view", "delete", "portal_view"]
+
+
+@pytest.mark.skipif(FIXTURES is None, reason=NO_FIXTURES)
+def test_import_fhir(tmp_path):
+    db = tmp_path / "fhir.duckdb"
+    bundle = sorted(FIXTURES.glob("smart__*.json"))[0]
+    first = run("import-fhir", str(bundle), "--json", db=db)
+    assert first.returncode == 0, first.stderr
+    [report] = json.loads(first.stdout)
+    assert report["added"]["clients"] == 1 and report["added"]["notes"] > 0 and report["skipped"]
+    clients = json.loads(run("clients", "--json", db=db).stdout)
+    assert [c["id"] for c in clients] == [report["client_id"]]  # no demo charts beside the imported patient
+    again = run("import-fhir", str(bundle), db=db)
+    assert again.returncode == 0 and "added 0 diagnoses, 0 assessments, 0 treatment plans, 0 notes" in again.stdout
+    assert "Already in the chart" in again.stdout and "Left out:" in again.stdout
+    draft = run("draft", "--client", report["client_id"], "--from", "1900-01-01", "--to", "2021-12-31", db=db)
+    assert draft.returncode == 0 and "## Diagnoses" in draft.stdout
+    (tmp_path / "cut.json").write_text(bundle.read_text()[:5000])
+    broken = run("import-fhir", str(bundle), str(tmp_path / "cut.json"), db=db)
+    assert broken.returncode == 2 and "Traceback" not in broken.stderr
+    assert broken.stderr.startswith("Error: cut.json: ") and "truncated" in broken.stderr
+    assert len(broken.stderr.strip().splitlines()) == 1

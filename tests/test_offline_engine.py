@@ -1,13 +1,14 @@
 """The offline engine over every demo client: grounded, leak-free, deterministic, refinable."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
 from core import sources
 from core.engines.base import SECTIONS
-from core.engines.offline import OfflineEngine
+from core.engines.offline import RISK, OfflineEngine, note_sections
 from core.errors import InsufficientInformation, RefineNotSupported
+from core.models import Note
 from core.quality import leaked_runs, unsupported_facts
 from core.text import paragraphs
 
@@ -137,3 +138,22 @@ def test_streaming_delivers_the_whole_text(draft_and_sel):
     chunks = []
     draft = OfflineEngine().generate(sel, on_text=chunks.append)
     assert len(chunks) > 10 and "".join(chunks).strip() == draft.text.strip()
+
+
+def test_markdown_notes_are_read_by_their_headings():
+    """Imported H&P notes: headings name the part, lists join their introduction, wrapped lines rejoin."""
+    text = ("\n2020-01-01\n\n# Chief Complaint\n- Tingling in Hands and Feet\n\n# History of Present Illness\n"
+            "Quincy153\n is a 19 year-old male.\n\n# Medications\nfluoxetine 20 mg oral capsule\n\n"
+            "# Assessment and Plan\nPatient is presenting with stress (finding). \n\n## Plan\n"
+            "The following procedures were conducted:\n- assessment of anxiety (procedure)\n- depression screening\n")
+    parts = note_sections(Note("N1", "C1", "progress", "free", date(2020, 1, 1), "Visit", None, None, text))
+    assert parts["subjective"] == ["2020-01-01", "Tingling in Hands and Feet.", "Quincy153 is a 19 year-old male."]
+    assert parts["other"] == ["fluoxetine 20 mg oral capsule"]
+    assert parts["assessment"] == ["Patient is presenting with stress (finding)."]
+    assert parts["plan"] == ["The following procedures were conducted: assessment of anxiety (procedure); "
+                             "depression screening."]
+
+
+def test_a_year_is_not_the_crisis_line():
+    assert not RISK.search("Office Visit (ambulatory), 1988-12-08.")
+    assert RISK.search("Reviewed crisis resources, including 988.")

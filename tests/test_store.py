@@ -7,7 +7,7 @@ import pytest
 
 from core.config import Settings
 from core.service import Practice
-from core.store import MIGRATIONS, Store
+from core.store import MIGRATIONS, Store, StoreError
 
 
 def test_migrations_run_twice_are_harmless(tmp_path):
@@ -54,3 +54,17 @@ def test_item_responses_must_add_up_to_the_total(practice):
     assert bad.fetchone()[0] == 0
     with pytest.raises(duckdb.ConstraintException):
         con.execute("UPDATE assessments SET total_score = total_score + 1 WHERE id = 'A00001'")
+
+
+def test_import_batches_are_all_or_nothing_and_skip_existing_rows(tmp_path):
+    store = Store(tmp_path / "i.duckdb")
+    client = {"id": "F-1", "full_name": "Test Person", "first_name": "Test", "last_name": "Person",
+              "date_of_birth": date(1990, 1, 1), "mrn": "M1", "source": "fhir"}
+    dx = {"id": "FD-1", "client_id": "F-1", "code_system": "ICD-10-CM", "code": "F41.1", "description": "GAD",
+          "onset": date(2020, 1, 1)}
+    assert store.import_chart_batches([{"clients": [client]}, {"clients": [client], "diagnoses": [dx]}]) == [
+        {"clients": 1}, {"clients": 0, "diagnoses": 1}]
+    bad = {**dx, "id": "FD-2", "code": "not a code"}
+    with pytest.raises(StoreError, match="nothing was imported"):
+        store.import_chart_batches([{"clients": [{**client, "id": "F-2", "mrn": "M2"}]}, {"diagnoses": [bad]}])
+    assert store.count_clients() == 1 and store.client_ids_by_mrn(["M1", "M2"]) == {"M1": "F-1"}

@@ -20,7 +20,7 @@ from .base import SECTIONS, TextSink, purpose_kind
 PROMPT_VERSION = "offline-1"
 LABEL = "Rule-based draft (offline engine, no AI model)"
 PROGRESS = re.compile(r"progress toward goals|Goals largely met|Symptoms have increased|Treatment goals reviewed")
-FOCUS = re.compile(r"^(?:Session focus|Interventions):\s*", re.IGNORECASE)
+FOCUS = re.compile(r"^(?:Session focus|Interventions|Procedures):\s*", re.IGNORECASE)
 LABELS = {"S": "subjective", "D": "subjective", "B": "subjective", "O": "objective", "A": "assessment",
           "I": "intervention", "R": "response", "P": "plan"}
 
@@ -29,13 +29,49 @@ REFINE_HELP = ("The rule-based engine understands: 'shorter', 'more detail', 'bu
                "directly or use the AI engine.")
 
 
+# Markdown headings of free-text notes (e.g. imported H&P notes) and the note part they open.
+HEADING = re.compile(r"^#{1,6}\s+(.*?)\s*#*$")
+HEADING_PARTS = ((re.compile(r"assessment|impression", re.I), "assessment"), (re.compile(r"plan", re.I), "plan"),
+                 (re.compile(r"medication|allerg", re.I), "other"),
+                 (re.compile(r"exam|vital|objective|review of systems|results", re.I), "objective"))
+
+
+def _lines(text: str) -> list[str]:
+    """Lines, with an indented line that starts in lower case joined to the one before ("Name\n is a ...")."""
+    out: list[str] = []
+    for line in text.splitlines():
+        if out and out[-1].strip() and re.match(r"^\s+[a-z]", line):
+            out[-1] = out[-1].rstrip() + " " + line.strip()
+        else:
+            out.append(line)
+    return out
+
+
 def note_sections(note: Note) -> dict[str, list[str]]:
-    """Sentences of a note by SOAP / DAP / BIRP part; free-text notes are all 'subjective'."""
+    """Sentences of a note by SOAP / DAP / BIRP part; lines of free text belong to the part their
+    Markdown heading names, else to 'subjective'. Headings are not sentences; list items are."""
     parts: dict[str, list[str]] = defaultdict(list)
-    for line in note.text.splitlines():
+    current = "subjective"
+    listing = None  # the part whose last sentence introduces a list ("The following were done:")
+    for line in _lines(note.text):
+        heading = HEADING.match(line.strip())
+        if heading:
+            current = first((part for pattern, part in HEADING_PARTS if pattern.search(heading.group(1))),
+                            "subjective")
+            listing = None
+            continue
         m = re.match(r"^([SOAPDBIR]):\s*(.*)$", line.strip())
-        label, body = (LABELS[m.group(1)], m.group(2)) if m else ("subjective", line)
-        parts[label] += sentences(body)
+        label, body = (LABELS[m.group(1)], m.group(2)) if m else (current, line)
+        item = re.match(r"^\s*[-*]\s+(.*?)[.;]?\s*$", body)
+        if item and listing:  # the list and its introduction read as one sentence
+            head = parts[listing][-1].rstrip(".")
+            parts[listing][-1] = f"{head}{' ' if head.endswith(':') else '; '}{item.group(1)}."
+            continue
+        if item:  # a list item on its own reads as a sentence
+            body = item.group(1) + ("" if item.group(1).endswith(("!", "?", ":")) else ".")
+        found = sentences(body)
+        parts[label] += found
+        listing = label if found and found[-1].endswith(":") else None
     return parts
 
 
@@ -90,6 +126,8 @@ class Writer:
         self.by_instrument: dict[str, list[Assessment]] = defaultdict(list)
         for a in sel.assessments:
             self.by_instrument[a.instrument].append(a)
+        # Plans in effect side by side (imported care plans), not versions of one plan.
+        self.concurrent = any(p.status != "revised" for p in sel.plans[:-1])
         # The measure given most often (the primary one) leads the table.
         self.by_instrument = dict(sorted(self.by_instrument.items(), key=lambda kv: (-len(kv[1]), kv[0])))
 
@@ -141,8 +179,8 @@ class Writer:
             n = self.progress[0]
             said = self.said(n)
             if said:
-                return ["The intake assessment is outside this range. Concerns documented at the first session in "
-                        f"range ({n.note_date.isoformat()}): " + " ".join(said)]
+                return ["No intake assessment is documented in this range. Concerns documented at the first "
+                        f"session in range ({n.note_date.isoformat()}): " + " ".join(said)]
         return []
 
     def diagnoses(self) -> list[str]:
@@ -158,10 +196,18 @@ class Writer:
         plan = self.sel.plans[-1]
         period = f"in effect from {plan.effective_from.isoformat()}" + \
             (f" to {plan.effective_to.isoformat()}" if plan.effective_to else "")
-        blocks = [f"Most recent treatment plan ({plan.status}, {period}). Goals:",
-                  "\n".join(f"{i}. {g}" for i, g in enumerate(plan.goals, 1))]
-        revisions = [p.effective_from.isoformat() for p in self.sel.plans[1:]]
-        if revisions:
+        if plan.goals:
+            blocks = [f"Most recent treatment plan ({plan.status}, {period}). Goals:",
+                      "\n".join(f"{i}. {g}" for i, g in enumerate(plan.goals, 1))]
+        else:  # imported care plans often state only what they address
+            blocks = [f"Most recent treatment plan ({plan.status}, {period}), for {', '.join(plan.problems)}. "
+                      "No goals are recorded in this plan."]
+        if self.concurrent:
+            blocks.append("Other treatment plans in effect during the range: " + "; ".join(
+                f"for {', '.join(p.problems)} ({p.status}, from {p.effective_from.isoformat()})"
+                for p in self.sel.plans[:-1]) + ".")
+        elif len(self.sel.plans) > 1:
+            revisions = [p.effective_from.isoformat() for p in self.sel.plans[1:]]
             blocks.append(f"The plan was revised during the range (new versions from {', '.join(revisions)}).")
         progress = [(n, s) for n in self.progress for s in note_sentences(n) if PROGRESS.search(s)]
         if progress:
@@ -171,13 +217,18 @@ class Writer:
 
     def interventions(self) -> list[str]:
         blocks = []
-        if self.sel.plans:
-            blocks.append("Interventions in the treatment plan: " + "; ".join(self.sel.plans[-1].interventions) + ".")
+        # Versions of one plan: the latest says what is in use; plans side by side: all of them do.
+        plans = list(reversed(self.sel.plans)) if self.concurrent else self.sel.plans[-1:]
+        interventions = list(dict.fromkeys(i for p in plans for i in p.interventions))
+        if interventions:
+            blocks.append(f"Interventions in the treatment plan{'s' if self.concurrent else ''}: "
+                          + "; ".join(interventions) + ".")
         seen: dict[str, list[str]] = {}
         for n in self.progress:
             for s in note_sentences(n):
                 if FOCUS.match(s):
-                    for name in FOCUS.sub("", s).rstrip(".").split(", "):
+                    body = FOCUS.sub("", s).rstrip(".")
+                    for name in body.split("; " if "; " in body else ", "):
                         seen.setdefault(name.strip(), []).append(n.note_date.isoformat())
         if seen:
             blocks.append("\n".join(f"- {name}: documented in sessions from {dates[0]} to {dates[-1]}"
@@ -187,8 +238,28 @@ class Writer:
             last = self.progress[-1]
             plan = [self.clean(s) for s in note_sections(last)["plan"] if usable(s)]
             if plan:
-                blocks.append(f"Most recent between-session plan ({last.note_date.isoformat()}): " + " ".join(plan))
+                blocks.append(f"Plan at the most recent session ({last.note_date.isoformat()}): " + " ".join(plan))
+        medications = self.medications()
+        if medications:
+            blocks.append("Medications on file in this range:\n" + medications)
         return blocks
+
+    def medications(self) -> str:
+        """One line per medication, however often it was prescribed again."""
+        by_name: dict[str, list] = defaultdict(list)
+        for m in self.sel.medications:
+            by_name[m.name].append(m)
+        lines = []
+        for name, ms in by_name.items():
+            dosage = first((m.dosage for m in reversed(ms) if m.dosage), None)
+            starts = [m.start_date.isoformat() for m in ms]
+            # No count of prescriptions: a number that no source item states is an unsupported fact.
+            when = f"prescribed {', '.join(starts)}" if len(starts) <= 3 else \
+                f"first prescribed {starts[0]}, most recently {starts[-1]}"
+            latest = ms[-1]
+            ended = f", ended {latest.end_date.isoformat()}" if latest.end_date else ""
+            lines.append(f"- {name}{f' ({dosage})' if dosage else ''}: {when}; latest status {latest.status}{ended}.")
+        return "\n".join(lines)
 
     def outcomes(self) -> list[str]:
         if not self.by_instrument:
@@ -262,7 +333,8 @@ class Writer:
             blocks.append("Questions for the consultation:\n" + "\n".join(f"- {q}" for q in self.questions()))
         elif self.kind == "transfer":
             needs = ["the active diagnoses and the current treatment plan goals listed above",
-                     "the interventions in use and the most recent between-session plan",
+                     f"the interventions{' and medications' if self.sel.medications else ''} in use and the plan "
+                     "from the most recent session",
                      "the most recent scores, to continue measurement-based care"]
             if self.has_risk_event():
                 needs.insert(0, "the documented risk events and the written safety plan, to be reviewed at the first "

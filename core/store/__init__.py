@@ -9,17 +9,13 @@ from typing import Iterator
 
 import duckdb
 
-from ..errors import UserError
+from ..errors import StoreError
 from .chart import CHART_TABLES, ChartStore
 from .lifecycle import DraftExists, LifecycleStore
 from .quality import QualityStore
 from .schema import MIGRATIONS
 
 __all__ = ["CHART_TABLES", "DraftExists", "MIGRATIONS", "Store", "StoreError"]
-
-
-class StoreError(UserError):
-    """The database could not be opened or migrated."""
 
 
 class Store(ChartStore, LifecycleStore, QualityStore):

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Callable, Sequence
 
+import duckdb
 import pandas as pd
 
-from ..errors import NotFound
+from ..errors import NotFound, StoreError
 from ..models import Assessment, Chart, Client, ClientRow, Clinician, Diagnosis, Medication, Note, Plan
 
 # Tables the generator and importers may bulk-load, with their columns in insert order.
@@ -78,20 +79,24 @@ class ChartStore:
 
     def insert_rows(self, rows: dict[str, Sequence[dict]], *, ignore_existing: bool = False) -> dict[str, int]:
         """Insert chart rows table by table in one transaction; returns rows added per table."""
+        with self._transaction() as cur:
+            return self._insert_tables(cur, rows, ignore_existing)
+
+    @staticmethod
+    def _insert_tables(cur, rows: dict[str, Sequence[dict]], ignore_existing: bool) -> dict[str, int]:
         added = {}
         verb = "INSERT OR IGNORE" if ignore_existing else "INSERT"
-        with self._transaction() as cur:
-            for table, columns in CHART_TABLES.items():  # dict order respects foreign keys
-                batch = rows.get(table) or ()
-                if not batch:
-                    continue
-                frame = pd.DataFrame([[r.get(c) for c in columns] for r in batch], columns=list(columns))
-                before = cur.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
-                cur.register("incoming", frame)
-                cols = ", ".join(columns)
-                cur.execute(f"{verb} INTO {table} ({cols}) SELECT {cols} FROM incoming")
-                cur.unregister("incoming")
-                added[table] = cur.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0] - before
+        for table, columns in CHART_TABLES.items():  # dict order respects foreign keys
+            batch = rows.get(table) or ()
+            if not batch:
+                continue
+            frame = pd.DataFrame([[r.get(c) for c in columns] for r in batch], columns=list(columns))
+            before = cur.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+            cur.register("incoming", frame)
+            cols = ", ".join(columns)
+            cur.execute(f"{verb} INTO {table} ({cols}) SELECT {cols} FROM incoming")
+            cur.unregister("incoming")
+            added[table] = cur.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0] - before
         return added
 
     def count_clients(self) -> int:
@@ -240,4 +245,22 @@ class ChartStore:
         with self._cursor() as cur:
             rows = cur.execute("SELECT note_type, count(*) FROM notes WHERE client_id = ? GROUP BY note_type",
                                [client_id]).fetchall()
+        return dict(rows)
+
+    # -- FHIR import (core/fhir) -------------------------------------------------------------------
+
+    def import_chart_batches(self, batches: Sequence[dict[str, Sequence[dict]]]) -> list[dict[str, int]]:
+        """Insert several batches of chart rows in ONE transaction, leaving rows whose id is already
+        there as they are; returns the rows added per table for each batch. Any failure saves nothing."""
+        try:
+            with self._transaction() as cur:
+                return [self._insert_tables(cur, rows, ignore_existing=True) for rows in batches]
+        except duckdb.Error as e:
+            raise StoreError(f"The import could not be saved, so nothing was imported: {e}") from e
+
+    def client_ids_by_mrn(self, mrns: Sequence[str]) -> dict[str, str]:
+        if not mrns:
+            return {}
+        with self._cursor() as cur:
+            rows = cur.execute("SELECT mrn, id FROM clients WHERE list_contains(?, mrn)", [list(mrns)]).fetchall()
         return dict(rows)
