@@ -13,6 +13,7 @@ STAFF = {
     ],
     "Practice": [
         st.Page("pages/quality_lab.py", title="Quality lab", icon=":material/science:"),
+        st.Page("pages/import_fhir.py", title="Import FHIR", icon=":material/upload_file:"),
         st.Page("pages/audit.py", title="Audit log", icon=":material/history:"),
     ],
 }

@@ -210,7 +210,7 @@ def cmd_eval(p: Practice, args) -> None:
 
 @command
 def cmd_import_fhir(p: Practice, args) -> None:
-    reports = p.import_fhir(args.paths, behavioral_only=not args.all)
+    reports = p.import_fhir(args.paths, behavioral_only=not args.all, actor_id=cli_actor().id)
     out(args, reports, "\n".join(r.describe() for r in reports))
 
 

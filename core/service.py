@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -43,11 +43,16 @@ class Practice:
         return True
 
     def import_fhir(self, paths: Iterable[str | Path], on_progress: Callable[[int, int, str], None] | None = None,
-                    *, behavioral_only: bool = True) -> list[fhir.ImportReport]:
+                    *, behavioral_only: bool = True, actor_id: str = "system") -> list[fhir.ImportReport]:
         """Import FHIR R4 bundles or NDJSON files: all of them, or none if any is malformed (the
         InvalidImport error names the file, the resource and the problem). on_progress(done, total,
         file name) is called as each file is read; importing the same files again adds nothing."""
-        return fhir.import_files(self.store, paths, behavioral_only=behavioral_only, on_progress=on_progress)
+        reports = fhir.import_files(self.store, paths, behavioral_only=behavioral_only, on_progress=on_progress)
+        now = datetime.now(timezone.utc).replace(tzinfo=None)
+        for r in reports:
+            self.store.audit(now, actor_id, "import", r.client_id, None, None,
+                             f"FHIR {Path(r.file).name}: {sum(r.added.values())} rows added")
+        return reports
 
     def engine(self, name: str | None = None) -> Engine:
         """The named engine (else the configured one), made once per practice so its HTTP

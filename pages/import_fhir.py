@@ -1,0 +1,35 @@
+"""Import FHIR R4 bundles (or NDJSON) from an EHR export, so those charts can be summarized."""
+
+import tempfile
+from pathlib import Path
+
+import streamlit as st
+
+from ui.common import current_actor, practice, user_errors
+from ui.chart import load_chart
+
+st.title("Import FHIR records")
+st.caption("FHIR R4 Bundles (JSON) or NDJSON of resources. All files are imported, or none if one is malformed; "
+           "importing the same file again adds nothing.")
+files = st.file_uploader("FHIR files", type=["json", "ndjson"], accept_multiple_files=True, key="fhir_files")
+everything = st.toggle("Import every condition, plan, medication and encounter (not only behavioral health)",
+                       key="fhir_all")
+if st.button("Import", type="primary", disabled=not files, key="fhir_import"):
+    bar = st.progress(0.0, text="Reading files…")
+    with tempfile.TemporaryDirectory() as folder, user_errors():
+        paths = []
+        for f in files:
+            path = Path(folder) / Path(f.name).name
+            path.write_bytes(f.getvalue())
+            paths.append(path)
+        reports = practice().import_fhir(
+            paths, lambda done, total, name: bar.progress(done / total, text=f"Read {name} ({done} of {total})"),
+            behavioral_only=not everything, actor_id=current_actor().id)
+        bar.progress(1.0, text="Imported.")
+        load_chart.clear()
+        for r in reports:
+            with st.container(border=True):
+                st.markdown(f"**{r.client_name}** → client `{r.client_id}`")
+                st.text(r.describe())
+                st.page_link("pages/client.py", label="Open chart", query_params={"client": r.client_id},
+                             icon=":material/person:")
