@@ -10,7 +10,7 @@ import sys
 from datetime import date, datetime
 from typing import Any, Callable
 
-from . import evaluation, summaries
+from . import auth, evaluation, summaries
 from .config import load_settings
 from .errors import InvalidInput, Refused, UserError
 from .models import Actor
@@ -65,7 +65,7 @@ def cmd_clients(p: Practice, args) -> None:
 
 @command
 def cmd_chart(p: Practice, args) -> None:
-    chart = p.chart(args.client)
+    chart = p.chart(args.client, cli_actor())
     lines = [f"{chart.client.full_name} ({chart.client.id}), born {chart.client.date_of_birth}"]
     lines += [f"[{d.id}] diagnosis {d.code} {d.description}, onset {d.onset}, resolved {d.resolved or '-'}"
               for d in chart.diagnoses]
@@ -88,9 +88,10 @@ def cmd_sources(p: Practice, args) -> None:
 
 
 def cli_actor() -> Actor:
-    """Who runs the command line: the operating-system user, with supervisor rights (a trusted shell)."""
+    """Who runs the command line: the operating-system user. Whoever can run it can read the database
+    file, so it is a trusted shell with supervisor and administrator rights (audited as cli:<user>)."""
     user = getpass.getuser()
-    return Actor(f"cli:{user}", user, "supervisor")
+    return Actor(f"cli:{user}", user, "supervisor,admin", auth="cli")
 
 
 @command
@@ -121,19 +122,19 @@ def cmd_draft(p: Practice, args) -> None:
 
 @command
 def cmd_sign(p: Practice, args) -> None:
-    draft = summaries.active_draft(p, args.client)
+    draft = summaries.active_draft(p, cli_actor(), args.client)
     if draft is None:
         raise Refused(f"Client {args.client} has no open draft to sign. Create one with "
                                 "'draft ... --save' first.")
     clinician = p.store.clinician(args.clinician)
-    actor = Actor(clinician.id, clinician.display_name, "clinician", clinician.credentials, clinician.id)
+    actor = Actor(clinician.id, clinician.display_name, "clinician", clinician.credentials, clinician.id, "cli")
     s = summaries.sign(p, actor, draft.id)
     out(args, s, f"Signed summary {s.id} by {s.signature} at {s.signed_at} UTC (sha256 {s.content_hash}).")
 
 
 @command
 def cmd_summaries(p: Practice, args) -> None:
-    rows = summaries.summaries(p, args.client)
+    rows = summaries.summaries(p, cli_actor(), args.client)
     data = [{"id": s.id, "range_start": s.range_start, "range_end": s.range_end, "purpose": s.purpose,
              "signer": s.signature, "signed_at": s.signed_at, "shared": s.shared_at is not None,
              "verified": s.verified, "content_hash": s.content_hash} for s in rows]
@@ -177,7 +178,7 @@ def cmd_portal(p: Practice, args) -> None:
 
 @command
 def cmd_audit(p: Practice, args) -> None:
-    rows = summaries.audit_log(p, args.client)
+    rows = summaries.audit_log(p, cli_actor(), args.client)
     out(args, rows, "\n".join(f"{e.at}  {e.actor:<16} {e.action:<14} {e.client_id or '-':<8} "
                               f"{e.summary_id or e.draft_id or '-':<16} {e.detail}" for e in rows))
 
@@ -194,7 +195,7 @@ def cmd_eval(p: Practice, args) -> None:
     run_id = evaluation.evaluate(p, cli_actor(), args.engine, ids, on_progress=progress)
     if not args.json:
         print(file=sys.stderr)
-    run, items = evaluation.run(p, run_id)
+    run, items = evaluation.run(p, cli_actor(), run_id)
     totals = evaluation.totals(items)
     rows = evaluation.item_rows(items)
     if args.json:
@@ -210,8 +211,39 @@ def cmd_eval(p: Practice, args) -> None:
 
 @command
 def cmd_import_fhir(p: Practice, args) -> None:
-    reports = p.import_fhir(args.paths, behavioral_only=not args.all, actor_id=cli_actor().id)
+    reports = p.import_fhir(args.paths, behavioral_only=not args.all, actor=cli_actor())
     out(args, reports, "\n".join(r.describe() for r in reports))
+
+
+def read_password(prompt: str) -> str:
+    """From the terminal without echo, or one line of standard input (for scripts); never an argument."""
+    return getpass.getpass(prompt) if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
+
+
+@command
+def cmd_users(p: Practice, args) -> None:
+    actor = cli_actor()
+    if args.action == "list":
+        rows = auth.list_users(p, actor)
+        out(args, rows, "\n".join(f"{u['id']:<12} {u['display_name']:<22} {','.join(u['roles']):<24} "
+                                  f"{u['clinician_id'] or '-':<6} {'disabled' if u['disabled'] else 'active'}"
+                                  + (f" locked until {u['locked_until']}" if u['locked_until'] else "") for u in rows))
+        return
+    if not args.id:
+        raise InvalidInput(f"'users {args.action}' needs --id USER.")
+    if args.action == "add":
+        if not args.name or not args.role:
+            raise InvalidInput("'users add' needs --name and --role.")
+        roles = [r.strip() for r in args.role.split(",")]
+        password = None if args.no_password else read_password("Password: ")
+        auth.add_user(p, actor, args.id, args.name, roles, password, args.clinician, args.email)
+        print(f"User {args.id} added.")
+    elif args.action == "disable":
+        auth.set_disabled(p, actor, args.id, True)
+        print(f"User {args.id} disabled.")
+    elif args.action == "reset-password":
+        auth.reset_password(p, actor, args.id, read_password("New password: "))
+        print(f"Password of {args.id} reset.")
 
 
 # -- wiring ---------------------------------------------------------------------------------------------
@@ -258,6 +290,14 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--engine", choices=("offline", "anthropic"))
     s.add_argument("--clients", default="all", help="all, or client ids separated by commas")
 
+    s = sub.add_parser("users", parents=[common], help="local accounts: add, list, disable, reset-password")
+    s.add_argument("action", choices=("add", "list", "disable", "reset-password"))
+    s.add_argument("--id", help="user name (lower case)")
+    s.add_argument("--name", help="display name")
+    s.add_argument("--role", help="clinician, supervisor, pilot_tester, admin (several: comma-separated)")
+    s.add_argument("--clinician", help="clinician id the user signs as (clinicians and supervisors)")
+    s.add_argument("--email", help="e-mail, to match a sign-in through the practice's identity provider")
+    s.add_argument("--no-password", action="store_true", help="an account that signs in only through OIDC")
     fhir = sub.add_parser("import-fhir", parents=[common],
                           help="import FHIR R4 bundles or NDJSON files (a directory stands for its files); "
                                "all of them or, if one is malformed, none")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Callable, Iterable
 
-from . import quality, sources
+from . import access, quality, sources
 from .errors import EngineError, InsufficientInformation, InvalidInput
 from .models import Actor
 from .ratings import ratings
@@ -50,8 +50,9 @@ class EditBurden:
     words_signed: int
 
 
-def edit_burdens(p: Practice) -> list[EditBurden]:
+def edit_burdens(p: Practice, actor: Actor) -> list[EditBurden]:
     """For each signed, not-deleted summary: how much generated text survived and how many Updates it took."""
+    access.require(p.store, actor, "quality_lab")
     return [EditBurden(s.id, s.client_id, s.generation.engine, s.generation.model, s.generation.prompt_version,
                        edit_burden(s.generated_text, s.text), s.update_rounds,
                        len(re.findall(r"\w+", s.generated_text)), len(re.findall(r"\w+", s.text)))
@@ -73,6 +74,7 @@ def evaluate(p: Practice, actor: Actor, engine: str | None = None, client_ids: I
              label: str = "", on_progress: Callable[[int, int, str], None] | None = None) -> str:
     """Draft every chosen client over each window with one engine, check each draft, store the run.
     Client drafts in the workspace are not touched. Returns the run id."""
+    access.require(p.store, actor, "quality_lab")
     drafter = p.engine(engine)
     ids = list(client_ids) if client_ids else [c.id for c in p.clients()]
     for cid in ids:
@@ -136,16 +138,18 @@ def totals(items: list[dict]) -> dict:
     }
 
 
-def run(p: Practice, run_id: str) -> tuple[dict, list[dict]]:
+def run(p: Practice, actor: Actor, run_id: str) -> tuple[dict, list[dict]]:
+    access.require(p.store, actor, "quality_lab")
     found = [r for r in p.store.eval_runs() if r["id"] == run_id]
     if not found:
         raise InvalidInput(f"There is no evaluation run {run_id}.")
     return found[0], p.store.eval_items(run_id)
 
 
-def aggregates(p: Practice) -> list[dict]:
+def aggregates(p: Practice, actor: Actor) -> list[dict]:
     """Per engine, model and prompt version: pooled check figures over all runs, and PDQI-9 ratings
     of their drafts and of signed summaries they produced."""
+    access.require(p.store, actor, "quality_lab")
     groups: dict[tuple, list[dict]] = defaultdict(list)
     runs = p.store.eval_runs()
     run_key = {r["id"]: (r["engine"], r["model"], r["prompt_version"]) for r in runs}
@@ -163,9 +167,9 @@ def aggregates(p: Practice) -> list[dict]:
     return rows
 
 
-def compare(p: Practice, run_a: str, run_b: str) -> list[dict]:
+def compare(p: Practice, actor: Actor, run_a: str, run_b: str) -> list[dict]:
     """The two runs side by side, matched by client and window."""
-    (_, a), (_, b) = run(p, run_a), run(p, run_b)
+    (_, a), (_, b) = run(p, actor, run_a), run(p, actor, run_b)
     by_key = {(i["client_id"], i["range_label"]): i for i in b}
     return [{"client_id": i["client_id"], "range_label": i["range_label"], "a": i,
              "b": by_key.get((i["client_id"], i["range_label"]))} for i in a]

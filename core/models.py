@@ -60,6 +60,7 @@ class ClientRow:
     clinician: str | None
     first_date: date | None
     last_date: date | None
+    clinician_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -197,9 +198,14 @@ class Actor:
 
     id: str
     display_name: str
-    role: str = "clinician"
+    role: str = "clinician"  # one role, or several joined by commas ("admin,clinician")
     credentials: str = ""
     clinician_id: str | None = None  # the clinician record this user signs as, if any
+    auth: str = "local"  # how they signed in: local (password), oidc, or cli (a trusted shell)
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        return tuple(r.strip() for r in self.role.split(",") if r.strip())
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+from . import access
 from .errors import InvalidInput, NotFound
 from .models import Actor
 from .service import Practice
@@ -82,6 +83,7 @@ def rate(p: Practice, actor: Actor, kind: str, target_id: str, scores: dict[str,
     if len(comment) > 2000:
         raise InvalidInput("Keep the comment under 2,000 characters.")
     client_id, engine, model, prompt_version = _target(p, kind, target_id, version)
+    access.require(p.store, actor, "rate", client_id)
     row = {"id": f"R-{uuid.uuid4().hex[:12]}", "target_kind": kind, "target_id": target_id, "version": version,
            "client_id": client_id, "engine": engine, "model": model, "prompt_version": prompt_version,
            "rater": actor.id, "rated_at": utcnow(), **{k: int(scores[k]) for k in PDQI_COLUMNS},

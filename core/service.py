@@ -7,10 +7,10 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable
 
-from . import demo, fhir, sources
+from . import access, demo, fhir, sources
 from .config import Settings
 from .engines import Engine, get_engine
-from .models import Chart, ClientRow, Draft
+from .models import Actor, Chart, ClientRow, Draft
 from .sources import Selection
 from .store import Store
 
@@ -40,17 +40,21 @@ class Practice:
         anchor = anchor or self.today()
         self.store.insert_rows(demo.generate(anchor=anchor))
         self.store.set_meta("demo_anchor", anchor.isoformat())
+        from . import auth  # the accounts module builds on this one
+
+        auth.load_demo_accounts(self)
         return True
 
     def import_fhir(self, paths: Iterable[str | Path], on_progress: Callable[[int, int, str], None] | None = None,
-                    *, behavioral_only: bool = True, actor_id: str = "system") -> list[fhir.ImportReport]:
+                    *, behavioral_only: bool = True, actor: Actor) -> list[fhir.ImportReport]:
         """Import FHIR R4 bundles or NDJSON files: all of them, or none if any is malformed (the
         InvalidImport error names the file, the resource and the problem). on_progress(done, total,
         file name) is called as each file is read; importing the same files again adds nothing."""
+        access.require(self.store, actor, "import")
         reports = fhir.import_files(self.store, paths, behavioral_only=behavioral_only, on_progress=on_progress)
         now = datetime.now(timezone.utc).replace(tzinfo=None)
         for r in reports:
-            self.store.audit(now, actor_id, "import", r.client_id, None, None,
+            self.store.audit(now, actor.id, "import", r.client_id, None, None,
                              f"FHIR {Path(r.file).name}: {sum(r.added.values())} rows added")
         return reports
 
@@ -64,10 +68,18 @@ class Practice:
 
     # -- reading the chart --------------------------------------------------------------------------
 
-    def clients(self, search: str = "") -> list[ClientRow]:
-        return self.store.client_rows(search)
+    def clients(self, search: str = "", actor: Actor | None = None) -> list[ClientRow]:
+        """Clients matching the search; with an actor, only those they may see (a clinician's caseload)."""
+        rows = self.store.client_rows(search)
+        if actor is None or access.sees_all_clients(actor):
+            return rows
+        if not access.can(actor, "view"):
+            return []
+        return [r for r in rows if r.clinician_id == actor.clinician_id]
 
-    def chart(self, client_id: str) -> Chart:
+    def chart(self, client_id: str, actor: Actor | None = None) -> Chart:
+        if actor is not None:
+            access.require(self.store, actor, "view", client_id)
         return self.store.chart(client_id)
 
     def select(self, client_id: str, start: date, end: date, purpose: str | None = None,

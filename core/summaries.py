@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Callable, Iterable
 
-from . import sources
+from . import access, auth, sources
 from .errors import ConflictError, IntegrityFailure, InvalidInput, NotFound, Refused
 from .integrity import content_hash
 from .models import Actor, ActiveDraft, AuditEntry, Citation, Draft, Generation, SignedSummary
@@ -47,9 +47,18 @@ class Started:
 
 # -- drafts ---------------------------------------------------------------------------------------------
 
-def active_draft(p: Practice, client_id: str) -> ActiveDraft | None:
-    p.store.client(client_id)  # NotFound for an unknown client
+def active_draft(p: Practice, actor: Actor, client_id: str) -> ActiveDraft | None:
+    access.require(p.store, actor, "view", client_id)  # NotFound for an unknown client
     return p.store.draft_for_client(client_id)
+
+
+def _allowed(p: Practice, actor: Actor, action: str, draft_id: str) -> str:
+    """The draft's client, once the actor may act on it."""
+    client_id = p.store.draft_client_id(draft_id)
+    if client_id is None:
+        _draft(p, draft_id)
+    access.require(p.store, actor, action, client_id)
+    return client_id
 
 
 def _draft(p: Practice, draft_id: str) -> ActiveDraft:
@@ -69,7 +78,8 @@ def generate(p: Practice, actor: Actor, client_id: str, start: date, end: date, 
     replace_existing says to discard it first. Nothing is sent to any engine when the range
     holds too little (InsufficientInformation) or the input is bad (InvalidInput).
     """
-    existing = active_draft(p, client_id)
+    access.require(p.store, actor, "generate", client_id)
+    existing = p.store.draft_for_client(client_id)
     if existing and not replace_existing:
         return Started(existing, True)
     selection = sources.require_sufficient(p.select(client_id, start, end, purpose, leave_out))
@@ -100,6 +110,7 @@ def draft_selection(p: Practice, draft: ActiveDraft) -> Selection:
 
 def save(p: Practice, actor: Actor, draft_id: str, text: str) -> datetime:
     """Autosave the clinician's text; cheap enough for every change. Returns when it was saved."""
+    _allowed(p, actor, "edit", draft_id)
     now = utcnow()
     if not p.store.save_draft_text(draft_id, text, now, actor.id):
         _draft(p, draft_id)  # raises NotFound with the message the user sees
@@ -116,6 +127,7 @@ def update(p: Practice, actor: Actor, draft_id: str, current_text: str, instruct
     if len(instruction) > MAX_INSTRUCTION_CHARS:
         raise InvalidInput(f"The instruction is {len(instruction)} characters; keep it under "
                            f"{MAX_INSTRUCTION_CHARS}.")
+    _allowed(p, actor, "update", draft_id)
     draft = _draft(p, draft_id)
     selection = draft_selection(p, draft)
     result = p.engine(engine or draft.generation.engine).refine(selection, current_text, instruction, on_text)
@@ -128,6 +140,7 @@ def update(p: Practice, actor: Actor, draft_id: str, current_text: str, instruct
 
 
 def undo(p: Practice, actor: Actor, draft_id: str) -> ActiveDraft:
+    _allowed(p, actor, "undo", draft_id)
     if not p.store.undo_draft(draft_id, utcnow(), actor.id):
         _draft(p, draft_id)
         raise Refused("There is no earlier version of this draft to go back to.")
@@ -135,6 +148,8 @@ def undo(p: Practice, actor: Actor, draft_id: str) -> ActiveDraft:
 
 
 def discard(p: Practice, actor: Actor, draft_id: str) -> None:
+    if p.store.draft_client_id(draft_id):
+        _allowed(p, actor, "discard", draft_id)
     if not p.store.discard_draft(draft_id, utcnow(), actor.id):
         raise NotFound("There is no open draft to discard; it was already signed or discarded.")
 
@@ -142,13 +157,20 @@ def discard(p: Practice, actor: Actor, draft_id: str) -> None:
 # -- signing --------------------------------------------------------------------------------------------
 
 def sign(p: Practice, actor: Actor, draft_id: str, attestation: str = ATTESTATION,
-         text: str | None = None) -> SignedSummary:
-    """Sign the draft as the acting clinician. `text`, when given, is what the clinician sees and is
-    saved first, so the signature covers exactly what was on screen."""
+         text: str | None = None, password: str | None = None, signed_in_at: datetime | None = None) -> SignedSummary:
+    """Sign the draft as the acting clinician, after they confirm who they are (password again, or a
+    recent identity-provider sign-in). `text`, when given, is what the clinician sees and is saved
+    first, so the signature covers exactly what was on screen."""
+    client_id = p.store.draft_client_id(draft_id)
+    if client_id is None:
+        raise Refused("There is no draft to sign: only an open draft can be signed. It may have been signed or "
+                      "discarded in another window.")
+    access.require(p.store, actor, "sign", client_id)
     if not actor.clinician_id:
         raise Refused("Only a clinician can sign a treatment summary.")
     if not (attestation or "").strip():
         raise InvalidInput("Signing needs the attestation.")
+    auth.confirm_signature(p, actor, password, signed_in_at)
     clinician = p.store.clinician(actor.clinician_id)
     draft = p.store.draft(draft_id)
     if draft is None:
@@ -170,27 +192,33 @@ def sign(p: Practice, actor: Actor, draft_id: str, attestation: str = ATTESTATIO
     }
     fields["content_hash"] = content_hash(fields)
     p.store.sign_draft(draft_id, fields, actor.id)
-    return get_summary(p, fields["id"])
+    return _summary(p, fields["id"])
 
 
 # -- signed summaries ---------------------------------------------------------------------------------
 
-def summaries(p: Practice, client_id: str) -> list[SignedSummary]:
+def summaries(p: Practice, actor: Actor, client_id: str) -> list[SignedSummary]:
     """The client's signed, not-deleted summaries, newest first, each with its verification result."""
-    p.store.client(client_id)
+    access.require(p.store, actor, "view", client_id)
     return p.store.summaries(client_id)
 
 
-def get_summary(p: Practice, summary_id: str, include_deleted: bool = False) -> SignedSummary:
+def _summary(p: Practice, summary_id: str, include_deleted: bool = False) -> SignedSummary:
     summary = p.store.summary(summary_id)
     if summary is None or (summary.deleted_at and not include_deleted):
         raise NotFound(f"There is no signed summary {summary_id}" + (" (it was deleted)." if summary else "."))
     return summary
 
 
+def get_summary(p: Practice, actor: Actor, summary_id: str, include_deleted: bool = False) -> SignedSummary:
+    summary = _summary(p, summary_id, include_deleted)
+    access.require(p.store, actor, "view", summary.client_id)
+    return summary
+
+
 def verified(p: Practice, summary_id: str) -> SignedSummary:
     """The summary, only if its content still matches its hash (for PDF, export, portal)."""
-    summary = get_summary(p, summary_id)
+    summary = _summary(p, summary_id)
     if not summary.verified:
         raise IntegrityFailure(f"Summary {summary_id} fails its integrity check: its stored content no longer "
                                "matches the hash taken at signing, so it may have been altered outside the app. "
@@ -200,6 +228,7 @@ def verified(p: Practice, summary_id: str) -> SignedSummary:
 
 
 def record_download(p: Practice, actor: Actor, summary_id: str) -> None:
+    access.require(p.store, actor, "download", _summary(p, summary_id).client_id)
     summary = verified(p, summary_id)
     p.store.audit(utcnow(), actor.id, "download", summary.client_id, summary.id, None, "PDF")
 
@@ -216,6 +245,7 @@ def delete(p: Practice, actor: Actor, summary_id: str, reason: str) -> None:
     summary = p.store.summary(summary_id)
     if summary is None:
         raise NotFound(f"There is no signed summary {summary_id}.")
+    access.require(p.store, actor, "delete", summary.client_id)
     if summary.deleted_at:
         raise Refused("This summary was already deleted.")
     p.store.delete_summary(summary, reason, utcnow(), actor.id)
@@ -227,12 +257,13 @@ def share(p: Practice, actor: Actor, summary_id: str, shared: bool = True) -> Si
     if summary is None:
         raise Refused("Only a signed summary can be shared; there is no signed summary "
                       f"{summary_id}. Sign the draft first.")
+    access.require(p.store, actor, "share", summary.client_id)
     if summary.deleted_at:
         raise Refused("This summary was deleted; a deleted summary cannot be shared.")
     if shared and not summary.verified:
         verified(p, summary_id)
     p.store.set_shared(summary, shared, utcnow(), actor.id)
-    return get_summary(p, summary_id)
+    return _summary(p, summary_id)
 
 
 # -- client portal ----------------------------------------------------------------------------------------
@@ -243,13 +274,14 @@ def _token_hash(token: str) -> str:
 
 def issue_portal_token(p: Practice, actor: Actor, client_id: str) -> str:
     """A new portal access token for the client; only its hash is stored, so show it once."""
-    p.store.client(client_id)
+    access.require(p.store, actor, "portal_token", client_id)
     token = secrets.token_urlsafe(24)
     p.store.add_portal_token(_token_hash(token), client_id, utcnow(), actor.id)
     return token
 
 
 def revoke_portal_tokens(p: Practice, actor: Actor, client_id: str) -> int:
+    access.require(p.store, actor, "portal_token", client_id)
     return p.store.revoke_portal_tokens(client_id, utcnow(), actor.id)
 
 
@@ -269,5 +301,6 @@ def portal(p: Practice, token: str) -> PortalView:
     return PortalView(p.store.client(client_id).first_name, shown)
 
 
-def audit_log(p: Practice, client_id: str | None = None, limit: int = 500) -> list[AuditEntry]:
+def audit_log(p: Practice, actor: Actor, client_id: str | None = None, limit: int = 500) -> list[AuditEntry]:
+    access.require(p.store, actor, "audit_log")
     return p.store.audit_entries(client_id, limit)

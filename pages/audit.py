@@ -4,11 +4,13 @@ import pandas as pd
 import streamlit as st
 
 from core import summaries
-from ui.common import local, practice
+from ui.common import current_actor, local, practice, require_page
+
+require_page("audit_log")
 
 st.title("Audit log")
 client = st.text_input("Client id (optional)", key="audit_client", placeholder="e.g. C1001").strip() or None
-entries = summaries.audit_log(practice(), client)
+entries = summaries.audit_log(practice(), current_actor(), client)
 if not entries:
     st.info("No audit entries" + (f" for client {client}." if client else "."))
     st.stop()

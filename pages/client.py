@@ -3,7 +3,9 @@
 import streamlit as st
 
 from ui import chart, workspace
-from ui.common import current_client_id, user_errors
+from ui.common import current_client_id, require_page, user_errors
+
+require_page("view")
 
 client_id = current_client_id()
 if not client_id:

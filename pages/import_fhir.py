@@ -5,8 +5,10 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui.common import current_actor, practice, user_errors
+from ui.common import current_actor, practice, require_page, user_errors
 from ui.chart import load_chart
+
+require_page("import")
 
 st.title("Import FHIR records")
 st.caption("FHIR R4 Bundles (JSON) or NDJSON of resources. All files are imported, or none if one is malformed; "
@@ -24,7 +26,7 @@ if st.button("Import", type="primary", disabled=not files, key="fhir_import"):
             paths.append(path)
         reports = practice().import_fhir(
             paths, lambda done, total, name: bar.progress(done / total, text=f"Read {name} ({done} of {total})"),
-            behavioral_only=not everything, actor_id=current_actor().id)
+            behavioral_only=not everything, actor=current_actor())
         bar.progress(1.0, text="Imported.")
         load_chart.clear()
         for r in reports:

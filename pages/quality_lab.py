@@ -6,7 +6,9 @@ import streamlit as st
 from core import evaluation, quality, ratings, summaries
 from core.safety import neutralize_markdown
 from ui import checks
-from ui.common import current_actor, local, practice, user_errors
+from ui.common import current_actor, local, practice, require_page, user_errors
+
+require_page("quality_lab")
 
 st.title("Quality lab")
 st.caption("For pilot testers: how grounded, complete and useful the drafts are, and how much clinicians change.")
@@ -30,14 +32,14 @@ def pdqi_form(kind: str, target_id: str, version: int | None = None) -> None:
 
 
 def rate_section() -> None:
-    clients = practice().clients()
+    clients = practice().clients(actor=current_actor())
     client = st.selectbox("Client", clients, format_func=lambda r: f"{r.full_name} ({r.id})", key="lab_client")
-    draft = summaries.active_draft(practice(), client.id)
+    draft = summaries.active_draft(practice(), current_actor(), client.id)
     options = []
     if draft:
         options += [("draft", draft.id, v.number, f"Draft version {v.number} ({v.kind})") for v in draft.versions]
     options += [("summary", s.id, None, f"Signed summary {s.range_start} to {s.range_end} ({s.id})")
-                for s in summaries.summaries(practice(), client.id)]
+                for s in summaries.summaries(practice(), current_actor(), client.id)]
     if not options:
         st.info("This client has no draft or signed summary yet. Generate one on the client's Summary tab, or use "
                 "Compare engines to draft over many charts at once.")
@@ -47,7 +49,7 @@ def rate_section() -> None:
         text = next(v.text for v in draft.versions if v.number == version)
         sel, cites = summaries.draft_selection(practice(), draft), draft.citations
     else:
-        s = summaries.get_summary(practice(), target_id)
+        s = summaries.get_summary(practice(), current_actor(), target_id)
         text, cites = s.text, s.citations
         sel = practice().select(s.client_id, s.range_start, s.range_end, s.purpose).only(x.id for x in s.sources)
     left, right = st.columns([3, 2], gap="large")
@@ -74,7 +76,7 @@ def engine_choices() -> list[str]:
 def compare_section() -> None:
     st.markdown("Draft the same charts with two engines (each client over the whole treatment and the last 6 "
                 "months), check every draft, then compare side by side and rate.")
-    clients = practice().clients()
+    clients = practice().clients(actor=current_actor())
     chosen = st.multiselect("Clients", [c.id for c in clients], default=[c.id for c in clients],
                             format_func=lambda i: next(f"{c.full_name} ({c.id})" for c in clients if c.id == i),
                             key="lab_clients")
@@ -106,7 +108,7 @@ def compare_section() -> None:
     run_b = c2.selectbox("Run B", list(labels), format_func=labels.get, key="run_b",
                          index=list(labels).index(picked[-1]))
     aggregate_view()
-    for a_b in evaluation.compare(practice(), run_a, run_b):
+    for a_b in evaluation.compare(practice(), current_actor(), run_a, run_b):
         a, b = a_b["a"], a_b["b"]
         with st.expander(f"{a_b['client_id']} · {a_b['range_label']} · A: {summary_line(a)} · B: {summary_line(b)}"):
             for col, item in zip(st.columns(2), (a, b)):
@@ -131,7 +133,7 @@ def summary_line(item: dict | None) -> str:
 
 
 def aggregate_view() -> None:
-    rows = evaluation.aggregates(practice())
+    rows = evaluation.aggregates(practice(), current_actor())
     if not rows:
         return
     st.markdown("**By engine and prompt version** (all runs and ratings so far)")
@@ -144,7 +146,7 @@ def aggregate_view() -> None:
 
 
 def burden_section() -> None:
-    rows = evaluation.edit_burdens(practice())
+    rows = evaluation.edit_burdens(practice(), current_actor())
     st.markdown("How much of the generated text survived into the signed text: the share of the generated "
                 "words kept in order (1.0 = signed as generated), and the Update rounds it took.")
     if not rows:

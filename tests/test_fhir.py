@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from core import sources
+from core.models import Actor
 from core.config import Settings
 from core.engines.base import SECTIONS
 from core.errors import InvalidImport
@@ -21,6 +22,7 @@ from core.service import Practice
 from core.text import paragraphs
 from tests.conftest import ANCHOR, FIXTURES, NO_FIXTURES
 
+IMPORTER = Actor("alex", "Alex Moreno", "admin")
 BUNDLES = sorted(FIXTURES.glob("*.json")) if FIXTURES else []
 needs_fixtures = pytest.mark.skipif(FIXTURES is None, reason=NO_FIXTURES)
 each_bundle = pytest.mark.parametrize("path", BUNDLES, ids=[p.name.split("__")[-1][:20] for p in BUNDLES])
@@ -75,7 +77,7 @@ def fresh(tmp_path):
 def test_everything_mode_imports_one_row_per_resource(empty_practice, path):
     resources = load(path)
     kinds = Counter(r["resourceType"] for r in resources)
-    [report] = empty_practice.import_fhir([path], behavioral_only=False)
+    [report] = empty_practice.import_fhir([path], behavioral_only=False, actor=IMPORTER)
     chart = empty_practice.chart(report.client_id)
     assert report.added["clients"] == kinds["Patient"] == 1
     assert report.added.get("clinicians", 0) == kinds["Practitioner"]
@@ -97,7 +99,7 @@ def test_everything_mode_imports_one_row_per_resource(empty_practice, path):
 @each_bundle
 def test_behavioral_import_keeps_bh_content_and_accounts_for_the_rest(empty_practice, path):
     resources = load(path)
-    [report] = empty_practice.import_fhir([path])
+    [report] = empty_practice.import_fhir([path], actor=IMPORTER)
     chart = empty_practice.chart(report.client_id)
     assert accounted(report) == Counter(r["resourceType"] for r in resources)
     assert Counter(a.instrument for a in chart.assessments) == scores(resources)  # scores are all BH
@@ -120,7 +122,7 @@ def test_behavioral_import_keeps_bh_content_and_accounts_for_the_rest(empty_prac
 @needs_fixtures
 def test_fixture_set_facts(empty_practice):
     """What the fixture README states about a few bundles, as the chart shows it."""
-    reports = {r.file.split("__")[0] + ":" + r.client_name: r for r in empty_practice.import_fhir([FIXTURES])}
+    reports = {r.file.split("__")[0] + ":" + r.client_name: r for r in empty_practice.import_fhir([FIXTURES], actor=IMPORTER)}
     assert len(reports) == len(BUNDLES)
     wolff = empty_practice.chart(reports["iris:Zulema784 Wolff180"].client_id)
     assert [a.total_score for a in wolff.assessments if a.instrument == "PHQ-9"] == [25, 8]
@@ -144,9 +146,9 @@ def test_fixture_set_facts(empty_practice):
 @needs_fixtures
 @pytest.mark.parametrize("behavioral_only", [True, False])
 def test_importing_again_adds_nothing(empty_practice, behavioral_only):
-    first = empty_practice.import_fhir([FIXTURES], behavioral_only=behavioral_only)
+    first = empty_practice.import_fhir([FIXTURES], behavioral_only=behavioral_only, actor=IMPORTER)
     charts = {r.client_id: empty_practice.chart(r.client_id) for r in first}
-    again = empty_practice.import_fhir(BUNDLES, behavioral_only=behavioral_only)
+    again = empty_practice.import_fhir(BUNDLES, behavioral_only=behavioral_only, actor=IMPORTER)
     assert [r.client_id for r in again] == [r.client_id for r in first]
     for before, after in zip(first, again):
         assert sum(after.added.values()) == 0
@@ -219,7 +221,7 @@ def test_a_malformed_bundle_imports_nothing_and_says_why(empty_practice, tmp_pat
     bad = tmp_path / "broken.json"
     bad.write_text(json.dumps(bundle))
     with pytest.raises(InvalidImport, match=message) as e:
-        empty_practice.import_fhir([good, bad])  # the good file comes first and is not saved either
+        empty_practice.import_fhir([good, bad], actor=IMPORTER)  # the good file comes first and is not saved either
     assert e.value.message.startswith("broken.json: ") and e.value.message.endswith("Nothing was imported.")
     assert empty_practice.store.count_clients() == 0
 
@@ -230,22 +232,22 @@ def test_truncated_json_is_named_as_such(empty_practice, tmp_path):
     cut = tmp_path / "cut.json"
     cut.write_text(text[: len(text) // 3])
     with pytest.raises(InvalidImport, match=r"cut\.json: .*the file looks truncated.*Nothing was imported"):
-        empty_practice.import_fhir([cut])
+        empty_practice.import_fhir([cut], actor=IMPORTER)
     (tmp_path / "cut.ndjson").write_text("\n".join(json.dumps(r) for r in load(BUNDLES[0]))[:-40])
     with pytest.raises(InvalidImport, match=r"cut\.ndjson: line \d+ ends before it is complete"):
-        empty_practice.import_fhir([tmp_path / "cut.ndjson"])
+        empty_practice.import_fhir([tmp_path / "cut.ndjson"], actor=IMPORTER)
     assert empty_practice.store.count_clients() == 0
 
 
 def test_not_fhir_and_missing_files_are_refused(empty_practice, tmp_path):
     (tmp_path / "notes.json").write_text('{"hello": "world"}')
     with pytest.raises(InvalidImport, match="notes.json: is not a FHIR resource or Bundle"):
-        empty_practice.import_fhir([tmp_path / "notes.json"])
+        empty_practice.import_fhir([tmp_path / "notes.json"], actor=IMPORTER)
     with pytest.raises(InvalidImport, match="There is no file"):
-        empty_practice.import_fhir([tmp_path / "absent.json"])
+        empty_practice.import_fhir([tmp_path / "absent.json"], actor=IMPORTER)
     (tmp_path / "empty").mkdir()
     with pytest.raises(InvalidImport, match="No FHIR files to import"):
-        empty_practice.import_fhir([tmp_path / "empty"])
+        empty_practice.import_fhir([tmp_path / "empty"], actor=IMPORTER)
 
 
 @needs_fixtures
@@ -255,9 +257,9 @@ def test_a_record_number_belongs_to_one_client(empty_practice, tmp_path):
     first_where(bundle, lambda r: r["resourceType"] == "Patient")["id"] = "someone-else"
     other = tmp_path / "other.json"
     other.write_text(json.dumps(bundle))
-    empty_practice.import_fhir([good])
+    empty_practice.import_fhir([good], actor=IMPORTER)
     with pytest.raises(InvalidImport, match="other.json: the patient's medical record number .* already belongs"):
-        empty_practice.import_fhir([other])
+        empty_practice.import_fhir([other], actor=IMPORTER)
     assert empty_practice.store.count_clients() == 1
 
 
@@ -270,11 +272,11 @@ def test_ndjson_gives_the_same_chart_as_the_bundle(fresh, tmp_path, suffix):
     lines = tmp_path / f"patient{suffix}"
     lines.write_text("\n".join(json.dumps(r) for r in load(bundle)) + "\n")
     from_lines, from_bundle = fresh("lines"), fresh("bundle")
-    [a] = from_lines.import_fhir([lines])
-    [b] = from_bundle.import_fhir([bundle])
+    [a] = from_lines.import_fhir([lines], actor=IMPORTER)
+    [b] = from_bundle.import_fhir([bundle], actor=IMPORTER)
     assert a.client_id == b.client_id and a.added == b.added
     assert from_lines.chart(a.client_id) == from_bundle.chart(b.client_id)
-    [again] = from_lines.import_fhir([bundle])
+    [again] = from_lines.import_fhir([bundle], actor=IMPORTER)
     assert sum(again.added.values()) == 0
 
 
@@ -333,7 +335,7 @@ def tiny_bundle() -> dict:
 def test_mapping_rules_on_a_small_bundle(empty_practice, tmp_path):
     path = tmp_path / "tiny.json"
     path.write_text(json.dumps(tiny_bundle()))
-    [report] = empty_practice.import_fhir([path])
+    [report] = empty_practice.import_fhir([path], actor=IMPORTER)
     chart = empty_practice.chart(report.client_id)
     c = chart.client
     assert (c.full_name, c.first_name, c.last_name, c.pronouns, c.mrn, c.email) == \
@@ -368,7 +370,7 @@ def test_progress_is_reported_per_file(empty_practice, tmp_path):
         paths.append(tmp_path / f"p{n}.json")
         paths[-1].write_text(json.dumps(b))
     seen = []
-    reports = empty_practice.import_fhir(paths, on_progress=lambda done, total, name: seen.append((done, total, name)))
+    reports = empty_practice.import_fhir(paths, on_progress=lambda done, total, name: seen.append((done, total, name)), actor=IMPORTER)
     assert seen == [(1, 2, "p1.json"), (2, 2, "p2.json")]
     assert len({r.client_id for r in reports}) == 2
 
@@ -381,7 +383,7 @@ def test_synthea_names_are_masked(empty_practice, tmp_path):
     first_where(bundle, lambda r: r["resourceType"] == "Patient")["name"] = [{"family": "Wolff180",
                                                                               "given": ["Zulema784"]}]
     path.write_text(json.dumps(bundle))
-    [report] = empty_practice.import_fhir([path])
+    [report] = empty_practice.import_fhir([path], actor=IMPORTER)
     client = empty_practice.chart(report.client_id).client
     text = mask("Zulema784\n is a 58 year-old. Mrs. Zulema784 Wolff180 said Zulema and Wolff's plan.", client)
     assert not re.search(r"Zulema|Wolff", text) and "58 year-old" in text
@@ -391,7 +393,7 @@ def test_synthea_names_are_masked(empty_practice, tmp_path):
 @pytest.mark.parametrize("behavioral_only", [True, False])
 def test_every_imported_patient_gets_a_grounded_draft(empty_practice, behavioral_only):
     engine = empty_practice.engine("offline")
-    for report in empty_practice.import_fhir([FIXTURES], behavioral_only=behavioral_only):
+    for report in empty_practice.import_fhir([FIXTURES], behavioral_only=behavioral_only, actor=IMPORTER):
         rng = sources.preset_range("Whole treatment", empty_practice.today(), empty_practice.store, report.client_id)
         for purpose in ("Case consultation", "Transfer of care", "Discharge"):
             sel = sources.require_sufficient(empty_practice.select(report.client_id, rng.start, rng.end, purpose))

@@ -15,8 +15,9 @@ from core.models import Actor, Citation
 
 ROOT = Path(__file__).resolve().parent.parent
 CLIENT = "C1001"
-TESTER = Actor("pilot-1", "Pat Tester", "pilot_tester")
-DANA = Actor("K01", "Dana Whitfield", "clinician", "LCSW", "K01")
+TESTER = Actor("pat", "Pat Lindgren", "pilot_tester")
+DANA = Actor("dana", "Dana Whitfield", "clinician", "LCSW", "K01")
+RUTH = Actor("ruth", "Ruth Abernathy", "supervisor", "LCSW, Clinical Supervisor", "K06")
 
 
 @pytest.fixture
@@ -102,16 +103,16 @@ def test_ratings_round_trip_and_are_validated(practice):
     scores = {k: 4 for k, _, _ in ratings.PDQI9} | {"succinct": 2}
     saved = ratings.rate(practice, TESTER, "draft", d.id, scores, "Too long in the course section.", version=1)
     again = ratings.ratings(practice, "draft", d.id)
-    assert again == [saved] and saved.total == 34 and saved.rater == "pilot-1" and saved.engine == "offline"
+    assert again == [saved] and saved.total == 34 and saved.rater == "pat" and saved.engine == "offline"
     assert saved.comment == "Too long in the course section." and saved.version == 1
     with pytest.raises(InvalidInput, match="missing: Useful"):
         ratings.rate(practice, TESTER, "draft", d.id, {k: 3 for k, _, _ in ratings.PDQI9 if k != "useful"})
     with pytest.raises(InvalidInput, match="from 1 to 5"):
         ratings.rate(practice, TESTER, "draft", d.id, scores | {"accurate": 6})
-    s = summaries.sign(practice, DANA, d.id)
+    s = summaries.sign(practice, DANA, d.id, password="dana-demo-2026")
     ratings.rate(practice, TESTER, "summary", s.id, scores)
     assert [r.target_id for r in ratings.ratings(practice, "summary")] == [s.id]
-    assert summaries.audit_log(practice, CLIENT)[0].action == "rate"
+    assert summaries.audit_log(practice, RUTH, CLIENT)[0].action == "rate"
 
 
 def test_edit_burden_is_one_untouched_and_falls_as_text_is_rewritten():
@@ -130,21 +131,21 @@ def test_edit_burden_is_one_untouched_and_falls_as_text_is_rewritten():
 def test_edit_burden_per_signed_summary(practice):
     d = summaries.generate(practice, DANA, CLIENT, practice.today().replace(day=1, month=1), practice.today()).draft
     summaries.update(practice, DANA, d.id, d.text, "shorter")
-    s = summaries.sign(practice, DANA, d.id)
-    [burden] = evaluation.edit_burdens(practice)
+    s = summaries.sign(practice, DANA, d.id, password="dana-demo-2026")
+    [burden] = evaluation.edit_burdens(practice, TESTER)
     assert burden.summary_id == s.id and burden.update_rounds == 1 and 0 < burden.retained < 1
 
 
 def test_comparison_and_aggregates(practice):
     a = evaluation.evaluate(practice, TESTER, "offline", ["C1001", "C1002"])
     b = evaluation.evaluate(practice, TESTER, "offline", ["C1001", "C1002"])
-    pairs = evaluation.compare(practice, a, b)
+    pairs = evaluation.compare(practice, TESTER, a, b)
     assert len(pairs) == 4 and all(p["a"]["text"] == p["b"]["text"] for p in pairs if p["a"]["text"])
     item = next(i for i in practice.store.eval_items(a) if i["status"] == "drafted")
     ratings.rate(practice, TESTER, "eval", item["id"], {k: 5 for k, _, _ in ratings.PDQI9})
-    [row] = evaluation.aggregates(practice)
+    [row] = evaluation.aggregates(practice, TESTER)
     assert row["engine"] == "offline" and row["drafts"] >= 4 and row["ratings"] == 1 and row["mean_pdqi9"] == 45
-    csv_text = evaluation.to_csv(evaluation.aggregates(practice))
+    csv_text = evaluation.to_csv(evaluation.aggregates(practice, TESTER))
     assert csv_text.splitlines()[0].startswith("engine,model,prompt_version,drafts")
 
 

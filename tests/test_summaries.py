@@ -13,14 +13,17 @@ import duckdb
 import pytest
 
 from core import summaries
-from core.errors import ConflictError, EngineError, IntegrityFailure, InvalidInput, NotFound, Refused
+from core.errors import (ConflictError, EngineError, IntegrityFailure, InvalidInput, NotFound, PermissionDenied,
+                         Refused)
 from core.models import Actor
 from tests.fakes import FailingEngine, SlowEngine
 
 ROOT = Path(__file__).resolve().parent.parent
 CLIENT = "C1001"
-DANA = Actor("K01", "Dana Whitfield", "clinician", "LCSW", "K01")
-TESTER = Actor("pilot-1", "Pilot Tester", "pilot_tester")
+DANA = Actor("dana", "Dana Whitfield", "clinician", "LCSW", "K01")
+PASSWORD = "dana-demo-2026"
+RUTH = Actor("ruth", "Ruth Abernathy", "supervisor", "LCSW, Clinical Supervisor", "K06")
+TESTER = Actor("pat", "Pat Lindgren", "pilot_tester")
 
 
 def start(practice, client=CLIENT, **kw):
@@ -47,7 +50,7 @@ def test_starting_again_opens_the_existing_draft_or_replaces_it_on_purpose(pract
     assert again.existing and again.draft.id == first.draft.id
     replaced = start(practice, replace_existing=True)
     assert not replaced.existing and replaced.draft.id != first.draft.id
-    assert [e.action for e in summaries.audit_log(practice, CLIENT)][:3] == ["generate", "discard", "generate"]
+    assert [e.action for e in summaries.audit_log(practice, RUTH, CLIENT)][:3] == ["generate", "discard", "generate"]
 
 
 def test_draft_records_range_purpose_sources_engine_and_citations(practice):
@@ -60,17 +63,17 @@ def test_draft_records_range_purpose_sources_engine_and_citations(practice):
 def test_insufficient_range_stores_nothing(practice):
     with pytest.raises(Exception, match="Not enough information"):
         summaries.generate(practice, DANA, CLIENT, date(2001, 1, 1), date(2001, 2, 1))
-    assert summaries.active_draft(practice, CLIENT) is None
+    assert summaries.active_draft(practice, DANA, CLIENT) is None
 
 
 def test_autosave_survives_a_restart_and_coalesces(practice, tmp_path):
     d = start(practice).draft
     for n in range(5):
         summaries.save(practice, DANA, d.id, d.text + f"\nEdit {n}")
-    saved = summaries.active_draft(practice, CLIENT)
+    saved = summaries.active_draft(practice, DANA, CLIENT)
     assert saved.text.endswith("Edit 4")
     assert [v.kind for v in saved.versions] == ["generated", "edited"]  # five edits, one version
-    assert [e.action for e in summaries.audit_log(practice, CLIENT)].count("save") == 1
+    assert [e.action for e in summaries.audit_log(practice, RUTH, CLIENT)].count("save") == 1
     practice.store.close()
     from core.store import Store
     reopened = Store(practice.store.path)
@@ -104,10 +107,10 @@ def test_update_sends_unsaved_edits_too(practice):
 def test_failed_update_leaves_the_draft_exactly_as_it_was(practice):
     practice.engines["failing"] = FailingEngine()
     d = start(practice, engine="failing").draft
-    before = summaries.active_draft(practice, CLIENT)
+    before = summaries.active_draft(practice, DANA, CLIENT)
     with pytest.raises(EngineError, match="Your draft is unchanged"):
         summaries.update(practice, DANA, d.id, d.text + " edited", "shorter")
-    assert summaries.active_draft(practice, CLIENT) == before
+    assert summaries.active_draft(practice, DANA, CLIENT) == before
 
 
 def test_offline_update_refuses_unknown_instructions_clearly(practice):
@@ -120,46 +123,46 @@ def test_offline_update_refuses_unknown_instructions_clearly(practice):
 
 def test_sign_writes_summary_removes_draft_and_audits(practice):
     d = start(practice).draft
-    s = summaries.sign(practice, DANA, d.id, text=d.text + "\nSigned addition.")
-    assert summaries.active_draft(practice, CLIENT) is None
+    s = summaries.sign(practice, DANA, d.id, text=d.text + "\nSigned addition.", password=PASSWORD)
+    assert summaries.active_draft(practice, DANA, CLIENT) is None
     assert s.verified and re.fullmatch(r"[0-9a-f]{64}", s.content_hash)
     assert s.text.endswith("Signed addition.") and s.generated_text == d.text
     assert (s.signer_name, s.signer_credentials) == ("Dana Whitfield", "LCSW")
-    assert [x.id for x in summaries.summaries(practice, CLIENT)] == [s.id]
-    entry = summaries.audit_log(practice, CLIENT)[0]
-    assert (entry.action, entry.actor, entry.summary_id, entry.draft_id) == ("sign", "K01", s.id, d.id)
+    assert [x.id for x in summaries.summaries(practice, DANA, CLIENT)] == [s.id]
+    entry = summaries.audit_log(practice, RUTH, CLIENT)[0]
+    assert (entry.action, entry.actor, entry.summary_id, entry.draft_id) == ("sign", "dana", s.id, d.id)
 
 
 def test_only_a_draft_can_be_signed_and_only_by_a_clinician(practice):
     d = start(practice).draft
-    with pytest.raises(Refused, match="Only a clinician"):
+    with pytest.raises(PermissionDenied, match="does not allow you to sign"):
         summaries.sign(practice, TESTER, d.id)
-    s = summaries.sign(practice, DANA, d.id)
+    s = summaries.sign(practice, DANA, d.id, password=PASSWORD)
     with pytest.raises(Refused, match="only an open draft can be signed"):
-        summaries.sign(practice, DANA, d.id)
+        summaries.sign(practice, DANA, d.id, password=PASSWORD)
     with pytest.raises(Refused, match="only an open draft can be signed"):
-        summaries.sign(practice, DANA, s.id)
+        summaries.sign(practice, DANA, s.id, password=PASSWORD)
 
 
 def test_signed_summary_cannot_be_changed_through_the_data_layer(practice):
     d = start(practice).draft
-    s = summaries.sign(practice, DANA, d.id)
+    s = summaries.sign(practice, DANA, d.id, password=PASSWORD)
     with pytest.raises(NotFound):
         summaries.save(practice, DANA, s.id, "changed")
     with pytest.raises(NotFound):
         summaries.update(practice, DANA, s.id, "changed", "shorter")
-    assert summaries.get_summary(practice, s.id).text == s.text
+    assert summaries.get_summary(practice, DANA, s.id).text == s.text
     store_sql = "".join(p.read_text() for p in (ROOT / "core" / "store").glob("*.py"))
     assert not re.search(r"UPDATE\s+summaries\b|DELETE\s+FROM\s+summaries\b", store_sql, re.IGNORECASE)
 
 
 def test_altered_row_fails_verification_everywhere(practice):
-    s = summaries.sign(practice, DANA, start(practice).draft.id)
+    s = summaries.sign(practice, DANA, start(practice).draft.id, password=PASSWORD)
     summaries.share(practice, DANA, s.id)
     token = summaries.issue_portal_token(practice, DANA, CLIENT)
     practice.store._con.execute("UPDATE summaries SET text = replace(text, 'years old', 'years young') WHERE id = ?",
                                 [s.id])
-    listed = summaries.summaries(practice, CLIENT)[0]
+    listed = summaries.summaries(practice, DANA, CLIENT)[0]
     assert listed.id == s.id and listed.verified is False
     with pytest.raises(IntegrityFailure, match="fails its integrity check"):
         summaries.verified(practice, s.id)
@@ -169,40 +172,40 @@ def test_altered_row_fails_verification_everywhere(practice):
 
 
 def test_metadata_change_also_fails_verification(practice):
-    s = summaries.sign(practice, DANA, start(practice).draft.id)
+    s = summaries.sign(practice, DANA, start(practice).draft.id, password=PASSWORD)
     practice.store._con.execute("UPDATE summaries SET signer_name = 'Someone Else' WHERE id = ?", [s.id])
-    assert summaries.get_summary(practice, s.id).verified is False
+    assert summaries.get_summary(practice, DANA, s.id).verified is False
 
 
 def test_delete_needs_a_reason_and_removes_from_chart_and_portal(practice):
-    s = summaries.sign(practice, DANA, start(practice).draft.id)
+    s = summaries.sign(practice, DANA, start(practice).draft.id, password=PASSWORD)
     summaries.share(practice, DANA, s.id)
     token = summaries.issue_portal_token(practice, DANA, CLIENT)
     with pytest.raises(InvalidInput, match="needs a reason"):
         summaries.delete(practice, DANA, s.id, " ")
     summaries.delete(practice, DANA, s.id, "Wrong date range")
-    assert summaries.summaries(practice, CLIENT) == []
+    assert summaries.summaries(practice, DANA, CLIENT) == []
     assert summaries.portal(practice, token).summaries == ()
     with pytest.raises(NotFound, match="deleted"):
-        summaries.get_summary(practice, s.id)
+        summaries.get_summary(practice, DANA, s.id)
     with pytest.raises(Refused, match="deleted"):
         summaries.share(practice, DANA, s.id)
-    entry = next(e for e in summaries.audit_log(practice, CLIENT) if e.action == "delete")
-    assert entry.actor == "K01" and "Wrong date range" in entry.detail and s.content_hash in entry.detail
-    kept = summaries.get_summary(practice, s.id, include_deleted=True)
-    assert kept.deleted_by == "K01" and kept.delete_reason == "Wrong date range" and kept.verified
+    entry = next(e for e in summaries.audit_log(practice, RUTH, CLIENT) if e.action == "delete")
+    assert entry.actor == "dana" and "Wrong date range" in entry.detail and s.content_hash in entry.detail
+    kept = summaries.get_summary(practice, DANA, s.id, include_deleted=True)
+    assert kept.deleted_by == "dana" and kept.delete_reason == "Wrong date range" and kept.verified
 
 
 def test_share_only_signed_and_portal_shows_only_that_clients_shared(practice):
     d1 = start(practice).draft
     with pytest.raises(Refused, match="Only a signed summary can be shared"):
         summaries.share(practice, DANA, d1.id)
-    s1 = summaries.sign(practice, DANA, d1.id)
-    other = next(r.id for r in practice.clients() if r.id not in (CLIENT, "C1002", "C1003") and
-                 summaries.active_draft(practice, r.id) is None and r.last_date and
+    s1 = summaries.sign(practice, DANA, d1.id, password=PASSWORD)
+    other = next(r.id for r in practice.clients(actor=DANA) if r.id not in (CLIENT, "C1002", "C1003") and
+                 summaries.active_draft(practice, DANA, r.id) is None and r.last_date and
                  r.last_date > practice.today() - timedelta(days=150))
-    s2 = summaries.sign(practice, DANA, start(practice, other).draft.id)
-    s3 = summaries.sign(practice, DANA, start(practice, replace_existing=True).draft.id)
+    s2 = summaries.sign(practice, DANA, start(practice, other).draft.id, password=PASSWORD)
+    s3 = summaries.sign(practice, DANA, start(practice, replace_existing=True).draft.id, password=PASSWORD)
     for s in (s1, s2):
         summaries.share(practice, DANA, s.id)
     token = summaries.issue_portal_token(practice, DANA, CLIENT)
@@ -225,15 +228,15 @@ def test_audit_log_names_actor_and_ids_but_never_text(practice):
     summaries.save(practice, DANA, d.id, d.text + "\nA private sentence about the session.")
     summaries.update(practice, DANA, d.id, d.text + "\nA private sentence about the session.", "shorter")
     summaries.undo(practice, DANA, d.id)
-    s = summaries.sign(practice, DANA, d.id)
+    s = summaries.sign(practice, DANA, d.id, password=PASSWORD)
     summaries.record_download(practice, DANA, s.id)
     summaries.share(practice, DANA, s.id)
     summaries.share(practice, DANA, s.id, shared=False)
     summaries.delete(practice, DANA, s.id, "duplicate")
-    entries = summaries.audit_log(practice, CLIENT)
+    entries = summaries.audit_log(practice, RUTH, CLIENT)
     assert [e.action for e in reversed(entries)] == [
         "generate", "save", "update", "undo", "sign", "download", "share", "unshare", "delete"]
-    assert all(e.actor == "K01" and e.client_id == CLIENT and e.at for e in entries)
+    assert all(e.actor == "dana" and e.client_id == CLIENT and e.at for e in entries)
     details = " ".join(e.detail for e in entries)
     assert "private sentence" not in details
     assert not any(len(line) > 20 and line in details for line in s.text.splitlines())
@@ -278,7 +281,7 @@ def test_two_tabs_autosaving_one_draft_never_corrupt_it(practice):
     for t in threads:
         t.join(60)
     assert failures == []
-    final = summaries.active_draft(practice, CLIENT)
+    final = summaries.active_draft(practice, DANA, CLIENT)
     assert final.text in {texts["left"][-1], texts["right"][-1]}
     assert len(final.versions) == 2
 
@@ -294,12 +297,13 @@ from core import summaries
 
 point = sys.argv[2]
 p = Practice.open(Settings(db_path=sys.argv[1]), demo_data=False, today=lambda: date(2026, 6, 30))
-draft = summaries.active_draft(p, "C1001")
+actor = Actor("dana", "Dana Whitfield", "clinician", "LCSW", "K01", "cli")
+draft = summaries.active_draft(p, actor, "C1001")
 if point == "after-summary-insert":
     lifecycle.LifecycleStore._remove_draft = staticmethod(lambda cur, draft_id: os._exit(17))
 elif point == "after-draft-removed":
     lifecycle.LifecycleStore._audit = staticmethod(lambda *a, **k: os._exit(17))
-summaries.sign(p, Actor("K01", "Dana Whitfield", "clinician", "LCSW", "K01"), draft.id)
+summaries.sign(p, actor, draft.id)
 os._exit(0)
 """
 

@@ -9,10 +9,10 @@ import pandas as pd
 import streamlit as st
 
 from core import summaries
-from core.models import Chart
+from core.models import Actor, Chart
 from core.scoring import INSTRUMENTS
 
-from .common import practice
+from .common import current_actor, practice
 
 BAND_COLORS = ["#2e7d32", "#9e9d24", "#f9a825", "#ef6c00", "#c62828"]
 NOTE_TYPE_LABELS = {"intake": "Intake", "progress": "Progress", "administrative": "Administrative",
@@ -20,8 +20,8 @@ NOTE_TYPE_LABELS = {"intake": "Intake", "progress": "Progress", "administrative"
 
 
 @st.cache_data(ttl=60, show_spinner=False)
-def load_chart(client_id: str) -> Chart:
-    return practice().chart(client_id)
+def load_chart(client_id: str, actor: Actor) -> Chart:
+    return practice().chart(client_id, actor)
 
 
 def score_chart(chart: Chart, instrument: str) -> alt.LayerChart:
@@ -42,7 +42,7 @@ def score_chart(chart: Chart, instrument: str) -> alt.LayerChart:
 
 
 def render(client_id: str) -> None:
-    chart = load_chart(client_id)
+    chart = load_chart(client_id, current_actor())
     today = practice().today()
     active = [d for d in chart.diagnoses if d.resolved is None or d.resolved >= today]
     left, right = st.columns([3, 2], gap="large")
@@ -88,8 +88,8 @@ def render(client_id: str) -> None:
 
 def summaries_at_a_glance(client_id: str) -> None:
     st.subheader("Treatment summaries")
-    draft = summaries.active_draft(practice(), client_id)
-    signed = summaries.summaries(practice(), client_id)
+    draft = summaries.active_draft(practice(), current_actor(), client_id)
+    signed = summaries.summaries(practice(), current_actor(), client_id)
     if not draft and not signed:
         st.caption("None yet. Open the Summary tab and choose Add → Treatment Summary.")
     if draft:
@@ -105,7 +105,7 @@ def summaries_at_a_glance(client_id: str) -> None:
 
 
 def header(client_id: str) -> Chart:
-    chart = load_chart(client_id)
+    chart = load_chart(client_id, current_actor())
     c = chart.client
     today: date = practice().today()
     st.title(c.full_name)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import streamlit as st
 
-from core import summaries
+from core import access, auth, summaries
 from core.errors import UserError
 from core.models import SignedSummary
 from core.safety import neutralize_markdown
@@ -13,13 +15,14 @@ from .common import current_actor, local, practice, zone_name
 
 
 def render(client_id: str) -> None:
-    rows = summaries.summaries(practice(), client_id)
+    rows = summaries.summaries(practice(), current_actor(), client_id)
     st.markdown("#### Signed summaries")
     if not rows:
         st.caption("No signed treatment summaries yet.")
     for s in rows:
         item(s)
-    portal_access(client_id)
+    if access.can(current_actor(), "portal_token"):
+        portal_access(client_id)
 
 
 def item(s: SignedSummary) -> None:
@@ -46,8 +49,9 @@ def item(s: SignedSummary) -> None:
 
 
 def actions(s: SignedSummary) -> None:
+    actor = current_actor()
     c1, c2, c3 = st.columns(3)
-    if s.verified:
+    if s.verified and access.can(actor, "share"):
         label = "Stop sharing" if s.shared_at else "Share to client portal"
         if c2.button(label, key=f"share:{s.id}", icon=":material/share:", width="stretch"):
             try:
@@ -56,7 +60,8 @@ def actions(s: SignedSummary) -> None:
                 st.error(e.message)
             else:
                 st.rerun()
-    if c3.button("Delete", key=f"delete:{s.id}", icon=":material/delete:", width="stretch"):
+    if access.can(actor, "delete") and c3.button("Delete", key=f"delete:{s.id}", icon=":material/delete:",
+                                                  width="stretch"):
         st.session_state["dialog"] = ("delete", s.id)
         st.rerun()
 
@@ -108,11 +113,21 @@ def sign_dialog(draft_id: str) -> None:
     st.markdown(f"> **{actor.display_name}{credentials}**  \n> {local(now)} {zone_name()}")
     st.markdown(f"*{summaries.ATTESTATION}*")
     agreed = st.checkbox("I attest to the statement above", key=f"attest:{draft_id}")
+    password = None
+    if actor.auth == "local":
+        password = st.text_input("Your password, to confirm it is you signing", type="password",
+                                 key=f"sign_password:{draft_id}", autocomplete="current-password")
+    elif now - st.session_state.get("signed_in_at", now) > timedelta(minutes=auth.SIGNATURE_LOGIN_MINUTES):
+        st.caption("Signing needs a sign-in with the practice's identity provider in the last "
+                   f"{auth.SIGNATURE_LOGIN_MINUTES} minutes.")
+        if st.button("Sign in again", key="relogin"):
+            st.login()
     c1, c2 = st.columns(2)
     if c1.button("Sign and Complete", type="primary", disabled=not agreed, key=f"complete:{draft_id}"):
         try:
             summaries.sign(practice(), actor, draft_id, summaries.ATTESTATION,
-                           text=st.session_state.get(f"draft_text:{draft_id}"))
+                           text=st.session_state.get(f"draft_text:{draft_id}"), password=password,
+                           signed_in_at=st.session_state.get("signed_in_at"))
         except UserError as e:
             st.error(e.message)
             return

@@ -7,7 +7,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from core import quality, sources, summaries
+from core import access, quality, sources, summaries
 from core.errors import InsufficientInformation, UserError
 from core.models import ActiveDraft
 from core.safety import neutralize_markdown
@@ -27,17 +27,18 @@ def text_key(draft_id: str) -> str:
 
 
 def render(client_id: str) -> None:
-    draft = summaries.active_draft(practice(), client_id)
+    draft = summaries.active_draft(practice(), current_actor(), client_id)
     if draft and st.session_state.pop(f"compose:{client_id}", None):
         st.session_state[f"notice:{client_id}"] = ("A draft for this client was started in another window or "
                                                    "session meanwhile; it is open below.")
     notice = st.session_state.pop(f"notice:{client_id}", None)
     if notice:
         st.info(notice, icon=":material/info:")
+    actor = current_actor()
     head, add = st.columns([4, 1], vertical_alignment="bottom")
     head.subheader("Treatment summaries")
     choice = add.menu_button("Add", ["Treatment Summary"], key=f"add:{client_id}", icon=":material/add:",
-                             type="primary", width="stretch")
+                             type="primary", width="stretch") if access.can(actor, "generate") else None
     if choice == "Treatment Summary":
         if draft:
             st.session_state[f"notice:{client_id}"] = ("This client already has a draft in progress, opened below. "
@@ -172,19 +173,22 @@ def editor(draft: ActiveDraft) -> None:
             st.badge("Draft", color="orange", icon=":material/edit:")
         left, right = st.columns([3, 2], gap="large")
         with left:
-            st.text_area("Draft text (Markdown); edits save automatically", key=key, height=640,
-                         on_change=autosave, args=(draft.id,))
+            editable = access.can(current_actor(), "edit")
+            st.text_area("Draft text (Markdown); edits save automatically" if editable else "Draft text (read only)",
+                         key=key, height=640, on_change=autosave, args=(draft.id,), disabled=not editable)
             if error := st.session_state.pop("save_error", None):
                 st.error(error, icon=":material/error:")
             st.caption(f"Saved {local(draft.saved_at, '%H:%M:%S')} · version {draft.current} of "
                        f"{len(draft.versions)}")
-            update_controls(draft)
+            if editable:
+                update_controls(draft)
         with right:
             details(draft)
             report = quality.check(st.session_state[key], summaries.draft_selection(practice(), draft),
                                    draft.citations, practice().store.excluded_note_texts(draft.client_id))
             checks.render(report)
-        sign_row(draft)
+        if access.can(current_actor(), "sign"):
+            sign_row(draft)
 
 
 def update_controls(draft: ActiveDraft) -> None:

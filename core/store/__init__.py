@@ -10,6 +10,7 @@ from typing import Iterator
 import duckdb
 
 from ..errors import StoreError
+from .auth import AuthStore
 from .chart import CHART_TABLES, ChartStore
 from .lifecycle import DraftExists, LifecycleStore
 from .quality import QualityStore
@@ -18,7 +19,7 @@ from .schema import MIGRATIONS
 __all__ = ["CHART_TABLES", "DraftExists", "MIGRATIONS", "Store", "StoreError"]
 
 
-class Store(ChartStore, LifecycleStore, QualityStore):
+class Store(ChartStore, LifecycleStore, QualityStore, AuthStore):
     """One DuckDB file. Safe to share across threads: every call takes its own cursor."""
 
     def __init__(self, path: str | Path):

@@ -124,7 +124,7 @@ class ChartStore:
         with self._cursor() as cur:
             rows = cur.execute(
                 """
-                SELECT c.id, c.full_name, k.display_name, d.first_date, d.last_date
+                SELECT c.id, c.full_name, k.display_name, d.first_date, d.last_date, c.clinician_id
                 FROM clients c
                 LEFT JOIN clinicians k ON k.id = c.clinician_id
                 LEFT JOIN (SELECT client_id, min(note_date) AS first_date, max(note_date) AS last_date

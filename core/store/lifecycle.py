@@ -130,6 +130,11 @@ class LifecycleStore:
                 raise DraftExists(draft["client_id"]) from e
             raise
 
+    def draft_client_id(self, draft_id: str) -> str | None:
+        with self._cursor() as cur:
+            rows = cur.execute("SELECT client_id FROM drafts WHERE id = ?", [draft_id]).fetchall()
+        return rows[0][0] if rows else None
+
     def draft_for_client(self, client_id: str) -> ActiveDraft | None:
         with self._cursor() as cur:
             row = cur.execute("SELECT id FROM drafts WHERE client_id = ?", [client_id]).fetchall()

@@ -223,4 +223,19 @@ MIGRATIONS: list[tuple[int, str]] = [
         message VARCHAR NOT NULL DEFAULT ''
     );
     """),
+    (6, """
+    CREATE TABLE users (
+        id VARCHAR PRIMARY KEY CHECK (regexp_full_match(id, '[a-z0-9._-]{2,40}')),
+        display_name VARCHAR NOT NULL CHECK (length(trim(display_name)) > 0),
+        roles VARCHAR[] NOT NULL CHECK (len(roles) > 0 AND list_has_all(
+            ['clinician', 'supervisor', 'pilot_tester', 'admin'], roles)),
+        clinician_id VARCHAR REFERENCES clinicians(id),
+        email VARCHAR UNIQUE,
+        password_hash VARCHAR CHECK (password_hash IS NULL OR password_hash LIKE '$argon2%'),
+        disabled BOOLEAN NOT NULL DEFAULT false,
+        failed_attempts INTEGER NOT NULL DEFAULT 0,
+        locked_until TIMESTAMP,
+        created_at TIMESTAMP NOT NULL
+    );
+    """),
 ]

@@ -19,9 +19,25 @@ def shot(page, artifacts, name):
     page.screenshot(path=artifacts / "e2e" / f"{name}.png", full_page=True)
 
 
+def sign_in(page, user="ruth", password="ruth-demo-2026"):
+    """A reload starts a new session: the app asks again, then returns to the address asked for."""
+    page.get_by_label("User name").fill(user)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
 def test_clinician_flow_end_to_end(server, page, artifacts):
     url = server["url"]
     page.goto(url)
+    expect(page.get_by_role("heading", name="Treatment Summaries")).to_be_visible()
+    page.goto(f"{url}/client?client=C1001")  # no chart before sign-in
+    expect(page.get_by_label("User name")).to_be_visible()
+    expect(page.get_by_text("Zoë Ñúñez")).to_have_count(0)
+    shot(page, artifacts, "00-sign-in")
+    sign_in(page)
+    expect(page.get_by_role("heading", name="Zoë Ñúñez")).to_be_visible()  # back to where the link pointed
+    page.goto(url)
+    sign_in(page)
     expect(page.get_by_role("heading", name="Clients")).to_be_visible()
     page.get_by_placeholder("e.g. Ñúñez or C1001").fill("Ñúñez")
     page.keyboard.press("Enter")
@@ -29,6 +45,7 @@ def test_clinician_flow_end_to_end(server, page, artifacts):
     shot(page, artifacts, "01-clients")
 
     page.goto(f"{url}/client?client=C1001&tab=Summary")
+    sign_in(page)
     expect(page.get_by_role("heading", name="Zoë Ñúñez")).to_be_visible()
     page.get_by_role("button", name="Add").click()
     page.get_by_text("Treatment Summary", exact=True).click()
@@ -54,6 +71,7 @@ def test_clinician_flow_end_to_end(server, page, artifacts):
     page.get_by_label("Instruction for Update").press("Enter")
     page.get_by_role("button", name="Update").click()
     expect(page.get_by_text(re.compile(r"version 3 of 3"))).to_be_visible()
+    expect(editor).not_to_have_value(text)
     assert len(editor.input_value()) < len(text) and "Seen today; engaged and hopeful." in editor.input_value()
     shot(page, artifacts, "04-updated")
     page.get_by_role("button", name="Undo").click()
@@ -61,6 +79,7 @@ def test_clinician_flow_end_to_end(server, page, artifacts):
     expect(editor).to_have_value(text)
 
     page.reload()
+    sign_in(page)
     expect(page.get_by_label("Draft text (Markdown); edits save automatically")).to_have_value(text)
 
     page.get_by_role("button", name="Sign & Approve").click()
@@ -68,6 +87,8 @@ def test_clinician_flow_end_to_end(server, page, artifacts):
     expect(dialog.get_by_text("Ruth Abernathy, LCSW, Clinical Supervisor")).to_be_visible()
     shot(page, artifacts, "05-sign-dialog")
     dialog.get_by_text("I attest to the statement above").click()
+    dialog.get_by_label("Your password, to confirm it is you signing").fill("ruth-demo-2026")
+    dialog.get_by_label("Your password, to confirm it is you signing").press("Enter")
     dialog.get_by_role("button", name="Sign and Complete").click()
     expect(page.get_by_role("button", name="Share to client portal")).to_be_visible()
     expect(page.get_by_text(re.compile(r"Signed by Ruth Abernathy, LCSW, Clinical Supervisor on"))).to_be_visible()
@@ -95,3 +116,6 @@ def test_clinician_flow_end_to_end(server, page, artifacts):
     shot(page, artifacts, "08-deleted")
     portal.reload()
     expect(portal.get_by_text("has not shared any treatment summaries")).to_be_visible()
+
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_label("User name")).to_be_visible()

@@ -10,6 +10,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from core import auth
 from core.config import Settings
 from core.service import Practice
 
@@ -37,8 +38,18 @@ def app_db(tmp_path, app_db_template, monkeypatch) -> Path:
     st.cache_data.clear()
 
 
+PASSWORDS = {user: password for user, *_, password in auth.DEMO_ACCOUNTS}
+
+
 @pytest.fixture
 def app(app_db):
-    def make() -> AppTest:
-        return AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+    """The app, signed in as a demo account (the supervisor unless another is named), or signed out."""
+    def make(user: str | None = "ruth") -> AppTest:
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+        if user:
+            p = Practice.open(Settings(db_path=app_db), demo_data=False)
+            at.session_state["actor"] = auth.actor_of(p, p.store.user(user))
+            at.session_state["signed_in_at"] = at.session_state["last_seen"] = auth.now()
+            p.store.close()
+        return at
     return make

@@ -4,7 +4,10 @@ import pytest
 
 from core import summaries
 from core.config import Settings
+from core.models import Actor
 from core.service import Practice
+
+RUTH = Actor("ruth", "Ruth Abernathy", "supervisor", "LCSW, Clinical Supervisor", "K06")
 from tests.conftest import FIXTURES, NO_FIXTURES
 
 pytestmark = pytest.mark.skipif(FIXTURES is None, reason=NO_FIXTURES)
@@ -22,7 +25,7 @@ def test_upload_imports_and_reports(app, app_db):
     p = Practice.open(Settings(db_path=app_db), demo_data=False)
     imported = [c for c in p.clients() if c.id.startswith("F-")]
     assert len(imported) == 1
-    assert summaries.audit_log(p, imported[0].id)[0].action == "import"
+    assert summaries.audit_log(p, RUTH, imported[0].id)[0].action == "import"
 
 
 def test_malformed_file_imports_nothing(app, app_db):

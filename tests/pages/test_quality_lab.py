@@ -7,7 +7,7 @@ from core.config import Settings
 from core.models import Actor
 from core.service import Practice
 
-DANA = Actor("K01", "Dana Whitfield", "clinician", "LCSW", "K01")
+DANA = Actor("dana", "Dana Whitfield", "clinician", "LCSW", "K01")
 
 
 def lab(app):
@@ -31,7 +31,7 @@ def test_rate_a_draft_version(app, app_db):
     assert not at.exception
     assert "Rating saved (total 36 of 45)." in at.success[0].value
     [saved] = ratings.ratings(p, "draft", d.id)
-    assert saved.comment == "Clear and accurate." and saved.rater == "K06"
+    assert saved.comment == "Clear and accurate." and saved.rater == "ruth"
 
 
 def test_incomplete_rating_is_refused_clearly(app, app_db):
@@ -66,7 +66,7 @@ def test_edit_burden_tab(app, app_db):
     p = Practice.open(Settings(db_path=app_db), demo_data=False)
     today = p.today()
     d = summaries.generate(p, DANA, "C1001", today - timedelta(days=120), today).draft
-    summaries.sign(p, DANA, d.id, text=d.text + "\nOne more line from the clinician.")
+    summaries.sign(p, DANA, d.id, text=d.text + "\nOne more line from the clinician.", password="dana-demo-2026")
     at = lab(app)
     at.session_state["lab_tab"] = "Edit burden"
     at.run()

@@ -6,7 +6,10 @@ import pytest
 
 from core import summaries
 from core.config import Settings
+from core.models import Actor
 from core.service import Practice
+
+RUTH = Actor("ruth", "Ruth Abernathy", "supervisor", "LCSW, Clinical Supervisor", "K06")
 
 CLIENT = "C1001"
 
@@ -20,7 +23,7 @@ def open_summary_tab(app, client=CLIENT):
 
 def draft_id(app_db, client=CLIENT):
     p = Practice.open(Settings(db_path=app_db), demo_data=False)
-    draft = summaries.active_draft(p, client)
+    draft = summaries.active_draft(p, RUTH, client)
     return draft.id if draft else None
 
 
@@ -57,12 +60,16 @@ def test_full_flow(app, app_db):
     assert any("Ruth Abernathy, LCSW, Clinical Supervisor" in m.value for m in at.markdown)
     assert at.button(key=f"complete:{d}").disabled  # the attestation must be ticked first
     at.checkbox(key=f"attest:{d}").check().run()
+    at.text_input(key=f"sign_password:{d}").input("not-my-password").run()
+    at.button(key=f"complete:{d}").click().run()
+    assert "password is not right" in at.error[0].value and draft_id(app_db) == d
+    at.text_input(key=f"sign_password:{d}").input("ruth-demo-2026").run()
     at.button(key=f"complete:{d}").click().run()
     assert not at.exception and draft_id(app_db) is None
     signed = [m.value for m in at.markdown if m.value.startswith("**Treatment Summary**")]
     assert len(signed) == 1
 
-    s = summaries.summaries(Practice.open(Settings(db_path=app_db), demo_data=False), CLIENT)[0]
+    s = summaries.summaries(Practice.open(Settings(db_path=app_db), demo_data=False), RUTH, CLIENT)[0]
     assert s.text == edited and s.signer_name == "Ruth Abernathy"
     at.button(key=f"share:{s.id}").click().run()
     assert at.button(key=f"share:{s.id}").label == "Stop sharing"
@@ -88,7 +95,7 @@ def test_full_flow(app, app_db):
 
 
 def summaries_text(app_db, client=CLIENT):
-    return summaries.active_draft(Practice.open(Settings(db_path=app_db), demo_data=False), client).text
+    return summaries.active_draft(Practice.open(Settings(db_path=app_db), demo_data=False), RUTH, client).text
 
 
 def test_insufficient_range_is_explained_and_generate_disabled(app):
@@ -168,7 +175,7 @@ def test_audit_page_lists_actions(app):
     audit = app()
     audit.switch_page("pages/audit.py").run()
     table = audit.dataframe[0].value
-    assert table.iloc[0]["Action"] == "generate" and table.iloc[0]["Who"] == "K06"
+    assert table.iloc[0]["Action"] == "generate" and table.iloc[0]["Who"] == "ruth"
 
 
 def test_bad_portal_code(app):
