@@ -9,7 +9,8 @@ import streamlit as st
 
 from core import access, quality, sources, summaries
 from core.errors import InsufficientInformation, UserError
-from core.models import ActiveDraft
+from core.engines import Engine
+from core.models import ActiveDraft, Client
 from core.safety import neutralize_markdown
 from core.text import paragraphs
 
@@ -113,20 +114,35 @@ def compose(client_id: str) -> None:
         except InsufficientInformation as e:
             st.warning(e.message, icon=":material/warning:")
             ready = False
-        engine = practice().engine()
+        engine = choose_engine(selection.client)
         go, cancel = st.columns([1, 5])
         if go.button("Generate", type="primary", disabled=not ready, key=f"generate:{client_id}",
                      help=f"Drafts with: {engine.label}"):
-            generate(client_id, start, end, purpose, leave_out, engine.label)
+            generate(client_id, start, end, purpose, leave_out, engine)
         if cancel.button("Cancel", key=f"cancel:{client_id}"):
             st.session_state.pop(f"compose:{client_id}", None)
             st.rerun()
 
 
-def generate(client_id: str, start, end, purpose: str, leave_out: list[str], label: str) -> None:
+def choose_engine(client: Client) -> Engine:
+    """The configured engine; when the AI engine is configured, the rule-based one stays a choice
+    (and the only one for a client who has not consented to AI-assisted documentation)."""
+    configured = practice().engine()
+    if configured.name == "offline":
+        return configured
+    offline = practice().engine("offline")
+    if not client.ai_consent_on:
+        st.info("This client has not consented to AI-assisted documentation, so the draft is made by the "
+                "rule-based engine on this computer; nothing leaves the practice.", icon=":material/lock:")
+        return offline
+    names = {configured.label: configured, offline.label: offline}
+    return names[st.radio("Drafting engine", list(names), key=f"engine:{client.id}", horizontal=True)]
+
+
+def generate(client_id: str, start, end, purpose: str, leave_out: list[str], engine: Engine) -> None:
     with st.status("Generating the treatment summary…", expanded=True) as status:
         st.write(f"1. Sources selected ({len(leave_out)} left out by you).")
-        st.write(f"2. Drafting with {label}…")
+        st.write(f"2. Drafting with {engine.label}…")
         box = st.empty()
         streamed: list[str] = []
 
@@ -136,7 +152,7 @@ def generate(client_id: str, start, end, purpose: str, leave_out: list[str], lab
 
         try:
             started = summaries.generate(practice(), current_actor(), client_id, start, end, purpose, leave_out,
-                                         on_text=show)
+                                         engine=engine.name, on_text=show)
         except UserError as e:
             status.update(label="The draft could not be generated", state="error")
             st.error(e.message, icon=":material/error:")

@@ -183,3 +183,20 @@ def test_bad_portal_code(app):
     at.query_params["token"] = "nope"
     at.switch_page("pages/portal.py").run()
     assert "not valid or has been revoked" in at.error[0].value
+
+
+def test_with_an_ai_key_the_offline_engine_stays_available_and_serves_clients_without_consent(app, app_db,
+                                                                                             monkeypatch):
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key-not-used")
+    at = open_summary_tab(app)
+    at.get("menu_button")[0].click("Treatment Summary").run()
+    assert [o for o in at.radio(key=f"engine:{CLIENT}").options][1].startswith("Rule-based draft")
+    soren = "C1008"  # Søren Østergaard: no consent to AI-assisted documentation
+    at = open_summary_tab(app, soren)
+    at.get("menu_button")[0].click("Treatment Summary").run()
+    assert "has not consented to AI-assisted documentation" in at.info[0].value
+    at.button_group(key=f"range:{soren}").set_value("Whole treatment").run()
+    at.button(key=f"generate:{soren}").click().run()
+    assert not at.exception and not at.error
+    p = Practice.open(Settings(db_path=app_db), demo_data=False)
+    assert summaries.active_draft(p, RUTH, soren).generation.engine == "offline"
