@@ -192,9 +192,27 @@ def cmd_eval(p: Practice, args) -> None:
             done = round(30 * n / total)
             print(f"\r[{'#' * done}{'.' * (30 - done)}] {n}/{total} {client_id}", end="", file=sys.stderr, flush=True)
 
+    if args.batch:  # collect what was submitted earlier; submit a new batch when nothing is pending
+        collected = evaluation.collect_batches(p, cli_actor(), args.engine)
+        waiting = [run_id for run_id, complete in collected if not complete]
+        if waiting:
+            print(f"Batch run{'s' if len(waiting) > 1 else ''} {', '.join(waiting)} still processing; run the same "
+                  "command later to collect.", file=sys.stderr)
+        finished = [run_id for run_id, complete in collected if complete]
+        if not collected:
+            run_id = evaluation.evaluate(p, cli_actor(), args.engine, ids, on_progress=progress, batch=True)
+            print(f"\nSubmitted batch run {run_id}; run the same command later to collect the drafts.",
+                  file=sys.stderr)
+        for run_id in finished:
+            report_run(p, args, run_id)
+        return
     run_id = evaluation.evaluate(p, cli_actor(), args.engine, ids, on_progress=progress)
     if not args.json:
         print(file=sys.stderr)
+    report_run(p, args, run_id)
+
+
+def report_run(p: Practice, args, run_id: str) -> None:
     run, items = evaluation.run(p, cli_actor(), run_id)
     totals = evaluation.totals(items)
     rows = evaluation.item_rows(items)
@@ -203,9 +221,10 @@ def cmd_eval(p: Practice, args) -> None:
         return
     print(f"Run {run_id}: {run['engine']} {run['model']} (prompt {run['prompt_version']})")
     print(f"{'client':<8} {'window':<16} {'status':<12} {'unsupported':>11} {'coverage':>9} {'leaks':>5} {'words':>6}")
+    dash = lambda v: "-" if v is None else v  # noqa: E731
     for r in rows:
-        print(f"{r['client_id']:<8} {r['window']:<16} {r['status']:<12} {r['unsupported'] if r['unsupported'] is not None else '-':>11} "
-              f"{r['coverage'] or '-':>9} {r['leaks'] if r['leaks'] is not None else '-':>5} {r['words'] or '-':>6}")
+        print(f"{r['client_id']:<8} {r['window']:<16} {r['status']:<12} {dash(r['unsupported']):>11} "
+              f"{dash(r['coverage']):>9} {dash(r['leaks']):>5} {dash(r['words']):>6}")
     print("Totals: " + ", ".join(f"{k} {v}" for k, v in totals.items()))
 
 
@@ -289,6 +308,8 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("eval", parents=[common], help="draft and check every chosen chart (quality lab)")
     s.add_argument("--engine", choices=("offline", "anthropic"))
     s.add_argument("--clients", default="all", help="all, or client ids separated by commas")
+    s.add_argument("--batch", action="store_true", help="with --engine anthropic: submit through the Message "
+                   "Batches API (half the cost); the same command later collects the results")
 
     s = sub.add_parser("users", parents=[common], help="local accounts: add, list, disable, reset-password")
     s.add_argument("action", choices=("add", "list", "disable", "reset-password"))

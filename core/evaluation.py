@@ -10,13 +10,14 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 from . import access, quality, sources
 from .errors import EngineError, InsufficientInformation, InvalidInput
-from .models import Actor
+from .models import Actor, Draft
 from .ratings import ratings
 from .service import Practice
+from .sources import Selection
 from .summaries import utcnow
 
 # Each client is drafted over its whole treatment and a recent window.
@@ -70,46 +71,85 @@ def metrics(report: quality.QualityReport) -> dict:
     }
 
 
+def _plan(p: Practice, run_id: str, client_ids: list[str],
+          on_progress: Callable[[int, int, str], None] | None) -> Iterator[tuple[dict, Selection | None]]:
+    """Each (client, window) of a run as an item, with its selection when the range suffices."""
+    for n, client_id in enumerate(client_ids, 1):
+        if on_progress:
+            on_progress(n, len(client_ids), client_id)
+        for window, days in WINDOWS.items():
+            rng = window_range(p, client_id, days)
+            item = {"id": f"{run_id}-{client_id}-{'whole' if days is None else days}", "run_id": run_id,
+                    "client_id": client_id, "range_label": window, "range_start": rng.start, "range_end": rng.end,
+                    "status": "pending", "text": None, "citations": None, "metrics": None, "message": ""}
+            try:
+                yield item, sources.require_sufficient(p.select(client_id, rng.start, rng.end))
+            except InsufficientInformation as e:
+                yield {**item, "status": "insufficient", "message": e.message}, None
+
+
+def _checked(p: Practice, item: dict, sel: Selection, draft: Draft | str) -> dict:
+    """The item with its draft and the automated checks, or with why it failed."""
+    if isinstance(draft, str):
+        return {**item, "status": "failed", "message": draft}
+    report = quality.check(draft.text, sel, draft.citations, p.store.excluded_note_texts(item["client_id"]))
+    return {**item, "status": "drafted", "text": draft.text, "metrics": metrics(report),
+            "citations": [{"paragraph": c.paragraph, "item_ids": list(c.item_ids)} for c in draft.citations]}
+
+
 def evaluate(p: Practice, actor: Actor, engine: str | None = None, client_ids: Iterable[str] | None = None,
-             label: str = "", on_progress: Callable[[int, int, str], None] | None = None) -> str:
+             label: str = "", on_progress: Callable[[int, int, str], None] | None = None,
+             batch: bool = False) -> str:
     """Draft every chosen client over each window with one engine, check each draft, store the run.
+    With batch, the drafts go to the model's batch API and the run waits for collect_batches.
     Client drafts in the workspace are not touched. Returns the run id."""
     access.require(p.store, actor, "quality_lab")
     drafter = p.engine(engine)
+    if batch and not hasattr(drafter, "submit_batch"):
+        raise InvalidInput(f"Batch submission is for the AI engine; the {drafter.name} engine drafts at once.")
     ids = list(client_ids) if client_ids else [c.id for c in p.clients()]
     for cid in ids:
         p.store.client(cid)
     run_id = f"E-{uuid.uuid4().hex[:10]}"
-    items: list[dict] = []
-    prompt_version = ""
-    for n, client_id in enumerate(ids, 1):
-        if on_progress:
-            on_progress(n, len(ids), client_id)
-        for window, days in WINDOWS.items():
-            item = {"id": f"{run_id}-{client_id}-{len(items)}", "run_id": run_id, "client_id": client_id,
-                    "range_label": window, "text": None, "citations": None, "metrics": None, "message": ""}
-            try:
-                rng = window_range(p, client_id, days)
-                item.update(range_start=rng.start, range_end=rng.end)
-                sel = sources.require_sufficient(p.select(client_id, rng.start, rng.end))
-                draft = drafter.generate(sel)
-                prompt_version = draft.prompt_version
-                report = quality.check(draft.text, sel, draft.citations, p.store.excluded_note_texts(client_id))
-                item.update(status="drafted", text=draft.text, metrics=metrics(report),
-                            citations=[{"paragraph": c.paragraph, "item_ids": list(c.item_ids)}
-                                       for c in draft.citations])
-            except InsufficientInformation as e:
-                item.update(status="insufficient", message=e.message)
-            except EngineError as e:
-                item.update(status="failed", message=e.message)
-            item.setdefault("range_start", p.today())
-            item.setdefault("range_end", p.today())
+    items, jobs = [], {}
+    for item, sel in _plan(p, run_id, ids, on_progress):
+        if sel is None:
             items.append(item)
+        elif batch and not sel.client.ai_consent_on:
+            items.append({**item, "status": "failed", "message": "No consent to AI-assisted documentation."})
+        elif batch:
+            jobs[item["id"]] = sel
+            items.append(item)
+        else:
+            try:
+                draft = drafter.generate(sel)
+            except EngineError as e:
+                draft = e.message
+            items.append(_checked(p, item, sel, draft))
     run = {"id": run_id, "created_at": utcnow(), "created_by": actor.id, "engine": drafter.name,
-           "model": drafter.model, "prompt_version": prompt_version or "-",
-           "label": label or f"{drafter.name} {drafter.model}", "status": "complete"}
+           "model": drafter.model, "prompt_version": drafter.prompt_version,
+           "label": label or f"{drafter.name} {drafter.model}", "status": "pending" if jobs else "complete",
+           "batch_id": drafter.submit_batch(jobs) if jobs else None}
     p.store.add_eval_run(run, items)
     return run_id
+
+
+def collect_batches(p: Practice, actor: Actor, engine: str | None = None) -> list[tuple[str, bool]]:
+    """Collect the results of submitted batch runs: (run id, complete now) for each pending run."""
+    access.require(p.store, actor, "quality_lab")
+    drafter = p.engine(engine)
+    outcome = []
+    for run in [r for r in p.store.eval_runs() if r["status"] == "pending" and r["engine"] == drafter.name]:
+        pending = [i for i in p.store.eval_items(run["id"]) if i["status"] == "pending"]
+        selections = {i["id"]: sources.require_sufficient(p.select(i["client_id"], i["range_start"], i["range_end"]))
+                      for i in pending}
+        results = drafter.collect_batch(run["batch_id"], selections)
+        if results is not None:
+            p.store.complete_eval_run(run["id"], [
+                _checked(p, i, selections[i["id"]], results.get(i["id"], "No result was returned for this request."))
+                for i in pending])
+        outcome.append((run["id"], results is not None))
+    return outcome
 
 
 def window_range(p: Practice, client_id: str, days: int | None) -> sources.DateRange:

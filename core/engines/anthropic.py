@@ -38,6 +38,7 @@ class AnthropicEngine:
     """Streams a draft from Claude with the chart items as cited, cached documents."""
 
     name = "anthropic"
+    prompt_version = PROMPT_VERSION
 
     def __init__(self, client: anthropic.Anthropic, model: str, *, max_tokens: int = MAX_TOKENS,
                  budget: int = SOURCE_TOKEN_BUDGET):
@@ -90,11 +91,16 @@ class AnthropicEngine:
         # Once the stream has started, a stalled or dropped connection surfaces as httpx2's own error.
         except (anthropic.AnthropicError, httpx2.TransportError) as e:
             raise translate(e, self.model, self.client.timeout) from e
-        paragraphs, citations = assemble(message.content, request)
         stream_out.close()
         if message.stop_reason == "max_tokens":
-            paragraphs.append(TRUNCATED)
             stream_out.emit(TRUNCATED)
+        return self._to_draft(message, request, selection, started)
+
+    def _to_draft(self, message, request: Request, selection: Selection, started: float) -> Draft:
+        """A finished message (streamed or from a batch) as a draft with per-paragraph citations."""
+        paragraphs, citations = assemble(message.content, request)
+        if message.stop_reason == "max_tokens":
+            paragraphs.append(TRUNCATED)
         if not paragraphs:
             raise EngineError("The AI engine returned no draft text. Try again, or use the offline engine. "
                               + UNCHANGED)
@@ -108,6 +114,47 @@ class AnthropicEngine:
                      output_tokens=usage.output_tokens, cache_read_tokens=usage.cache_read_input_tokens,
                      cache_write_tokens=usage.cache_creation_input_tokens, omitted_item_ids=request.omitted_ids,
                      label=self.label)
+
+    # -- Message Batches (evaluation runs at half the cost) ---------------------------------------------
+
+    def _request(self, selection: Selection) -> Request:
+        if not selection.client.ai_consent_on:
+            raise ConsentRequired(NO_CONSENT)
+        return build_request(selection, "generate", None, None, model=self.model, max_tokens=self.max_tokens,
+                             budget=self.budget)
+
+    def submit_batch(self, jobs: dict[str, Selection]) -> str:
+        """Submit one draft request per job (custom id -> selection) through the Message Batches API;
+        results are collected later with collect_batch. Returns the batch id."""
+        requests = [{"custom_id": job_id, "params": self._request(sel).body} for job_id, sel in jobs.items()]
+        try:
+            return self.client.messages.batches.create(requests=requests).id
+        except anthropic.AnthropicError as e:
+            raise translate(e, self.model, self.client.timeout) from e
+
+    def collect_batch(self, batch_id: str, jobs: dict[str, Selection]) -> dict[str, Draft | str] | None:
+        """The drafts of a finished batch (or, per job, why there is none); None while it is processing."""
+        try:
+            if self.client.messages.batches.retrieve(batch_id).processing_status != "ended":
+                return None
+            entries = list(self.client.messages.batches.results(batch_id))
+        except anthropic.AnthropicError as e:
+            raise translate(e, self.model, self.client.timeout) from e
+        out: dict[str, Draft | str] = {}
+        for entry in entries:
+            selection = jobs.get(entry.custom_id)
+            if selection is None:
+                continue
+            if entry.result.type != "succeeded":
+                error = getattr(getattr(entry.result, "error", None), "error", None)
+                out[entry.custom_id] = f"The request {entry.result.type}" + (f": {error.message}" if error else ".")
+                continue
+            try:
+                out[entry.custom_id] = self._to_draft(entry.result.message, self._request(selection), selection,
+                                                      time.perf_counter())
+            except EngineError as e:
+                out[entry.custom_id] = e.message
+        return out
 
 
 # -- from the response to a draft ------------------------------------------------------------------

@@ -46,6 +46,7 @@ class Engine(Protocol):
     name: str  # "offline", "anthropic"
     model: str
     label: str  # how the UI names it, honestly
+    prompt_version: str
 
     def generate(self, selection: Selection, on_text: TextSink | None = None) -> Draft: ...
 

@@ -92,6 +92,7 @@ class OfflineEngine:
     name = "offline"
     model = "rules-v1"
     label = LABEL
+    prompt_version = PROMPT_VERSION
 
     def generate(self, selection: Selection, on_text: TextSink | None = None) -> Draft:
         started = time.perf_counter()
