@@ -61,3 +61,19 @@ def attribute(text: str, items: Iterable[SourceItem]) -> tuple[Citation, ...]:
         if ids:
             citations.append(Citation(n, ids))
     return tuple(citations)
+
+
+# Model output is untrusted: it must not bring markup, images or remote links into a document.
+MD_IMAGE = re.compile(r"!\[(?:[^\]\\]|\\.)*\]\([^)]*\)|!\[(?:[^\]\\]|\\.)*\]\[[^\]]*\]")
+MD_LINK = re.compile(r"\[((?:[^\]\\]|\\.)+)\]\([^)]*\)")
+MD_LINK_DEFINITION = re.compile(r"^ {0,3}\[[^\]]+\]:[ \t]*\S.*$", re.MULTILINE)
+HTML_OPEN = re.compile(r"<(?=[A-Za-z/!?])")
+
+
+def neutralize_markdown(text: str) -> str:
+    """Summary Markdown made safe to render: images dropped, links reduced to their text, link
+    definitions removed and raw HTML (tags, comments, autolinks) escaped so it shows as text."""
+    text = MD_IMAGE.sub("", text)
+    text = MD_LINK.sub(r"\1", text)
+    text = MD_LINK_DEFINITION.sub("", text)
+    return HTML_OPEN.sub("&lt;", text)
