@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import random
+import threading
 import time
 from datetime import date, datetime
 from typing import Callable
@@ -34,15 +36,22 @@ class DraftExists(Exception):
     """Raised inside the store when a client already has a draft (the UNIQUE key refused it)."""
 
 
+_draft_writes = threading.Lock()
+
+
 def retry_on_conflict(fn, attempts: int = 8):
-    """DuckDB refuses a second concurrent write to the same row; the later writer waits and tries again."""
+    """DuckDB refuses a second concurrent write to the same row (a transaction conflict, or a
+    duplicate key when both add the same next version). Streamlit sessions are threads of one
+    process, so draft writes take turns on a lock; a conflict from elsewhere (another connection)
+    is retried, and the retry sees the other write and coalesces with it."""
     for attempt in range(attempts):
         try:
-            return fn()
-        except duckdb.TransactionException:
+            with _draft_writes:
+                return fn()
+        except (duckdb.TransactionException, duckdb.ConstraintException):
             if attempt == attempts - 1:
                 raise
-            time.sleep(0.005 * (attempt + 1))
+            time.sleep(random.uniform(0.002, 0.01) * (attempt + 1))
 
 
 SUMMARY_SELECT = """
