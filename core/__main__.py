@@ -8,6 +8,7 @@ import getpass
 import json
 import sys
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any, Callable
 
 from . import auth, evaluation, summaries
@@ -176,6 +177,45 @@ def cmd_portal(p: Practice, args) -> None:
                                   for s in view.summaries) or "Nothing has been shared yet.")
 
 
+def out_path(text: str) -> Path:
+    """Where a file goes; checked before any work is done or audited."""
+    path = Path(text).expanduser()
+    if not path.parent.is_dir():
+        raise InvalidInput(f"Cannot write {path}: the folder {path.parent} does not exist.")
+    if path.is_dir():
+        raise InvalidInput(f"Cannot write {path}: it is a folder; give a file name.")
+    return path
+
+
+def write(path: Path, data: bytes) -> None:
+    try:
+        path.write_bytes(data)
+    except OSError as e:
+        raise InvalidInput(f"Cannot write {path}: {e.strerror or e}.") from None
+
+
+@command
+def cmd_pdf(p: Practice, args) -> None:
+    from . import pdf  # here, so other commands do not pay for loading PyMuPDF and matplotlib
+
+    path = out_path(args.out)
+    data = pdf.summary_pdf(p, cli_actor(), args.summary)
+    write(path, data)
+    out(args, {"summary": args.summary, "path": str(path), "bytes": len(data)},
+        f"Wrote {path} ({len(data) // 1024} KB), the PDF of signed summary {args.summary}.")
+
+
+@command
+def cmd_export(p: Practice, args) -> None:
+    from . import export  # loads PyMuPDF and matplotlib, like pdf
+
+    path = out_path(args.out)
+    data = export.export_client(p, cli_actor(), args.client)
+    write(path, data)
+    out(args, {"client": args.client, "path": str(path), "bytes": len(data)},
+        f"Wrote {path} ({len(data) // 1024} KB), the data export of client {args.client}.")
+
+
 @command
 def cmd_audit(p: Practice, args) -> None:
     rows = summaries.audit_log(p, cli_actor(), args.client)
@@ -304,6 +344,12 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--revoke", action="store_true")
     sub.add_parser("portal", parents=[common], help="what the client portal shows for a token").add_argument(
         "--token", required=True)
+    s = sub.add_parser("pdf", parents=[common], help="the PDF of a signed summary (audited as a download)")
+    s.add_argument("--summary", required=True)
+    s.add_argument("--out", required=True, metavar="FILE.pdf")
+    s = sub.add_parser("export", parents=[common], help="a client's data export as a ZIP (audited)")
+    s.add_argument("--client", required=True)
+    s.add_argument("--out", required=True, metavar="FILE.zip")
     sub.add_parser("audit", parents=[common], help="the audit log").add_argument("--client")
     s = sub.add_parser("eval", parents=[common], help="draft and check every chosen chart (quality lab)")
     s.add_argument("--engine", choices=("offline", "anthropic"))

@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -118,3 +119,34 @@ def test_import_fhir(tmp_path):
     assert broken.returncode == 2 and "Traceback" not in broken.stderr
     assert broken.stderr.startswith("Error: cut.json: ") and "truncated" in broken.stderr
     assert len(broken.stderr.strip().splitlines()) == 1
+
+
+def test_pdf_and_export_write_files_and_are_audited(tmp_path):
+    db = tmp_path / "files.duckdb"
+    assert run("init", "--demo", db=db).returncode == 0
+    chart = json.loads(run("chart", "--client", "C1006", "--json", db=db).stdout)
+    last = max(n["note_date"] for n in chart["notes"])
+    assert run("draft", "--client", "C1006", "--from", "2020-01-01", "--to", last, "--save", db=db).returncode == 0
+    assert run("sign", "--client", "C1006", "--clinician", "K01", db=db).returncode == 0
+    summary_id = json.loads(run("summaries", "--client", "C1006", "--json", db=db).stdout)[0]["id"]
+    made = run("pdf", "--summary", summary_id, "--out", str(tmp_path / "s.pdf"), db=db)
+    assert made.returncode == 0 and summary_id in made.stdout
+    assert (tmp_path / "s.pdf").read_bytes().startswith(b"%PDF")
+    zipped = run("export", "--client", "C1006", "--out", str(tmp_path / "c.zip"), "--json", db=db)
+    assert json.loads(zipped.stdout)["bytes"] == (tmp_path / "c.zip").stat().st_size
+    with zipfile.ZipFile(tmp_path / "c.zip") as z:
+        assert f"summaries/{summary_id}.pdf" in z.namelist()
+    audit = json.loads(run("audit", "--client", "C1006", "--json", db=db).stdout)
+    assert [e["action"] for e in audit][:2] == ["export", "download"]
+
+
+@pytest.mark.parametrize("args,message", [
+    (("pdf", "--summary", "S-nope", "--out", "{tmp}/x.pdf"), "There is no signed summary S-nope"),
+    (("pdf", "--summary", "S-nope", "--out", "{tmp}/missing/x.pdf"), "does not exist"),
+    (("export", "--client", "NOPE", "--out", "{tmp}/x.zip"), "No client with id 'NOPE'"),
+    (("export", "--client", "C1001", "--out", "{tmp}"), "it is a folder"),
+])
+def test_pdf_and_export_errors_are_one_clear_line(db, tmp_path, args, message):
+    result = run(*[a.format(tmp=tmp_path) for a in args], db=db)
+    assert result.returncode == 2 and message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and not list(tmp_path.iterdir())

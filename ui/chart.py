@@ -8,7 +8,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from core import summaries
+from core import access, export, summaries
 from core.models import Actor, Chart
 from core.scoring import INSTRUMENTS
 
@@ -105,10 +105,18 @@ def summaries_at_a_glance(client_id: str) -> None:
 
 
 def header(client_id: str) -> Chart:
-    chart = load_chart(client_id, current_actor())
+    actor = current_actor()
+    chart = load_chart(client_id, actor)
     c = chart.client
     today: date = practice().today()
-    st.title(c.full_name)
+    name, action = st.columns([5, 1], vertical_alignment="bottom")
+    name.title(c.full_name)
+    if access.can(actor, "export"):
+        action.download_button(
+            "Export client data", lambda p=practice(): export.export_client(p, actor, client_id),
+            f"client-data-{c.id}.zip", "application/zip", key=f"export:{c.id}", icon=":material/folder_zip:",
+            on_click="ignore", help="A ZIP of the chart (JSON and CSV) with every signed summary as PDF and JSON "
+            "and a manifest of SHA-256 hashes; psychotherapy notes, drafts and deleted summaries are left out.")
     consent = f"AI documentation consent {c.ai_consent_on}" if c.ai_consent_on else "No AI documentation consent"
     st.caption(" · ".join(x for x in (f"{c.id}", f"{c.age_on(today)} years", c.pronouns, f"born {c.date_of_birth}",
                                       c.mrn, consent) if x))

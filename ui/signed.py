@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import streamlit as st
 
-from core import access, auth, summaries
+from core import access, auth, pdf, summaries
 from core.errors import UserError
 from core.models import SignedSummary
 from core.safety import neutralize_markdown
@@ -51,6 +51,11 @@ def item(s: SignedSummary) -> None:
 def actions(s: SignedSummary) -> None:
     actor = current_actor()
     c1, c2, c3 = st.columns(3)
+    if s.verified and access.can(actor, "download"):
+        # Rendered (and the download audited) only when clicked.
+        c1.download_button("Download PDF", lambda p=practice(), sid=s.id: pdf.summary_pdf(p, actor, sid),
+                           f"treatment-summary-{s.client_id}-{s.range_end:%Y-%m-%d}.pdf", "application/pdf",
+                           key=f"pdf:{s.id}", icon=":material/picture_as_pdf:", width="stretch", on_click="ignore")
     if s.verified and access.can(actor, "share"):
         label = "Stop sharing" if s.shared_at else "Share to client portal"
         if c2.button(label, key=f"share:{s.id}", icon=":material/share:", width="stretch"):

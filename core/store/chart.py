@@ -221,6 +221,14 @@ class ChartStore:
                                [client_id]).fetchall()
         return [r[0] for r in rows]
 
+    def assessments_between(self, client_id: str, start: date, end: date) -> list[Assessment]:
+        """Scores dated inside a range, oldest first (the score chart of a summary's PDF)."""
+        with self._cursor() as cur:
+            rows = cur.execute(
+                """SELECT * FROM assessments WHERE client_id = ? AND administered_on BETWEEN ? AND ?
+                   ORDER BY administered_on, instrument, id""", [client_id, start, end]).fetchall()
+        return [_assessment(r) for r in rows]
+
     def baseline_assessments(self, client_id: str, before: date) -> list[Assessment]:
         """The latest score per instrument before a date: context for a range's first score."""
         with self._cursor() as cur:

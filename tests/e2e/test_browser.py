@@ -1,6 +1,7 @@
 """The whole flow in a real browser: pick a client, generate, edit, refine, sign, share, portal, delete."""
 
 import re
+import zipfile
 
 import pytest
 from playwright.sync_api import expect
@@ -93,6 +94,18 @@ def test_clinician_flow_end_to_end(server, page, artifacts):
     expect(page.get_by_role("button", name="Share to client portal")).to_be_visible()
     expect(page.get_by_text(re.compile(r"Signed by Ruth Abernathy, LCSW, Clinical Supervisor on"))).to_be_visible()
     shot(page, artifacts, "06-signed")
+
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download PDF").click()
+    pdf_path = artifacts / "e2e" / "summary.pdf"
+    download.value.save_as(pdf_path)
+    assert pdf_path.read_bytes().startswith(b"%PDF") and download.value.suggested_filename.endswith(".pdf")
+    with page.expect_download() as export:
+        page.get_by_role("button", name="Export client data").click()
+    zip_path = artifacts / "e2e" / "client-data.zip"
+    export.value.save_as(zip_path)
+    with zipfile.ZipFile(zip_path) as z:
+        assert "manifest.json" in z.namelist() and any(n.endswith(".pdf") for n in z.namelist())
 
     page.get_by_role("button", name="Share to client portal").click()
     expect(page.get_by_role("button", name="Stop sharing")).to_be_visible()
