@@ -112,12 +112,15 @@ def cmd_draft(p: Practice, args) -> None:
         return
     sel, draft = p.preview_draft(args.client, parse_day(args.start), parse_day(args.end), args.purpose,
                                  args.engine, on_text=stream)
-    data = {**jsonable(draft), "client": sel.client.id, "range": jsonable(sel.range), "purpose": sel.purpose,
+    g = draft.generation
+    data = {"text": draft.text, "engine": g.engine, "model": g.model, "prompt_version": g.prompt_version,
+            "generation": jsonable(g), "citations": jsonable(draft.citations),
+            "omitted_item_ids": list(draft.omitted_item_ids), "client": sel.client.id, "range": jsonable(sel.range), "purpose": sel.purpose,
             "sources": [{"id": i.id, "type": i.kind, "date": i.date.isoformat(), "title": i.title} for i in sel.items]}
     if args.json:
         print(json.dumps(data, indent=2, ensure_ascii=False))
     else:
-        print(f"\n[{draft.label or draft.engine}, model {draft.model}, {draft.duration_ms} ms, "
+        print(f"\n[{g.label or g.engine}, model {g.model}, {g.duration_ms} ms, "
               f"{len(sel.items)} sources]")
 
 

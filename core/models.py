@@ -169,11 +169,9 @@ class Citation:
 
 
 @dataclass(frozen=True)
-class Draft:
-    """What an engine returns: the Markdown text plus how it was made."""
+class Generation:
+    """How the text of a draft version was produced (absent for the clinician's own edits)."""
 
-    text: str
-    citations: tuple[Citation, ...]
     engine: str
     model: str
     prompt_version: str
@@ -183,8 +181,17 @@ class Draft:
     output_tokens: int | None = None
     cache_read_tokens: int | None = None
     cache_write_tokens: int | None = None
-    omitted_item_ids: tuple[str, ...] = field(default=())
-    label: str = ""  # how the UI names the engine, e.g. "Rule-based draft (offline)"
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What an engine returns: the Markdown text, its citations and how it was made."""
+
+    text: str
+    citations: tuple[Citation, ...]
+    generation: Generation
+    omitted_item_ids: tuple[str, ...] = field(default=())  # sources left out to fit the model's context
 
 
 # -- the summary lifecycle ---------------------------------------------------------------------------
@@ -216,28 +223,6 @@ class SourceRef:
     kind: str
     date: date
     title: str
-
-
-@dataclass(frozen=True)
-class Generation:
-    """How the text of a draft version was produced (absent for the clinician's own edits)."""
-
-    engine: str
-    model: str
-    prompt_version: str
-    generated_at: datetime
-    duration_ms: int
-    input_tokens: int | None = None
-    output_tokens: int | None = None
-    cache_read_tokens: int | None = None
-    cache_write_tokens: int | None = None
-    label: str = ""
-
-    @classmethod
-    def of(cls, draft: "Draft") -> "Generation":
-        return cls(draft.engine, draft.model, draft.prompt_version, draft.generated_at, draft.duration_ms,
-                   draft.input_tokens, draft.output_tokens, draft.cache_read_tokens, draft.cache_write_tokens,
-                   draft.label)
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ def _citations(citations: Iterable[Citation]) -> list[dict]:
 
 
 def _generation(draft: Draft) -> dict:
-    return Generation.of(draft).__dict__
+    return draft.generation.__dict__
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -29,6 +29,15 @@ def fixtures_dir() -> Path | None:
 FIXTURES = fixtures_dir()
 NO_FIXTURES = (f"the public FHIR fixtures are missing: neither {ROOT.parent / 'shared' / 'fixtures' / 'public'} "
                "nor $TS_FIXTURES is a directory")
+
+
+def demo_ranges(practice, client_id):
+    """The ranges tests draft over: the whole treatment and the last 3, 6 and 12 months."""
+    today = practice.today()
+    first, last = practice.store.chart_span(client_id)
+    yield first, min(last, today)
+    for days in (91, 182, 365):
+        yield today - timedelta(days=days), today
 
 
 @pytest.fixture(autouse=True)

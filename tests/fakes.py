@@ -31,4 +31,4 @@ class SlowEngine(OfflineEngine):
     def generate(self, selection, on_text=None):
         draft = super().generate(selection, on_text)
         self.barrier.wait()
-        return replace(draft, engine=self.name)
+        return replace(draft, generation=replace(draft.generation, engine=self.name))

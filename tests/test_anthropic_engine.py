@@ -28,6 +28,7 @@ from core.models import Citation
 from core.quality import leaked_runs
 from core.text import attribute, paragraphs
 from tests.fake_anthropic import FakeMessagesAPI, cite, error_response, message_events, serve
+from tests.conftest import demo_ranges as ranges
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY = "sk-ant-test-not-a-real-key-0123456789"
@@ -79,8 +80,8 @@ def test_stream_of_text_and_citation_deltas_gives_text_and_paragraph_citations(p
                           "documented.\n")
     assert draft.citations == (Citation(1, (ids[0], ids[4])), Citation(3, (ids[1],)))
     assert len(chunks) == 5 and "".join(chunks).strip() == draft.text.strip()
-    assert (draft.engine, draft.model, draft.prompt_version) == ("anthropic", "claude-sonnet-4-6", PROMPT_VERSION)
-    assert draft.label == "AI draft (Anthropic claude-sonnet-4-6)" and draft.duration_ms >= 0
+    assert (draft.generation.engine, draft.generation.model, draft.generation.prompt_version) == ("anthropic", "claude-sonnet-4-6", PROMPT_VERSION)
+    assert draft.generation.label == "AI draft (Anthropic claude-sonnet-4-6)" and draft.generation.duration_ms >= 0
     body = fake.bodies[0]
     assert body["stream"] is True and body["max_tokens"] == 3000 and "temperature" not in body
     assert fake.requests[0].url.path == "/v1/messages"
@@ -135,7 +136,8 @@ def test_cache_breakpoint_closes_the_source_block_and_cache_tokens_are_recorded(
     marked = [n for n, b in enumerate(blocks) if "cache_control" in b]
     assert marked == [len(documents(fake.bodies[0])) - 1]  # the last document, right before the task
     assert blocks[marked[0]]["cache_control"] == {"type": "ephemeral"} and blocks[-1]["type"] == "text"
-    assert (draft.input_tokens, draft.output_tokens, draft.cache_write_tokens, draft.cache_read_tokens) == \
+    g = draft.generation
+    assert (g.input_tokens, g.output_tokens, g.cache_write_tokens, g.cache_read_tokens) == \
         (850, 1900, 14200, 0)
 
 
@@ -163,7 +165,8 @@ def test_update_sends_edited_text_and_instruction_with_the_same_cached_documents
     assert town not in json.dumps(fake.bodies, ensure_ascii=False)
     assert refined.text == "## Identifying context\n\nShorter.\n"
     assert refined.citations == (Citation(1, (sel.item_ids[2],)),)
-    assert (refined.cache_read_tokens, refined.cache_write_tokens, refined.input_tokens) == (14200, 0, 900)
+    g = refined.generation
+    assert (g.cache_read_tokens, g.cache_write_tokens, g.input_tokens) == (14200, 0, 900)
 
 
 # -- retries and errors ---------------------------------------------------------------------------------
@@ -252,7 +255,8 @@ def test_base_url_routes_through_a_gateway(practice, tmp_path):
     draft = AnthropicEngine.from_settings(settings, http_client=fake.http_client()).generate(
         whole(practice, "Zoë Ñúñez"))
     assert str(fake.requests[0].url) == "http://gateway.practice.internal/anthropic/v1/messages"
-    assert fake.bodies[0]["model"] == "claude-sonnet-5-5" and draft.label == "AI draft (Anthropic claude-sonnet-5-5)"
+    assert fake.bodies[0]["model"] == "claude-sonnet-5-5"
+    assert draft.generation.label == "AI draft (Anthropic claude-sonnet-5-5)"
 
 
 # -- consent --------------------------------------------------------------------------------------------
@@ -323,14 +327,6 @@ def strings(value):
     if isinstance(value, list):
         return [s for v in value for s in strings(v)]
     return [value] if isinstance(value, str) else []
-
-
-def ranges(practice, client_id):
-    today = practice.today()
-    first, last = practice.store.chart_span(client_id)
-    yield first, min(last, today)
-    for days in (91, 182, 365):
-        yield today - timedelta(days=days), today
 
 
 def test_no_identifier_or_excluded_note_text_leaves_for_any_demo_client(practice, tmp_path):
@@ -428,7 +424,7 @@ def test_cli_drafts_against_a_local_fake_server(practice, cli_db):
     assert out["engine"] == "anthropic" and out["text"] == "## Identifying context\n\nThe client attended weekly " \
                                                           "sessions.\n"
     assert out["citations"] == [{"paragraph": 1, "item_ids": [out["sources"][0]["id"]]}]
-    assert out["cache_read_tokens"] == 700 and out["prompt_version"] == PROMPT_VERSION
+    assert out["generation"]["cache_read_tokens"] == 700 and out["prompt_version"] == PROMPT_VERSION
     assert len(received) == 1 and "Zoë" not in json.dumps(received[0], ensure_ascii=False)
 
 

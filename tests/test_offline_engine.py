@@ -11,17 +11,10 @@ from core.errors import InsufficientInformation, RefineNotSupported
 from core.models import Note
 from core.quality import leaked_runs, unsupported_facts
 from core.text import paragraphs
+from tests.conftest import demo_ranges as ranges
 
 CANARIES = ("billing ledger", "late-cancellation", "courtesy call", "countertransference", "kept separate",
             "ignore previous instructions")
-
-
-def ranges(practice, client_id):
-    today = practice.today()
-    first, last = practice.store.chart_span(client_id)
-    yield first, min(last, today)
-    for days in (91, 182, 365):
-        yield today - timedelta(days=days), today
 
 
 def drafts(practice):

@@ -12,7 +12,7 @@ import httpx2
 from ..config import Settings
 from ..errors import (ConsentRequired, EngineBusy, EngineError, EngineNotConfigured, EngineRejected,
                       EngineUnreachable, InvalidInput, SourcesTooLarge)
-from ..models import Citation, Draft
+from ..models import Citation, Draft, Generation
 from ..safety import neutralize_markdown
 from ..sources import Selection
 from ..text import attribute
@@ -108,12 +108,13 @@ class AnthropicEngine:
         if not citations:  # a response without citations still gets its sources, found by the text
             citations = attribute(text, [i for i in selection.items if i.id in request.document_ids])
         usage = message.usage
-        return Draft(text=text, citations=citations, engine=self.name, model=message.model or self.model,
-                     prompt_version=PROMPT_VERSION, generated_at=datetime.now(timezone.utc).replace(tzinfo=None),
-                     duration_ms=round((time.perf_counter() - started) * 1000), input_tokens=usage.input_tokens,
-                     output_tokens=usage.output_tokens, cache_read_tokens=usage.cache_read_input_tokens,
-                     cache_write_tokens=usage.cache_creation_input_tokens, omitted_item_ids=request.omitted_ids,
-                     label=self.label)
+        generation = Generation(
+            engine=self.name, model=message.model or self.model, prompt_version=PROMPT_VERSION,
+            generated_at=datetime.now(timezone.utc).replace(tzinfo=None),
+            duration_ms=round((time.perf_counter() - started) * 1000), input_tokens=usage.input_tokens,
+            output_tokens=usage.output_tokens, cache_read_tokens=usage.cache_read_input_tokens,
+            cache_write_tokens=usage.cache_creation_input_tokens, label=self.label)
+        return Draft(text, citations, generation, request.omitted_ids)
 
     # -- Message Batches (evaluation runs at half the cost) ---------------------------------------------
 

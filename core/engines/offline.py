@@ -9,7 +9,7 @@ from collections import defaultdict
 from datetime import datetime, timezone
 
 from ..errors import RefineNotSupported
-from ..models import Assessment, Draft, Note
+from ..models import Assessment, Draft, Generation, Note
 from ..privacy import mask
 from ..safety import neutralize_markdown
 from ..scoring import INSTRUMENTS, change
@@ -111,9 +111,10 @@ class OfflineEngine:
         if on_text:
             for block in paragraphs(text):
                 on_text(block + "\n\n")
-        return Draft(text=text, citations=attribute(text, selection.items), engine=self.name, model=self.model,
-                     prompt_version=PROMPT_VERSION, generated_at=datetime.now(timezone.utc).replace(tzinfo=None),
-                     duration_ms=round((time.perf_counter() - started) * 1000), label=self.label)
+        return Draft(text, attribute(text, selection.items), Generation(
+            engine=self.name, model=self.model, prompt_version=PROMPT_VERSION,
+            generated_at=datetime.now(timezone.utc).replace(tzinfo=None),
+            duration_ms=round((time.perf_counter() - started) * 1000), label=self.label))
 
 
 class Writer:
