@@ -41,8 +41,7 @@ def rate_section() -> None:
     options += [("summary", s.id, None, f"Signed summary {s.range_start} to {s.range_end} ({s.id})")
                 for s in summaries.summaries(practice(), current_actor(), client.id)]
     if not options:
-        st.info("This client has no draft or signed summary yet. Generate one on the client's Summary tab, or use "
-                "Compare engines to draft over many charts at once.")
+        st.info("This client has no draft or signed summary yet. Compare engines drafts over many charts at once.")
         return
     kind, target_id, version, _ = st.selectbox("What to rate", options, format_func=lambda o: o[3], key="lab_target")
     if kind == "draft":

@@ -24,6 +24,29 @@ def secrets() -> dict:
         return {}
 
 
+def _navigation_is_app_py() -> bool:
+    """app.py declares the pages (st.navigation, by role). Streamlit only learns that when app.py
+    first runs; until then a deep link in the first session after a restart runs the file in
+    pages/ directly (its pages-folder mode), past the navigation. Every page imports this module,
+    so saying it here closes that gap; returns whether the run importing it was in that mode."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    was = bool(PagesManager.uses_pages_directory)
+    PagesManager.uses_pages_directory = False
+    return was
+
+
+_PAGES_FOLDER_RUN = [_navigation_is_app_py()]
+
+
+def _through_app_py() -> None:
+    """Serve the run that found Streamlit in pages-folder mode again, now through app.py (widgets
+    made outside app.py's navigation would not survive the switch, so none are shown first)."""
+    if _PAGES_FOLDER_RUN[0]:
+        _PAGES_FOLDER_RUN[0] = False
+        st.rerun()
+
+
 @st.cache_resource(show_spinner="Opening the chart database…")
 def practice() -> Practice:
     """One practice (one DuckDB connection) per server process, shared by every session."""
@@ -51,9 +74,12 @@ def open_client(client_id: str, tab: str = "Chart") -> None:
 
 def current_actor() -> Actor:
     """The signed-in person. The app routes to the sign-in page first, so a page never runs without one."""
+    _through_app_py()
     actor = st.session_state.get("actor")
     if actor is None:
-        st.info("Please sign in.")
+        from . import signin  # the form builds on this module
+
+        signin.render()
         st.stop()
     return actor
 

@@ -29,9 +29,9 @@ def sign_in(page, user="ruth", password="ruth-demo-2026"):
 
 def test_clinician_flow_end_to_end(server, page, artifacts):
     url = server["url"]
-    page.goto(url)
+    # The first request after the server starts is a deep link: still the sign-in form, no chart.
+    page.goto(f"{url}/client?client=C1001")
     expect(page.get_by_role("heading", name="Treatment Summaries")).to_be_visible()
-    page.goto(f"{url}/client?client=C1001")  # no chart before sign-in
     expect(page.get_by_label("User name")).to_be_visible()
     expect(page.get_by_text("Zoë Ñúñez")).to_have_count(0)
     shot(page, artifacts, "00-sign-in")
