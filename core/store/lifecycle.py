@@ -160,9 +160,9 @@ class LifecycleStore:
         (signed or discarded meanwhile)."""
 
         def attempt() -> datetime | None:
-            with self._transaction() as cur:
-                # The usual case, one statement: the current version is already the clinician's edit
-                # and the newest one, so this edit overwrites it.
+            # The usual case, one statement (a transaction of its own): the current version is
+            # already the clinician's edit and the newest one, so this edit overwrites it.
+            with self._cursor() as cur:
                 if cur.execute(
                         """UPDATE draft_versions SET text = $t, updated_at = $now
                            WHERE draft_id = $id AND kind = 'edited' AND text <> $t
@@ -170,6 +170,7 @@ class LifecycleStore:
                            AND number = (SELECT max(number) FROM draft_versions WHERE draft_id = $id)
                            RETURNING number""", {"t": text, "now": now, "id": draft_id}).fetchall():
                     return now
+            with self._transaction() as cur:
                 row = cur.execute(
                     """SELECT d.client_id, d.current_version, v.kind, v.text, v.updated_at,
                               (SELECT max(number) FROM draft_versions WHERE draft_id = d.id)
