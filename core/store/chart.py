@@ -117,24 +117,6 @@ class ChartStore:
             added[table] = cur.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0] - before
         return added
 
-    def compact(self) -> dict[str, int]:
-        """Rewrite the chart item tables in (client, date) order, in one transaction, and checkpoint.
-
-        A practice writes its chart day by day, so one client's rows end up spread over every row
-        group of a table and each read of a client scans all of them; in client order the row
-        groups' min/max statistics let a read skip all but one. Rows, ids and constraints stay as
-        they were. A maintenance step: run it when the app is not serving (python -m core compact)."""
-        with self._transaction() as cur:
-            for table, column in CLIENT_ORDER.items():
-                cur.execute(f"CREATE TEMP TABLE compacting AS SELECT * FROM {table} ORDER BY client_id, {column}, id")
-                cur.execute(f"DELETE FROM {table}")
-                cur.execute(f"INSERT INTO {table} SELECT * FROM compacting")
-                cur.execute("DROP TABLE compacting")
-            counts = {t: cur.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in CLIENT_ORDER}
-        with self._cursor() as cur:
-            cur.execute("CHECKPOINT")  # drops the row groups the DELETEs emptied
-        return counts
-
     def count_clients(self) -> int:
         with self._cursor() as cur:
             return cur.execute("SELECT count(*) FROM clients").fetchone()[0]
