@@ -13,7 +13,6 @@ import random
 import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Callable
 
 from core import sources
 from core.errors import InsufficientInformation
@@ -38,7 +37,8 @@ def cases(store: Store, n: int, seed: int = 11) -> list[Case]:
     of the latest care, as a clinician would ask for it)."""
     rng = random.Random(seed)
     with store._cursor() as cur:
-        rows = cur.execute("SELECT client_id, max(note_date) FROM notes GROUP BY client_id ORDER BY client_id").fetchall()
+        rows = cur.execute("SELECT client_id, max(note_date) FROM notes GROUP BY client_id ORDER BY client_id"
+                           ).fetchall()
     picked = rng.sample(rows, min(n, len(rows)))
     return [Case(cid, last - timedelta(days=rng.choice(RANGE_DAYS)), last) for cid, last in picked]
 
@@ -211,8 +211,8 @@ def run(variants: dict[str, object], case_list: list[Case], today: date, repeat:
         reference = None
         for name, store in variants.items():
             result: list = []
-            fn: Callable[[int], object] = lambda _i, s=store: result.append(select_and_check(s, case, today))  # noqa: E731
-            timings[name] += sample(fn, repeat, warmup=0)
+            timings[name] += sample(lambda _i, s=store: result.append(select_and_check(s, case, today)), repeat,
+                                    warmup=0)
             sel = result[-1]
             key = (sel.item_ids, sel.excluded, tuple(b.id for b in sel.baseline)) if sel else None
             if reference is None:
