@@ -18,7 +18,6 @@ import hashlib
 import json
 import os
 import random
-import shutil
 import sqlite3
 import time
 from collections import defaultdict
@@ -323,11 +322,3 @@ def ensure(params: Params, rebuild: bool = False, log=print) -> Built:
         info["arrival_build_seconds"] = round(build_arrival(path, arrival_path), 2)
         info_path.write_text(json.dumps(info, indent=2))
     return Built(path, sqlite_path, arrival_path, params, cached, build_seconds, sqlite_seconds, info)
-
-
-def working_copy(built: Built, directory: Path) -> Path:
-    """A copy of the cached file for benchmarks that write (drafts, autosave, signing): the cache stays
-    as it was built."""
-    target = directory / "practice.duckdb"
-    shutil.copyfile(built.path, target)
-    return target

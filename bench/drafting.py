@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from core import quality, sources, summaries
 from core.engines.offline import OfflineEngine
 from core.models import Actor
@@ -61,11 +59,3 @@ def run_autosave(practices: dict[str, tuple[Practice, Case]], saves: int) -> dic
             edited = text + f"\n\nClinician's note {i}: seen in person; engaged."
             times[name] += sample(lambda _i: summaries.save(p, ACTOR, draft_id, edited), 1, warmup=0 if i else 2)
     return {name: stats_ms(t) for name, t in times.items()}
-
-
-def pick_cases(practice: Practice, case_list: list[Case], n: int) -> list[Case]:
-    return sufficient(practice, case_list)[:n]
-
-
-def today_of(practice: Practice) -> date:
-    return practice.today()
