@@ -59,6 +59,13 @@ def cmd_init(p: Practice, args) -> None:
 
 
 @command
+def cmd_compact(p: Practice, args) -> None:
+    counts = p.store.compact()
+    print("Chart tables rewritten in client and date order: "
+          + ", ".join(f"{n:,} {table.replace('_', ' ')}" for table, n in counts.items()) + ".")
+
+
+@command
 def cmd_clients(p: Practice, args) -> None:
     rows = p.clients()
     out(args, rows, "\n".join(f"{r.id}  {r.full_name:<28} {r.first_date or '-'}  {r.last_date or '-'}" for r in rows))
@@ -368,6 +375,10 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--clinician", help="clinician id the user signs as (clinicians and supervisors)")
     s.add_argument("--email", help="e-mail, to match a sign-in through the practice's identity provider")
     s.add_argument("--no-password", action="store_true", help="an account that signs in only through OIDC")
+    sub.add_parser("compact", parents=[common],
+                   help="rewrite the chart tables in client and date order (faster reads; run while the app is "
+                        "stopped)")
+
     fhir = sub.add_parser("import-fhir", parents=[common],
                           help="import FHIR R4 bundles or NDJSON files (a directory stands for its files); "
                                "all of them or, if one is malformed, none")
@@ -381,7 +392,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         # Imported patients in a new database are its charts: no demo charts alongside them.
-        practice = Practice.open(load_settings(db_path=args.db), demo_data=args.command not in ("init", "import-fhir"))
+        demo_data = args.command not in ("init", "import-fhir", "compact")
+        practice = Practice.open(load_settings(db_path=args.db), demo_data=demo_data)
         COMMANDS[args.command](practice, args)
     except UserError as e:
         print(f"Error: {e.message}", file=sys.stderr)

@@ -3,6 +3,7 @@ length and reading level (SPEC section 5)."""
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -86,14 +87,17 @@ def context_facts(sel: Selection) -> set[tuple[str, str]]:
     return facts
 
 
-def supported_facts(sel: Selection) -> set[tuple[str, str]]:
+@functools.lru_cache(maxsize=64)
+def supported_facts(sel: Selection) -> frozenset[tuple[str, str]]:
+    """Every fact the sources state. A selection never changes, and the editor checks each edit of a
+    draft against the same one, so the facts are kept for the most recent selections."""
     known = context_facts(sel)
     for item in sel.items:
         for f in extract_facts(f"{item.title}. {item.date.isoformat()}. {item.text}"):
             known.add((f.kind, f.value))
     for a in sel.baseline:
         known |= {("date", a.administered_on.isoformat()), ("number", str(a.total_score))}
-    return known
+    return frozenset(known)
 
 
 def unsupported_facts(text: str, sel: Selection) -> list[Fact]:

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from typing import Iterable
 
 from .errors import InsufficientInformation, InvalidInput
-from .models import Assessment, Chart, Client, Diagnosis, ExcludedCount, Medication, Note, Plan, SourceItem
+from .models import Assessment, Client, Diagnosis, ExcludedCount, Medication, Note, Plan, SourceItem
 from .store import Store
 
 MAX_PURPOSE_CHARS = 500
@@ -124,12 +124,12 @@ def select(store: Store, client_id: str, start: date, end: date, purpose: str | 
     """The sources of a summary of [start, end]; raises InvalidInput for a bad range or purpose."""
     rng = validate_range(start, end, today or date.today())
     purpose = validate_purpose(purpose)
-    chart: Chart = store.range_items(client_id, rng.start, rng.end)
-    counts = store.excluded_note_counts(client_id, rng.start, rng.end)
+    found = store.range_sources(client_id, rng.start, rng.end)
+    chart, counts = found.chart, found.excluded
     excluded = tuple(ExcludedCount(kind, counts[kind], EXCLUSION_REASONS[kind])
                      for kind in ("administrative", "cancellation", "clinical", "unsigned") if counts.get(kind))
     return Selection(chart.client, rng, purpose, chart.diagnoses, chart.plans, chart.assessments, chart.notes,
-                     chart.medications, tuple(store.baseline_assessments(client_id, rng.start)), excluded)
+                     chart.medications, found.baseline, excluded)
 
 
 def require_sufficient(selection: Selection) -> Selection:

@@ -111,10 +111,10 @@ def draft_selection(p: Practice, draft: ActiveDraft) -> Selection:
 def save(p: Practice, actor: Actor, draft_id: str, text: str) -> datetime:
     """Autosave the clinician's text; cheap enough for every change. Returns when it was saved."""
     _allowed(p, actor, "edit", draft_id)
-    now = utcnow()
-    if not p.store.save_draft_text(draft_id, text, now, actor.id):
-        _draft(p, draft_id)  # raises NotFound with the message the user sees
-    return _draft(p, draft_id).saved_at
+    saved_at = p.store.save_draft_text(draft_id, text, utcnow(), actor.id)
+    if saved_at is None:
+        return _draft(p, draft_id).saved_at  # raises NotFound with the message the user sees
+    return saved_at
 
 
 def update(p: Practice, actor: Actor, draft_id: str, current_text: str, instruction: str,

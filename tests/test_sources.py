@@ -148,3 +148,15 @@ def test_demo_unsigned_client_message(practice):
     client = next(r for r in practice.clients() if r.full_name == "Gwendolyn Ashby")
     with pytest.raises(InsufficientInformation, match=r"\d+ notes in this range are unsigned"):
         practice.preview_draft(client.id, today - timedelta(days=91), today)
+
+
+def test_one_pass_selection_agrees_with_the_separate_reads(practice):
+    """range_sources reads notes and assessments once and splits them in Python; the separate
+    queries for counts and baselines are the reference."""
+    for row in practice.clients():
+        first, last = practice.store.chart_span(row.id)
+        for start, end in ((first, last), (last - timedelta(days=182), last), (first + timedelta(days=40), last)):
+            found = practice.store.range_sources(row.id, start, end)
+            assert found.excluded == practice.store.excluded_note_counts(row.id, start, end)
+            assert list(found.baseline) == practice.store.baseline_assessments(row.id, start)
+            assert all(n.note_type in ("intake", "progress") and n.signed for n in found.chart.notes)

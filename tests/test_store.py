@@ -7,7 +7,7 @@ import pytest
 
 from core.config import Settings
 from core.service import Practice
-from core.store import MIGRATIONS, Store, StoreError
+from core.store import MIGRATIONS, DraftExists, Store, StoreError
 
 
 def test_migrations_run_twice_are_harmless(tmp_path):
@@ -68,3 +68,40 @@ def test_import_batches_are_all_or_nothing_and_skip_existing_rows(tmp_path):
     with pytest.raises(StoreError, match="nothing was imported"):
         store.import_chart_batches([{"clients": [{**client, "id": "F-2", "mrn": "M2"}]}, {"diagnoses": [bad]}])
     assert store.count_clients() == 1 and store.client_ids_by_mrn(["M1", "M2"]) == {"M1": "F-1"}
+
+
+def test_compact_puts_each_clients_rows_together_and_changes_nothing_else(practice):
+    from core import summaries
+    from core.models import Actor
+
+    actor = Actor("ruth", "Ruth Abernathy", "supervisor", "LCSW, Clinical Supervisor", "K06")
+    draft = summaries.generate(practice, actor, "C1001", date(2026, 1, 1), date(2026, 6, 30)).draft
+    clients = [r.id for r in practice.clients()]
+    before = {c: practice.chart(c) for c in clients}
+    audit = summaries.audit_log(practice, actor)
+    with practice.store._cursor() as cur:  # demo rows are written client by client: interleave them first
+        cur.execute("CREATE TEMP TABLE shuffled AS SELECT * FROM notes ORDER BY note_date, id")
+        cur.execute("DELETE FROM notes")
+        cur.execute("INSERT INTO notes SELECT * FROM shuffled")
+    counts = practice.store.compact()
+    assert counts["notes"] == sum(len(c.notes) for c in before.values())
+    assert {c: practice.chart(c) for c in clients} == before
+    assert summaries.active_draft(practice, actor, "C1001") == draft and summaries.audit_log(practice, actor) == audit
+    with practice.store._cursor() as cur:
+        order = [r[0] for r in cur.execute("SELECT client_id FROM notes ORDER BY rowid").fetchall()]
+    assert order == sorted(order)
+    summaries.save(practice, actor, draft.id, draft.text + "\nAfter compacting.")  # the audit sequence goes on
+    assert summaries.audit_log(practice, actor)[0].id > audit[0].id
+    with pytest.raises(DraftExists):  # constraints came along: still one draft per client
+        practice.store.create_draft({**draft.__dict__, "id": "D-other", "sources": [], "omitted_ids": [],
+                                     "generation": {"engine": "x", "model": "y"}, "citations": []},
+                                    "text", draft.created_at, "K01")
+
+
+def test_cli_compact(tmp_path, capsys):
+    from core.__main__ import main
+
+    path = tmp_path / "cli.duckdb"
+    Practice.open(Settings(db_path=path), anchor=date(2026, 6, 30)).store.close()
+    assert main(["compact", "--db", str(path)]) == 0
+    assert "notes" in capsys.readouterr().out

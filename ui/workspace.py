@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pandas as pd
 import streamlit as st
@@ -200,11 +200,26 @@ def editor(draft: ActiveDraft) -> None:
                 update_controls(draft)
         with right:
             details(draft)
-            report = quality.check(st.session_state[key], summaries.draft_selection(practice(), draft),
-                                   draft.citations, practice().store.excluded_note_texts(draft.client_id))
-            checks.render(report)
+            checks.render(draft_checks(draft.id, draft.generation.generated_at, st.session_state[key], draft))
         if access.can(current_actor(), "sign"):
             sign_row(draft)
+
+
+@st.cache_data(max_entries=32, ttl=600, show_spinner=False)
+def draft_sources(draft_id: str, _draft: ActiveDraft) -> tuple[sources.Selection, list[str]]:
+    """A draft's sources, read again from the chart, and its client's excluded note texts (for the
+    leak check). Chart rows are never changed, only added by imports, so they are kept a while
+    instead of being read on every rerun."""
+    return summaries.draft_selection(practice(), _draft), practice().store.excluded_note_texts(_draft.client_id)
+
+
+@st.cache_data(max_entries=64, ttl=600, show_spinner=False)
+def draft_checks(draft_id: str, generated_at: datetime, text: str, _draft: ActiveDraft) -> quality.QualityReport:
+    """The automated checks of the text on screen. A rerun that leaves the text as it was (a click
+    anywhere on the page) reuses them; an edit, or an Update (a new generation, new citations),
+    checks again."""
+    selection, excluded = draft_sources(draft_id, _draft)
+    return quality.check(text, selection, _draft.citations, excluded)
 
 
 def update_controls(draft: ActiveDraft) -> None:

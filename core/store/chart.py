@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Callable, Sequence
 
@@ -25,10 +26,27 @@ CHART_TABLES = {
     "medications": ("id", "client_id", "name", "dosage", "start_date", "end_date", "status", "prescriber"),
 }
 
+# The chart item tables and the date each is read by, with its client: their physical order after compact().
+CLIENT_ORDER = {"diagnoses": "onset", "assessments": "administered_on", "treatment_plans": "effective_from",
+                "notes": "note_date", "medications": "start_date"}
+
 CLIENT_COLUMNS = ", ".join(CHART_TABLES["clients"])
 NOTE_COLUMNS = "n.id, n.client_id, n.note_type, n.note_format, n.note_date, n.title, c.display_name, n.signed_at, n.text"
 PLAN_COLUMNS = """p.id, p.client_id, p.effective_from, p.effective_to, p.status, p.problems, p.goals, p.objectives,
     p.interventions, c.display_name"""
+
+
+# Notes that may feed a summary (SPEC section 3): signed intake and progress notes.
+USABLE_NOTE = "note_type IN ('intake', 'progress') AND signed_at IS NOT NULL"
+
+
+@dataclass(frozen=True)
+class RangeSources:
+    """What one summary range is selected from (see ChartStore.range_sources)."""
+
+    chart: Chart  # the usable items; notes are signed intake and progress notes only
+    excluded: dict[str, int]  # notes left out, by type ('unsigned' for unsigned intake/progress)
+    baseline: tuple[Assessment, ...]  # latest score per instrument before the range, by instrument
 
 
 def _client(row) -> Client:
@@ -164,54 +182,80 @@ class ChartStore:
                      tuple(map(_plan, plans)), tuple(map(_note, notes)), tuple(map(_medication, meds)))
 
     def range_items(self, client_id: str, start: date, end: date) -> Chart:
-        """The chart items SPEC section 3 allows into a summary of [start, end], plus the notes of
-        other types only as (type, signed) pairs: excluded text never leaves this query.
-
-        Diagnoses active at any point of the range, plans in effect at any point of it,
-        assessments dated inside it, signed intake and progress notes dated inside it,
-        medications active during it.
-        """
-        client = self.client(client_id)
-        with self._cursor() as cur:
-            diagnoses = cur.execute(
-                """SELECT * FROM diagnoses WHERE client_id = $c AND onset <= $e
-                   AND (resolved IS NULL OR resolved >= $s) ORDER BY onset, id""",
-                {"c": client_id, "s": start, "e": end}).fetchall()
-            assessments = cur.execute(
-                """SELECT * FROM assessments WHERE client_id = $c AND administered_on BETWEEN $s AND $e
-                   ORDER BY administered_on, instrument, id""",
-                {"c": client_id, "s": start, "e": end}).fetchall()
-            plans = cur.execute(
-                f"""SELECT {PLAN_COLUMNS} FROM treatment_plans p LEFT JOIN clinicians c ON c.id = p.author_id
-                    WHERE p.client_id = $c AND p.effective_from <= $e
-                    AND (p.effective_to IS NULL OR p.effective_to >= $s)
-                    ORDER BY p.effective_from, p.id""",
-                {"c": client_id, "s": start, "e": end}).fetchall()
-            notes = cur.execute(
-                f"""SELECT {NOTE_COLUMNS} FROM notes n LEFT JOIN clinicians c ON c.id = n.author_id
-                    WHERE n.client_id = $c AND n.note_date BETWEEN $s AND $e
-                    AND n.note_type IN ('intake', 'progress') AND n.signed_at IS NOT NULL
-                    ORDER BY n.note_date, n.id""",
-                {"c": client_id, "s": start, "e": end}).fetchall()
-            meds = cur.execute(
-                """SELECT * FROM medications WHERE client_id = $c AND start_date <= $e
-                   AND (end_date IS NULL OR end_date >= $s) ORDER BY start_date, id""",
-                {"c": client_id, "s": start, "e": end}).fetchall()
-        return Chart(client, tuple(map(_diagnosis, diagnoses)), tuple(map(_assessment, assessments)),
-                     tuple(map(_plan, plans)), tuple(map(_note, notes)), tuple(map(_medication, meds)))
+        """The chart items SPEC section 3 allows into a summary of [start, end]: diagnoses active at
+        any point of the range, plans in effect at any point of it, assessments dated inside it,
+        signed intake and progress notes dated inside it, medications active during it."""
+        return self.range_sources(client_id, start, end).chart
 
     def excluded_note_counts(self, client_id: str, start: date, end: date) -> dict[str, int]:
         """How many notes in the range are left out, by type ('unsigned' for unsigned intake and
         progress notes); their text is not read."""
         with self._cursor() as cur:
             rows = cur.execute(
-                """SELECT CASE WHEN note_type IN ('intake', 'progress') THEN 'unsigned' ELSE note_type END AS kind,
+                f"""SELECT CASE WHEN note_type IN ('intake', 'progress') THEN 'unsigned' ELSE note_type END AS kind,
                           count(*)
-                   FROM notes WHERE client_id = $c AND note_date BETWEEN $s AND $e
-                   AND (note_type IN ('administrative', 'cancellation', 'clinical') OR signed_at IS NULL)
+                   FROM notes WHERE client_id = $c AND note_date BETWEEN $s AND $e AND NOT ({USABLE_NOTE})
                    GROUP BY kind""",
                 {"c": client_id, "s": start, "e": end}).fetchall()
         return dict(rows)
+
+    def range_sources(self, client_id: str, start: date, end: date) -> "RangeSources":
+        """Everything a summary of [start, end] is selected from, in six statements with no joins:
+        the usable chart items, counts of the notes left out (excluded text never leaves the query)
+        and the latest score per instrument before the range.
+
+        Per statement DuckDB spends more time planning than scanning a client's rows, so the notes
+        of the range come in one statement (the text only of usable ones) and the assessments up to
+        the end of the range in another, split here into those in range and the baselines."""
+        client = self.client(client_id)
+        p = {"c": client_id, "s": start, "e": end}
+        with self._cursor() as cur:
+            diagnoses = cur.execute(
+                """SELECT * FROM diagnoses WHERE client_id = $c AND onset <= $e
+                   AND (resolved IS NULL OR resolved >= $s) ORDER BY onset, id""", p).fetchall()
+            assessments = cur.execute(
+                """SELECT * FROM assessments WHERE client_id = $c AND administered_on <= $e
+                   ORDER BY administered_on, instrument, id""", {"c": client_id, "e": end}).fetchall()
+            plans = cur.execute(
+                """SELECT * FROM treatment_plans WHERE client_id = $c AND effective_from <= $e
+                   AND (effective_to IS NULL OR effective_to >= $s) ORDER BY effective_from, id""", p).fetchall()
+            notes = cur.execute(
+                f"""SELECT id, client_id, note_type, note_format, note_date, title, author_id, signed_at,
+                           CASE WHEN {USABLE_NOTE} THEN text END
+                    FROM notes WHERE client_id = $c AND note_date BETWEEN $s AND $e
+                    ORDER BY note_date, id""", p).fetchall()
+            meds = cur.execute(
+                """SELECT * FROM medications WHERE client_id = $c AND start_date <= $e
+                   AND (end_date IS NULL OR end_date >= $s) ORDER BY start_date, id""", p).fetchall()
+        authors = self._author_names({r[9] for r in plans} | {r[6] for r in notes})
+        usable, excluded = [], {}
+        for r in notes:
+            if r[8] is not None:
+                usable.append(Note(*r[:6], authors.get(r[6]), r[7], r[8]))
+            else:
+                kind = "unsigned" if r[2] in ("intake", "progress") else r[2]
+                excluded[kind] = excluded.get(kind, 0) + 1
+        in_range = [a for a in assessments if a[3] >= start]
+        latest: dict[str, tuple] = {}  # per instrument, the row with the greatest (date, id) before the range
+        for a in assessments:
+            if a[3] < start and (a[2] not in latest or (a[3], a[0]) > (latest[a[2]][3], latest[a[2]][0])):
+                latest[a[2]] = a
+        chart = Chart(client, tuple(map(_diagnosis, diagnoses)), tuple(map(_assessment, in_range)),
+                      tuple(_plan((*r[:9], authors.get(r[9]))) for r in plans), tuple(usable),
+                      tuple(map(_medication, meds)))
+        baseline = tuple(_assessment(latest[k]) for k in sorted(latest))
+        return RangeSources(chart, excluded, baseline)
+
+    def _author_names(self, ids: set[str | None]) -> dict[str, str]:
+        """Clinicians' names by id, kept in memory: rows of clinicians are only ever added (never
+        changed), so the map is read again only when an id is not in it yet."""
+        ids.discard(None)
+        names = getattr(self, "_clinician_names", {})
+        if not ids <= names.keys():
+            with self._cursor() as cur:
+                names = dict(cur.execute("SELECT id, display_name FROM clinicians").fetchall())
+            self._clinician_names = names
+        return names
 
     def excluded_note_texts(self, client_id: str) -> list[str]:
         """Text of the client's never-used notes, read only by the leak check, never by an engine."""

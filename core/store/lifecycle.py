@@ -159,29 +159,40 @@ class LifecycleStore:
                            created_by, created_at, saved_at, current, versions, _generation(json.loads(generation)),
                            _citations(json.loads(citations)))
 
-    def save_draft_text(self, draft_id: str, text: str, now: datetime, actor: str) -> bool:
+    def save_draft_text(self, draft_id: str, text: str, now: datetime, actor: str) -> datetime | None:
         """Autosave: consecutive edits coalesce into one 'edited' version (and one audit entry).
-        Returns False when the draft no longer exists (signed or discarded meanwhile)."""
+        Returns when the text as it now stands was saved, or None when the draft no longer exists
+        (signed or discarded meanwhile)."""
 
-        def attempt() -> bool:
+        def attempt() -> datetime | None:
+            # The usual case, one statement (a transaction of its own): the current version is
+            # already the clinician's edit and the newest one, so this edit overwrites it.
+            with self._cursor() as cur:
+                if cur.execute(
+                        """UPDATE draft_versions SET text = $t, updated_at = $now
+                           WHERE draft_id = $id AND kind = 'edited' AND text <> $t
+                           AND number = (SELECT current_version FROM drafts WHERE id = $id)
+                           AND number = (SELECT max(number) FROM draft_versions WHERE draft_id = $id)
+                           RETURNING number""", {"t": text, "now": now, "id": draft_id}).fetchall():
+                    return now
             with self._transaction() as cur:
                 row = cur.execute(
-                    """SELECT d.client_id, d.current_version, v.kind, v.text,
+                    """SELECT d.client_id, d.current_version, v.kind, v.text, v.updated_at,
                               (SELECT max(number) FROM draft_versions WHERE draft_id = d.id)
                        FROM drafts d JOIN draft_versions v ON v.draft_id = d.id AND v.number = d.current_version
                        WHERE d.id = ?""", [draft_id]).fetchall()
                 if not row:
-                    return False
-                client_id, current, kind, current_text, last = row[0]
+                    return None
+                client_id, current, kind, current_text, saved_at, last = row[0]
                 if text == current_text:
-                    return True
-                if kind == "edited" and current == last:
+                    return saved_at
+                if kind == "edited" and current == last:  # only if another session wrote meanwhile
                     cur.execute("UPDATE draft_versions SET text = ?, updated_at = ? WHERE draft_id = ? AND number = ?",
                                 [text, now, draft_id, current])
                 else:
                     self._new_version(cur, draft_id, current, "edited", None, text, now)
                     self._audit(cur, now, actor, "save", client_id, None, draft_id, "edits saved")
-                return True
+                return now
 
         return retry_on_conflict(attempt)
 

@@ -1,0 +1,302 @@
+"""Benchmarks at practice scale: prints a table and writes JSON (./dev bench --out FILE.json).
+
+    bench/run.py [--out FILE] [--clients N] [--notes M] [--quick] [--rebuild] [--only a,b,...]
+
+Sections: database, selection, payload, draft, autosave, page, pdf, memory. Every figure is a median
+(p95 where asked) over repeated runs, next to a baseline measured in the same run on this machine.
+The practice-scale database is cached under bench/.cache/ (see bench/bigdb.py); --rebuild makes it
+again. Benchmarks that write work on a copy, so the cached file stays as built.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import shutil
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench import bigdb, common, drafting, memory, page, payload, pdf_render, selection  # noqa: E402
+from core.config import Settings  # noqa: E402
+from core.service import Practice  # noqa: E402
+
+SECTIONS = ("database", "selection", "payload", "draft", "autosave", "page", "pdf", "memory")
+TARGETS = {"selection_p50_ms": 1.0, "draft_p50_ms": 50.0, "autosave_p50_ms": 5.0, "page_p50_ms": 100.0,
+           "pdf_p50_ms": 300.0, "pdf_kib": 300.0, "memory_mib": 500.0}
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(description="Benchmarks at practice scale.")
+    ap.add_argument("--out", type=Path, help="write the results as JSON to this file")
+    ap.add_argument("--clients", type=int, default=10_000)
+    ap.add_argument("--notes", type=int, help="notes in the database (default: 100 per client)")
+    ap.add_argument("--quick", action="store_true", help="few samples: checks that everything runs")
+    ap.add_argument("--rebuild", action="store_true", help="build the practice database again")
+    ap.add_argument("--only", help=f"comma-separated sections of: {', '.join(SECTIONS)}")
+    return ap.parse_args(argv)
+
+
+class Bench:
+    def __init__(self, args: argparse.Namespace, work: Path):
+        self.args = args
+        self.work = work
+        self.quick = args.quick
+        self.params = bigdb.Params(clients=args.clients, notes=args.notes or args.clients * 100)
+        self.anchor: date = self.params.anchor
+        self.results: dict = {}
+        self.rows: list[tuple[str, ...]] = []
+        self.built: bigdb.Built | None = None
+        self._big: Practice | None = None
+        self._demo: Practice | None = None
+
+    def n(self, full: int, quick: int) -> int:
+        return quick if self.quick else full
+
+    # -- the databases ------------------------------------------------------------------------------
+
+    def practice_at(self, path: Path) -> Practice:
+        return Practice.open(Settings(db_path=path), demo_data=False, today=lambda: self.anchor)
+
+    def big(self) -> Practice:
+        if self._big is None:
+            self.built = self.built or bigdb.ensure(self.params, rebuild=False, log=print)
+            copy = self.work / "practice.duckdb"
+            shutil.copyfile(self.built.path, copy)
+            self._big = self.practice_at(copy)
+        return self._big
+
+    def demo(self) -> Practice:
+        if self._demo is None:
+            path = self.work / "demo.duckdb"
+            p = Practice.open(Settings(db_path=path), today=lambda: self.anchor, anchor=self.anchor)
+            self._demo = p
+        return self._demo
+
+    def cases(self, p: Practice, n: int, seed: int = 11) -> list[selection.Case]:
+        return selection.cases(p.store, n, seed)
+
+    def draft_case(self, p: Practice) -> selection.Case:
+        """A client with a six-month range of typical size: the median number of progress notes."""
+        found = drafting.sufficient(p, self.cases(p, 60, seed=5))
+        found = [c for c in found if (c.end - c.start).days == 182] or found
+        counts = sorted((len(selection.select_and_check(p.store, c, self.anchor).progress_notes), c.client_id, c)
+                        for c in found)
+        return counts[len(counts) // 2][2]
+
+    # -- sections -------------------------------------------------------------------------------------
+
+    def database(self) -> None:
+        started = time.perf_counter()
+        self.built = bigdb.ensure(self.params, rebuild=self.args.rebuild, log=print)
+        info = self.built.info
+        self.results["database"] = {
+            **info, "cached": self.built.cached, "path": str(self.built.path.relative_to(ROOT)),
+            "ensure_seconds_this_run": round(time.perf_counter() - started, 2)}
+        counts = info["counts"]
+        self.rows.append(("Practice database", f"{counts['clients']:,} clients, {counts['notes']:,} notes, "
+                          f"{counts['assessments']:,} assessments, {counts['diagnoses']:,} diagnoses, "
+                          f"{counts['treatment_plans']:,} plans", "", ""))
+        # The maintenance step a practice runs: the arrival-order copy rewritten in client order.
+        copy = self.work / "compacting.duckdb"
+        shutil.copyfile(self.built.arrival_path, copy)
+        store = Practice.open(Settings(db_path=copy), demo_data=False).store
+        started = time.perf_counter()
+        store.compact()
+        compact_s = time.perf_counter() - started
+        store.close()
+        self.results["database"]["compact_seconds"] = round(compact_s, 2)
+        self.results["database"]["compacted_size_bytes"] = copy.stat().st_size
+        copy.unlink()
+        self.rows.append(("  build (cold) / file size",
+                          f"{info['build_seconds']:.1f} s / {info['size_bytes'] / 2**20:.0f} MiB"
+                          + ("" if not self.built.cached else " (cached this run)"),
+                          f"SQLite copy: {info.get('sqlite_build_seconds', 0):.1f} s / "
+                          f"{info.get('sqlite_size_bytes', 0) / 2**20:.0f} MiB", ""))
+        self.rows.append(("  python -m core compact of the arrival-order copy", f"{compact_s:.1f} s",
+                          f"result {self.results['database']['compacted_size_bytes'] / 2**20:.0f} MiB", ""))
+
+    def selection(self) -> None:
+        big = self.big()
+        built = self.built
+        shutil.copyfile(built.arrival_path, self.work / "arrival.duckdb")
+        arrival = self.practice_at(self.work / "arrival.duckdb")
+        lite = selection.SqliteChart(built.sqlite_path)
+        variants = {
+            "duckdb (now: compacted, one-pass reads)": big.store,
+            "duckdb before (arrival order, 8 reads)": selection.LegacyChart(arrival.store),
+            "duckdb before, compacted (8 reads)": selection.LegacyChart(big.store),
+            "duckdb now, arrival order": arrival.store,
+            "sqlite with indexes": lite,
+        }
+        case_list = self.cases(big, self.n(200, 20))
+        selection.run(variants, case_list[:10], self.anchor)  # warm the caches of every variant alike
+        res = selection.run(variants, case_list, self.anchor)
+        lite.close()
+        arrival.store.close()
+        self.results["selection"] = res
+        v = res["variants"]
+        now = v["duckdb (now: compacted, one-pass reads)"]
+        self.rows.append(("Source selection p50 / p95", common.fig(now, p95=True),
+                          "; ".join(f"{k}: {common.fig(x)}" for k, x in v.items() if not k.startswith("duckdb (now")),
+                          self.target("selection_p50_ms", now["p50_ms"], "ms")))
+        if res["mismatches"]:
+            raise RuntimeError(f"selection variants disagree on {res['mismatches']} cases")
+
+    def payload(self) -> None:
+        big = self.big()
+        found = drafting.sufficient(big, self.cases(big, self.n(200, 20), seed=13))
+        res = payload.run(big, found)
+        self.results["payload"] = res
+        self.rows.append(("Model input tokens per summary (p50)", f"{res['input_tokens_p50']:,}",
+                          f"whole chart in range, every note type, unmasked: {res['whole_chart_tokens_p50']:,} "
+                          f"(ratio {res['ratio_p50']:.2f})", ""))
+        self.rows.append(("  Update: share served by the prompt cache (p50)",
+                          f"{res['update_cached_share_p50']:.0%} of {res['update_input_tokens_p50']:,}",
+                          f"min {res['update_cached_share_min']:.0%}; {res['update_prefix_below_minimum']} of "
+                          f"{res['cases']} below the {res['min_cacheable_tokens']}-token cache minimum", ""))
+
+    def draft(self) -> None:
+        big, demo = self.big(), self.demo()
+        n = self.n(100, 10)
+        targets = {"practice": (big, drafting.sufficient(big, self.cases(big, n * 2, seed=17))[:n]),
+                   "demo": (demo, drafting.sufficient(demo, self.cases(demo, 44, seed=17)))}
+        res = drafting.run_drafts(targets)
+        self.results["draft"] = res
+        self.rows.append(("Offline draft end to end p50 / p95", common.fig(res["practice"], p95=True),
+                          f"44-client demo database: {common.fig(res['demo'], p95=True)}",
+                          self.target("draft_p50_ms", res["practice"]["p50_ms"], "ms")))
+
+    def autosave(self) -> None:
+        big, demo = self.big(), self.demo()
+        res = drafting.run_autosave({"practice": (big, self.draft_case(big)), "demo": (demo, self.draft_case(demo))},
+                                    self.n(200, 20))
+        self.results["autosave"] = res
+        self.rows.append(("Autosave of an edit p50 / p95", common.fig(res["practice"], p95=True),
+                          f"demo database: {common.fig(res['demo'])}",
+                          self.target("autosave_p50_ms", res["practice"]["p50_ms"], "ms")))
+
+    def page(self) -> None:
+        big, demo = self.big(), self.demo()
+        targets = {}
+        for name, p in (("practice", big), ("demo", demo)):
+            case = self.draft_case(p)
+            drafting.summaries.generate(p, drafting.ACTOR, case.client_id, case.start, case.end, "Case consultation",
+                                        replace_existing=True)
+            targets[name] = (p.store.path, case.client_id)
+        res = page.run(targets, reruns=self.n(15, 3), rounds=self.n(3, 1))
+        self.results["page"] = res
+        self.rows.append(("Summary page rerun (AppTest) p50", common.fig(res["practice"]),
+                          f"trivial page: {common.fig(res['trivial page'])}; demo database: "
+                          f"{common.fig(res['demo'])}; first load {res['practice']['first_run_p50_ms']:.0f} ms",
+                          self.target("page_p50_ms", res["practice"]["p50_ms"], "ms")))
+        edit = res["practice, after an edit"]
+        self.rows.append(("  rerun after an edit (autosave + checks) p50", common.fig(edit),
+                          f"demo database: {common.fig(res['demo, after an edit'])}", ""))
+
+    def pdf(self) -> None:
+        big, demo = self.big(), self.demo()
+        res = pdf_render.run({"practice": (big, self.draft_case(big)), "demo": (demo, self.draft_case(demo))},
+                             self.n(15, 3))
+        self.results["pdf"] = res
+        if not res["available"]:
+            self.rows.append(("PDF of a signed summary", "not available", res["reason"], "<= 300 ms, <= 300 KiB"))
+            return
+        r = res["practice"]
+        self.rows.append(("PDF of a signed summary p50 / size",
+                          f"{common.fig(r)} / {r['bytes'] / 1024:.0f} KiB, {r['pages']} pages",
+                          f"demo database: {common.fig(res['demo'])} / "
+                          f"{res['demo']['bytes'] / 1024:.0f} KiB",
+                          self.target("pdf_p50_ms", r["p50_ms"], "ms") + "; "
+                          + self.target("pdf_kib", r["bytes"] / 1024, "KiB")))
+
+    def memory(self) -> None:
+        why = memory.available()
+        if self.quick or why:
+            self.results["memory"] = {"skipped": why or "quick run"}
+            self.rows.append(("App peak memory", "skipped", why or "quick run", ""))
+            return
+        big = self.big()
+        self.built = self.built or bigdb.ensure(self.params)
+        out = {}
+        for name, source in (("practice", self.built.path), ("demo", None)):
+            db = self.work / f"server-{name}.duckdb"
+            if source:
+                shutil.copyfile(source, db)
+                p = self.practice_at(db)
+            else:
+                p = Practice.open(Settings(db_path=db), today=lambda: self.anchor, anchor=self.anchor)
+            case = self.draft_case(p)
+            drafting.summaries.generate(p, drafting.ACTOR, case.client_id, case.start, case.end, "Case consultation",
+                                        replace_existing=True)
+            clients = [c.client_id for c in self.cases(p, 2, seed=23)]
+            p.store.close()
+            del p
+            gc.collect()
+            out[name] = memory.serve_and_load(db, memory.visits_for(clients, case.client_id),
+                                              self.work / f"streamlit-{name}.log")
+        del big
+        self.results["memory"] = out
+        self.rows.append(("App peak RSS (streamlit run, 5 page loads)", f"{out['practice']['peak_rss_mib']:.0f} MiB",
+                          f"demo database: {out['demo']['peak_rss_mib']:.0f} MiB",
+                          self.target("memory_mib", out["practice"]["peak_rss_mib"], "MiB")))
+
+    def target(self, key: str, value: float, unit: str) -> str:
+        limit = TARGETS[key]
+        self.results.setdefault("targets", {})[key] = {"target": limit, "value": round(value, 3),
+                                                       "met": value <= limit}
+        return f"<= {limit:g} {unit}: {'met' if value <= limit else 'NOT met'}"
+
+    def close(self) -> None:
+        for p in (self._big, self._demo):
+            if p is not None:
+                p.store.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(argv)
+    chosen = [s.strip() for s in args.only.split(",")] if args.only else list(SECTIONS)
+    unknown = set(chosen) - set(SECTIONS)
+    if unknown:
+        print(f"unknown sections: {', '.join(sorted(unknown))}; choose from {', '.join(SECTIONS)}", file=sys.stderr)
+        return 2
+    machine = common.machine()
+    bigdb.CACHE.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="work-", dir=bigdb.CACHE) as tmp:
+        bench = Bench(args, Path(tmp))
+        try:
+            for section in SECTIONS:
+                if section in chosen:
+                    print(f"[{time.perf_counter() - started:6.1f} s] {section} ...", flush=True)
+                    getattr(bench, section)()
+        finally:
+            bench.close()
+    elapsed = round(time.perf_counter() - started, 1)
+    header = (f"Treatment Summaries benchmarks, {machine['date']}: {machine['cpu']}, {machine['cores']} cores, "
+              f"{machine['ram_gib']} GiB RAM, Python {machine['python']}, DuckDB {machine['duckdb']}, "
+              f"SQLite {machine['sqlite']}; load average at start {machine['load_avg_at_start']}; "
+              f"{elapsed} s in all" + (" (quick)" if args.quick else ""))
+    print()
+    print(header)
+    print(common.table(bench.rows, ("Measure", "Figure", "Baseline (same run)", "Target")))
+    report = {"machine": machine, "params": {"clients": bench.params.clients, "notes": bench.params.notes,
+                                             "anchor": bench.anchor.isoformat(), "quick": args.quick},
+              "elapsed_seconds": elapsed, "results": bench.results,
+              "table": [dict(zip(("measure", "figure", "baseline", "target"), r)) for r in bench.rows]}
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(report, indent=2, default=str) + "\n")
+        print(f"\nwritten to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
