@@ -16,6 +16,25 @@ ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
+USER, PASSWORD = "bench", "bench-password-2026"
+
+
+def ensure_account(db: Path) -> None:
+    """A supervisor account to sign in with (the practice database has the charts, not the users)."""
+    from core import auth
+    from core.config import Settings
+    from core.models import Actor
+    from core.service import Practice
+
+    p = Practice.open(Settings(db_path=db), demo_data=False)
+    try:
+        if p.store.user(USER) is None:
+            auth.add_user(p, Actor("cli:bench", "bench", "admin", auth="cli"), USER, "Bench Supervisor",
+                          ["supervisor"], PASSWORD, p.store.clinicians()[0].id)
+    finally:
+        p.store.close()
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -50,6 +69,7 @@ def serve_and_load(db: Path, visits: list[str], log_path: Path) -> dict:
     """Start the app on db, load each path (waiting until the page is done), return memory figures."""
     from playwright.sync_api import sync_playwright
 
+    ensure_account(db)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "TS_DB_PATH": str(db)}
@@ -79,6 +99,12 @@ def serve_and_load(db: Path, visits: list[str], log_path: Path) -> dict:
                     started = time.perf_counter()
                     page.goto(url + path)
                     page.wait_for_selector("[data-testid=stMain]", timeout=120_000)
+                    wait_idle(page)
+                    # A page load is a new session: sign in, and the app returns to the address.
+                    page.get_by_label("User name").fill(USER)
+                    page.get_by_label("Password", exact=True).fill(PASSWORD)
+                    page.get_by_role("button", name="Sign in").click()
+                    page.get_by_label("User name").wait_for(state="detached", timeout=120_000)
                     wait_idle(page)
                     loads.append({"path": path, "seconds": round(time.perf_counter() - started, 2),
                                   "rss_mib": round(status_kib(proc.pid, "VmRSS") / 1024, 1)})

@@ -8,7 +8,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from core import access, export, summaries
+from core import access, summaries
 from core.models import Actor, Chart
 from core.scoring import INSTRUMENTS
 
@@ -104,6 +104,12 @@ def summaries_at_a_glance(client_id: str) -> None:
                    + f" · {s.signature}")
 
 
+def export_client(p, actor, client_id: str) -> bytes:
+    from core import export  # loads the PDF renderer on the first export, not with every page
+
+    return export.export_client(p, actor, client_id)
+
+
 def header(client_id: str) -> Chart:
     actor = current_actor()
     chart = load_chart(client_id, actor)
@@ -113,7 +119,7 @@ def header(client_id: str) -> Chart:
     name.title(c.full_name)
     if access.can(actor, "export"):
         action.download_button(
-            "Export client data", lambda p=practice(): export.export_client(p, actor, client_id),
+            "Export client data", lambda p=practice(): export_client(p, actor, client_id),
             f"client-data-{c.id}.zip", "application/zip", key=f"export:{c.id}", icon=":material/folder_zip:",
             on_click="ignore", help="A ZIP of the chart (JSON and CSV) with every signed summary as PDF and JSON "
             "and a manifest of SHA-256 hashes; psychotherapy notes, drafts and deleted summaries are left out.")

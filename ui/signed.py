@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import streamlit as st
 
-from core import access, auth, pdf, summaries
+from core import access, auth, summaries
 from core.errors import UserError
 from core.models import SignedSummary
 from core.safety import neutralize_markdown
@@ -53,7 +53,7 @@ def actions(s: SignedSummary) -> None:
     c1, c2, c3 = st.columns(3)
     if s.verified and access.can(actor, "download"):
         # Rendered (and the download audited) only when clicked.
-        c1.download_button("Download PDF", lambda p=practice(), sid=s.id: pdf.summary_pdf(p, actor, sid),
+        c1.download_button("Download PDF", lambda p=practice(), sid=s.id: summary_pdf(p, actor, sid),
                            f"treatment-summary-{s.client_id}-{s.range_end:%Y-%m-%d}.pdf", "application/pdf",
                            key=f"pdf:{s.id}", icon=":material/picture_as_pdf:", width="stretch", on_click="ignore")
     if s.verified and access.can(actor, "share"):
@@ -69,6 +69,12 @@ def actions(s: SignedSummary) -> None:
                                                   width="stretch"):
         st.session_state["dialog"] = ("delete", s.id)
         st.rerun()
+
+
+def summary_pdf(p, actor, summary_id: str) -> bytes:
+    from core import pdf  # PyMuPDF and matplotlib load on the first download, not with every page
+
+    return pdf.summary_pdf(p, actor, summary_id)
 
 
 def portal_access(client_id: str) -> None:
