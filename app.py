@@ -3,6 +3,7 @@
 import streamlit as st
 
 from core import access
+from core.models import signature
 from ui import signin
 from ui.common import STAFF_PAGES, home_page, practice, sign_out, signed_in_actor
 
@@ -34,8 +35,8 @@ else:
                 for p in group:
                     st.page_link(p)
             st.divider()
-            st.caption(f"Signed in as {actor.display_name}" + (f", {actor.credentials}" if actor.credentials else "")
-                       + f" ({', '.join(r.replace('_', ' ') for r in actor.roles)})")
+            st.caption(f"Signed in as {signature(actor.display_name, actor.credentials)} "
+                       f"({', '.join(r.replace('_', ' ') for r in actor.roles)})")
             st.caption(f"Drafting engine: {practice().engine().label}")
             st.button("Sign out", key="sign_out", icon=":material/logout:", on_click=sign_out)
 page.run()

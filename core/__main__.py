@@ -204,26 +204,30 @@ def write(path: Path, data: bytes) -> None:
         raise InvalidInput(f"Cannot write {path}: {e.strerror or e}.") from None
 
 
+def deliver(args, subject: str, what: str, make) -> None:
+    """Check the output path first (nothing is rendered or audited for a path that cannot be
+    written), then make the file's bytes and write them."""
+    path = out_path(args.out)
+    data = make()
+    write(path, data)
+    out(args, {subject: getattr(args, subject), "path": str(path), "bytes": len(data)},
+        f"Wrote {path} ({len(data) // 1024} KB), {what}.")
+
+
 @command
 def cmd_pdf(p: Practice, args) -> None:
     from . import pdf  # here, so other commands do not pay for loading PyMuPDF and matplotlib
 
-    path = out_path(args.out)
-    data = pdf.summary_pdf(p, cli_actor(), args.summary)
-    write(path, data)
-    out(args, {"summary": args.summary, "path": str(path), "bytes": len(data)},
-        f"Wrote {path} ({len(data) // 1024} KB), the PDF of signed summary {args.summary}.")
+    deliver(args, "summary", f"the PDF of signed summary {args.summary}",
+            lambda: pdf.summary_pdf(p, cli_actor(), args.summary))
 
 
 @command
 def cmd_export(p: Practice, args) -> None:
     from . import export  # loads PyMuPDF and matplotlib, like pdf
 
-    path = out_path(args.out)
-    data = export.export_client(p, cli_actor(), args.client)
-    write(path, data)
-    out(args, {"client": args.client, "path": str(path), "bytes": len(data)},
-        f"Wrote {path} ({len(data) // 1024} KB), the data export of client {args.client}.")
+    deliver(args, "client", f"the data export of client {args.client}",
+            lambda: export.export_client(p, cli_actor(), args.client))
 
 
 @command

@@ -11,6 +11,11 @@ NOTE_FORMATS = ("SOAP", "DAP", "BIRP", "free")
 PLAN_STATUSES = ("active", "revised", "completed")
 
 
+def signature(name: str, credentials: str) -> str:
+    """How a signer is named: "Dana Whitfield, LCSW"."""
+    return f"{name}, {credentials}" if credentials else name
+
+
 @dataclass(frozen=True)
 class Clinician:
     id: str
@@ -19,7 +24,7 @@ class Clinician:
 
     @property
     def signature_name(self) -> str:
-        return f"{self.display_name}, {self.credentials}" if self.credentials else self.display_name
+        return signature(self.display_name, self.credentials)
 
 
 @dataclass(frozen=True)
@@ -294,7 +299,7 @@ class SignedSummary:
 
     @property
     def signature(self) -> str:
-        return f"{self.signer_name}, {self.signer_credentials}" if self.signer_credentials else self.signer_name
+        return signature(self.signer_name, self.signer_credentials)
 
 
 @dataclass(frozen=True)

@@ -120,8 +120,8 @@ def sign_dialog(draft_id: str) -> None:
     actor = current_actor()
     now = summaries.utcnow()
     st.markdown("The following signature will be applied to the summary as it stands in the editor:")
-    credentials = f", {actor.credentials}" if actor.credentials else ""
-    st.markdown(f"> **{actor.display_name}{credentials}**  \n> {local(now)} {zone_name()}")
+    signer = practice().store.clinician(actor.clinician_id).signature_name if actor.clinician_id else actor.display_name
+    st.markdown(f"> **{signer}**  \n> {local(now)} {zone_name()}")
     st.markdown(f"*{summaries.ATTESTATION}*")
     agreed = st.checkbox("I attest to the statement above", key=f"attest:{draft_id}")
     password = None
