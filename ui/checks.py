@@ -9,7 +9,7 @@ from core.quality import QualityReport
 
 def render(report: QualityReport) -> None:
     st.markdown("**Automated checks**")
-    cols = st.columns(3)
+    cols = st.columns([5, 3, 2])
     cols[0].metric("Unsupported facts", len(report.unsupported), help="Numbers, dates, scores, ICD codes and "
                    "medication names in the text that appear in none of its sources.")
     cols[1].metric("Coverage", f"{sum(c.covered for c in report.coverage)}/{len(report.coverage)}",
