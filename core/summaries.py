@@ -13,7 +13,7 @@ from typing import Callable, Iterable
 from . import access, auth, sources
 from .errors import ConflictError, IntegrityFailure, InvalidInput, NotFound, Refused
 from .integrity import content_hash
-from .models import Actor, ActiveDraft, AuditEntry, Citation, Draft, Generation, SignedSummary
+from .models import Actor, ActiveDraft, AuditEntry, Citation, Draft, SignedSummary
 from .service import Practice
 from .sources import Selection
 from .store import DraftExists

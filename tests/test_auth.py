@@ -7,7 +7,6 @@ import pytest
 
 from core import access, auth, evaluation, ratings, summaries
 from core.errors import InvalidInput, PermissionDenied
-from core.models import Actor
 
 PASSWORDS = {user: password for user, *_, password in auth.DEMO_ACCOUNTS}
 CLIENT = "C1001"  # on Dana's caseload

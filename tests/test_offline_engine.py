@@ -1,6 +1,6 @@
 """The offline engine over every demo client: grounded, leak-free, deterministic, refinable."""
 
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 

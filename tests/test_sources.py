@@ -150,13 +150,33 @@ def test_demo_unsigned_client_message(practice):
         practice.preview_draft(client.id, today - timedelta(days=91), today)
 
 
+def reference_excluded(con, client_id, start, end) -> dict[str, int]:
+    """The left-out notes of a range counted straight in SQL, by type ('unsigned' for intake and
+    progress notes without a signature)."""
+    return dict(con.execute(
+        """SELECT CASE WHEN note_type IN ('intake', 'progress') THEN 'unsigned' ELSE note_type END AS kind, count(*)
+           FROM notes WHERE client_id = $c AND note_date BETWEEN $s AND $e
+           AND (note_type NOT IN ('intake', 'progress') OR signed_at IS NULL) GROUP BY kind""",
+        {"c": client_id, "s": start, "e": end}).fetchall())
+
+
+def reference_baseline(con, client_id, before) -> list[tuple]:
+    """(instrument, date, score) of the latest score per instrument before a date, by a window query."""
+    return con.execute(
+        """SELECT instrument, administered_on, total_score FROM assessments WHERE client_id = ? AND administered_on < ?
+           QUALIFY row_number() OVER (PARTITION BY instrument ORDER BY administered_on DESC, id DESC) = 1
+           ORDER BY instrument""", [client_id, before]).fetchall()
+
+
 def test_one_pass_selection_agrees_with_the_separate_reads(practice):
-    """range_sources reads notes and assessments once and splits them in Python; the separate
-    queries for counts and baselines are the reference."""
+    """range_sources reads notes and assessments once and splits them in Python; separate queries
+    for the counts and the baselines are the reference."""
+    con = practice.store._con
     for row in practice.clients():
         first, last = practice.store.chart_span(row.id)
         for start, end in ((first, last), (last - timedelta(days=182), last), (first + timedelta(days=40), last)):
             found = practice.store.range_sources(row.id, start, end)
-            assert found.excluded == practice.store.excluded_note_counts(row.id, start, end)
-            assert list(found.baseline) == practice.store.baseline_assessments(row.id, start)
+            assert found.excluded == reference_excluded(con, row.id, start, end)
+            assert [(a.instrument, a.administered_on, a.total_score) for a in found.baseline] == \
+                reference_baseline(con, row.id, start)
             assert all(n.note_type in ("intake", "progress") and n.signed for n in found.chart.notes)

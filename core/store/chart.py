@@ -84,11 +84,6 @@ class ChartStore:
     _cursor: Callable
     _transaction: Callable
 
-    def get_meta(self, key: str) -> str | None:
-        with self._cursor() as cur:
-            row = cur.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
-        return row[0] if row else None
-
     def set_meta(self, key: str, value: str) -> None:
         with self._cursor() as cur:
             cur.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
@@ -181,24 +176,6 @@ class ChartStore:
         return Chart(client, tuple(map(_diagnosis, diagnoses)), tuple(map(_assessment, assessments)),
                      tuple(map(_plan, plans)), tuple(map(_note, notes)), tuple(map(_medication, meds)))
 
-    def range_items(self, client_id: str, start: date, end: date) -> Chart:
-        """The chart items SPEC section 3 allows into a summary of [start, end]: diagnoses active at
-        any point of the range, plans in effect at any point of it, assessments dated inside it,
-        signed intake and progress notes dated inside it, medications active during it."""
-        return self.range_sources(client_id, start, end).chart
-
-    def excluded_note_counts(self, client_id: str, start: date, end: date) -> dict[str, int]:
-        """How many notes in the range are left out, by type ('unsigned' for unsigned intake and
-        progress notes); their text is not read."""
-        with self._cursor() as cur:
-            rows = cur.execute(
-                f"""SELECT CASE WHEN note_type IN ('intake', 'progress') THEN 'unsigned' ELSE note_type END AS kind,
-                          count(*)
-                   FROM notes WHERE client_id = $c AND note_date BETWEEN $s AND $e AND NOT ({USABLE_NOTE})
-                   GROUP BY kind""",
-                {"c": client_id, "s": start, "e": end}).fetchall()
-        return dict(rows)
-
     def range_sources(self, client_id: str, start: date, end: date) -> "RangeSources":
         """Everything a summary of [start, end] is selected from, in six statements with no joins:
         the usable chart items, counts of the notes left out (excluded text never leaves the query)
@@ -271,16 +248,6 @@ class ChartStore:
             rows = cur.execute(
                 """SELECT * FROM assessments WHERE client_id = ? AND administered_on BETWEEN ? AND ?
                    ORDER BY administered_on, instrument, id""", [client_id, start, end]).fetchall()
-        return [_assessment(r) for r in rows]
-
-    def baseline_assessments(self, client_id: str, before: date) -> list[Assessment]:
-        """The latest score per instrument before a date: context for a range's first score."""
-        with self._cursor() as cur:
-            rows = cur.execute(
-                """SELECT * FROM assessments WHERE client_id = ? AND administered_on < ?
-                   QUALIFY row_number() OVER (PARTITION BY instrument ORDER BY administered_on DESC, id DESC) = 1
-                   ORDER BY instrument""",
-                [client_id, before]).fetchall()
         return [_assessment(r) for r in rows]
 
     def chart_span(self, client_id: str) -> tuple[date | None, date | None]:

@@ -171,7 +171,7 @@ def test_every_page_renders(app, page):
 
 
 def test_audit_page_lists_actions(app):
-    at = add_and_generate(open_summary_tab(app))
+    add_and_generate(open_summary_tab(app))
     audit = app()
     audit.switch_page("pages/audit.py").run()
     table = audit.dataframe[0].value
