@@ -5,9 +5,10 @@ import streamlit as st
 from core import access
 from core.models import signature
 from ui import signin
-from ui.common import STAFF_PAGES, home_page, practice, sign_out, signed_in_actor
+from ui.common import STAFF_PAGES, home_page, practice, sign_out, signed_in_actor, style
 
 st.set_page_config(page_title="Treatment Summaries", page_icon=":material/clinical_notes:", layout="wide")
+style()
 
 PORTAL = st.Page("pages/portal.py", title="Client portal", icon=":material/lock_person:")
 actor = signed_in_actor()

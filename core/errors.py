@@ -71,6 +71,19 @@ class ConflictError(Refused):
     """Someone else changed the same record at the same time."""
 
 
+class StaleDraft(ConflictError):
+    """The draft changed in another window after this one loaded it; nothing was saved over it.
+    `revision` is the draft's revision now, so the window can load it."""
+
+    def __init__(self, message: str, revision: int):
+        super().__init__(message)
+        self.revision = revision
+
+
+class DraftClosed(NotFound):
+    """The draft was signed or discarded (perhaps in another window); the message says by whom and when."""
+
+
 class IntegrityFailure(UserError):
     """A signed summary no longer matches its stored hash: it was altered outside the app."""
 

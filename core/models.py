@@ -232,17 +232,30 @@ class SourceRef:
 
 @dataclass(frozen=True)
 class Version:
+    """One state of a draft's text, with the generation and citations that go with that text."""
+
     number: int
-    kind: str  # generated, refined, edited
+    kind: str  # generated, refined (an Update's result), edited (the clinician's typing)
     created_at: datetime
     updated_at: datetime
     instruction: str | None
     text: str
+    author: str
+    based_on: int | None  # the version it was made from; Undo goes back to it
+    generation: Generation  # of the engine output this text comes from (edits keep their base's)
+    citations: tuple[Citation, ...]
+
+    @property
+    def label(self) -> str:
+        return {"refined": "updated"}.get(self.kind, self.kind)
 
 
 @dataclass(frozen=True)
 class ActiveDraft:
-    """A client's one draft, as it stands: the current version's text plus its history."""
+    """A client's one draft, as it stands: the current version plus its whole history.
+
+    `revision` counts every change to the draft (a save, an Update, Undo, Redo); a change based on
+    an older revision than the stored one is refused, so two windows never overwrite each other."""
 
     id: str
     client_id: str
@@ -253,23 +266,72 @@ class ActiveDraft:
     omitted_ids: tuple[str, ...]
     created_by: str
     created_at: datetime
-    saved_at: datetime
+    changed_at: datetime  # the last change of any kind: what "Saved hh:mm:ss" shows
+    changed_by: str
+    revision: int
     current: int
     versions: tuple[Version, ...]
-    generation: Generation  # of the latest engine output (generate or update)
-    citations: tuple[Citation, ...]
+
+    def version(self, number: int) -> Version:
+        return next(v for v in self.versions if v.number == number)
+
+    @property
+    def current_version(self) -> Version:
+        return self.version(self.current)
 
     @property
     def text(self) -> str:
-        return next(v.text for v in self.versions if v.number == self.current)
+        return self.current_version.text
+
+    @property
+    def generation(self) -> Generation:
+        return self.current_version.generation
+
+    @property
+    def citations(self) -> tuple[Citation, ...]:
+        return self.current_version.citations
+
+    @property
+    def lineage(self) -> tuple[Version, ...]:
+        """The versions from the first one to the current one, following what each was made from."""
+        chain, v = [], self.current_version
+        while True:
+            chain.append(v)
+            if v.based_on is None:
+                return tuple(reversed(chain))
+            v = self.version(v.based_on)
+
+    @property
+    def undo_target(self) -> int | None:
+        return self.current_version.based_on
+
+    @property
+    def redo_target(self) -> int | None:
+        """The newest version made from the current one (what Undo left), if any."""
+        children = [v.number for v in self.versions if v.based_on == self.current]
+        return max(children) if children else None
 
     @property
     def can_undo(self) -> bool:
-        return self.current > min(v.number for v in self.versions)
+        return self.undo_target is not None
+
+    @property
+    def can_redo(self) -> bool:
+        return self.redo_target is not None
+
+    @property
+    def undone(self) -> frozenset[int]:
+        """Versions Redo can bring back: made, directly or not, from the current one."""
+        out: set[int] = set()
+        frontier = {self.current}
+        while frontier:
+            frontier = {v.number for v in self.versions if v.based_on in frontier} - out
+            out |= frontier
+        return frozenset(out)
 
     @property
     def update_rounds(self) -> int:
-        return sum(1 for v in self.versions if v.kind == "refined" and v.number <= self.current)
+        return sum(1 for v in self.lineage if v.kind == "refined")
 
 
 @dataclass(frozen=True)

@@ -7,16 +7,16 @@ import hashlib
 import html
 import io
 import threading
-from datetime import datetime, timezone
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import datetime
 
 import pymupdf
 from markdown_it import MarkdownIt
 from markdown_pdf import MarkdownPdf, Section
 
 from . import access, plots, summaries
+from .clock import local_time, stamp
 from .config import Settings
-from .errors import IntegrityFailure, InvalidInput
+from .errors import IntegrityFailure
 from .models import Actor, Assessment, Client, SignedSummary
 from .pagination import paginate
 from .service import Practice
@@ -89,21 +89,6 @@ def _fonts() -> tuple[pymupdf.Archive, str]:
 @functools.cache
 def _stamp_fonts() -> dict[str, pymupdf.Font]:
     return {"regular": pymupdf.Font("notos"), "bold": pymupdf.Font("notosbo"), "fallback": pymupdf.Font("cjk")}
-
-
-def local_time(utc: datetime, zone: str) -> datetime:
-    """A stored naive-UTC time in the practice's time zone."""
-    try:
-        tz = ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidInput(f"The practice time zone {zone!r} (TS_TIMEZONE) is not a known time zone; use a name "
-                           "such as America/Chicago.") from None
-    return utc.replace(tzinfo=timezone.utc).astimezone(tz)
-
-
-def stamp(utc: datetime, zone: str) -> str:
-    t = local_time(utc, zone)
-    return f"{t:%Y-%m-%d %H:%M} {t.tzname()}"
 
 
 def signature_line(summary: SignedSummary, zone: str) -> str:

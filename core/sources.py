@@ -41,6 +41,9 @@ def plural(n: int, noun: str) -> str:
 def validate_range(start: date | None, end: date | None, today: date) -> DateRange:
     if start is None or end is None:
         raise InvalidInput("Choose both a start date and an end date for the summary.")
+    if start > today:
+        raise InvalidInput(f"The range starts in the future ({start.isoformat()}); today is {today.isoformat()}. "
+                           "A summary covers care that has happened: choose dates on or before today.")
     if start > end:
         raise InvalidInput(f"The range starts ({start.isoformat()}) after it ends ({end.isoformat()}). "
                            "Swap the dates or choose a preset.")

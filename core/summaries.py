@@ -7,26 +7,22 @@ import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from typing import Callable, Iterable
 
 from . import access, auth, sources
-from .errors import ConflictError, IntegrityFailure, InvalidInput, NotFound, Refused
+from .clock import stamp, utcnow
+from .errors import ConflictError, DraftClosed, IntegrityFailure, InvalidInput, NotFound, Refused, StaleDraft
 from .integrity import content_hash
 from .models import Actor, ActiveDraft, AuditEntry, Citation, Draft, SignedSummary
 from .service import Practice
 from .sources import Selection
-from .store import DraftExists
+from .store import DraftChanged, DraftExists, DraftGone
 
 ATTESTATION = ("I have reviewed this treatment summary against the client's record, corrected it where needed, "
                "and attest that it is accurate and complete to the best of my knowledge.")
 MAX_INSTRUCTION_CHARS = 500
 MAX_REASON_CHARS = 500
-
-
-def utcnow() -> datetime:
-    """Naive UTC, as stored; the UI converts to the practice's time zone."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 def _citations(citations: Iterable[Citation]) -> list[dict]:
@@ -56,7 +52,7 @@ def _allowed(p: Practice, actor: Actor, action: str, draft_id: str) -> str:
     """The draft's client, once the actor may act on it."""
     client_id = p.store.draft_client_id(draft_id)
     if client_id is None:
-        _draft(p, draft_id)
+        raise _closed(p, draft_id)
     access.require(p.store, actor, action, client_id)
     return client_id
 
@@ -64,9 +60,46 @@ def _allowed(p: Practice, actor: Actor, action: str, draft_id: str) -> str:
 def _draft(p: Practice, draft_id: str) -> ActiveDraft:
     draft = p.store.draft(draft_id)
     if draft is None:
-        raise NotFound("This draft is no longer open: it was signed or discarded, perhaps in another window. "
-                       "Reload the client's Summary tab.")
+        raise _closed(p, draft_id)
     return draft
+
+
+def display_name(p: Practice, actor_id: str) -> str:
+    """A user's name as shown beside what they did ("cli:<user>" and "portal" stay as they are)."""
+    user = p.store.user(actor_id)
+    return user["display_name"] if user else actor_id
+
+
+def _closed(p: Practice, draft_id: str) -> DraftClosed:
+    """Why a draft can no longer change, in words: signed or discarded, by whom and when."""
+    fate = p.store.draft_fate(draft_id)
+    if fate is None:
+        return DraftClosed("This draft is no longer open: it was signed or discarded, perhaps in another window. "
+                           "Reload the client's Summary tab.")
+    what = "signed" if fate.action == "sign" else "discarded"
+    after = (" The signed summary is listed on the Summary tab; a correction is a new summary."
+             if fate.action == "sign" else "")
+    return DraftClosed(f"This draft was {what} by {display_name(p, fate.actor)} at "
+                       f"{stamp(fate.at, p.settings.timezone, '%H:%M:%S')}, so it can no longer change. "
+                       f"What you typed since was not saved.{after}")
+
+
+def _stale(p: Practice, e: DraftChanged) -> StaleDraft:
+    return StaleDraft(f"{display_name(p, e.changed_by)} changed this draft at "
+                      f"{stamp(e.changed_at, p.settings.timezone, '%H:%M:%S')}, after this window loaded it, so "
+                      "your change was not saved over theirs. Your text is kept here: copy it, or load the "
+                      "latest version (nothing is lost either way; every version stays in the history).",
+                      e.revision)
+
+
+def _guarded(p: Practice, draft_id: str, change: Callable[[], object]):
+    """Run a store change, with the store's refusals in the user's words."""
+    try:
+        return change()
+    except DraftChanged as e:
+        raise _stale(p, e) from None
+    except DraftGone:
+        raise _closed(p, draft_id) from None
 
 
 def generate(p: Practice, actor: Actor, client_id: str, start: date, end: date, purpose: str = "",
@@ -102,23 +135,54 @@ def generate(p: Practice, actor: Actor, client_id: str, start: date, end: date, 
     return Started(_draft(p, record["id"]), False)
 
 
+def open_draft(p: Practice, actor: Actor, draft_id: str) -> ActiveDraft | None:
+    """The draft, if it is still open and the actor may view its client."""
+    client_id = p.store.draft_client_id(draft_id)
+    if client_id is None:
+        return None
+    access.require(p.store, actor, "view", client_id)
+    return p.store.draft(draft_id)
+
+
+def closed_reason(p: Practice, draft_id: str) -> str:
+    """Why a draft is no longer open, in words (signed or discarded, by whom and when)."""
+    return _closed(p, draft_id).message
+
+
+def signer_name(p: Practice, actor: Actor) -> str:
+    """The signature that signing applies for this actor (name and credentials)."""
+    if actor.clinician_id:
+        return p.store.clinician(actor.clinician_id).signature_name
+    return actor.display_name
+
+
 def draft_selection(p: Practice, draft: ActiveDraft) -> Selection:
     """The draft's own sources, read again from the chart (for Update and the quality checks)."""
     selection = p.select(draft.client_id, draft.range_start, draft.range_end, draft.purpose)
     return selection.only(s.id for s in draft.sources)
 
 
-def save(p: Practice, actor: Actor, draft_id: str, text: str) -> datetime:
-    """Autosave the clinician's text; cheap enough for every change. Returns when it was saved."""
+@dataclass(frozen=True)
+class Saved:
+    """An autosave's outcome: the revision the window now holds, and when the text was saved."""
+
+    revision: int
+    saved_at: datetime
+
+
+def save(p: Practice, actor: Actor, draft_id: str, text: str, *, base_revision: int | None) -> Saved:
+    """Autosave the clinician's text; cheap enough for every pause in typing. `base_revision` is
+    the revision the text was typed on: when the draft changed since (another window), nothing is
+    saved and StaleDraft says who changed it. None (the CLI) saves over the latest revision."""
     _allowed(p, actor, "edit", draft_id)
-    saved_at = p.store.save_draft_text(draft_id, text, utcnow(), actor.id)
-    if saved_at is None:
-        return _draft(p, draft_id).saved_at  # raises NotFound with the message the user sees
-    return saved_at
+    revision, saved_at = _guarded(p, draft_id, lambda: p.store.save_draft_text(draft_id, text, base_revision,
+                                                                               utcnow(), actor.id))
+    return Saved(revision, saved_at)
 
 
-def update(p: Practice, actor: Actor, draft_id: str, current_text: str, instruction: str,
-           engine: str | None = None, on_text: Callable[[str], None] | None = None) -> ActiveDraft:
+def update(p: Practice, actor: Actor, draft_id: str, current_text: str, instruction: str, *,
+           base_revision: int | None, engine: str | None = None,
+           on_text: Callable[[str], None] | None = None) -> ActiveDraft:
     """Send the edited text and an instruction to the engine; on success the result becomes a new
     version (undo returns to the text that was sent). On failure the draft is exactly as it was."""
     instruction = (instruction or "").strip()
@@ -129,42 +193,67 @@ def update(p: Practice, actor: Actor, draft_id: str, current_text: str, instruct
                            f"{MAX_INSTRUCTION_CHARS}.")
     _allowed(p, actor, "update", draft_id)
     draft = _draft(p, draft_id)
+    if base_revision is not None and draft.revision != base_revision and current_text != draft.text:
+        raise _stale(p, DraftChanged(draft.revision, draft.changed_by, draft.changed_at))
     selection = draft_selection(p, draft)
     result = p.engine(engine or draft.generation.engine).refine(selection, current_text, instruction, on_text)
-    try:
-        p.store.add_refined_version(draft_id, current_text, result.text, instruction, _generation(result),
-                                    _citations(result.citations), utcnow(), actor.id)
-    except KeyError:
-        _draft(p, draft_id)
+    _guarded(p, draft_id, lambda: p.store.add_refined_version(
+        draft_id, draft.revision, current_text, result.text, instruction, _generation(result),
+        _citations(result.citations), utcnow(), actor.id))
     return _draft(p, draft_id)
 
 
-def undo(p: Practice, actor: Actor, draft_id: str) -> ActiveDraft:
+def _move(p: Practice, actor: Actor, draft_id: str, base_revision: int | None, action: str,
+          target: Callable[[ActiveDraft], int | None], none_left: str) -> ActiveDraft:
     _allowed(p, actor, "undo", draft_id)
-    if not p.store.undo_draft(draft_id, utcnow(), actor.id):
-        _draft(p, draft_id)
-        raise Refused("There is no earlier version of this draft to go back to.")
+    draft = _draft(p, draft_id)
+    if base_revision is not None and draft.revision != base_revision:
+        raise _stale(p, DraftChanged(draft.revision, draft.changed_by, draft.changed_at))
+    to = target(draft)
+    if to is None:
+        raise Refused(none_left)
+    _guarded(p, draft_id, lambda: p.store.move_draft(draft_id, draft.revision, to, action, utcnow(), actor.id))
     return _draft(p, draft_id)
 
 
-def discard(p: Practice, actor: Actor, draft_id: str) -> None:
-    if p.store.draft_client_id(draft_id):
-        _allowed(p, actor, "discard", draft_id)
-    if not p.store.discard_draft(draft_id, utcnow(), actor.id):
-        raise NotFound("There is no open draft to discard; it was already signed or discarded.")
+def undo(p: Practice, actor: Actor, draft_id: str, *, base_revision: int | None) -> ActiveDraft:
+    """Go back to the version the current one was made from: its text, citations and generation details."""
+    return _move(p, actor, draft_id, base_revision, "undo", lambda d: d.undo_target,
+                 "There is no earlier version of this draft to go back to.")
+
+
+def redo(p: Practice, actor: Actor, draft_id: str, *, base_revision: int | None) -> ActiveDraft:
+    """Bring back the newest version made from the current one (what Undo stepped back from)."""
+    return _move(p, actor, draft_id, base_revision, "redo", lambda d: d.redo_target,
+                 "There is nothing to redo: no version was made from this one.")
+
+
+def restore(p: Practice, actor: Actor, draft_id: str, number: int, *, base_revision: int | None) -> ActiveDraft:
+    """Make any earlier version the current one again (the others stay in the history)."""
+    def target(d: ActiveDraft) -> int | None:
+        return number if any(v.number == number for v in d.versions) and number != d.current else None
+
+    return _move(p, actor, draft_id, base_revision, "restore", target,
+                 f"Version {number} is not a version of this draft, or it is already the current one.")
+
+
+def discard(p: Practice, actor: Actor, draft_id: str, *, base_revision: int | None = None) -> None:
+    _allowed(p, actor, "discard", draft_id)
+    _guarded(p, draft_id, lambda: p.store.discard_draft(draft_id, base_revision, utcnow(), actor.id))
 
 
 # -- signing --------------------------------------------------------------------------------------------
 
 def sign(p: Practice, actor: Actor, draft_id: str, attestation: str = ATTESTATION,
-         text: str | None = None, password: str | None = None, signed_in_at: datetime | None = None) -> SignedSummary:
+         text: str | None = None, password: str | None = None, signed_in_at: datetime | None = None,
+         base_revision: int | None = None) -> SignedSummary:
     """Sign the draft as the acting clinician, after they confirm who they are (password again, or a
     recent identity-provider sign-in). `text`, when given, is what the clinician sees and is saved
-    first, so the signature covers exactly what was on screen."""
+    first, so the signature covers exactly what was on screen; `base_revision` is the revision that
+    screen showed: if the draft changed since (another window), nothing is signed."""
     client_id = p.store.draft_client_id(draft_id)
     if client_id is None:
-        raise Refused("There is no draft to sign: only an open draft can be signed. It may have been signed or "
-                      "discarded in another window.")
+        raise _closed(p, draft_id)
     access.require(p.store, actor, "sign", client_id)
     if not actor.clinician_id:
         raise Refused("Only a clinician can sign a treatment summary.")
@@ -172,13 +261,12 @@ def sign(p: Practice, actor: Actor, draft_id: str, attestation: str = ATTESTATIO
         raise InvalidInput("Signing needs the attestation.")
     auth.confirm_signature(p, actor, password, signed_in_at)
     clinician = p.store.clinician(actor.clinician_id)
-    draft = p.store.draft(draft_id)
-    if draft is None:
-        raise Refused("There is no draft to sign: only an open draft can be signed. It may have been signed or "
-                      "discarded in another window.")
+    draft = _draft(p, draft_id)
     if text is not None and text != draft.text:
-        save(p, actor, draft_id, text)
+        base_revision = save(p, actor, draft_id, text, base_revision=base_revision).revision
         draft = _draft(p, draft_id)
+    if base_revision is not None and draft.revision != base_revision:
+        raise _stale(p, DraftChanged(draft.revision, draft.changed_by, draft.changed_at))
     if not draft.text.strip():
         raise Refused("The draft is empty; there is nothing to sign.")
     fields = {
@@ -191,7 +279,7 @@ def sign(p: Practice, actor: Actor, draft_id: str, attestation: str = ATTESTATIO
         "attestation": attestation.strip(),
     }
     fields["content_hash"] = content_hash(fields)
-    p.store.sign_draft(draft_id, fields, actor.id)
+    _guarded(p, draft_id, lambda: p.store.sign_draft(draft_id, draft.revision, fields, actor.id))
     return _summary(p, fields["id"])
 
 

@@ -40,7 +40,7 @@ def test_one_draft_per_client_is_enforced_by_the_database(practice):
     with pytest.raises(duckdb.ConstraintException):
         practice.store._con.execute(
             "INSERT INTO drafts SELECT 'D-other', client_id, range_start, range_end, purpose, sources, omitted_ids, "
-            "created_by, created_at, current_version, generation, citations FROM drafts WHERE id = ?", [draft.id])
+            "created_by, created_at, current_version, revision, changed_at, changed_by FROM drafts WHERE id = ?", [draft.id])
 
 
 def test_starting_again_opens_the_existing_draft_or_replaces_it_on_purpose(practice):
@@ -69,7 +69,7 @@ def test_insufficient_range_stores_nothing(practice):
 def test_autosave_survives_a_restart_and_coalesces(practice, tmp_path):
     d = start(practice).draft
     for n in range(5):
-        summaries.save(practice, DANA, d.id, d.text + f"\nEdit {n}")
+        summaries.save(practice, DANA, d.id, d.text + f"\nEdit {n}", base_revision=None)
     saved = summaries.active_draft(practice, DANA, CLIENT)
     assert saved.text.endswith("Edit 4")
     assert [v.kind for v in saved.versions] == ["generated", "edited"]  # five edits, one version
@@ -84,24 +84,24 @@ def test_autosave_survives_a_restart_and_coalesces(practice, tmp_path):
 def test_update_adds_a_version_and_undo_returns(practice):
     d = start(practice).draft
     edited = d.text.replace("## Current status", "## Current status\n\nClinician's note: doing better.")
-    summaries.save(practice, DANA, d.id, edited)
-    updated = summaries.update(practice, DANA, d.id, edited, "shorter")
+    summaries.save(practice, DANA, d.id, edited, base_revision=None)
+    updated = summaries.update(practice, DANA, d.id, edited, "shorter", base_revision=None)
     assert updated.text != edited and "Clinician's note: doing better." in updated.text
     assert [v.kind for v in updated.versions] == ["generated", "edited", "refined"]
     assert updated.versions[-1].instruction == "shorter" and updated.update_rounds == 1
-    back = summaries.undo(practice, DANA, d.id)
+    back = summaries.undo(practice, DANA, d.id, base_revision=None)
     assert back.text == edited
-    assert summaries.undo(practice, DANA, d.id).text == d.text
+    assert summaries.undo(practice, DANA, d.id, base_revision=None).text == d.text
     with pytest.raises(Refused, match="no earlier version"):
-        summaries.undo(practice, DANA, d.id)
+        summaries.undo(practice, DANA, d.id, base_revision=None)
 
 
 def test_update_sends_unsaved_edits_too(practice):
     d = start(practice).draft
     edited = d.text + "\nTyped just now."
-    updated = summaries.update(practice, DANA, d.id, edited, "bullet points")
+    updated = summaries.update(practice, DANA, d.id, edited, "bullet points", base_revision=None)
     assert "- Typed just now." in updated.text
-    assert summaries.undo(practice, DANA, d.id).text == edited
+    assert summaries.undo(practice, DANA, d.id, base_revision=None).text == edited
 
 
 def test_failed_update_leaves_the_draft_exactly_as_it_was(practice):
@@ -109,16 +109,16 @@ def test_failed_update_leaves_the_draft_exactly_as_it_was(practice):
     d = start(practice, engine="failing").draft
     before = summaries.active_draft(practice, DANA, CLIENT)
     with pytest.raises(EngineError, match="Your draft is unchanged"):
-        summaries.update(practice, DANA, d.id, d.text + " edited", "shorter")
+        summaries.update(practice, DANA, d.id, d.text + " edited", "shorter", base_revision=None)
     assert summaries.active_draft(practice, DANA, CLIENT) == before
 
 
 def test_offline_update_refuses_unknown_instructions_clearly(practice):
     d = start(practice).draft
     with pytest.raises(EngineError, match="cannot follow"):
-        summaries.update(practice, DANA, d.id, d.text, "rewrite as a haiku")
+        summaries.update(practice, DANA, d.id, d.text, "rewrite as a haiku", base_revision=None)
     with pytest.raises(InvalidInput):
-        summaries.update(practice, DANA, d.id, d.text, "  ")
+        summaries.update(practice, DANA, d.id, d.text, "  ", base_revision=None)
 
 
 def test_sign_writes_summary_removes_draft_and_audits(practice):
@@ -138,9 +138,9 @@ def test_only_a_draft_can_be_signed_and_only_by_a_clinician(practice):
     with pytest.raises(PermissionDenied, match="does not allow you to sign"):
         summaries.sign(practice, TESTER, d.id)
     s = summaries.sign(practice, DANA, d.id, password=PASSWORD)
-    with pytest.raises(Refused, match="only an open draft can be signed"):
+    with pytest.raises(NotFound, match="was signed by Dana Whitfield at .*can no longer change"):
         summaries.sign(practice, DANA, d.id, password=PASSWORD)
-    with pytest.raises(Refused, match="only an open draft can be signed"):
+    with pytest.raises(NotFound, match="no longer open"):
         summaries.sign(practice, DANA, s.id, password=PASSWORD)
 
 
@@ -148,9 +148,9 @@ def test_signed_summary_cannot_be_changed_through_the_data_layer(practice):
     d = start(practice).draft
     s = summaries.sign(practice, DANA, d.id, password=PASSWORD)
     with pytest.raises(NotFound):
-        summaries.save(practice, DANA, s.id, "changed")
+        summaries.save(practice, DANA, s.id, "changed", base_revision=None)
     with pytest.raises(NotFound):
-        summaries.update(practice, DANA, s.id, "changed", "shorter")
+        summaries.update(practice, DANA, s.id, "changed", "shorter", base_revision=None)
     assert summaries.get_summary(practice, DANA, s.id).text == s.text
     store_sql = "".join(p.read_text() for p in (ROOT / "core" / "store").glob("*.py"))
     assert not re.search(r"UPDATE\s+summaries\b|DELETE\s+FROM\s+summaries\b", store_sql, re.IGNORECASE)
@@ -225,9 +225,9 @@ def test_share_only_signed_and_portal_shows_only_that_clients_shared(practice):
 
 def test_audit_log_names_actor_and_ids_but_never_text(practice):
     d = start(practice).draft
-    summaries.save(practice, DANA, d.id, d.text + "\nA private sentence about the session.")
-    summaries.update(practice, DANA, d.id, d.text + "\nA private sentence about the session.", "shorter")
-    summaries.undo(practice, DANA, d.id)
+    summaries.save(practice, DANA, d.id, d.text + "\nA private sentence about the session.", base_revision=None)
+    summaries.update(practice, DANA, d.id, d.text + "\nA private sentence about the session.", "shorter", base_revision=None)
+    summaries.undo(practice, DANA, d.id, base_revision=None)
     s = summaries.sign(practice, DANA, d.id, password=PASSWORD)
     summaries.record_download(practice, DANA, s.id)
     summaries.share(practice, DANA, s.id)
@@ -271,7 +271,7 @@ def test_two_tabs_autosaving_one_draft_never_corrupt_it(practice):
     def tab(name):
         try:
             for text in texts[name]:
-                summaries.save(practice, DANA, d.id, text)
+                summaries.save(practice, DANA, d.id, text, base_revision=None)
         except Exception as e:  # noqa: BLE001 - any error is the failure under test
             failures.append(e)
 

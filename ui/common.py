@@ -47,6 +47,19 @@ def _through_app_py() -> None:
         st.rerun()
 
 
+# Destructive confirmations look destructive; Streamlit gives every keyed widget an "st-key-<key>" class.
+STYLE = """<style>
+[class*="st-key-confirm_delete"] button, [class*="st-key-confirm_discard"] button {
+  background-color: #b3261e; border-color: #b3261e; color: #fff; }
+[class*="st-key-confirm_delete"] button:hover, [class*="st-key-confirm_discard"] button:hover {
+  background-color: #8c1d18; border-color: #8c1d18; color: #fff; }
+</style>"""
+
+
+def style() -> None:
+    st.html(STYLE)
+
+
 @st.cache_resource(show_spinner="Opening the chart database…")
 def practice() -> Practice:
     """One practice (one DuckDB connection) per server process, shared by every session."""
@@ -62,14 +75,23 @@ def user_errors() -> Iterator[None]:
         st.error(e.message, icon=":material/error:")
 
 
+LAST_CLIENT = "last_client"
+
+
 def current_client_id() -> str | None:
-    return st.query_params.get("client")
+    """The client in the address; else the one this session last opened (the sidebar's "Client record")."""
+    client_id = st.query_params.get("client")
+    if client_id:
+        st.session_state[LAST_CLIENT] = client_id
+    elif client_id := st.session_state.get(LAST_CLIENT):
+        st.query_params["client"] = client_id
+    return client_id
 
 
 def open_client(client_id: str, tab: str = "Chart") -> None:
-    st.query_params["client"] = client_id
-    st.session_state["tab"] = tab
-    st.switch_page("pages/client.py")
+    # The address carries the client: switch_page clears the current query parameters.
+    st.session_state[LAST_CLIENT] = client_id
+    st.switch_page("pages/client.py", query_params={"client": client_id, "tab": tab})
 
 
 def current_actor() -> Actor:

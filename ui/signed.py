@@ -11,6 +11,7 @@ from core.errors import UserError
 from core.models import SignedSummary
 from core.safety import neutralize_markdown
 
+from . import editor as draft_editor
 from .common import current_actor, local, practice, zone_name
 
 
@@ -115,13 +116,24 @@ def close() -> None:
     st.rerun()
 
 
+def _open_draft(draft_id: str):
+    """The draft a dialog acts on and this window's view of it; None (said so) if it is gone."""
+    draft = summaries.open_draft(practice(), current_actor(), draft_id)
+    if draft is None:
+        st.warning(summaries.closed_reason(practice(), draft_id), icon=":material/sync_problem:")
+    return draft, (draft_editor.window(draft) if draft else None)
+
+
 @st.dialog("Sign & Approve", width="medium", on_dismiss=dismissed)
 def sign_dialog(draft_id: str) -> None:
     actor = current_actor()
     now = summaries.utcnow()
+    draft, w = _open_draft(draft_id)
     st.markdown("The following signature will be applied to the summary as it stands in the editor:")
-    signer = practice().store.clinician(actor.clinician_id).signature_name if actor.clinician_id else actor.display_name
-    st.markdown(f"> **{signer}**  \n> {local(now)} {zone_name()}")
+    st.markdown(f"> **{summaries.signer_name(practice(), actor)}**  \n> {local(now)} {zone_name()}")
+    if w is not None:
+        st.caption(f"Signs the text saved in this window at revision {w.revision} "
+                   f"({w.status.removeprefix('Saved ').strip() or 'saved'}).")
     st.markdown(f"*{summaries.ATTESTATION}*")
     agreed = st.checkbox("I attest to the statement above", key=f"attest:{draft_id}")
     password = None
@@ -134,50 +146,65 @@ def sign_dialog(draft_id: str) -> None:
         if st.button("Sign in again", key="relogin"):
             st.login()
     c1, c2 = st.columns(2)
-    if c1.button("Sign and Complete", type="primary", disabled=not agreed, key=f"complete:{draft_id}"):
-        try:
-            summaries.sign(practice(), actor, draft_id, summaries.ATTESTATION,
-                           text=st.session_state.get(f"draft_text:{draft_id}"), password=password,
-                           signed_in_at=st.session_state.get("signed_in_at"))
-        except UserError as e:
-            st.error(e.message)
-            return
-        st.session_state.pop(f"draft_text:{draft_id}", None)
-        st.toast("Treatment summary signed.", icon=":material/verified:")
-        close()
+    complete = c1.button("Sign and Complete", type="primary", disabled=not agreed or w is None,
+                         key=f"complete:{draft_id}")
     if c2.button("Cancel", key=f"cancel_sign:{draft_id}"):
+        close()
+    if complete and w is not None:
+        try:
+            summaries.sign(practice(), actor, draft_id, summaries.ATTESTATION, text=w.kept or w.text,
+                           password=password, signed_in_at=st.session_state.get("signed_in_at"),
+                           base_revision=w.revision)
+        except UserError as e:
+            st.error(e.message, icon=":material/error:")
+            return
+        draft_editor.forget(draft_id)
+        st.toast("Treatment summary signed.", icon=":material/verified:")
         close()
 
 
 @st.dialog("Discard draft", on_dismiss=dismissed)
 def discard_dialog(draft_id: str) -> None:
-    st.markdown("Discard this draft and its versions? This cannot be undone.")
+    draft, w = _open_draft(draft_id)
+    if draft is not None:
+        st.markdown(f"Discard the draft for {draft.range_start:%Y-%m-%d} to {draft.range_end:%Y-%m-%d} and all "
+                    f"{len(draft.versions)} of its versions? This cannot be undone.")
     c1, c2 = st.columns(2)
-    if c1.button("Discard", type="primary", key=f"confirm_discard:{draft_id}"):
-        try:
-            summaries.discard(practice(), current_actor(), draft_id)
-        except UserError as e:
-            st.error(e.message)
-            return
-        st.session_state.pop(f"draft_text:{draft_id}", None)
-        close()
+    confirm = c1.button("Discard", type="primary", key=f"confirm_discard:{draft_id}", disabled=draft is None,
+                        icon=":material/delete_forever:")
     if c2.button("Keep the draft", key=f"keep:{draft_id}"):
+        close()
+    if confirm and w is not None:
+        try:
+            summaries.discard(practice(), current_actor(), draft_id, base_revision=w.revision)
+        except UserError as e:
+            st.error(e.message, icon=":material/error:")
+            return
+        draft_editor.forget(draft_id)
         close()
 
 
 @st.dialog("Delete signed summary", on_dismiss=dismissed)
 def delete_dialog(summary_id: str) -> None:
+    s = summaries.get_summary(practice(), current_actor(), summary_id)
+    st.markdown(f"**Treatment Summary · {s.range_start:%Y-%m-%d} to {s.range_end:%Y-%m-%d}"
+                + (f" · {s.purpose}" if s.purpose else "") + f"**  \nSigned by {s.signature} on "
+                f"{local(s.signed_at)} {zone_name()}")
+    if s.shared_at:
+        st.warning("This summary is shared to the client portal. Deleting it also stops the client seeing it.",
+                   icon=":material/share:")
     st.markdown("Deleting removes the summary from the chart, the client portal and data exports. The audit "
                 "trail keeps who deleted it, when, why and its content hash.")
-    reason = st.text_area("Reason (required)", key=f"reason:{summary_id}", max_chars=500,
+    reason = st.text_area("Reason (required)", key=f"reason:{summary_id}",
                           placeholder="e.g. Wrong date range; superseded by a corrected summary")
     c1, c2 = st.columns(2)
-    if c1.button("Delete", type="primary", key=f"confirm_delete:{summary_id}"):
+    confirm = c1.button("Delete", type="primary", key=f"confirm_delete:{summary_id}", icon=":material/delete_forever:")
+    if c2.button("Cancel", key=f"cancel_delete:{summary_id}"):
+        close()
+    if confirm:
         try:
             summaries.delete(practice(), current_actor(), summary_id, reason)
         except UserError as e:
-            st.error(e.message)
+            st.error(e.message, icon=":material/error:")
             return
-        close()
-    if c2.button("Cancel", key=f"cancel_delete:{summary_id}"):
         close()

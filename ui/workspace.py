@@ -15,16 +15,13 @@ from core.safety import neutralize_markdown
 from core.text import paragraphs
 
 from . import checks, signed
+from . import editor as draft_editor
 from .common import current_actor, local, practice, user_errors, zone_name
 
 RANGE_CHOICES = ("Last 3 months", "Last 6 months", "Last 12 months", "Whole treatment", "Custom")
 UPDATE_PRESETS = ("Shorter", "More detail", "Bullet points", "Focus on risk")
 KIND_LABELS = {"diagnosis": "Diagnosis", "plan": "Treatment plan", "assessment": "Assessment", "note": "Note",
                "medication": "Medication"}
-
-
-def text_key(draft_id: str) -> str:
-    return f"draft_text:{draft_id}"
 
 
 def render(client_id: str) -> None:
@@ -47,6 +44,7 @@ def render(client_id: str) -> None:
         else:
             st.session_state[f"compose:{client_id}"] = True
         st.rerun()
+    draft_editor.closed_notice(client_id)
     if draft:
         editor(draft)
     elif st.session_state.get(f"compose:{client_id}"):
@@ -63,8 +61,9 @@ def chosen_range(client_id: str) -> tuple[date | None, date | None]:
                                   required=True)
     if preset == "Custom":
         c1, c2 = st.columns(2)
-        start = c1.date_input("From", value=today.replace(day=1), max_value=today, key=f"from:{client_id}")
-        end = c2.date_input("To", value=today, max_value=today, key=f"to:{client_id}")
+        # No max_value: the browser would silently keep the previous date; core says what is wrong instead.
+        start = c1.date_input("From", value=today.replace(day=1), key=f"from:{client_id}")
+        end = c2.date_input("To", value=today, key=f"to:{client_id}")
         return start, end
     rng = sources.preset_range(preset, today, practice().store, client_id)
     st.caption(f"{rng.start:%Y-%m-%d} to {rng.end:%Y-%m-%d}")
@@ -78,8 +77,9 @@ def chosen_purpose(client_id: str) -> str:
         st.session_state[key] = st.session_state[f"purpose_preset:{client_id}"] or ""
 
     st.pills("Purpose", sources.PURPOSE_PRESETS, key=f"purpose_preset:{client_id}", on_change=take_preset)
-    return st.text_input("Purpose (optional)", key=key, max_chars=sources.MAX_PURPOSE_CHARS,
-                         placeholder="e.g. Transfer of care to Eastvale Community Clinic")
+    # No max_chars: the browser would drop an over-long paste silently; core says what the limit is.
+    return st.text_input("Purpose (optional)", key=key, placeholder="e.g. Transfer of care to Eastvale Community "
+                         f"Clinic (up to {sources.MAX_PURPOSE_CHARS} characters)")
 
 
 def compose(client_id: str) -> None:
@@ -167,20 +167,7 @@ def generate(client_id: str, start, end, purpose: str, leave_out: list[str], eng
 
 # -- the editor -----------------------------------------------------------------------------------------------
 
-def autosave(draft_id: str) -> None:
-    try:
-        summaries.save(practice(), current_actor(), draft_id, st.session_state[text_key(draft_id)])
-    except UserError as e:
-        st.session_state["save_error"] = e.message
-
-
 def editor(draft: ActiveDraft) -> None:
-    key = text_key(draft.id)
-    pending = st.session_state.pop(f"pending:{draft.id}", None)
-    if pending is not None:
-        st.session_state[key] = pending
-    elif key not in st.session_state:
-        st.session_state[key] = draft.text  # restored after a reload or restart
     with st.container(border=True):
         top, badge = st.columns([5, 1], vertical_alignment="center")
         top.markdown(f"#### Draft · {draft.range_start:%Y-%m-%d} to {draft.range_end:%Y-%m-%d}"
@@ -190,19 +177,22 @@ def editor(draft: ActiveDraft) -> None:
         left, right = st.columns([3, 2], gap="large")
         with left:
             editable = access.can(current_actor(), "edit")
-            st.text_area("Draft text (Markdown); edits save automatically" if editable else "Draft text (read only)",
-                         key=key, height=640, on_change=autosave, args=(draft.id,), disabled=not editable)
-            if error := st.session_state.pop("save_error", None):
-                st.error(error, icon=":material/error:")
-            st.caption(f"Saved {local(draft.saved_at, '%H:%M:%S')} · version {draft.current} of "
-                       f"{len(draft.versions)}")
+            w = draft_editor.render(draft, editable)
+            v = draft.current_version
+            st.caption(f"Version {v.number} of {len(draft.versions)} · {v.label} by {who(v.author)} "
+                       f"at {local(v.updated_at, '%H:%M:%S')}")
             if editable:
-                update_controls(draft)
+                update_controls(draft, w)
+            versions(draft)
         with right:
             details(draft)
-            checks.render(draft_checks(draft.id, draft.generation.generated_at, st.session_state[key], draft))
+            checks.render(draft_checks(draft.id, draft.generation.generated_at, w.text, draft))
         if access.can(current_actor(), "sign"):
             sign_row(draft)
+
+
+def who(user_id: str) -> str:
+    return summaries.display_name(practice(), user_id)
 
 
 @st.cache_data(max_entries=32, ttl=600, show_spinner=False)
@@ -222,7 +212,7 @@ def draft_checks(draft_id: str, generated_at: datetime, text: str, _draft: Activ
     return quality.check(text, selection, _draft.citations, excluded)
 
 
-def update_controls(draft: ActiveDraft) -> None:
+def update_controls(draft: ActiveDraft, w: draft_editor.EditorWindow) -> None:
     key = f"instruction:{draft.id}"
 
     def take_preset() -> None:
@@ -230,25 +220,49 @@ def update_controls(draft: ActiveDraft) -> None:
 
     st.pills("Quick instructions", UPDATE_PRESETS, key=f"instruction_preset:{draft.id}", on_change=take_preset)
     instruction = st.text_input("Instruction for Update", key=key, placeholder="e.g. shorter, focus on risk")
-    c1, c2, _ = st.columns([2, 2, 3])
-    if c1.button("Update", key=f"update:{draft.id}", icon=":material/auto_fix_high:", width="stretch"):
+    c1, c2, c3 = st.columns(3)
+    if c1.button("Update", key=f"update:{draft.id}", icon=":material/auto_fix_high:", width="stretch",
+                 disabled=w.refused is not None):
         box = st.empty()
         streamed: list[str] = []
 
-        def show(chunk: str) -> None:
+        def stream(chunk: str) -> None:
             streamed.append(chunk)
             box.markdown(neutralize_markdown("".join(streamed)))
 
         with user_errors(), st.spinner("Updating the draft…"):
-            updated = summaries.update(practice(), current_actor(), draft.id, st.session_state[text_key(draft.id)],
-                                       instruction, on_text=show)
-            st.session_state[f"pending:{draft.id}"] = updated.text
+            draft_editor.show(summaries.update(practice(), current_actor(), draft.id, w.text, instruction,
+                                               base_revision=w.revision, on_text=stream))
             st.rerun()
-    if c2.button("Undo", key=f"undo:{draft.id}", disabled=not draft.can_undo, icon=":material/undo:",
-                 width="stretch"):
-        with user_errors():
-            st.session_state[f"pending:{draft.id}"] = summaries.undo(practice(), current_actor(), draft.id).text
-            st.rerun()
+    for col, label, icon, move, possible in ((c2, "Undo", ":material/undo:", summaries.undo, draft.can_undo),
+                                             (c3, "Redo", ":material/redo:", summaries.redo, draft.can_redo)):
+        if col.button(label, key=f"{label.lower()}:{draft.id}", icon=icon, width="stretch",
+                      disabled=not possible or w.refused is not None):
+            with user_errors():
+                draft_editor.show(move(practice(), current_actor(), draft.id, base_revision=w.revision))
+                st.rerun()
+
+
+def versions(draft: ActiveDraft) -> None:
+    """Every version of the draft, with who made it and how; any one can be made current again."""
+    with st.expander(f"Versions ({len(draft.versions)})", icon=":material/history:"):
+        undone = draft.undone
+        st.dataframe(pd.DataFrame([{
+            "Version": v.number, "Kind": v.label, "By": who(v.author), "Saved": local(v.updated_at, "%Y-%m-%d %H:%M:%S"),
+            "Instruction": v.instruction or "",
+            "State": "current" if v.number == draft.current else "undone" if v.number in undone else ""}
+            for v in reversed(draft.versions)]), hide_index=True, width="stretch")
+        if not access.can(current_actor(), "undo") or len(draft.versions) < 2:
+            return
+        others = [v.number for v in reversed(draft.versions) if v.number != draft.current]
+        c1, c2 = st.columns([2, 1], vertical_alignment="bottom")
+        number = c1.selectbox("Make an earlier version current again", others, key=f"restore_pick:{draft.id}")
+        if c2.button("Restore", key=f"restore:{draft.id}", icon=":material/restore:", width="stretch"):
+            w = draft_editor.window(draft)
+            with user_errors():
+                draft_editor.show(summaries.restore(practice(), current_actor(), draft.id, number,
+                                                    base_revision=w.revision))
+                st.rerun()
 
 
 def details(draft: ActiveDraft) -> None:
@@ -269,7 +283,7 @@ def details(draft: ActiveDraft) -> None:
                                     "id": s.id} for s in draft.sources]), hide_index=True, width="stretch")
         if draft.citations:
             st.markdown("**Cited per paragraph** (as generated)")
-            generated = paragraphs(next(v.text for v in reversed(draft.versions) if v.kind != "edited"))
+            generated = paragraphs(next(v.text for v in reversed(draft.lineage) if v.kind != "edited"))
             for c in draft.citations:
                 opening = generated[c.paragraph][:70] if c.paragraph < len(generated) else f"¶{c.paragraph + 1}"
                 cited = "; ".join(f"{KIND_LABELS.get(by_id[i].kind, '')} {by_id[i].date:%Y-%m-%d}"

@@ -13,11 +13,11 @@ import duckdb
 from ..errors import StoreError
 from .auth import AuthStore
 from .chart import CHART_TABLES, CLIENT_ORDER, ChartStore
-from .lifecycle import DraftExists, LifecycleStore
+from .lifecycle import DraftChanged, DraftExists, DraftGone, LifecycleStore
 from .quality import QualityStore
 from .schema import MIGRATIONS
 
-__all__ = ["CHART_TABLES", "DraftExists", "MIGRATIONS", "Store", "StoreError"]
+__all__ = ["CHART_TABLES", "DraftChanged", "DraftExists", "DraftGone", "MIGRATIONS", "Store", "StoreError"]
 
 
 def _quoted(path: Path) -> str:

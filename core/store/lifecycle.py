@@ -7,7 +7,7 @@ import random
 import threading
 import time
 from datetime import date, datetime
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import duckdb
 
@@ -34,6 +34,32 @@ def _citations(data: list) -> tuple[Citation, ...]:
 
 class DraftExists(Exception):
     """Raised inside the store when a client already has a draft (the UNIQUE key refused it)."""
+
+
+class DraftGone(Exception):
+    """The draft is no longer open: it was signed or discarded."""
+
+
+class DraftChanged(Exception):
+    """The draft changed after the revision a change was based on (another window, another user)."""
+
+    def __init__(self, revision: int, changed_by: str, changed_at: datetime):
+        super().__init__(revision)
+        self.revision, self.changed_by, self.changed_at = revision, changed_by, changed_at
+
+
+class _Current(NamedTuple):
+    client_id: str
+    revision: int
+    changed_at: datetime
+    changed_by: str
+    current: int
+    kind: str
+    author: str
+    text: str
+    generation: str
+    citations: str
+    last: int
 
 
 _draft_writes = threading.Lock()
@@ -114,13 +140,12 @@ class LifecycleStore:
             with self._transaction() as cur:
                 cur.execute(
                     """INSERT INTO drafts (id, client_id, range_start, range_end, purpose, sources, omitted_ids,
-                       created_by, created_at, current_version, generation, citations)
-                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)""",
+                       created_by, created_at, current_version, revision, changed_at, changed_by)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, 1, ?, ?)""",
                     [draft["id"], draft["client_id"], draft["range_start"], draft["range_end"], draft["purpose"],
-                     _json(draft["sources"]), list(draft["omitted_ids"]), actor, now, _json(draft["generation"]),
-                     _json(draft["citations"])])
-                cur.execute("INSERT INTO draft_versions VALUES (?, 1, 'generated', NULL, ?, ?, ?)",
-                            [draft["id"], text, now, now])
+                     _json(draft["sources"]), list(draft["omitted_ids"]), actor, now, now, actor])
+                self._insert_version(cur, draft["id"], 1, "generated", None, text, now, actor, None,
+                                     draft["generation"], draft["citations"])
                 self._audit(cur, now, actor, "generate", draft["client_id"], None, draft["id"],
                             f"{draft['generation']['engine']} {draft['generation']['model']}; "
                             f"{len(draft['sources'])} sources")
@@ -144,129 +169,157 @@ class LifecycleStore:
         with self._cursor() as cur:
             row = cur.execute(
                 """SELECT id, client_id, range_start, range_end, purpose, sources, omitted_ids, created_by,
-                          created_at, current_version, generation, citations FROM drafts WHERE id = ?""",
+                          created_at, changed_at, changed_by, revision, current_version FROM drafts WHERE id = ?""",
                 [draft_id]).fetchall()
             if not row:
                 return None
             versions = cur.execute(
-                """SELECT number, kind, created_at, updated_at, instruction, text FROM draft_versions
-                   WHERE draft_id = ? ORDER BY number""", [draft_id]).fetchall()
-        (id_, client_id, start, end, purpose, sources, omitted, created_by, created_at, current, generation,
-         citations) = row[0]
-        versions = tuple(Version(*v) for v in versions)
-        saved_at = next(v.updated_at for v in versions if v.number == current)
-        return ActiveDraft(id_, client_id, start, end, purpose, _refs(json.loads(sources)), tuple(omitted),
-                           created_by, created_at, saved_at, current, versions, _generation(json.loads(generation)),
-                           _citations(json.loads(citations)))
+                """SELECT number, kind, created_at, updated_at, instruction, text, author, based_on, generation,
+                          citations FROM draft_versions WHERE draft_id = ? ORDER BY number""", [draft_id]).fetchall()
+        (id_, client_id, start, end, purpose, sources, omitted, created_by, created_at, changed_at, changed_by,
+         revision, current) = row[0]
+        return ActiveDraft(
+            id_, client_id, start, end, purpose, _refs(json.loads(sources)), tuple(omitted), created_by, created_at,
+            changed_at, changed_by, revision, current,
+            tuple(Version(*v[:8], _generation(json.loads(v[8])), _citations(json.loads(v[9]))) for v in versions))
 
-    def save_draft_text(self, draft_id: str, text: str, now: datetime, actor: str) -> datetime | None:
-        """Autosave: consecutive edits coalesce into one 'edited' version (and one audit entry).
-        Returns when the text as it now stands was saved, or None when the draft no longer exists
-        (signed or discarded meanwhile)."""
+    def draft_fate(self, draft_id: str) -> AuditEntry | None:
+        """How a draft that is no longer open ended: its 'sign' or 'discard' audit entry."""
+        with self._cursor() as cur:
+            rows = cur.execute(
+                """SELECT id, occurred_at, actor, action, client_id, summary_id, draft_id, detail FROM audit_log
+                   WHERE draft_id = ? AND action IN ('sign', 'discard') ORDER BY id DESC LIMIT 1""",
+                [draft_id]).fetchall()
+        return AuditEntry(*rows[0]) if rows else None
 
-        def attempt() -> datetime | None:
-            # The usual case, one statement (a transaction of its own): the current version is
-            # already the clinician's edit and the newest one, so this edit overwrites it.
-            with self._cursor() as cur:
-                if cur.execute(
-                        """UPDATE draft_versions SET text = $t, updated_at = $now
-                           WHERE draft_id = $id AND kind = 'edited' AND text <> $t
-                           AND number = (SELECT current_version FROM drafts WHERE id = $id)
-                           AND number = (SELECT max(number) FROM draft_versions WHERE draft_id = $id)
-                           RETURNING number""", {"t": text, "now": now, "id": draft_id}).fetchall():
-                    return now
+    @staticmethod
+    def _insert_version(cur, draft_id: str, number: int, kind: str, instruction: str | None, text: str,
+                        now: datetime, author: str, based_on: int | None, generation, citations) -> None:
+        cur.execute(
+            """INSERT INTO draft_versions (draft_id, number, kind, instruction, text, created_at, updated_at, author,
+               based_on, generation, citations) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            [draft_id, number, kind, instruction, text, now, now, author, based_on,
+             generation if isinstance(generation, str) else _json(generation),
+             citations if isinstance(citations, str) else _json(citations)])
+
+    @staticmethod
+    def _current(cur, draft_id: str, base_revision: int | None):
+        """The draft's row and current version, if the change is based on its present revision.
+        DraftGone when it was signed or discarded; DraftChanged when another change came first."""
+        rows = cur.execute(
+            """SELECT d.client_id, d.revision, d.changed_at, d.changed_by, d.current_version, v.kind, v.author,
+                      v.text, v.generation, v.citations,
+                      (SELECT max(number) FROM draft_versions WHERE draft_id = d.id)
+               FROM drafts d JOIN draft_versions v ON v.draft_id = d.id AND v.number = d.current_version
+               WHERE d.id = ?""", [draft_id]).fetchall()
+        if not rows:
+            raise DraftGone(draft_id)
+        row = _Current(*rows[0])
+        if base_revision is not None and row.revision != base_revision:
+            raise DraftChanged(row.revision, row.changed_by, row.changed_at)
+        return row
+
+    @staticmethod
+    def _changed(cur, draft_id: str, row: "_Current", now: datetime, actor: str, current: int) -> int:
+        """Record a change: the next revision, with who and when; returns it."""
+        cur.execute("UPDATE drafts SET revision = ?, changed_at = ?, changed_by = ?, current_version = ? "
+                    "WHERE id = ? AND revision = ?", [row.revision + 1, now, actor, current, draft_id, row.revision])
+        return row.revision + 1
+
+    def save_draft_text(self, draft_id: str, text: str, base_revision: int | None, now: datetime,
+                        actor: str) -> tuple[int, datetime]:
+        """Autosave: the same author's consecutive edits coalesce into one 'edited' version (and one
+        audit entry); another author's edit, or an edit after Undo, starts a new version. Returns
+        the revision and time the text as it now stands was saved. DraftChanged if the draft moved
+        on since `base_revision` (unless it already holds this very text), DraftGone if it ended."""
+
+        def attempt() -> tuple[int, datetime]:
             with self._transaction() as cur:
-                row = cur.execute(
-                    """SELECT d.client_id, d.current_version, v.kind, v.text, v.updated_at,
-                              (SELECT max(number) FROM draft_versions WHERE draft_id = d.id)
-                       FROM drafts d JOIN draft_versions v ON v.draft_id = d.id AND v.number = d.current_version
-                       WHERE d.id = ?""", [draft_id]).fetchall()
-                if not row:
-                    return None
-                client_id, current, kind, current_text, saved_at, last = row[0]
-                if text == current_text:
-                    return saved_at
-                if kind == "edited" and current == last:  # only if another session wrote meanwhile
+                row = self._current(cur, draft_id, None)
+                if text == row.text:
+                    return row.revision, row.changed_at
+                if base_revision is not None and row.revision != base_revision:
+                    raise DraftChanged(row.revision, row.changed_by, row.changed_at)
+                if row.kind == "edited" and row.author == actor and row.current == row.last:
                     cur.execute("UPDATE draft_versions SET text = ?, updated_at = ? WHERE draft_id = ? AND number = ?",
-                                [text, now, draft_id, current])
+                                [text, now, draft_id, row.current])
+                    number = row.current
                 else:
-                    self._new_version(cur, draft_id, current, "edited", None, text, now)
-                    self._audit(cur, now, actor, "save", client_id, None, draft_id, "edits saved")
-                return now
+                    number = row.last + 1
+                    self._insert_version(cur, draft_id, number, "edited", None, text, now, actor, row.current,
+                                         row.generation, row.citations)
+                    self._audit(cur, now, actor, "save", row.client_id, None, draft_id,
+                                f"edits saved as version {number}")
+                return self._changed(cur, draft_id, row, now, actor, number), now
 
         return retry_on_conflict(attempt)
 
-    @staticmethod
-    def _new_version(cur, draft_id: str, after: int, kind: str, instruction: str | None, text: str,
-                     now: datetime) -> int:
-        """A version after `after`; versions above it (undone ones) are dropped, as in any editor."""
-        cur.execute("DELETE FROM draft_versions WHERE draft_id = ? AND number > ?", [draft_id, after])
-        cur.execute("INSERT INTO draft_versions VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [draft_id, after + 1, kind, instruction, text, now, now])
-        cur.execute("UPDATE drafts SET current_version = ? WHERE id = ?", [after + 1, draft_id])
-        return after + 1
+    def add_refined_version(self, draft_id: str, base_revision: int | None, edited_text: str, refined_text: str,
+                            instruction: str, generation: dict, citations: list, now: datetime, actor: str) -> int:
+        """After a successful Update: keep the text that was sent, then the refined text as the
+        current version. DraftChanged / DraftGone as for a save; returns the new revision."""
 
-    def add_refined_version(self, draft_id: str, edited_text: str, refined_text: str, instruction: str,
-                            generation: dict, citations: list, now: datetime, actor: str) -> None:
-        """After a successful Update: keep the text that was sent, then the refined text as the current version."""
+        def attempt() -> int:
+            with self._transaction() as cur:
+                row = self._current(cur, draft_id, base_revision)
+                number = row.current
+                if edited_text != row.text:
+                    number = row.last + 1
+                    self._insert_version(cur, draft_id, number, "edited", None, edited_text, now, actor, row.current,
+                                         row.generation, row.citations)
+                refined = max(number, row.last) + 1
+                self._insert_version(cur, draft_id, refined, "refined", instruction, refined_text, now, actor, number,
+                                     generation, citations)
+                self._audit(cur, now, actor, "update", row.client_id, None, draft_id,
+                            f"instruction: {instruction[:80]}; version {refined}")
+                return self._changed(cur, draft_id, row, now, actor, refined)
 
+        return retry_on_conflict(attempt)
+
+    def move_draft(self, draft_id: str, base_revision: int | None, to: int, action: str, now: datetime,
+                   actor: str) -> int:
+        """Undo, Redo or restore: make version `to` the current one (every version is kept)."""
+
+        def attempt() -> int:
+            with self._transaction() as cur:
+                row = self._current(cur, draft_id, base_revision)
+                if not cur.execute("SELECT 1 FROM draft_versions WHERE draft_id = ? AND number = ?",
+                                   [draft_id, to]).fetchall():
+                    raise KeyError(to)
+                self._audit(cur, now, actor, action, row.client_id, None, draft_id,
+                            f"version {row.current} -> {to}")
+                return self._changed(cur, draft_id, row, now, actor, to)
+
+        return retry_on_conflict(attempt)
+
+    def discard_draft(self, draft_id: str, base_revision: int | None, now: datetime, actor: str) -> None:
         def attempt() -> None:
             with self._transaction() as cur:
-                row = cur.execute(
-                    """SELECT d.client_id, d.current_version, v.text FROM drafts d JOIN draft_versions v
-                       ON v.draft_id = d.id AND v.number = d.current_version WHERE d.id = ?""",
-                    [draft_id]).fetchall()
-                if not row:
-                    raise KeyError(draft_id)
-                client_id, current, current_text = row[0]
-                if edited_text != current_text:
-                    current = self._new_version(cur, draft_id, current, "edited", None, edited_text, now)
-                self._new_version(cur, draft_id, current, "refined", instruction, refined_text, now)
-                cur.execute("UPDATE drafts SET generation = ?, citations = ? WHERE id = ?",
-                            [_json(generation), _json(citations), draft_id])
-                self._audit(cur, now, actor, "update", client_id, None, draft_id,
-                            f"instruction: {instruction[:80]}")
+                row = self._current(cur, draft_id, base_revision)
+                self._remove_draft(cur, draft_id)
+                self._audit(cur, now, actor, "discard", row.client_id, None, draft_id, "draft discarded")
 
         retry_on_conflict(attempt)
 
-    def undo_draft(self, draft_id: str, now: datetime, actor: str) -> bool:
-        """Step back to the previous version; False if there is none."""
-
-        def attempt() -> bool:
-            with self._transaction() as cur:
-                row = cur.execute("SELECT client_id, current_version FROM drafts WHERE id = ?", [draft_id]).fetchall()
-                if not row or row[0][1] <= 1:
-                    return False
-                client_id, current = row[0]
-                cur.execute("UPDATE drafts SET current_version = ? WHERE id = ?", [current - 1, draft_id])
-                self._audit(cur, now, actor, "undo", client_id, None, draft_id, f"back to version {current - 1}")
-                return True
-
-        return retry_on_conflict(attempt)
-
-    def discard_draft(self, draft_id: str, now: datetime, actor: str) -> bool:
-        with self._transaction() as cur:
-            row = cur.execute("SELECT client_id FROM drafts WHERE id = ?", [draft_id]).fetchall()
-            if not row:
-                return False
-            cur.execute("DELETE FROM draft_versions WHERE draft_id = ?", [draft_id])
-            cur.execute("DELETE FROM drafts WHERE id = ?", [draft_id])
-            self._audit(cur, now, actor, "discard", row[0][0], None, draft_id, "draft discarded")
-            return True
-
     # -- signing -----------------------------------------------------------------------------------
 
-    def sign_draft(self, draft_id: str, summary: dict, actor: str) -> None:
-        """In one transaction: write the signed summary, remove the draft, audit. All or nothing."""
-        with self._transaction() as cur:
-            cur.execute(
-                f"INSERT INTO summaries ({', '.join(SIGNED_FIELDS)}, content_hash) "
-                f"VALUES ({', '.join('?' for _ in SIGNED_FIELDS)}, ?)",
-                [_json(summary[f]) if f in ("sources", "citations", "generation") else summary[f]
-                 for f in SIGNED_FIELDS] + [summary["content_hash"]])
-            self._remove_draft(cur, draft_id)
-            self._audit(cur, summary["signed_at"], actor, "sign", summary["client_id"], summary["id"], draft_id,
-                        f"sha256 {summary['content_hash']}")
+    def sign_draft(self, draft_id: str, base_revision: int, summary: dict, actor: str) -> None:
+        """In one transaction: check the draft is still the revision that was read, write the signed
+        summary, remove the draft, audit. All or nothing."""
+
+        def attempt() -> None:
+            with self._transaction() as cur:
+                self._current(cur, draft_id, base_revision)
+                cur.execute(
+                    f"INSERT INTO summaries ({', '.join(SIGNED_FIELDS)}, content_hash) "
+                    f"VALUES ({', '.join('?' for _ in SIGNED_FIELDS)}, ?)",
+                    [_json(summary[f]) if f in ("sources", "citations", "generation") else summary[f]
+                     for f in SIGNED_FIELDS] + [summary["content_hash"]])
+                self._remove_draft(cur, draft_id)
+                self._audit(cur, summary["signed_at"], actor, "sign", summary["client_id"], summary["id"], draft_id,
+                            f"sha256 {summary['content_hash']}")
+
+        retry_on_conflict(attempt)
 
     @staticmethod
     def _remove_draft(cur, draft_id: str) -> None:

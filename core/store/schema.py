@@ -238,4 +238,39 @@ MIGRATIONS: list[tuple[int, str]] = [
         created_at TIMESTAMP NOT NULL
     );
     """),
+    (7, """
+    -- Every change to a draft bumps its revision; a save based on an older revision is refused.
+    ALTER TABLE drafts ADD COLUMN revision INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE drafts ADD COLUMN changed_at TIMESTAMP;
+    ALTER TABLE drafts ADD COLUMN changed_by VARCHAR;
+    UPDATE drafts SET changed_at = created_at, changed_by = created_by;
+    -- A version carries what belongs to its text (author, generation, citations), so Undo and
+    -- Redo restore all of it; versions are never dropped, an edit after Undo branches off.
+    ALTER TABLE draft_versions ADD COLUMN author VARCHAR;
+    ALTER TABLE draft_versions ADD COLUMN based_on INTEGER;
+    ALTER TABLE draft_versions ADD COLUMN generation JSON;
+    ALTER TABLE draft_versions ADD COLUMN citations JSON;
+    UPDATE draft_versions v SET author = d.created_by, generation = d.generation, citations = d.citations,
+        based_on = CASE WHEN v.number > 1 THEN v.number - 1 END
+    FROM drafts d WHERE d.id = v.draft_id;
+    ALTER TABLE drafts DROP COLUMN generation;
+    ALTER TABLE drafts DROP COLUMN citations;
+    -- Redo and restore are audited like Undo (a CHECK cannot be altered in place: copy the table).
+    CREATE TABLE audit_log_7 (
+        id BIGINT PRIMARY KEY DEFAULT nextval('audit_ids'),
+        occurred_at TIMESTAMP NOT NULL,
+        actor VARCHAR NOT NULL,
+        action VARCHAR NOT NULL CHECK (action IN (
+            'generate', 'update', 'save', 'undo', 'redo', 'restore', 'discard', 'sign', 'download', 'share',
+            'unshare', 'delete', 'export', 'portal_token', 'portal_revoke', 'portal_view', 'import', 'rate',
+            'sign_in', 'sign_in_failed', 'lockout', 'sign_out', 'permission_denied', 'account', 'refused')),
+        client_id VARCHAR,
+        summary_id VARCHAR,
+        draft_id VARCHAR,
+        detail VARCHAR NOT NULL DEFAULT ''
+    );
+    INSERT INTO audit_log_7 SELECT * FROM audit_log;
+    DROP TABLE audit_log;
+    ALTER TABLE audit_log_7 RENAME TO audit_log;
+    """),
 ]

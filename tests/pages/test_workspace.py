@@ -2,6 +2,8 @@
 
 from datetime import timedelta
 
+import json
+
 import pytest
 
 from core import summaries
@@ -35,25 +37,44 @@ def add_and_generate(at, client=CLIENT):
     return at
 
 
+def editor(at, d):
+    """What the draft editor component was given to show: its text, status and revision."""
+    found = []
+
+    def walk(node):
+        for child in getattr(node, "children", {}).values():
+            proto = getattr(child, "proto", None)
+            if getattr(proto, "component_name", None) == "treatment_summaries.draft_editor":
+                found.append(json.loads(proto.json))
+            walk(child)
+
+    walk(at._tree)
+    return next(data for data in found if data["key"] == d)
+
+
 def test_full_flow(app, app_db):
     at = add_and_generate(open_summary_tab(app))
     d = draft_id(app_db)
-    area = at.text_area(key=f"draft_text:{d}")
-    assert area.value.startswith("## Identifying context")
-    assert any(c.value.startswith("Saved ") for c in at.caption)
-
-    edited = area.value.replace("## Current status", "## Current status\n\nSeen in person; engaged and hopeful.")
-    at.text_area(key=f"draft_text:{d}").input(edited).run()
-    assert summaries_text(app_db) == edited  # autosaved on change
+    shown = editor(at, d)
+    assert shown["text"].startswith("## Identifying context") and shown["status"].startswith("Saved ")
+    generated = shown["text"]
 
     at.text_input(key=f"instruction:{d}").input("shorter").run()
     at.button(key=f"update:{d}").click().run()
     assert not at.exception and not at.error
-    shorter = at.text_area(key=f"draft_text:{d}").value
-    assert len(shorter) < len(edited) and "Seen in person; engaged and hopeful." in shorter
+    shorter = editor(at, d)["text"]
+    assert len(shorter) < len(generated) and editor(at, d)["doc"] > shown["doc"]
+    assert any(c.value.startswith("Version 2 of 2 · updated by Ruth Abernathy") for c in at.caption)
 
     at.button(key=f"undo:{d}").click().run()
-    assert at.text_area(key=f"draft_text:{d}").value == edited
+    assert editor(at, d)["text"] == generated
+    assert at.button(key=f"redo:{d}").disabled is False
+    at.button(key=f"redo:{d}").click().run()
+    assert editor(at, d)["text"] == shorter
+    at.button(key=f"undo:{d}").click().run()
+    versions = at.dataframe[0].value
+    assert list(versions["Kind"]) == ["updated", "generated"] and list(versions["State"]) == ["undone", "current"]
+    edited = generated
 
     at.button(key=f"sign:{d}").click().run()
     assert "Sign and Complete" in [b.label for b in at.button]
@@ -130,25 +151,44 @@ def test_one_draft_rule_across_two_sessions(app, app_db):
     second.button(key=f"generate:{CLIENT}").click().run()
     assert not second.exception
     assert "started in another window or session meanwhile" in second.info[0].value
-    assert second.text_area(key=f"draft_text:{d}").value == first.text_area(key=f"draft_text:{d}").value
+    assert editor(second, d)["text"] == editor(first, d)["text"]
     assert draft_id(app_db) == d
 
 
 def test_a_new_session_restores_the_autosaved_text(app, app_db):
     at = add_and_generate(open_summary_tab(app))
     d = draft_id(app_db)
-    text = at.text_area(key=f"draft_text:{d}").value + "\nAdded before closing the browser."
-    at.text_area(key=f"draft_text:{d}").input(text).run()
+    p = Practice.open(Settings(db_path=app_db), demo_data=False)
+    text = editor(at, d)["text"] + "\nAdded before closing the browser."
+    summaries.save(p, RUTH, d, text, base_revision=p.store.draft(d).revision)
+    p.store.close()
     again = open_summary_tab(app)
-    assert again.text_area(key=f"draft_text:{d}").value == text
-    assert any(c.value.startswith("Saved ") for c in again.caption)
+    assert editor(again, d)["text"] == text and editor(again, d)["status"].startswith("Saved ")
+
+
+def test_a_window_behind_another_is_told_and_loads_the_latest(app, app_db):
+    at = add_and_generate(open_summary_tab(app))
+    d = draft_id(app_db)
+    p = Practice.open(Settings(db_path=app_db), demo_data=False)
+    dana = Actor("dana", "Dana Whitfield", "clinician", "LCSW", "K01")
+    latest = p.store.draft(d)
+    summaries.save(p, dana, d, latest.text + "\nDana's edit.", base_revision=latest.revision)
+    p.store.close()
+    at.run()
+    assert "Dana Whitfield changed this draft at" in at.info[0].value
+    at.text_input(key=f"instruction:{d}").input("shorter").run()
+    at.button(key=f"update:{d}").click().run()  # Update from the window that is behind: refused, nothing lost
+    assert "Dana Whitfield changed this draft" in at.error[0].value
+    assert summaries_text(app_db).endswith("Dana's edit.")
+    at.button(key=f"load_latest:{d}").click().run()
+    assert editor(at, d)["text"].endswith("Dana's edit.") and not at.info
 
 
 def test_add_while_a_draft_exists_opens_it(app, app_db):
     at = add_and_generate(open_summary_tab(app))
     at.get("menu_button")[0].click("Treatment Summary").run()
     assert "already has a draft in progress" in at.info[0].value
-    assert at.text_area(key=f"draft_text:{draft_id(app_db)}")
+    assert editor(at, draft_id(app_db))["text"].startswith("## Identifying context")
 
 
 def test_discard_asks_first(app, app_db):
