@@ -3,6 +3,7 @@ same harness (AppTest's own cost) and the same workspace on the small demo datab
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import logging
 from pathlib import Path
@@ -37,8 +38,18 @@ def workspace(db: Path, client_id: str):
     at.switch_page("pages/client.py").run()
     if at.exception:
         raise RuntimeError(f"the workspace failed: {at.exception[0].message}")
-    if not any(a.key and a.key.startswith("draft_text:") for a in at.text_area):
+    if not any(k.startswith("editor:") for k in at.session_state.keys()):
         raise RuntimeError("the workspace did not open the draft")
+    return at
+
+
+def edit(at, db: Path, key: str, draft_id: str, text: str):
+    from core import summaries
+    from ui.common import practice
+
+    w = at.session_state[key]
+    saved = summaries.save(practice(), ACTOR, draft_id, text, base_revision=w.revision)
+    at.session_state[key] = dataclasses.replace(w, text=text, revision=saved.revision)
     return at
 
 
@@ -64,11 +75,12 @@ def run(targets: dict[str, tuple[Path, str]], reruns: int, rounds: int = 3) -> d
                 first[name] += sample(lambda _i: holder.append(workspace(db, client_id)), 1, warmup=0)
                 at = holder[0]
                 times[name] += sample(lambda _i: at.run(), reruns, warmup=2)
-                # Typing: the text area changes, autosave runs, the checks run again on the new text.
-                area = next(a for a in at.text_area if a.key and a.key.startswith("draft_text:"))
-                key, base = area.key, area.value
+                # Typing: the editor's save event is what its callback does (core save, the window's
+                # new revision), then the rerun checks the new text.
+                key = next(k for k in at.session_state.keys() if k.startswith("editor:"))
+                draft_id, base = key.removeprefix("editor:"), at.session_state[key].text
                 times[f"{name}, after an edit"] += sample(
-                    lambda i: at.text_area(key=key).input(f"{base}\n\nEdit {len(times[name])}-{i}.").run(),
+                    lambda i: edit(at, db, key, draft_id, f"{base}\n\nEdit {len(times[name])}-{i}.").run(),
                     max(3, reruns // 2), warmup=1)
                 if at.exception:
                     raise RuntimeError(f"the workspace failed on rerun: {at.exception[0].message}")

@@ -45,10 +45,10 @@ def act(practice, people, who, action):
     elif action in ("edit", "update", "undo", "discard"):
         d = open_draft(practice, people)
         if action == "undo":
-            summaries.update(practice, people["ruth"], d.id, d.text, "shorter")
-        {"edit": lambda: summaries.save(practice, a, d.id, d.text + " edited"),
-         "update": lambda: summaries.update(practice, a, d.id, d.text, "shorter"),
-         "undo": lambda: summaries.undo(practice, a, d.id),
+            summaries.update(practice, people["ruth"], d.id, d.text, "shorter", base_revision=None)
+        {"edit": lambda: summaries.save(practice, a, d.id, d.text + " edited", base_revision=None),
+         "update": lambda: summaries.update(practice, a, d.id, d.text, "shorter", base_revision=None),
+         "undo": lambda: summaries.undo(practice, a, d.id, base_revision=None),
          "discard": lambda: summaries.discard(practice, a, d.id)}[action]()
     elif action == "sign":
         d = open_draft(practice, people)

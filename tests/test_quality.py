@@ -130,7 +130,7 @@ def test_edit_burden_is_one_untouched_and_falls_as_text_is_rewritten():
 
 def test_edit_burden_per_signed_summary(practice):
     d = summaries.generate(practice, DANA, CLIENT, practice.today().replace(day=1, month=1), practice.today()).draft
-    summaries.update(practice, DANA, d.id, d.text, "shorter")
+    summaries.update(practice, DANA, d.id, d.text, "shorter", base_revision=None)
     s = summaries.sign(practice, DANA, d.id, password="dana-demo-2026")
     [burden] = evaluation.edit_burdens(practice, TESTER)
     assert burden.summary_id == s.id and burden.update_rounds == 1 and 0 < burden.retained < 1

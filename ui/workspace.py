@@ -76,7 +76,7 @@ def chosen_purpose(client_id: str) -> str:
     def take_preset() -> None:
         st.session_state[key] = st.session_state[f"purpose_preset:{client_id}"] or ""
 
-    st.pills("Purpose", sources.PURPOSE_PRESETS, key=f"purpose_preset:{client_id}", on_change=take_preset)
+    st.pills("Purpose", sources.PURPOSE_PRESETS, key=f"purpose_preset:{client_id}", on_change=take_preset, wrap=True)
     # No max_chars: the browser would drop an over-long paste silently; core says what the limit is.
     return st.text_input("Purpose (optional)", key=key, placeholder="e.g. Transfer of care to Eastvale Community "
                          f"Clinic (up to {sources.MAX_PURPOSE_CHARS} characters)")
@@ -218,7 +218,8 @@ def update_controls(draft: ActiveDraft, w: draft_editor.EditorWindow) -> None:
     def take_preset() -> None:
         st.session_state[key] = (st.session_state.get(f"instruction_preset:{draft.id}") or "").lower()
 
-    st.pills("Quick instructions", UPDATE_PRESETS, key=f"instruction_preset:{draft.id}", on_change=take_preset)
+    st.pills("Quick instructions", UPDATE_PRESETS, key=f"instruction_preset:{draft.id}", on_change=take_preset,
+             wrap=True)
     instruction = st.text_input("Instruction for Update", key=key, placeholder="e.g. shorter, focus on risk")
     c1, c2, c3 = st.columns(3)
     if c1.button("Update", key=f"update:{draft.id}", icon=":material/auto_fix_high:", width="stretch",
@@ -247,11 +248,11 @@ def versions(draft: ActiveDraft) -> None:
     """Every version of the draft, with who made it and how; any one can be made current again."""
     with st.expander(f"Versions ({len(draft.versions)})", icon=":material/history:"):
         undone = draft.undone
-        st.dataframe(pd.DataFrame([{
+        st.table(pd.DataFrame([{
             "Version": v.number, "Kind": v.label, "By": who(v.author), "Saved": local(v.updated_at, "%Y-%m-%d %H:%M:%S"),
             "Instruction": v.instruction or "",
             "State": "current" if v.number == draft.current else "undone" if v.number in undone else ""}
-            for v in reversed(draft.versions)]), hide_index=True, width="stretch")
+            for v in reversed(draft.versions)]).set_index("Version"))
         if not access.can(current_actor(), "undo") or len(draft.versions) < 2:
             return
         others = [v.number for v in reversed(draft.versions) if v.number != draft.current]

@@ -27,49 +27,80 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+class Server:
+    """`streamlit run app.py` on a free loopback port, on its own demo database."""
+
+    def __init__(self, folder: Path):
+        if not Path(CHROMIUM).exists():
+            if os.environ.get("CI"):
+                pytest.fail("Chromium is not installed; .ci/run installs Debian's chromium package.")
+            pytest.skip("Debian's chromium is not installed (apt-get install chromium); CI runs these tests.")
+        self.db = folder / "e2e.duckdb"
+        Practice.open(Settings(db_path=self.db), anchor=date.today()).store.close()
+        port = free_port()
+        self.log = open(folder / "streamlit.log", "w")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless",
+             "true", "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, env={**os.environ, "TS_DB_PATH": str(self.db)}, stdout=self.log, stderr=subprocess.STDOUT)
+        self.url = f"http://127.0.0.1:{port}"
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                if urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2).read() == b"ok":
+                    return
+            except OSError:
+                time.sleep(0.3)
+        self.stop()
+        pytest.fail(f"streamlit did not become healthy; see {self.log.name}")
+
+    def stop(self) -> None:
+        """Stop the server, which lets the test open its database (DuckDB admits one process)."""
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
+        self.log.close()
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail("Chromium is not installed; .ci/run installs Debian's chromium package.")
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium); CI runs these tests.")
-    db = tmp_path_factory.mktemp("e2e") / "e2e.duckdb"
-    Practice.open(Settings(db_path=db), anchor=date.today()).store.close()
-    port = free_port()
-    log = open(tmp_path_factory.mktemp("e2e-log") / "streamlit.log", "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless",
-         "true", "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env={**os.environ, "TS_DB_PATH": str(db)}, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail(f"streamlit did not become healthy; see {log.name}")
-    yield {"url": url, "db": db}
-    proc.terminate()
-    proc.wait(10)
-    log.close()
+    s = Server(tmp_path_factory.mktemp("e2e"))
+    yield s
+    s.stop()
 
 
 @pytest.fixture
-def page(server, artifacts):
+def own_server(tmp_path):
+    """A server of the test's own, for a test that reads the database after stopping it."""
+    s = Server(tmp_path)
+    yield s
+    s.stop()
+
+
+@pytest.fixture
+def browser():
+    """Debian's Chromium under Playwright; each test opens its own contexts (one per person or window)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(
+        chromium = p.chromium.launch(
             executable_path=CHROMIUM, headless=True,
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                   "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"])
-        context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
-        pg = context.new_page()
-        pg.set_default_timeout(30_000)
-        yield pg
-        context.close()
-        browser.close()
+        yield chromium
+        chromium.close()
+
+
+def new_page(browser, width: int = 1400, height: int = 1000):
+    """A fresh browser context (its own cookies and Streamlit session) with one page."""
+    context = browser.new_context(viewport={"width": width, "height": height}, accept_downloads=True)
+    pg = context.new_page()
+    pg.set_default_timeout(30_000)
+    return pg
+
+
+@pytest.fixture
+def page(browser):
+    pg = new_page(browser)
+    yield pg
+    pg.context.close()

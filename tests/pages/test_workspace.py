@@ -72,7 +72,7 @@ def test_full_flow(app, app_db):
     at.button(key=f"redo:{d}").click().run()
     assert editor(at, d)["text"] == shorter
     at.button(key=f"undo:{d}").click().run()
-    versions = at.dataframe[0].value
+    versions = at.table[0].value
     assert list(versions["Kind"]) == ["updated", "generated"] and list(versions["State"]) == ["undone", "current"]
     edited = generated
 

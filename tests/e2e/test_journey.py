@@ -1,0 +1,207 @@
+"""The clinician's journey in a real browser, by clicking from the Clients list: open a client, add a
+summary, type (and reload mid-typing), Update, Undo, Redo, sign, download, share, portal, delete."""
+
+import io
+import re
+import zipfile
+
+import pytest
+from playwright.sync_api import expect
+from pypdf import PdfReader
+
+from core import summaries
+from core.config import Settings
+from core.models import Actor
+from core.service import Practice
+
+from .conftest import new_page
+from .journey import editor, generate, open_from_clients, shot, sign_in, status, summary_tab, type_at_end, wait_idle
+
+pytestmark = pytest.mark.e2e
+RUTH = Actor("ruth", "Ruth Abernathy", "supervisor", "LCSW, Clinical Supervisor", "K06")
+
+
+def test_a_deep_link_as_the_first_request_asks_to_sign_in_first(server, page, artifacts):
+    """The first request after the server starts is a link to a chart: the sign-in form, never the chart."""
+    page.goto(f"{server.url}/client?client=C1001")
+    expect(page.get_by_role("heading", name="Treatment Summaries")).to_be_visible()
+    expect(page.get_by_label("User name")).to_be_visible()
+    expect(page.get_by_text("Zoë Ñúñez")).to_have_count(0)
+    shot(page, artifacts, "00-sign-in")
+    sign_in(page, "dana")
+    expect(page.get_by_role("heading", name="Zoë Ñúñez")).to_be_visible()  # back to where the link pointed
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()  # inside the app's frame
+
+
+def test_clinician_journey_by_clicking(server, page, artifacts):
+    url = server.url
+    page.goto(url)
+    sign_in(page, "dana")
+    open_from_clients(page, "Ñúñez", "Zoë Ñúñez")
+    shot(page, artifacts, "01-record")
+    # The sidebar's "Client record" returns to the client last opened.
+    page.get_by_role("link", name="Clients").click()
+    expect(page.get_by_role("heading", name="Clients")).to_be_visible()
+    page.get_by_role("link", name="Client record").click()
+    expect(page.get_by_role("heading", name="Zoë Ñúñez")).to_be_visible()
+
+    summary_tab(page)
+    generate(page, "Case consultation")
+    expect(status(page)).to_have_text(re.compile(r"^Saved \d\d:\d\d:\d\d$"))
+    shot(page, artifacts, "02-draft")
+
+    typed = "\n\nSeen today; engaged and hopeful."
+    type_at_end(page, typed)
+    expect(status(page)).to_have_text(re.compile(r"Unsaved changes|Saving…"))
+    expect(status(page)).to_have_text(re.compile(r"^Saved \d\d:\d\d:\d\d$"), timeout=5_000)  # no blur, no Enter
+    text = editor(page).input_value()
+    assert text.endswith(typed.strip())
+    page.reload()
+    sign_in(page, "dana")
+    expect(editor(page)).to_have_value(text)  # the reload lost nothing
+
+    page.get_by_text("Shorter", exact=True).click()
+    expect(page.get_by_label("Instruction for Update")).to_have_value("shorter")
+    page.get_by_role("button", name="Update").click()
+    expect(page.get_by_text(re.compile(r"^Version 3 of 3 · updated by Dana Whitfield"))).to_be_visible()
+    expect(editor(page)).not_to_have_value(text)
+    shorter = editor(page).input_value()
+    assert len(shorter) < len(text)
+    shot(page, artifacts, "03-updated")
+    page.get_by_role("button", name="Undo").click()
+    expect(editor(page)).to_have_value(text)
+    page.get_by_role("button", name="Redo").click()
+    expect(editor(page)).to_have_value(shorter)
+    page.get_by_role("button", name="Undo").click()
+    expect(editor(page)).to_have_value(text)
+    page.get_by_text(re.compile(r"^Versions \(3\)")).click()
+    expect(page.get_by_role("cell", name="undone")).to_be_visible()
+
+    page.get_by_role("button", name="Sign & Approve").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_text("Dana Whitfield, LCSW")).to_be_visible()
+    shot(page, artifacts, "04-sign-dialog")
+    dialog.get_by_text("I attest to the statement above").click()
+    dialog.get_by_label("Your password, to confirm it is you signing").fill("not-my-password")
+    dialog.get_by_label("Your password, to confirm it is you signing").press("Enter")
+    dialog.get_by_role("button", name="Sign and Complete").click()
+    expect(dialog.get_by_text(re.compile("password is not right"))).to_be_visible()
+    expect(dialog.get_by_role("button", name="Cancel")).to_be_visible()  # still there after the error
+    dialog.get_by_label("Your password, to confirm it is you signing").fill("dana-demo-2026")
+    dialog.get_by_label("Your password, to confirm it is you signing").press("Enter")
+    dialog.get_by_role("button", name="Sign and Complete").click()
+    expect(page.get_by_role("button", name="Share to client portal")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"Signed by Dana Whitfield, LCSW on"))).to_be_visible()
+    shot(page, artifacts, "05-signed")
+
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download PDF").click()
+    pdf = download.value.path().read_bytes()
+    pdf_text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+    assert "Seen today; engaged and hopeful." in pdf_text  # the signed text is the text Undo restored
+    with page.expect_download() as export:
+        page.get_by_role("button", name="Export client data").click()
+    with zipfile.ZipFile(export.value.path()) as z:
+        assert "manifest.json" in z.namelist() and any(n.endswith(".pdf") for n in z.namelist())
+
+    page.get_by_role("button", name="Share to client portal").click()
+    expect(page.get_by_role("button", name="Stop sharing")).to_be_visible()
+    page.get_by_text("Client portal access").click()
+    page.get_by_role("button", name="Create portal access code").click()
+    token = page.locator("[data-testid='stCode'] code").inner_text().strip()
+    assert len(token) >= 32
+    portal = page.context.new_page()
+    portal.goto(f"{url}/portal?token={token}")
+    expect(portal.get_by_role("heading", name="Hello, Zoë")).to_be_visible()
+    shot(portal, artifacts, "06-portal")
+
+    page.get_by_role("button", name="Delete").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_text("This summary is shared to the client portal")).to_be_visible()
+    expect(dialog.get_by_text(re.compile(r"Signed by Dana Whitfield, LCSW on"))).to_be_visible()
+    dialog.get_by_role("button", name="Delete").click()
+    expect(dialog.get_by_text(re.compile("needs a reason"))).to_be_visible()
+    expect(dialog.get_by_role("button", name="Cancel")).to_be_visible()
+    shot(page, artifacts, "07-delete-dialog")
+    dialog.get_by_label("Reason (required)").fill("Wrong date range")
+    dialog.get_by_label("Reason (required)").press("Control+Enter")
+    dialog.get_by_role("button", name="Delete").click()
+    expect(page.get_by_text("No signed treatment summaries yet.")).to_be_visible()
+    portal.reload()
+    expect(portal.get_by_text("has not shared any treatment summaries")).to_be_visible()
+
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_label("User name")).to_be_visible()
+
+
+def test_leaving_with_unsaved_typing_asks_first(server, page):
+    page.goto(f"{server.url}/")
+    sign_in(page, "dana")
+    open_from_clients(page, "C1006", "李娜")
+    summary_tab(page)
+    generate(page)
+    asked = []
+    page.on("dialog", lambda d: (asked.append(d.type), d.dismiss()))
+    type_at_end(page, " and more")
+    page.evaluate("location.reload()")  # at once, before the pause that saves
+    page.wait_for_timeout(500)
+    assert asked == ["beforeunload"]
+    expect(editor(page)).to_have_value(re.compile(r"and more$"))  # staying kept the text, and it saves
+    expect(status(page)).to_have_text(re.compile(r"^Saved "), timeout=5_000)
+
+
+def test_two_windows_on_one_draft_never_lose_an_edit(own_server, browser, artifacts):
+    dana, ruth = new_page(browser), new_page(browser)
+    for pg, user in ((dana, "dana"), (ruth, "ruth")):
+        pg.goto(own_server.url)
+        sign_in(pg, user)
+        open_from_clients(pg, "Harlow", "Hector Harlow")
+        summary_tab(pg)
+    generate(dana)
+    ruth.reload()
+    sign_in(ruth, "ruth")
+    expect(editor(ruth)).to_have_value(editor(dana).input_value())
+
+    type_at_end(dana, "\nEDIT-1")
+    expect(status(dana)).to_have_text(re.compile(r"^Saved "), timeout=5_000)
+    type_at_end(ruth, "\nEDIT-2")  # on the text from before EDIT-1
+    expect(ruth.get_by_text(re.compile(r"Dana Whitfield changed this draft at"))).to_be_visible(timeout=10_000)
+    expect(status(ruth)).to_have_text(re.compile(r"^Not saved"))
+    expect(editor(ruth)).to_have_value(re.compile(r"EDIT-2$"))  # her text stays on screen
+    expect(ruth.locator("[data-testid='stCode']")).to_contain_text("EDIT-2")
+    shot(ruth, artifacts, "10-stale-window")
+    ruth.get_by_role("button", name="Load the latest version").click()
+    expect(editor(ruth)).to_have_value(re.compile(r"EDIT-1$"))
+    type_at_end(ruth, "\nEDIT-2")
+    expect(status(ruth)).to_have_text(re.compile(r"^Saved "), timeout=5_000)
+
+    type_at_end(dana, "\nEDIT-3")  # Dana's window is the stale one now
+    expect(dana.get_by_text(re.compile(r"Ruth Abernathy changed this draft at"))).to_be_visible(timeout=10_000)
+    expect(editor(dana)).to_have_value(re.compile(r"EDIT-1\nEDIT-3$"))
+    dana.get_by_role("button", name="Save my text as the newest version").click()
+    expect(status(dana)).to_have_text(re.compile(r"^Saved "))
+    dana.get_by_text(re.compile(r"^Versions \(4\)")).click()
+    for author in ("Dana Whitfield", "Ruth Abernathy"):
+        expect(dana.get_by_role("cell", name=author).first).to_be_visible()
+
+    # Signed in Dana's window while Ruth types: Ruth is told who signed, and keeps what she typed.
+    dana.get_by_role("button", name="Sign & Approve").click()
+    dialog = dana.get_by_role("dialog")
+    dialog.get_by_text("I attest to the statement above").click()
+    dialog.get_by_label("Your password, to confirm it is you signing").fill("dana-demo-2026")
+    dialog.get_by_label("Your password, to confirm it is you signing").press("Enter")
+    dialog.get_by_role("button", name="Sign and Complete").click()
+    expect(dana.get_by_role("button", name="Share to client portal")).to_be_visible()
+    type_at_end(ruth, "\nEDIT-4 after signing")
+    expect(ruth.get_by_text(re.compile(r"was signed by Dana Whitfield at"))).to_be_visible(timeout=10_000)
+    expect(ruth.locator("[data-testid='stCode']")).to_contain_text("EDIT-4 after signing")
+    shot(ruth, artifacts, "11-signed-elsewhere")
+
+    for pg in (dana, ruth):
+        pg.context.close()
+    # The audit log names everyone who saved.
+    own_server.stop()
+    p = Practice.open(Settings(db_path=own_server.db), demo_data=False)
+    log = {(e.actor, e.action) for e in summaries.audit_log(p, RUTH, "C1011")}
+    assert log >= {("dana", "generate"), ("dana", "save"), ("ruth", "save"), ("dana", "sign")}
+    p.store.close()
