@@ -240,3 +240,23 @@ def test_with_an_ai_key_the_offline_engine_stays_available_and_serves_clients_wi
     assert not at.exception and not at.error
     p = Practice.open(Settings(db_path=app_db), demo_data=False)
     assert summaries.active_draft(p, RUTH, soren).generation.engine == "offline"
+
+
+def test_a_future_range_says_it_is_in_the_future(app):
+    at = open_summary_tab(app)
+    at.get("menu_button")[0].click("Treatment Summary").run()
+    at.button_group(key=f"range:{CLIENT}").set_value("Custom").run()
+    today = at.date_input(key=f"to:{CLIENT}").value
+    at.date_input(key=f"from:{CLIENT}").set_value(today + timedelta(days=3)).run()
+    at.date_input(key=f"to:{CLIENT}").set_value(today + timedelta(days=30)).run()
+    assert not at.exception
+    assert "starts in the future" in at.error[0].value and "after it ends" not in at.error[0].value
+
+
+def test_an_over_long_purpose_is_kept_and_the_limit_named(app):
+    at = open_summary_tab(app)
+    at.get("menu_button")[0].click("Treatment Summary").run()
+    pasted = "Transfer of care. " * 280  # about 5,000 characters
+    at.text_input(key=f"purpose:{CLIENT}").input(pasted).run()
+    assert at.text_input(key=f"purpose:{CLIENT}").value == pasted
+    assert "keep it under 500" in at.error[0].value
