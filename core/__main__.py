@@ -11,7 +11,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Callable
 
-from . import auth, evaluation, summaries
+from . import auth, charts, evaluation, maintenance, summaries
 from .config import load_settings
 from .errors import InvalidInput, Refused, UserError
 from .models import Actor
@@ -52,28 +52,27 @@ def out(args: argparse.Namespace, data: Any, text: str) -> None:
 
 @command
 def cmd_init(p: Practice, args) -> None:
-    loaded = p.load_demo() if args.demo else False
-    version = p.store.schema_version()
-    print(f"Database ready at {p.store.path} (schema version {version})"
-          + ("; demo charts loaded." if loaded else "."))
+    state = maintenance.init(p, cli_actor(), demo=args.demo)
+    print(f"Database ready at {state.path} (schema version {state.schema_version})"
+          + ("; demo charts loaded." if state.demo_loaded else "."))
 
 
 @command
 def cmd_compact(p: Practice, args) -> None:
-    counts = p.store.compact()
+    counts = maintenance.compact(p, cli_actor())
     print("Chart tables rewritten in client and date order: "
           + ", ".join(f"{n:,} {table.replace('_', ' ')}" for table, n in counts.items()) + ".")
 
 
 @command
 def cmd_clients(p: Practice, args) -> None:
-    rows = p.clients()
+    rows = charts.find_clients(p, cli_actor())
     out(args, rows, "\n".join(f"{r.id}  {r.full_name:<28} {r.first_date or '-'}  {r.last_date or '-'}" for r in rows))
 
 
 @command
 def cmd_chart(p: Practice, args) -> None:
-    chart = p.chart(args.client, cli_actor())
+    chart = charts.chart(p, cli_actor(), args.client)
     lines = [f"{chart.client.full_name} ({chart.client.id}), born {chart.client.date_of_birth}"]
     lines += [f"[{d.id}] diagnosis {d.code} {d.description}, onset {d.onset}, resolved {d.resolved or '-'}"
               for d in chart.diagnoses]
@@ -88,7 +87,8 @@ def cmd_chart(p: Practice, args) -> None:
 
 @command
 def cmd_sources(p: Practice, args) -> None:
-    sel = p.select(args.client, parse_day(args.start), parse_day(args.end), args.purpose)
+    sel = charts.preview_sources(p, cli_actor(), args.client, parse_day(args.start), parse_day(args.end),
+                                 args.purpose)
     data = {"client": sel.client.id, "range": sel.range, "items": sel.items, "excluded": sel.excluded}
     lines = [f"{i.id:<8} {i.kind:<10} {i.date}  {i.title}  ({i.reason})" for i in sel.items]
     lines += [f"left out: {e.count} {e.kind} ({e.reason})" for e in sel.excluded]
@@ -117,8 +117,8 @@ def cmd_draft(p: Practice, args) -> None:
                 "model": d.generation.model, "sources": d.sources, "citations": d.citations}
         out(args, data, "" if stream and not started.existing else f"Draft {d.id} saved.")
         return
-    sel, draft = p.preview_draft(args.client, parse_day(args.start), parse_day(args.end), args.purpose,
-                                 args.engine, on_text=stream)
+    sel, draft = charts.preview_draft(p, cli_actor(), args.client, parse_day(args.start), parse_day(args.end),
+                                      args.purpose, args.engine, on_text=stream)
     g = draft.generation
     data = {"text": draft.text, "engine": g.engine, "model": g.model, "prompt_version": g.prompt_version,
             "generation": jsonable(g), "citations": jsonable(draft.citations),
@@ -137,9 +137,7 @@ def cmd_sign(p: Practice, args) -> None:
     if draft is None:
         raise Refused(f"Client {args.client} has no open draft to sign. Create one with "
                                 "'draft ... --save' first.")
-    clinician = p.store.clinician(args.clinician)
-    actor = Actor(clinician.id, clinician.display_name, "clinician", clinician.credentials, clinician.id, "cli")
-    s = summaries.sign(p, actor, draft.id)
+    s = summaries.sign(p, auth.acting_clinician(p, cli_actor(), args.clinician), draft.id)
     out(args, s, f"Signed summary {s.id} by {s.signature} at {s.signed_at} UTC (sha256 {s.content_hash}).")
 
 
@@ -284,7 +282,7 @@ def report_run(p: Practice, args, run_id: str) -> None:
 
 @command
 def cmd_import_fhir(p: Practice, args) -> None:
-    reports = p.import_fhir(args.paths, behavioral_only=not args.all, actor=cli_actor())
+    reports = charts.import_fhir(p, cli_actor(), args.paths, behavioral_only=not args.all)
     out(args, reports, "\n".join(r.describe() for r in reports))
 
 

@@ -17,7 +17,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     # read drafts and summaries, run the quality lab and rate; never sign, share, delete or export
     "pilot_tester": frozenset({"view", "quality_lab", "rate"}),
     # accounts and the audit log; no clinical actions unless also a clinician
-    "admin": frozenset({"manage_users", "audit_log", "import"}),
+    "admin": frozenset({"manage_users", "audit_log", "import", "maintain"}),
 }
 CASELOAD_ONLY = frozenset({"clinician"})
 ACTIONS = tuple(sorted(set().union(*ALLOWED.values())))
@@ -26,7 +26,8 @@ LABELS = {"view": "view this chart", "generate": "draft treatment summaries", "e
           "sign": "sign treatment summaries", "download": "download summaries", "share": "share summaries",
           "delete": "delete signed summaries", "export": "export client data", "portal_token": "manage portal access",
           "quality_lab": "use the quality lab", "rate": "rate drafts", "audit_log": "read the audit log",
-          "import": "import records", "manage_users": "manage user accounts"}
+          "import": "import records", "manage_users": "manage user accounts",
+          "maintain": "maintain the database"}
 
 
 def can(actor: Actor, action: str) -> bool:

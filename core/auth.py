@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -10,7 +11,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from . import access
 from .errors import InvalidInput, NotFound, PermissionDenied
 from .models import ROLES, Actor
-from .service import Practice
+
+if TYPE_CHECKING:
+    from .service import Practice
 
 MAX_FAILURES = 5  # failed sign-ins in a row before the account locks
 LOCK_MINUTES = 15
@@ -167,3 +170,16 @@ def confirm_signature(p: Practice, actor: Actor, password: str | None = None,
     except (VerificationError, InvalidHashError):
         p.store.audit(now(), actor.id, "sign_in_failed", detail="signature confirmation: wrong password")
         raise PermissionDenied("The password is not right; the summary was not signed.") from None
+
+
+def acting_clinician(p: Practice, actor: Actor, clinician_id: str) -> Actor:
+    """The command line signs as a named clinician (the trusted shell of an administrator)."""
+    access.require(p.store, actor, "manage_users")
+    clinician = p.store.clinician(clinician_id)
+    return Actor(clinician.id, clinician.display_name, "clinician", clinician.credentials, clinician.id, "cli")
+
+
+def clinicians(p: Practice, actor: Actor) -> list:
+    """The practice's clinicians, for linking an account to one."""
+    access.require(p.store, actor, "manage_users")
+    return p.store.clinicians()

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Callable, Iterable, Iterator
 
-from . import access, quality, sources
+from . import access, charts, quality, sources
 from .errors import EngineError, InsufficientInformation, InvalidInput
 from .models import Actor, Draft
 from .ratings import ratings
@@ -83,7 +83,7 @@ def _plan(p: Practice, run_id: str, client_ids: list[str],
                     "client_id": client_id, "range_label": window, "range_start": rng.start, "range_end": rng.end,
                     "status": "pending", "text": None, "citations": None, "metrics": None, "message": ""}
             try:
-                yield item, sources.require_sufficient(p.select(client_id, rng.start, rng.end))
+                yield item, sources.require_sufficient(charts.selection(p, client_id, rng.start, rng.end))
             except InsufficientInformation as e:
                 yield {**item, "status": "insufficient", "message": e.message}, None
 
@@ -107,7 +107,7 @@ def evaluate(p: Practice, actor: Actor, engine: str | None = None, client_ids: I
     drafter = p.engine(engine)
     if batch and not hasattr(drafter, "submit_batch"):
         raise InvalidInput(f"Batch submission is for the AI engine; the {drafter.name} engine drafts at once.")
-    ids = list(client_ids) if client_ids else [c.id for c in p.clients()]
+    ids = list(client_ids) if client_ids else [c.id for c in charts.find_clients(p, actor)]
     for cid in ids:
         p.store.client(cid)
     run_id = f"E-{uuid.uuid4().hex[:10]}"
@@ -141,7 +141,7 @@ def collect_batches(p: Practice, actor: Actor, engine: str | None = None) -> lis
     outcome = []
     for run in [r for r in p.store.eval_runs() if r["status"] == "pending" and r["engine"] == drafter.name]:
         pending = [i for i in p.store.eval_items(run["id"]) if i["status"] == "pending"]
-        selections = {i["id"]: sources.require_sufficient(p.select(i["client_id"], i["range_start"], i["range_end"]))
+        selections = {i["id"]: sources.require_sufficient(charts.selection(p, i["client_id"], i["range_start"], i["range_end"]))
                       for i in pending}
         results = drafter.collect_batch(run["batch_id"], selections)
         if results is not None:
@@ -178,6 +178,18 @@ def totals(items: list[dict]) -> dict:
     }
 
 
+def runs(p: Practice, actor: Actor) -> list[dict]:
+    """Every evaluation run, newest first."""
+    access.require(p.store, actor, "quality_lab")
+    return p.store.eval_runs()
+
+
+def engine_choices(p: Practice, actor: Actor) -> list[str]:
+    """The engines a comparison can draft with: the rule-based one always, the AI one when configured."""
+    access.require(p.store, actor, "quality_lab")
+    return ["offline"] + (["anthropic"] if p.settings.engine_name == "anthropic" else [])
+
+
 def run(p: Practice, actor: Actor, run_id: str) -> tuple[dict, list[dict]]:
     access.require(p.store, actor, "quality_lab")
     found = [r for r in p.store.eval_runs() if r["id"] == run_id]
@@ -196,7 +208,7 @@ def aggregates(p: Practice, actor: Actor) -> list[dict]:
     for r in runs:
         groups[run_key[r["id"]]] += p.store.eval_items(r["id"])
     scores: dict[tuple, list[int]] = defaultdict(list)
-    for rating in ratings(p):
+    for rating in ratings(p, actor):
         scores[(rating.engine, rating.model, rating.prompt_version)].append(rating.total)
     rows = []
     for key in sorted(set(groups) | set(scores)):

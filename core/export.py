@@ -137,7 +137,7 @@ def export_client(p: Practice, actor: Actor, client_id: str, created_at: datetim
     """The client's data export as ZIP bytes; refused whole when any signed summary fails verification."""
     access.require(p.store, actor, "export", client_id)
     created_at = (created_at or summaries.utcnow()).replace(microsecond=0)
-    chart = p.chart(client_id)
+    chart = p.store.chart(client_id)
     signed = sorted(summaries.summaries(p, actor, client_id), key=lambda s: (s.signed_at, s.id))
     failing = [s for s in signed if not s.verified]
     for s in failing:

@@ -89,10 +89,11 @@ def rate(p: Practice, actor: Actor, kind: str, target_id: str, scores: dict[str,
            "rater": actor.id, "rated_at": utcnow(), **{k: int(scores[k]) for k in PDQI_COLUMNS},
            "comment": comment.strip()}
     p.store.add_rating(row, actor.id)
-    return ratings(p, kind, target_id)[-1]
+    return ratings(p, actor, kind, target_id)[-1]
 
 
-def ratings(p: Practice, kind: str | None = None, target_id: str | None = None) -> list[Rating]:
+def ratings(p: Practice, actor: Actor, kind: str | None = None, target_id: str | None = None) -> list[Rating]:
+    access.require(p.store, actor, "quality_lab")
     return [Rating(r["id"], r["target_kind"], r["target_id"], r["version"], r["client_id"], r["engine"], r["model"],
                    r["prompt_version"], r["rater"], r["rated_at"], {k: r[k] for k in PDQI_COLUMNS}, r["comment"])
             for r in p.store.ratings(kind, target_id)]

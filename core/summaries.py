@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Callable, Iterable
 
-from . import access, auth, sources
+from . import access, auth, charts, sources
 from .clock import stamp, utcnow
 from .errors import ConflictError, DraftClosed, IntegrityFailure, InvalidInput, NotFound, Refused, StaleDraft
 from .integrity import content_hash
-from .models import Actor, ActiveDraft, AuditEntry, Citation, Draft, SignedSummary
+from .models import ActiveDraft, Actor, AuditEntry, Citation, Draft, SignedSummary
 from .service import Practice
 from .sources import Selection
 from .store import DraftChanged, DraftExists, DraftGone
@@ -115,7 +115,7 @@ def generate(p: Practice, actor: Actor, client_id: str, start: date, end: date, 
     existing = p.store.draft_for_client(client_id)
     if existing and not replace_existing:
         return Started(existing, True)
-    selection = sources.require_sufficient(p.select(client_id, start, end, purpose, leave_out))
+    selection = sources.require_sufficient(charts.selection(p, client_id, start, end, purpose, leave_out))
     result = p.engine(engine).generate(selection, on_text)
     if existing:
         discard(p, actor, existing.id)
@@ -156,9 +156,17 @@ def signer_name(p: Practice, actor: Actor) -> str:
     return actor.display_name
 
 
-def draft_selection(p: Practice, draft: ActiveDraft) -> Selection:
+def summary_selection(p: Practice, actor: Actor, summary: SignedSummary) -> Selection:
+    """A signed summary's own sources, read again from the chart (for the quality checks)."""
+    access.require(p.store, actor, "view", summary.client_id)
+    return charts.selection(p, summary.client_id, summary.range_start, summary.range_end,
+                            summary.purpose).only(s.id for s in summary.sources)
+
+
+def draft_selection(p: Practice, actor: Actor, draft: ActiveDraft) -> Selection:
     """The draft's own sources, read again from the chart (for Update and the quality checks)."""
-    selection = p.select(draft.client_id, draft.range_start, draft.range_end, draft.purpose)
+    access.require(p.store, actor, "view", draft.client_id)
+    selection = charts.selection(p, draft.client_id, draft.range_start, draft.range_end, draft.purpose)
     return selection.only(s.id for s in draft.sources)
 
 
@@ -195,7 +203,7 @@ def update(p: Practice, actor: Actor, draft_id: str, current_text: str, instruct
     draft = _draft(p, draft_id)
     if base_revision is not None and draft.revision != base_revision and current_text != draft.text:
         raise _stale(p, DraftChanged(draft.revision, draft.changed_by, draft.changed_at))
-    selection = draft_selection(p, draft)
+    selection = draft_selection(p, actor, draft)
     result = p.engine(engine or draft.generation.engine).refine(selection, current_text, instruction, on_text)
     _guarded(p, draft_id, lambda: p.store.add_refined_version(
         draft_id, draft.revision, current_text, result.text, instruction, _generation(result),

@@ -3,6 +3,8 @@
 import pandas as pd
 import streamlit as st
 
+from core import charts
+
 from ui.common import current_actor, open_client, practice, require_page
 
 require_page("view")
@@ -10,7 +12,7 @@ require_page("view")
 st.title("Clients")
 search = st.text_input("Search by name or client id", key="client_search", placeholder="e.g. Ñúñez or C1001",
                        type="search")
-rows = practice().clients(search, current_actor())
+rows = charts.find_clients(practice(), current_actor(), search)
 if not rows:
     st.info(f"No client matches '{search}'. Check the spelling or search by client id.")
     st.stop()

@@ -5,6 +5,8 @@ from pathlib import Path
 
 import streamlit as st
 
+from core import charts
+
 from ui.common import current_actor, practice, require_page, user_errors
 from ui.chart import load_chart
 
@@ -24,9 +26,10 @@ if st.button("Import", type="primary", disabled=not files, key="fhir_import"):
             path = Path(folder) / Path(f.name).name
             path.write_bytes(f.getvalue())
             paths.append(path)
-        reports = practice().import_fhir(
-            paths, lambda done, total, name: bar.progress(done / total, text=f"Read {name} ({done} of {total})"),
-            behavioral_only=not everything, actor=current_actor())
+        reports = charts.import_fhir(
+            practice(), current_actor(), paths,
+            lambda done, total, name: bar.progress(done / total, text=f"Read {name} ({done} of {total})"),
+            behavioral_only=not everything)
         bar.progress(1.0, text="Imported.")
         load_chart.clear()
         for r in reports:

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from core import evaluation, quality, ratings, summaries
+from core import charts, evaluation, ratings, summaries
 from core.safety import neutralize_markdown
 from ui import checks
 from ui.common import current_actor, local, practice, require_page, user_errors
@@ -32,7 +32,7 @@ def pdqi_form(kind: str, target_id: str, version: int | None = None) -> None:
 
 
 def rate_section() -> None:
-    clients = practice().clients(actor=current_actor())
+    clients = charts.find_clients(practice(), current_actor())
     client = st.selectbox("Client", clients, format_func=lambda r: f"{r.full_name} ({r.id})", key="lab_client")
     draft = summaries.active_draft(practice(), current_actor(), client.id)
     options = []
@@ -46,43 +46,38 @@ def rate_section() -> None:
     kind, target_id, version, _ = st.selectbox("What to rate", options, format_func=lambda o: o[3], key="lab_target")
     if kind == "draft":
         text = next(v.text for v in draft.versions if v.number == version)
-        sel, cites = summaries.draft_selection(practice(), draft), draft.citations
+        version_ = draft.version(version)
+        sel, cites = summaries.draft_selection(practice(), current_actor(), draft), version_.citations
     else:
         s = summaries.get_summary(practice(), current_actor(), target_id)
         text, cites = s.text, s.citations
-        sel = practice().select(s.client_id, s.range_start, s.range_end, s.purpose).only(x.id for x in s.sources)
+        sel = summaries.summary_selection(practice(), current_actor(), s)
     left, right = st.columns([3, 2], gap="large")
     with left:
         with st.container(border=True, height=700):
             st.markdown(neutralize_markdown(text))
     with right:
-        checks.render(quality.check(text, sel, cites, practice().store.excluded_note_texts(client.id)))
+        checks.render(charts.check_text(practice(), current_actor(), sel, text, cites))
         pdqi_form(kind, target_id, version)
-    previous = ratings.ratings(practice(), kind, target_id)
+    previous = ratings.ratings(practice(), current_actor(), kind, target_id)
     if previous:
         st.dataframe(pd.DataFrame([{"Rated": local(r.rated_at), "Rater": r.rater, "Version": r.version,
                                     "Total": r.total, **{label: r.scores[k] for k, label, _ in ratings.PDQI9},
                                     "Comment": r.comment} for r in previous]), hide_index=True, width="stretch")
 
 
-def engine_choices() -> list[str]:
-    choices = ["offline"]
-    if practice().settings.anthropic_api_key:
-        choices.append("anthropic")
-    return choices
-
-
 def compare_section() -> None:
     st.markdown("Draft the same charts with two engines (each client over the whole treatment and the last 6 "
                 "months), check every draft, then compare side by side and rate.")
-    clients = practice().clients(actor=current_actor())
+    clients = charts.find_clients(practice(), current_actor())
     chosen = st.multiselect("Clients", [c.id for c in clients], default=[c.id for c in clients],
                             format_func=lambda i: next(f"{c.full_name} ({c.id})" for c in clients if c.id == i),
                             key="lab_clients")
     c1, c2 = st.columns(2)
-    engine_a = c1.selectbox("Engine A", engine_choices(), key="engine_a")
-    engine_b = c2.selectbox("Engine B", engine_choices(), key="engine_b", index=len(engine_choices()) - 1)
-    if "anthropic" not in engine_choices():
+    choices = evaluation.engine_choices(practice(), current_actor())
+    engine_a = c1.selectbox("Engine A", choices, key="engine_a")
+    engine_b = c2.selectbox("Engine B", choices, key="engine_b", index=len(choices) - 1)
+    if "anthropic" not in choices:
         st.caption("The AI engine appears here when an API key is configured; the offline engine is the baseline.")
     if st.button("Run comparison", type="primary", disabled=not chosen, key="run_comparison"):
         bar = st.progress(0.0, text="Drafting…")
@@ -95,7 +90,7 @@ def compare_section() -> None:
                         (step * total + n) / (2 * total), text=f"{engine}: {cid} ({n} of {total})")))
             st.session_state["compare_runs"] = run_ids
         bar.empty()
-    runs = practice().store.eval_runs()
+    runs = evaluation.runs(practice(), current_actor())
     if len(runs) < 1:
         return
     labels = {r["id"]: f"{r['label']} · prompt {r['prompt_version']} · {local(r['created_at'])} ({r['id']})"
@@ -118,8 +113,8 @@ def compare_section() -> None:
                     st.markdown(neutralize_markdown(item["text"]))
                     with st.popover("Rate this draft"):
                         pdqi_form("eval", item["id"])
-    rows = evaluation.item_rows(practice().store.eval_items(run_a)) + evaluation.item_rows(
-        practice().store.eval_items(run_b))
+    rows = [row for run_id in (run_a, run_b)
+            for row in evaluation.item_rows(evaluation.run(practice(), current_actor(), run_id)[1])]
     st.download_button("Download drafts' checks (CSV)", evaluation.to_csv(rows), "quality-lab-drafts.csv",
                        "text/csv", key="csv_items")
 

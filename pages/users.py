@@ -23,7 +23,7 @@ with user_errors():
         user_id = st.text_input("User name (lower case)", key="new_user_id")
         name = st.text_input("Display name", key="new_user_name")
         roles = st.multiselect("Roles", ROLES, key="new_user_roles")
-        clinicians = practice().store.clinicians()
+        clinicians = auth.clinicians(practice(), current_actor())
         clinician = st.selectbox("Signs as clinician (clinicians and supervisors)", [None, *clinicians],
                                  format_func=lambda c: "—" if c is None else f"{c.signature_name} ({c.id})",
                                  key="new_user_clinician")

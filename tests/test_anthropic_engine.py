@@ -15,19 +15,25 @@ from pathlib import Path
 import httpx2
 import pytest
 
-from core import sources
+from core import charts, sources
 from core.config import Settings
 from core.engines import get_engine
 from core.engines.anthropic import AnthropicEngine
 from core.engines.base import SECTIONS
 from core.engines.prompts import PROMPT_VERSION, build_request, document, document_tokens
-from core.errors import (ConsentRequired, EngineBusy, EngineNotConfigured, EngineRejected, EngineUnreachable,
-                         SourcesTooLarge)
+from core.errors import (
+    ConsentRequired,
+    EngineBusy,
+    EngineNotConfigured,
+    EngineRejected,
+    EngineUnreachable,
+    SourcesTooLarge,
+)
 from core.models import Citation
 from core.quality import leaked_runs
 from core.text import attribute, paragraphs
-from tests.fake_anthropic import FakeMessagesAPI, cite, error_response, message_events, serve
 from tests.conftest import demo_ranges as ranges
+from tests.fake_anthropic import FakeMessagesAPI, cite, error_response, message_events, serve
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY = "sk-ant-test-not-a-real-key-0123456789"
@@ -36,13 +42,13 @@ DRAFT = [(f"## {s}\n\nNot documented in the sources for this range.\n\n", []) fo
 
 
 def find(practice, name):
-    return next(r.id for r in practice.clients() if r.full_name == name)
+    return next(r.id for r in practice.store.client_rows() if r.full_name == name)
 
 
 def whole(practice, name, purpose=""):
     client_id = find(practice, name)
     first, last = practice.store.chart_span(client_id)
-    return sources.require_sufficient(practice.select(client_id, first, last, purpose))
+    return sources.require_sufficient(charts.selection(practice, client_id, first, last, purpose))
 
 
 def engine(fake, tmp_path, **options):
@@ -329,7 +335,7 @@ def strings(value):
 
 
 def test_no_identifier_or_excluded_note_text_leaves_for_any_demo_client(practice, tmp_path):
-    clients = [practice.store.client(r.id) for r in practice.clients()]
+    clients = [practice.store.client(r.id) for r in practice.store.client_rows()]
     assert len(clients) == 44
     identifiers = {c.id: c.identifiers for c in clients}
     fake = FakeMessagesAPI(message_events(DRAFT))
@@ -338,8 +344,7 @@ def test_no_identifier_or_excluded_note_text_leaves_for_any_demo_client(practice
     for client in clients:
         for n, (start, end) in enumerate(ranges(practice, client.id)):
             try:
-                sel = sources.require_sufficient(practice.select(client.id, start, end,
-                                                                 f"Transfer of care for {client.first_name}"))
+                sel = sources.require_sufficient(charts.selection(practice, client.id, start, end, f"Transfer of care for {client.first_name}"))
             except Exception:  # too little documentation for this range: nothing would be sent
                 continue
             # Consent is a separate gate (tested above); grant it here so every chart is checked.

@@ -81,7 +81,7 @@ def test_summary_pdf_and_json_carry_the_signed_content_and_a_checkable_hash(prac
 
 
 def test_chart_files_leave_out_psychotherapy_notes_and_say_so(practice):
-    chart = practice.chart("C1001")
+    chart = practice.store.chart("C1001")
     assert any(n.note_type == "clinical" for n in chart.notes)
     files = unzip(export.export_client(practice, DANA, "C1001", created_at=CREATED))
     notes = json.loads(files["chart/notes.json"])

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from core import charts
 from core import sources
 from core.models import Actor
 from core.config import Settings
@@ -77,8 +78,8 @@ def fresh(tmp_path):
 def test_everything_mode_imports_one_row_per_resource(empty_practice, path):
     resources = load(path)
     kinds = Counter(r["resourceType"] for r in resources)
-    [report] = empty_practice.import_fhir([path], behavioral_only=False, actor=IMPORTER)
-    chart = empty_practice.chart(report.client_id)
+    [report] = charts.import_fhir(empty_practice, IMPORTER, [path], behavioral_only=False)
+    chart = empty_practice.store.chart(report.client_id)
     assert report.added["clients"] == kinds["Patient"] == 1
     assert report.added.get("clinicians", 0) == kinds["Practitioner"]
     assert len(chart.diagnoses) == kinds["Condition"]
@@ -99,8 +100,8 @@ def test_everything_mode_imports_one_row_per_resource(empty_practice, path):
 @each_bundle
 def test_behavioral_import_keeps_bh_content_and_accounts_for_the_rest(empty_practice, path):
     resources = load(path)
-    [report] = empty_practice.import_fhir([path], actor=IMPORTER)
-    chart = empty_practice.chart(report.client_id)
+    [report] = charts.import_fhir(empty_practice, IMPORTER, [path])
+    chart = empty_practice.store.chart(report.client_id)
     assert accounted(report) == Counter(r["resourceType"] for r in resources)
     assert Counter(a.instrument for a in chart.assessments) == scores(resources)  # scores are all BH
     codes = Counter(c["code"] for r in of_type(resources, "Condition") for c in r["code"]["coding"][:1])
@@ -122,19 +123,19 @@ def test_behavioral_import_keeps_bh_content_and_accounts_for_the_rest(empty_prac
 @needs_fixtures
 def test_fixture_set_facts(empty_practice):
     """What the fixture README states about a few bundles, as the chart shows it."""
-    reports = {r.file.split("__")[0] + ":" + r.client_name: r for r in empty_practice.import_fhir([FIXTURES], actor=IMPORTER)}
+    reports = {r.file.split("__")[0] + ":" + r.client_name: r for r in charts.import_fhir(empty_practice, IMPORTER, [FIXTURES])}
     assert len(reports) == len(BUNDLES)
-    wolff = empty_practice.chart(reports["iris:Zulema784 Wolff180"].client_id)
+    wolff = empty_practice.store.chart(reports["iris:Zulema784 Wolff180"].client_id)
     assert [a.total_score for a in wolff.assessments if a.instrument == "PHQ-9"] == [25, 8]
     assert [a.severity for a in wolff.assessments if a.instrument == "PHQ-9"] == ["severe", "mild"]
     assert wolff.client.mrn and wolff.client.phone and wolff.client.pronouns is None
     assert all(n.author is None for n in wolff.notes)  # practitioners are only referenced conditionally
     assert reports["iris:Zulema784 Wolff180"].unresolved["Practitioner"] >= len(wolff.notes)
-    milan = empty_practice.chart(reports["smart:Milan Beatty"].client_id)
+    milan = empty_practice.store.chart(reports["smart:Milan Beatty"].client_id)
     assert [m.name for m in milan.medications] == ["Fluoxetine 25MG", "Fluoxetine 25MG"]
     assert {n.author for n in milan.notes} == {"Erlinda Franecki"} and milan.client.clinician_id
     assert any("Psychiatric Follow-up" in p.interventions for p in milan.plans)
-    burton = empty_practice.chart(reports["smart:Burton McKenzie"].client_id)
+    burton = empty_practice.store.chart(reports["smart:Burton McKenzie"].client_id)
     therapy = [n for n in burton.notes if "Cognitive and behavioral therapy" in n.text]
     assert len(therapy) == 17 and all("no note text" in n.text for n in therapy)
     blaze = reports["blaze:Quincy153 Kohler843"]
@@ -146,14 +147,14 @@ def test_fixture_set_facts(empty_practice):
 @needs_fixtures
 @pytest.mark.parametrize("behavioral_only", [True, False])
 def test_importing_again_adds_nothing(empty_practice, behavioral_only):
-    first = empty_practice.import_fhir([FIXTURES], behavioral_only=behavioral_only, actor=IMPORTER)
-    charts = {r.client_id: empty_practice.chart(r.client_id) for r in first}
-    again = empty_practice.import_fhir(BUNDLES, behavioral_only=behavioral_only, actor=IMPORTER)
+    first = charts.import_fhir(empty_practice, IMPORTER, [FIXTURES], behavioral_only=behavioral_only)
+    before_charts = {r.client_id: empty_practice.store.chart(r.client_id) for r in first}
+    again = charts.import_fhir(empty_practice, IMPORTER, BUNDLES, behavioral_only=behavioral_only)
     assert [r.client_id for r in again] == [r.client_id for r in first]
     for before, after in zip(first, again):
         assert sum(after.added.values()) == 0
         assert after.duplicates == {k: v for k, v in before.added.items() if v}
-    assert {r.client_id: empty_practice.chart(r.client_id) for r in again} == charts
+    assert {r.client_id: empty_practice.store.chart(r.client_id) for r in again} == before_charts
     assert empty_practice.store.count_clients() == len(BUNDLES)
 
 
@@ -221,7 +222,7 @@ def test_a_malformed_bundle_imports_nothing_and_says_why(empty_practice, tmp_pat
     bad = tmp_path / "broken.json"
     bad.write_text(json.dumps(bundle))
     with pytest.raises(InvalidImport, match=message) as e:
-        empty_practice.import_fhir([good, bad], actor=IMPORTER)  # the good file comes first and is not saved either
+        charts.import_fhir(empty_practice, IMPORTER, [good, bad])  # the good file comes first and is not saved either
     assert e.value.message.startswith("broken.json: ") and e.value.message.endswith("Nothing was imported.")
     assert empty_practice.store.count_clients() == 0
 
@@ -232,22 +233,22 @@ def test_truncated_json_is_named_as_such(empty_practice, tmp_path):
     cut = tmp_path / "cut.json"
     cut.write_text(text[: len(text) // 3])
     with pytest.raises(InvalidImport, match=r"cut\.json: .*the file looks truncated.*Nothing was imported"):
-        empty_practice.import_fhir([cut], actor=IMPORTER)
+        charts.import_fhir(empty_practice, IMPORTER, [cut])
     (tmp_path / "cut.ndjson").write_text("\n".join(json.dumps(r) for r in load(BUNDLES[0]))[:-40])
     with pytest.raises(InvalidImport, match=r"cut\.ndjson: line \d+ ends before it is complete"):
-        empty_practice.import_fhir([tmp_path / "cut.ndjson"], actor=IMPORTER)
+        charts.import_fhir(empty_practice, IMPORTER, [tmp_path / "cut.ndjson"])
     assert empty_practice.store.count_clients() == 0
 
 
 def test_not_fhir_and_missing_files_are_refused(empty_practice, tmp_path):
     (tmp_path / "notes.json").write_text('{"hello": "world"}')
     with pytest.raises(InvalidImport, match="notes.json: is not a FHIR resource or Bundle"):
-        empty_practice.import_fhir([tmp_path / "notes.json"], actor=IMPORTER)
+        charts.import_fhir(empty_practice, IMPORTER, [tmp_path / "notes.json"])
     with pytest.raises(InvalidImport, match="There is no file"):
-        empty_practice.import_fhir([tmp_path / "absent.json"], actor=IMPORTER)
+        charts.import_fhir(empty_practice, IMPORTER, [tmp_path / "absent.json"])
     (tmp_path / "empty").mkdir()
     with pytest.raises(InvalidImport, match="No FHIR files to import"):
-        empty_practice.import_fhir([tmp_path / "empty"], actor=IMPORTER)
+        charts.import_fhir(empty_practice, IMPORTER, [tmp_path / "empty"])
 
 
 @needs_fixtures
@@ -257,9 +258,9 @@ def test_a_record_number_belongs_to_one_client(empty_practice, tmp_path):
     first_where(bundle, lambda r: r["resourceType"] == "Patient")["id"] = "someone-else"
     other = tmp_path / "other.json"
     other.write_text(json.dumps(bundle))
-    empty_practice.import_fhir([good], actor=IMPORTER)
+    charts.import_fhir(empty_practice, IMPORTER, [good])
     with pytest.raises(InvalidImport, match="other.json: the patient's medical record number .* already belongs"):
-        empty_practice.import_fhir([other], actor=IMPORTER)
+        charts.import_fhir(empty_practice, IMPORTER, [other])
     assert empty_practice.store.count_clients() == 1
 
 
@@ -272,11 +273,11 @@ def test_ndjson_gives_the_same_chart_as_the_bundle(fresh, tmp_path, suffix):
     lines = tmp_path / f"patient{suffix}"
     lines.write_text("\n".join(json.dumps(r) for r in load(bundle)) + "\n")
     from_lines, from_bundle = fresh("lines"), fresh("bundle")
-    [a] = from_lines.import_fhir([lines], actor=IMPORTER)
-    [b] = from_bundle.import_fhir([bundle], actor=IMPORTER)
+    [a] = charts.import_fhir(from_lines, IMPORTER, [lines])
+    [b] = charts.import_fhir(from_bundle, IMPORTER, [bundle])
     assert a.client_id == b.client_id and a.added == b.added
-    assert from_lines.chart(a.client_id) == from_bundle.chart(b.client_id)
-    [again] = from_lines.import_fhir([bundle], actor=IMPORTER)
+    assert from_lines.store.chart(a.client_id) == from_bundle.store.chart(b.client_id)
+    [again] = charts.import_fhir(from_lines, IMPORTER, [bundle])
     assert sum(again.added.values()) == 0
 
 
@@ -335,8 +336,8 @@ def tiny_bundle() -> dict:
 def test_mapping_rules_on_a_small_bundle(empty_practice, tmp_path):
     path = tmp_path / "tiny.json"
     path.write_text(json.dumps(tiny_bundle()))
-    [report] = empty_practice.import_fhir([path], actor=IMPORTER)
-    chart = empty_practice.chart(report.client_id)
+    [report] = charts.import_fhir(empty_practice, IMPORTER, [path])
+    chart = empty_practice.store.chart(report.client_id)
     c = chart.client
     assert (c.full_name, c.first_name, c.last_name, c.pronouns, c.mrn, c.email) == \
         ("Sol Rivera", "Sol", "Rivera", "they/them", "MRN-77", "sol@example.org")
@@ -370,7 +371,8 @@ def test_progress_is_reported_per_file(empty_practice, tmp_path):
         paths.append(tmp_path / f"p{n}.json")
         paths[-1].write_text(json.dumps(b))
     seen = []
-    reports = empty_practice.import_fhir(paths, on_progress=lambda done, total, name: seen.append((done, total, name)), actor=IMPORTER)
+    reports = charts.import_fhir(empty_practice, IMPORTER, paths,
+                                 on_progress=lambda done, total, name: seen.append((done, total, name)))
     assert seen == [(1, 2, "p1.json"), (2, 2, "p2.json")]
     assert len({r.client_id for r in reports}) == 2
 
@@ -383,8 +385,8 @@ def test_synthea_names_are_masked(empty_practice, tmp_path):
     first_where(bundle, lambda r: r["resourceType"] == "Patient")["name"] = [{"family": "Wolff180",
                                                                               "given": ["Zulema784"]}]
     path.write_text(json.dumps(bundle))
-    [report] = empty_practice.import_fhir([path], actor=IMPORTER)
-    client = empty_practice.chart(report.client_id).client
+    [report] = charts.import_fhir(empty_practice, IMPORTER, [path])
+    client = empty_practice.store.chart(report.client_id).client
     text = mask("Zulema784\n is a 58 year-old. Mrs. Zulema784 Wolff180 said Zulema and Wolff's plan.", client)
     assert not re.search(r"Zulema|Wolff", text) and "58 year-old" in text
 
@@ -393,10 +395,10 @@ def test_synthea_names_are_masked(empty_practice, tmp_path):
 @pytest.mark.parametrize("behavioral_only", [True, False])
 def test_every_imported_patient_gets_a_grounded_draft(empty_practice, behavioral_only):
     engine = empty_practice.engine("offline")
-    for report in empty_practice.import_fhir([FIXTURES], behavioral_only=behavioral_only, actor=IMPORTER):
+    for report in charts.import_fhir(empty_practice, IMPORTER, [FIXTURES], behavioral_only=behavioral_only):
         rng = sources.preset_range("Whole treatment", empty_practice.today(), empty_practice.store, report.client_id)
         for purpose in ("Case consultation", "Transfer of care", "Discharge"):
-            sel = sources.require_sufficient(empty_practice.select(report.client_id, rng.start, rng.end, purpose))
+            sel = sources.require_sufficient(charts.selection(empty_practice, report.client_id, rng.start, rng.end, purpose))
             draft = engine.generate(sel)
             where = (report.file, purpose)
             assert unsupported_facts(draft.text, sel) == [], where

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from core import sources
+from core import charts, sources
 from core.engines.base import SECTIONS
 from core.engines.offline import RISK, OfflineEngine, note_sections
 from core.errors import InsufficientInformation, RefineNotSupported
@@ -19,10 +19,10 @@ CANARIES = ("billing ledger", "late-cancellation", "courtesy call", "countertran
 
 def drafts(practice):
     engine = OfflineEngine()
-    for row in practice.clients():
+    for row in practice.store.client_rows():
         for start, end in ranges(practice, row.id):
             try:
-                sel = sources.require_sufficient(practice.select(row.id, start, end, "Case consultation"))
+                sel = sources.require_sufficient(charts.selection(practice, row.id, start, end, "Case consultation"))
             except InsufficientInformation:
                 continue
             yield row.id, sel, engine.generate(sel)
@@ -50,17 +50,17 @@ def test_every_demo_draft_is_grounded_and_leak_free(practice):
 def test_same_input_gives_byte_identical_draft(practice):
     client_id, sel, draft = next(drafts(practice))
     again = OfflineEngine().generate(sources.require_sufficient(
-        practice.select(client_id, sel.range.start, sel.range.end, sel.purpose)))
+        charts.selection(practice, client_id, sel.range.start, sel.range.end, sel.purpose)))
     assert again.text == draft.text and again.citations == draft.citations
 
 
 def find(practice, name):
-    return next(r.id for r in practice.clients() if r.full_name == name)
+    return next(r.id for r in practice.store.client_rows() if r.full_name == name)
 
 
 def whole(practice, client_id, purpose=""):
     first, last = practice.store.chart_span(client_id)
-    return sources.require_sufficient(practice.select(client_id, first, last, purpose))
+    return sources.require_sufficient(charts.selection(practice, client_id, first, last, purpose))
 
 
 def test_risk_episode_is_reported_as_documented(practice):

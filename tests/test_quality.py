@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from core import evaluation, quality, ratings, sources, summaries
+from core import charts, evaluation, quality, ratings, sources, summaries
 from core.engines.offline import OfflineEngine
 from core.errors import InvalidInput
 from core.models import Actor, Citation
@@ -23,7 +23,7 @@ RUTH = Actor("ruth", "Ruth Abernathy", "supervisor", "LCSW, Clinical Supervisor"
 @pytest.fixture
 def case(practice):
     first, last = practice.store.chart_span(CLIENT)
-    sel = sources.require_sufficient(practice.select(CLIENT, first, last))
+    sel = sources.require_sufficient(charts.selection(practice, CLIENT, first, last))
     draft = OfflineEngine().generate(sel)
     return practice, sel, draft
 
@@ -102,7 +102,7 @@ def test_ratings_round_trip_and_are_validated(practice):
                            practice.today()).draft
     scores = {k: 4 for k, _, _ in ratings.PDQI9} | {"succinct": 2}
     saved = ratings.rate(practice, TESTER, "draft", d.id, scores, "Too long in the course section.", version=1)
-    again = ratings.ratings(practice, "draft", d.id)
+    again = ratings.ratings(practice, RUTH, "draft", d.id)
     assert again == [saved] and saved.total == 34 and saved.rater == "pat" and saved.engine == "offline"
     assert saved.comment == "Too long in the course section." and saved.version == 1
     with pytest.raises(InvalidInput, match="missing: Useful"):
@@ -111,7 +111,7 @@ def test_ratings_round_trip_and_are_validated(practice):
         ratings.rate(practice, TESTER, "draft", d.id, scores | {"accurate": 6})
     s = summaries.sign(practice, DANA, d.id, password="dana-demo-2026")
     ratings.rate(practice, TESTER, "summary", s.id, scores)
-    assert [r.target_id for r in ratings.ratings(practice, "summary")] == [s.id]
+    assert [r.target_id for r in ratings.ratings(practice, RUTH, "summary")] == [s.id]
     assert summaries.audit_log(practice, RUTH, CLIENT)[0].action == "rate"
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from core import sources
+from core import charts, sources
 from core.engines.offline import OfflineEngine
 from core.safety import neutralize_markdown
 
@@ -37,8 +37,8 @@ def test_no_pattern_crosses_a_blank_line():
 
 
 def test_the_offline_engine_neutralizes_its_output_too(practice):
-    client_id = next(r.id for r in practice.clients() if r.full_name == "Zoë Ñúñez")
+    client_id = next(r.id for r in practice.store.client_rows() if r.full_name == "Zoë Ñúñez")
     first, last = practice.store.chart_span(client_id)
-    sel = sources.require_sufficient(practice.select(client_id, first, last))
+    sel = sources.require_sufficient(charts.selection(practice, client_id, first, last))
     edited = "## Identifying context\n\nSee ![x](https://evil.example/p.png) and [notes](https://evil.example).\n"
     assert OfflineEngine().refine(sel, edited, "paragraphs").text == "## Identifying context\n\nSee x and notes.\n"

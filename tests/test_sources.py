@@ -4,11 +4,13 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from core import sources
+from core import charts, sources
 from core.errors import InsufficientInformation, InvalidInput
+from core.models import Actor
 
 START, END = date(2026, 1, 1), date(2026, 3, 31)
 TODAY = date(2026, 6, 30)
+SUPERVISOR = Actor("ruth", "Ruth Abernathy", "supervisor", "LCSW, Clinical Supervisor", "K06")
 
 
 def note(id, day, note_type="progress", signed=True, text=None):
@@ -136,18 +138,18 @@ def test_presets(store):
 def test_demo_sparse_client_message(practice):
     """The sparse demo client has too little documentation for the last three months."""
     today = practice.today()
-    sparse = next(r for r in practice.clients() if r.full_name == "Theo Marchetti")
+    sparse = next(r for r in practice.store.client_rows() if r.full_name == "Theo Marchetti")
     with pytest.raises(InsufficientInformation) as e:
-        practice.preview_draft(sparse.id, today - timedelta(days=91), today)
+        charts.preview_draft(practice, SUPERVISOR, sparse.id, today - timedelta(days=91), today)
     assert "there are no signed progress notes in this range" in e.value.message
     assert "expand the date range" in e.value.message
 
 
 def test_demo_unsigned_client_message(practice):
     today = practice.today()
-    client = next(r for r in practice.clients() if r.full_name == "Gwendolyn Ashby")
+    client = next(r for r in practice.store.client_rows() if r.full_name == "Gwendolyn Ashby")
     with pytest.raises(InsufficientInformation, match=r"\d+ notes in this range are unsigned"):
-        practice.preview_draft(client.id, today - timedelta(days=91), today)
+        charts.preview_draft(practice, SUPERVISOR, client.id, today - timedelta(days=91), today)
 
 
 def reference_excluded(con, client_id, start, end) -> dict[str, int]:
@@ -172,7 +174,7 @@ def test_one_pass_selection_agrees_with_the_separate_reads(practice):
     """range_sources reads notes and assessments once and splits them in Python; separate queries
     for the counts and the baselines are the reference."""
     con = practice.store._con
-    for row in practice.clients():
+    for row in practice.store.client_rows():
         first, last = practice.store.chart_span(row.id)
         for start, end in ((first, last), (last - timedelta(days=182), last), (first + timedelta(days=40), last)):
             found = practice.store.range_sources(row.id, start, end)

@@ -76,8 +76,8 @@ def test_compact_puts_each_clients_rows_together_and_changes_nothing_else(practi
 
     actor = Actor("ruth", "Ruth Abernathy", "supervisor", "LCSW, Clinical Supervisor", "K06")
     draft = summaries.generate(practice, actor, "C1001", date(2026, 1, 1), date(2026, 6, 30)).draft
-    clients = [r.id for r in practice.clients()]
-    before = {c: practice.chart(c) for c in clients}
+    clients = [r.id for r in practice.store.client_rows()]
+    before = {c: practice.store.chart(c) for c in clients}
     audit = summaries.audit_log(practice, actor)
     with practice.store._cursor() as cur:  # demo rows are written client by client: interleave them first
         cur.execute("CREATE TEMP TABLE shuffled AS SELECT * FROM notes ORDER BY note_date, id")
@@ -85,7 +85,7 @@ def test_compact_puts_each_clients_rows_together_and_changes_nothing_else(practi
         cur.execute("INSERT INTO notes SELECT * FROM shuffled")
     counts = practice.store.compact()
     assert counts["notes"] == sum(len(c.notes) for c in before.values())
-    assert {c: practice.chart(c) for c in clients} == before
+    assert {c: practice.store.chart(c) for c in clients} == before
     assert summaries.active_draft(practice, actor, "C1001") == draft and summaries.audit_log(practice, actor) == audit
     with practice.store._cursor() as cur:
         order = [r[0] for r in cur.execute("SELECT client_id FROM notes ORDER BY rowid").fetchall()]

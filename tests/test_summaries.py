@@ -12,9 +12,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from core import summaries
-from core.errors import (ConflictError, EngineError, IntegrityFailure, InvalidInput, NotFound, PermissionDenied,
-                         Refused)
+from core import charts, summaries
+from core.errors import ConflictError, EngineError, IntegrityFailure, InvalidInput, NotFound, PermissionDenied, Refused
 from core.models import Actor
 from tests.fakes import FailingEngine, SlowEngine
 
@@ -201,7 +200,7 @@ def test_share_only_signed_and_portal_shows_only_that_clients_shared(practice):
     with pytest.raises(Refused, match="Only a signed summary can be shared"):
         summaries.share(practice, DANA, d1.id)
     s1 = summaries.sign(practice, DANA, d1.id, password=PASSWORD)
-    other = next(r.id for r in practice.clients(actor=DANA) if r.id not in (CLIENT, "C1002", "C1003") and
+    other = next(r.id for r in charts.find_clients(practice, DANA) if r.id not in (CLIENT, "C1002", "C1003") and
                  summaries.active_draft(practice, DANA, r.id) is None and r.last_date and
                  r.last_date > practice.today() - timedelta(days=150))
     s2 = summaries.sign(practice, DANA, start(practice, other).draft.id, password=PASSWORD)

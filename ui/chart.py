@@ -8,7 +8,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from core import access, summaries
+from core import access, charts, summaries
 from core.models import Actor, Chart
 from core.scoring import INSTRUMENTS
 
@@ -21,7 +21,7 @@ NOTE_TYPE_LABELS = {"intake": "Intake", "progress": "Progress", "administrative"
 
 @st.cache_data(ttl=60, show_spinner=False)
 def load_chart(client_id: str, actor: Actor) -> Chart:
-    return practice().chart(client_id, actor)
+    return charts.chart(practice(), actor, client_id)
 
 
 def score_chart(chart: Chart, instrument: str) -> alt.LayerChart:

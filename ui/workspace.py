@@ -7,7 +7,7 @@ from datetime import date, datetime
 import pandas as pd
 import streamlit as st
 
-from core import access, quality, sources, summaries
+from core import access, charts, quality, sources, summaries
 from core.errors import InsufficientInformation, UserError
 from core.engines import Engine
 from core.models import ActiveDraft, Client
@@ -65,7 +65,7 @@ def chosen_range(client_id: str) -> tuple[date | None, date | None]:
         start = c1.date_input("From", value=today.replace(day=1), key=f"from:{client_id}")
         end = c2.date_input("To", value=today, key=f"to:{client_id}")
         return start, end
-    rng = sources.preset_range(preset, today, practice().store, client_id)
+    rng = charts.preset_range(practice(), current_actor(), client_id, preset)
     st.caption(f"{rng.start:%Y-%m-%d} to {rng.end:%Y-%m-%d}")
     return rng.start, rng.end
 
@@ -88,7 +88,7 @@ def compose(client_id: str) -> None:
         start, end = chosen_range(client_id)
         purpose = chosen_purpose(client_id)
         try:
-            selection = practice().select(client_id, start, end, purpose)
+            selection = charts.preview_sources(practice(), current_actor(), client_id, start, end, purpose)
         except UserError as e:
             st.error(e.message, icon=":material/error:")
             return
@@ -125,17 +125,15 @@ def compose(client_id: str) -> None:
 
 
 def choose_engine(client: Client) -> Engine:
-    """The configured engine; when the AI engine is configured, the rule-based one stays a choice
-    (and the only one for a client who has not consented to AI-assisted documentation)."""
-    configured = practice().engine()
-    if configured.name == "offline":
-        return configured
-    offline = practice().engine("offline")
-    if not client.ai_consent_on:
-        st.info("This client has not consented to AI-assisted documentation, so the draft is made by the "
-                "rule-based engine on this computer; nothing leaves the practice.", icon=":material/lock:")
-        return offline
-    names = {configured.label: configured, offline.label: offline}
+    """The engine to draft with, among those core allows for this client (the rule-based engine is
+    the only one for a client who has not consented to AI-assisted documentation)."""
+    engines = charts.drafting_engines(practice(), current_actor(), client.id)
+    if len(engines) == 1:
+        if practice().engine().name != engines[0].name:
+            st.info("This client has not consented to AI-assisted documentation, so the draft is made by the "
+                    "rule-based engine on this computer; nothing leaves the practice.", icon=":material/lock:")
+        return engines[0]
+    names = {e.label: e for e in engines}
     return names[st.radio("Drafting engine", list(names), key=f"engine:{client.id}", horizontal=True)]
 
 
@@ -196,11 +194,10 @@ def who(user_id: str) -> str:
 
 
 @st.cache_data(max_entries=32, ttl=600, show_spinner=False)
-def draft_sources(draft_id: str, _draft: ActiveDraft) -> tuple[sources.Selection, list[str]]:
-    """A draft's sources, read again from the chart, and its client's excluded note texts (for the
-    leak check). Chart rows are never changed, only added by imports, so they are kept a while
-    instead of being read on every rerun."""
-    return summaries.draft_selection(practice(), _draft), practice().store.excluded_note_texts(_draft.client_id)
+def draft_sources(draft_id: str, _draft: ActiveDraft) -> sources.Selection:
+    """A draft's sources, read again from the chart. Chart rows are never changed, only added by
+    imports, so they are kept a while instead of being read on every rerun."""
+    return summaries.draft_selection(practice(), current_actor(), _draft)
 
 
 @st.cache_data(max_entries=64, ttl=600, show_spinner=False)
@@ -208,8 +205,7 @@ def draft_checks(draft_id: str, generated_at: datetime, text: str, _draft: Activ
     """The automated checks of the text on screen. A rerun that leaves the text as it was (a click
     anywhere on the page) reuses them; an edit, or an Update (a new generation, new citations),
     checks again."""
-    selection, excluded = draft_sources(draft_id, _draft)
-    return quality.check(text, selection, _draft.citations, excluded)
+    return charts.check_text(practice(), current_actor(), draft_sources(draft_id, _draft), text, _draft.citations)
 
 
 def update_controls(draft: ActiveDraft, w: draft_editor.EditorWindow) -> None:

@@ -23,7 +23,7 @@ def test_upload_imports_and_reports(app, app_db):
     report = at.text[0].value
     assert bundle.name in report and "added" in report
     p = Practice.open(Settings(db_path=app_db), demo_data=False)
-    imported = [c for c in p.clients() if c.id.startswith("F-")]
+    imported = [c for c in p.store.client_rows() if c.id.startswith("F-")]
     assert len(imported) == 1
     assert summaries.audit_log(p, RUTH, imported[0].id)[0].action == "import"
 
@@ -38,4 +38,4 @@ def test_malformed_file_imports_nothing(app, app_db):
     assert not at.exception
     assert "cut.json" in at.error[0].value
     p = Practice.open(Settings(db_path=app_db), demo_data=False)
-    assert not [c for c in p.clients() if c.id.startswith("F-")]
+    assert not [c for c in p.store.client_rows() if c.id.startswith("F-")]

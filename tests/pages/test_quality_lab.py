@@ -8,6 +8,7 @@ from core.models import Actor
 from core.service import Practice
 
 DANA = Actor("dana", "Dana Whitfield", "clinician", "LCSW", "K01")
+RUTH = Actor("ruth", "Ruth Abernathy", "supervisor", "LCSW, Clinical Supervisor", "K06")
 
 
 def lab(app):
@@ -21,7 +22,7 @@ def test_rate_a_draft_version(app, app_db):
     d = summaries.generate(p, DANA, "C1001", today - timedelta(days=120), today).draft
     at = lab(app)
     assert not at.exception
-    at.selectbox(key="lab_client").set_value(next(r for r in p.clients() if r.id == "C1001")).run()
+    at.selectbox(key="lab_client").set_value(next(r for r in p.store.client_rows() if r.id == "C1001")).run()
     assert [m.label for m in at.metric][:3] == ["Unsupported facts", "Coverage", "Leaks"]
     assert at.metric[0].value == "0" and at.metric[2].value == "0"
     for key, _, _ in ratings.PDQI9:
@@ -30,7 +31,7 @@ def test_rate_a_draft_version(app, app_db):
     at.get("form_submit_button")[0].click().run()
     assert not at.exception
     assert "Rating saved (total 36 of 45)." in at.success[0].value
-    [saved] = ratings.ratings(p, "draft", d.id)
+    [saved] = ratings.ratings(p, RUTH, "draft", d.id)
     assert saved.comment == "Clear and accurate." and saved.rater == "ruth"
 
 
@@ -39,11 +40,11 @@ def test_incomplete_rating_is_refused_clearly(app, app_db):
     today = p.today()
     d = summaries.generate(p, DANA, "C1001", today - timedelta(days=120), today).draft
     at = lab(app)
-    at.selectbox(key="lab_client").set_value(next(r for r in p.clients() if r.id == "C1001")).run()
+    at.selectbox(key="lab_client").set_value(next(r for r in p.store.client_rows() if r.id == "C1001")).run()
     at.button_group(key=f"accurate:draft:{d.id}:1").set_value(5)
     at.get("form_submit_button")[0].click().run()
     assert "Rate every PDQI-9 item before saving" in at.error[0].value
-    assert ratings.ratings(p, "draft", d.id) == []
+    assert ratings.ratings(p, RUTH, "draft", d.id) == []
 
 
 def test_compare_engines_and_download(app):

@@ -1,0 +1,89 @@
+"""The chart's use cases: find clients, read a chart, preview a summary's sources, import records.
+Every one takes the acting user and checks permission itself."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import date
+from pathlib import Path
+
+from . import access, fhir, quality, sources
+from .clock import utcnow
+from .engines import Engine
+from .models import Actor, Chart, ClientRow, Draft
+from .service import Practice
+from .sources import DateRange, Selection
+
+
+def find_clients(p: Practice, actor: Actor, search: str = "") -> list[ClientRow]:
+    """Clients matching the search that the actor may see (a clinician: their caseload)."""
+    if not access.can(actor, "view"):
+        return []
+    rows = p.store.client_rows(search)
+    if access.sees_all_clients(actor):
+        return rows
+    return [r for r in rows if r.clinician_id == actor.clinician_id]
+
+
+def chart(p: Practice, actor: Actor, client_id: str) -> Chart:
+    access.require(p.store, actor, "view", client_id)
+    return p.store.chart(client_id)
+
+
+def selection(p: Practice, client_id: str, start: date | None, end: date | None, purpose: str | None = None,
+              leave_out: Iterable[str] = ()) -> Selection:
+    """Inside core: the sources for a summary of the range, minus what the user unticked (not yet judged)."""
+    return sources.select(p.store, client_id, start, end, purpose, p.today()).without(leave_out)
+
+
+def preview_sources(p: Practice, actor: Actor, client_id: str, start: date | None, end: date | None,
+                    purpose: str | None = None, leave_out: Iterable[str] = ()) -> Selection:
+    """What a summary of the range would be drafted from (the Sources table), before Generate."""
+    access.require(p.store, actor, "generate", client_id)
+    return selection(p, client_id, start, end, purpose, leave_out)
+
+
+def preset_range(p: Practice, actor: Actor, client_id: str, preset: str) -> DateRange:
+    access.require(p.store, actor, "view", client_id)
+    return sources.preset_range(preset, p.today(), p.store, client_id)
+
+
+def preview_draft(p: Practice, actor: Actor, client_id: str, start: date, end: date, purpose: str | None = None,
+                  engine: str | None = None, leave_out: Iterable[str] = (),
+                  on_text: Callable[[str], None] | None = None) -> tuple[Selection, Draft]:
+    """Select, check sufficiency (nothing is sent anywhere when it fails) and draft, unsaved."""
+    access.require(p.store, actor, "generate", client_id)
+    chosen = sources.require_sufficient(selection(p, client_id, start, end, purpose, leave_out))
+    return chosen, p.engine(engine).generate(chosen, on_text)
+
+
+def drafting_engines(p: Practice, actor: Actor, client_id: str) -> list[Engine]:
+    """The engines a draft for this client may be made with, the configured one first. The
+    rule-based engine is always one; it is the only one for a client without AI consent."""
+    access.require(p.store, actor, "generate", client_id)
+    configured, offline = p.engine(), p.engine("offline")
+    if configured.name == "offline" or not p.store.client(client_id).ai_consent_on:
+        return [offline]
+    return [configured, offline]
+
+
+def check_text(p: Practice, actor: Actor, selection_: Selection, text: str, citations=()) -> quality.QualityReport:
+    """The automated checks of a text against the sources it was drafted from (and against the
+    client's excluded notes, for leaks: their text is compared in core and never returned)."""
+    access.require(p.store, actor, "view", selection_.client.id)
+    return quality.check(text, selection_, citations, p.store.excluded_note_texts(selection_.client.id))
+
+
+def import_fhir(p: Practice, actor: Actor, paths: Iterable[str | Path],
+                on_progress: Callable[[int, int, str], None] | None = None, *,
+                behavioral_only: bool = True) -> list[fhir.ImportReport]:
+    """Import FHIR R4 bundles or NDJSON files: all of them, or none if any is malformed (the
+    InvalidImport error names the file, the resource and the problem). on_progress(done, total,
+    file name) is called as each file is read; importing the same files again adds nothing."""
+    access.require(p.store, actor, "import")
+    reports = fhir.import_files(p.store, paths, behavioral_only=behavioral_only, on_progress=on_progress)
+    now = utcnow()
+    for r in reports:
+        p.store.audit(now, actor.id, "import", r.client_id, None, None,
+                      f"FHIR {Path(r.file).name}: {sum(r.added.values())} rows added")
+    return reports

@@ -1,0 +1,30 @@
+"""Keeping the database: create and migrate it, load the demo charts on request, compact it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import access
+from .models import Actor
+from .service import Practice
+
+
+@dataclass(frozen=True)
+class DatabaseState:
+    path: Path
+    schema_version: int
+    demo_loaded: bool
+
+
+def init(p: Practice, actor: Actor, *, demo: bool = False) -> DatabaseState:
+    """The database is created and migrated when opened; with demo, an empty one gets the demo charts."""
+    access.require(p.store, actor, "maintain")
+    loaded = p.load_demo() if demo else False
+    return DatabaseState(p.store.path, p.store.schema_version(), loaded)
+
+
+def compact(p: Practice, actor: Actor) -> dict[str, int]:
+    """Rewrite the chart tables in client order (see Store.compact); the rows per table."""
+    access.require(p.store, actor, "maintain")
+    return p.store.compact()
