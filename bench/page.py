@@ -9,6 +9,7 @@ import logging
 from pathlib import Path
 
 from core import auth
+from ui import keys
 
 from .common import sample, stats_ms
 from .drafting import ACTOR
@@ -31,8 +32,8 @@ def workspace(db: Path, client_id: str):
     os.environ["TS_DB_PATH"] = str(db)
     _clear()
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.session_state["actor"] = ACTOR  # signed in, as the page would be
-    at.session_state["signed_in_at"] = at.session_state["last_seen"] = auth.now()
+    at.session_state[keys.ACTOR] = ACTOR  # signed in, as the page would be
+    at.session_state[keys.SIGNED_IN_AT] = at.session_state[keys.LAST_SEEN] = auth.now()
     at.query_params["client"] = client_id
     at.query_params["tab"] = "Summary"
     at.switch_page("pages/client.py").run()

@@ -5,8 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-NOTE_TYPES = ("intake", "progress", "administrative", "cancellation", "clinical")
+# Which notes may feed a summary (SPEC section 3), in one place: signed intake and progress notes.
+# The others are never read into a prompt, quoted or offered as a source. The schema's CHECK on
+# notes.note_type lists NOTE_TYPES (tests/test_layering.py checks they agree).
+USABLE_NOTE_TYPES = ("intake", "progress")
 EXCLUDED_NOTE_TYPES = ("administrative", "cancellation", "clinical")
+NOTE_TYPES = USABLE_NOTE_TYPES + EXCLUDED_NOTE_TYPES
 NOTE_FORMATS = ("SOAP", "DAP", "BIRP", "free")
 PLAN_STATUSES = ("active", "revised", "completed")
 

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from typing import Iterable
 
 from .errors import InsufficientInformation, InvalidInput
-from .models import Assessment, Client, Diagnosis, ExcludedCount, Medication, Note, Plan, SourceItem
+from .models import EXCLUDED_NOTE_TYPES, Assessment, Client, Diagnosis, ExcludedCount, Medication, Note, Plan, SourceItem
 from .store import Store
 
 MAX_PURPOSE_CHARS = 500
@@ -130,7 +130,7 @@ def select(store: Store, client_id: str, start: date, end: date, purpose: str | 
     found = store.range_sources(client_id, rng.start, rng.end)
     chart, counts = found.chart, found.excluded
     excluded = tuple(ExcludedCount(kind, counts[kind], EXCLUSION_REASONS[kind])
-                     for kind in ("administrative", "cancellation", "clinical", "unsigned") if counts.get(kind))
+                     for kind in (*EXCLUDED_NOTE_TYPES, "unsigned") if counts.get(kind))
     return Selection(chart.client, rng, purpose, chart.diagnoses, chart.plans, chart.assessments, chart.notes,
                      chart.medications, found.baseline, excluded)
 
@@ -154,7 +154,7 @@ def require_sufficient(selection: Selection) -> Selection:
     if unticked:
         message += f"; {plural(unticked, 'item')} {'were' if unticked != 1 else 'was'} unticked"
     message += ". Found: " + (", ".join(found) if found else "nothing usable") + ". "
-    other = sum(selection.excluded_count(k) for k in ("administrative", "cancellation", "clinical"))
+    other = sum(selection.excluded_count(k) for k in EXCLUDED_NOTE_TYPES)
     if other:
         message += f"({plural(other, 'administrative, cancellation or psychotherapy note')} in the range " \
                    "cannot be used.) "

@@ -4,7 +4,8 @@ import pandas as pd
 import streamlit as st
 
 from core import summaries
-from ui.common import current_actor, local, practice, require_page
+from ui.common import local, practice
+from ui.frame import current_actor, require_page
 
 require_page("audit_log")
 

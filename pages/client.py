@@ -3,7 +3,8 @@
 import streamlit as st
 
 from ui import chart, workspace
-from ui.common import current_client_id, require_page, user_errors
+from ui.common import current_client_id, user_errors
+from ui.frame import require_page
 
 require_page("view")
 

@@ -4,8 +4,8 @@ import pandas as pd
 import streamlit as st
 
 from core import charts
-
-from ui.common import current_actor, open_client, practice, require_page
+from ui.common import open_client, practice
+from ui.frame import current_actor, require_page
 
 require_page("view")
 

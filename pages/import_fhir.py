@@ -6,9 +6,9 @@ from pathlib import Path
 import streamlit as st
 
 from core import charts
-
-from ui.common import current_actor, practice, require_page, user_errors
 from ui.chart import load_chart
+from ui.common import practice, user_errors
+from ui.frame import current_actor, require_page
 
 require_page("import")
 

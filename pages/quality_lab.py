@@ -5,8 +5,9 @@ import streamlit as st
 
 from core import charts, evaluation, ratings, summaries
 from core.safety import neutralize_markdown
-from ui import checks
-from ui.common import current_actor, local, practice, require_page, user_errors
+from ui import checks, keys
+from ui.common import local, practice, user_errors
+from ui.frame import current_actor, require_page
 
 require_page("quality_lab")
 
@@ -88,14 +89,14 @@ def compare_section() -> None:
                     practice(), current_actor(), engine, chosen,
                     on_progress=lambda n, total, cid, step=step, engine=engine: bar.progress(
                         (step * total + n) / (2 * total), text=f"{engine}: {cid} ({n} of {total})")))
-            st.session_state["compare_runs"] = run_ids
+            st.session_state[keys.COMPARE_RUNS] = run_ids
         bar.empty()
     runs = evaluation.runs(practice(), current_actor())
     if len(runs) < 1:
         return
     labels = {r["id"]: f"{r['label']} · prompt {r['prompt_version']} · {local(r['created_at'])} ({r['id']})"
               for r in runs}
-    picked = st.session_state.get("compare_runs") or [r["id"] for r in runs[:2]][::-1]
+    picked = st.session_state.get(keys.COMPARE_RUNS) or [r["id"] for r in runs[:2]][::-1]
     c1, c2 = st.columns(2)
     run_a = c1.selectbox("Run A", list(labels), format_func=labels.get, key="run_a",
                          index=list(labels).index(picked[0]))

@@ -5,7 +5,8 @@ import streamlit as st
 
 from core import auth
 from core.models import ROLES
-from ui.common import current_actor, local, practice, require_page, user_errors
+from ui.common import local, practice, user_errors
+from ui.frame import current_actor, require_page
 
 require_page("manage_users")
 

@@ -12,7 +12,8 @@ from core import access, charts, summaries
 from core.models import Actor, Chart
 from core.scoring import INSTRUMENTS
 
-from .common import current_actor, practice
+from .common import practice
+from .frame import current_actor
 
 BAND_COLORS = ["#2e7d32", "#9e9d24", "#f9a825", "#ef6c00", "#c62828"]
 NOTE_TYPE_LABELS = {"intake": "Intake", "progress": "Progress", "administrative": "Administrative",

@@ -17,7 +17,9 @@ from core import summaries
 from core.errors import DraftClosed, StaleDraft, UserError
 from core.models import ActiveDraft
 
-from .common import current_actor, local, practice, user_errors
+from . import keys
+from .common import local, practice, user_errors
+from .frame import current_actor
 
 HEIGHT = 600
 _EDITOR = st.components.v2.component(
@@ -48,12 +50,6 @@ class EditorWindow:
     kept: str | None = None
 
 
-def _key(draft_id: str) -> str:
-    return f"editor:{draft_id}"
-
-
-def _component_key(draft_id: str) -> str:
-    return f"editor_widget:{draft_id}"
 
 
 def saved_status(draft: ActiveDraft) -> str:
@@ -62,64 +58,55 @@ def saved_status(draft: ActiveDraft) -> str:
 
 def window(draft: ActiveDraft) -> EditorWindow:
     """This window's state for the draft, made from the stored draft the first time it is shown."""
-    w = st.session_state.get(_key(draft.id))
+    w = st.session_state.get(keys.editor(draft.id))
     if w is None:
-        w = st.session_state[_key(draft.id)] = EditorWindow(1, draft.revision, draft.text, saved_status(draft))
+        w = st.session_state[keys.editor(draft.id)] = EditorWindow(1, draft.revision, draft.text, saved_status(draft))
     return w
 
 
 def show(draft: ActiveDraft) -> None:
     """Put the draft's stored text on screen (after Undo, Redo, Update or "load the latest")."""
-    old = st.session_state.get(_key(draft.id))
-    st.session_state[_key(draft.id)] = EditorWindow((old.doc + 1) if old else 1, draft.revision, draft.text,
+    old = st.session_state.get(keys.editor(draft.id))
+    st.session_state[keys.editor(draft.id)] = EditorWindow((old.doc + 1) if old else 1, draft.revision, draft.text,
                                                     saved_status(draft), old.acked if old else 0)
 
 
-def refuse(draft_id: str, message: str, kept: str) -> None:
-    w = st.session_state[_key(draft_id)]
-    st.session_state[_key(draft_id)] = replace(w, refused=message, kept=kept, status=f"Not saved: {message}")
-
-
 def forget(draft_id: str) -> None:
-    st.session_state.pop(_key(draft_id), None)
-
-
-def closed_notice_key(client_id: str) -> str:
-    return f"closed_draft:{client_id}"
+    st.session_state.pop(keys.editor(draft_id), None)
 
 
 def _on_save(draft_id: str, client_id: str) -> None:
-    event = st.session_state[_component_key(draft_id)].get("save")
-    w: EditorWindow | None = st.session_state.get(_key(draft_id))
+    event = st.session_state[keys.editor_widget(draft_id)].get("save")
+    w: EditorWindow | None = st.session_state.get(keys.editor(draft_id))
     if not event or w is None:
         return
     text, acked = event["text"], event["seq"]
     if w.refused is not None or event["doc"] != w.doc:
         # A refused window saves nothing more until the clinician chooses; it keeps the newest text.
-        st.session_state[_key(draft_id)] = replace(w, acked=acked, kept=text,
+        st.session_state[keys.editor(draft_id)] = replace(w, acked=acked, kept=text,
                                                    refused=w.refused or "typed on a version replaced since",
                                                    status=w.status if w.refused else "Not saved")
         return
     try:
         saved = summaries.save(practice(), current_actor(), draft_id, text, base_revision=w.revision)
     except StaleDraft as e:
-        st.session_state[_key(draft_id)] = replace(w, acked=acked, refused=e.message, kept=text,
+        st.session_state[keys.editor(draft_id)] = replace(w, acked=acked, refused=e.message, kept=text,
                                                    status="Not saved: this draft was changed in another window")
     except DraftClosed as e:
         # The draft is gone (signed or discarded elsewhere): the Summary tab shows the typed text instead.
-        st.session_state[closed_notice_key(client_id)] = (e.message, text)
+        st.session_state[keys.closed_draft(client_id)] = (e.message, text)
         forget(draft_id)
     except UserError as e:
-        st.session_state[_key(draft_id)] = replace(w, acked=acked, status=f"Not saved: {e.message}")
+        st.session_state[keys.editor(draft_id)] = replace(w, acked=acked, status=f"Not saved: {e.message}")
     else:
-        st.session_state[_key(draft_id)] = replace(w, acked=acked, revision=saved.revision, text=text,
+        st.session_state[keys.editor(draft_id)] = replace(w, acked=acked, revision=saved.revision, text=text,
                                                    status=f"Saved {local(saved.saved_at, '%H:%M:%S')}")
 
 
 def render(draft: ActiveDraft, editable: bool) -> EditorWindow:
     """The editor, and below it what to do when this window's last save was refused."""
     w = window(draft)
-    _EDITOR(key=_component_key(draft.id), on_save_change=lambda: _on_save(draft.id, draft.client_id),
+    _EDITOR(key=keys.editor_widget(draft.id), on_save_change=lambda: _on_save(draft.id, draft.client_id),
             data={"key": draft.id, "doc": w.doc, "text": w.kept if w.kept is not None else w.text,
                   "acked": w.acked, "status": w.status, "error": w.status.startswith("Not saved"),
                   "blocked": w.refused is not None, "disabled": not editable, "height": HEIGHT,
@@ -158,7 +145,7 @@ def refused_panel(draft: ActiveDraft, w: EditorWindow) -> None:
 
 def closed_notice(client_id: str) -> None:
     """What was typed in a window whose draft was signed or discarded elsewhere: kept on screen."""
-    notice = st.session_state.get(closed_notice_key(client_id))
+    notice = st.session_state.get(keys.closed_draft(client_id))
     if not notice:
         return
     message, text = notice
@@ -167,5 +154,5 @@ def closed_notice(client_id: str) -> None:
         st.caption("What you typed in this window, not saved (copy it with the button at its top right):")
         st.code(text, language=None, wrap_lines=True, height=160)
         if st.button("I have copied it; dismiss", key=f"dismiss_closed:{client_id}"):
-            del st.session_state[closed_notice_key(client_id)]
+            del st.session_state[keys.closed_draft(client_id)]
             st.rerun()

@@ -12,7 +12,9 @@ from core.models import SignedSummary
 from core.safety import neutralize_markdown
 
 from . import editor as draft_editor
-from .common import current_actor, local, practice, zone_name
+from . import keys
+from .common import local, practice, zone_name
+from .frame import current_actor
 
 
 def render(client_id: str) -> None:
@@ -68,7 +70,7 @@ def actions(s: SignedSummary) -> None:
                 st.rerun()
     if access.can(actor, "delete") and c3.button("Delete", key=f"delete:{s.id}", icon=":material/delete:",
                                                   width="stretch"):
-        st.session_state["dialog"] = ("delete", s.id)
+        st.session_state[keys.DIALOG] = ("delete", s.id)
         st.rerun()
 
 
@@ -85,12 +87,12 @@ def portal_access(client_id: str) -> None:
         c1, c2 = st.columns(2)
         if c1.button("Create portal access code", key=f"token:{client_id}"):
             token = summaries.issue_portal_token(practice(), current_actor(), client_id)
-            st.session_state[f"new_token:{client_id}"] = token
+            st.session_state[keys.new_token(client_id)] = token
         if c2.button("Revoke all codes", key=f"revoke:{client_id}"):
             n = summaries.revoke_portal_tokens(practice(), current_actor(), client_id)
-            st.session_state.pop(f"new_token:{client_id}", None)
+            st.session_state.pop(keys.new_token(client_id), None)
             st.success(f"{n} code{'s' if n != 1 else ''} revoked.")
-        if token := st.session_state.get(f"new_token:{client_id}"):
+        if token := st.session_state.get(keys.new_token(client_id)):
             st.code(token, language=None)
             st.caption("Give this code to the client now; it will not be shown again after you leave the page.")
 
@@ -98,7 +100,7 @@ def portal_access(client_id: str) -> None:
 # -- dialogs (opened from a session-state flag so clicks inside them register on rerun) --------------------
 
 def dialogs(client_id: str) -> None:
-    kind, target = st.session_state.get("dialog") or (None, None)
+    kind, target = st.session_state.get(keys.DIALOG) or (None, None)
     if kind == "sign":
         sign_dialog(target)
     elif kind == "discard":
@@ -108,7 +110,7 @@ def dialogs(client_id: str) -> None:
 
 
 def dismissed() -> None:
-    st.session_state.pop("dialog", None)
+    st.session_state.pop(keys.DIALOG, None)
 
 
 def close() -> None:
@@ -140,7 +142,7 @@ def sign_dialog(draft_id: str) -> None:
     if actor.auth == "local":
         password = st.text_input("Your password, to confirm it is you signing", type="password",
                                  key=f"sign_password:{draft_id}", autocomplete="current-password")
-    elif now - st.session_state.get("signed_in_at", now) > timedelta(minutes=auth.SIGNATURE_LOGIN_MINUTES):
+    elif now - st.session_state.get(keys.SIGNED_IN_AT, now) > timedelta(minutes=auth.SIGNATURE_LOGIN_MINUTES):
         st.caption("Signing needs a sign-in with the practice's identity provider in the last "
                    f"{auth.SIGNATURE_LOGIN_MINUTES} minutes.")
         if st.button("Sign in again", key="relogin"):
@@ -153,7 +155,7 @@ def sign_dialog(draft_id: str) -> None:
     if complete and w is not None:
         try:
             summaries.sign(practice(), actor, draft_id, summaries.ATTESTATION, text=w.kept or w.text,
-                           password=password, signed_in_at=st.session_state.get("signed_in_at"),
+                           password=password, signed_in_at=st.session_state.get(keys.SIGNED_IN_AT),
                            base_revision=w.revision)
         except UserError as e:
             st.error(e.message, icon=":material/error:")

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from .common import oidc_configured, sign_in, user_errors
+from . import keys
+from .common import user_errors
+from .session import oidc_configured, sign_in
 
 
 def render() -> None:
     st.title("Treatment Summaries")
-    if notice := st.session_state.pop("notice", None):
+    if notice := st.session_state.pop(keys.NOTICE, None):
         st.info(notice, icon=":material/info:")
     st.caption("Protected health information. Sign in to continue.")
     if oidc_configured():

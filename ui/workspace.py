@@ -8,15 +8,16 @@ import pandas as pd
 import streamlit as st
 
 from core import access, charts, quality, sources, summaries
-from core.errors import InsufficientInformation, UserError
 from core.engines import Engine
+from core.errors import InsufficientInformation, UserError
 from core.models import ActiveDraft, Client
 from core.safety import neutralize_markdown
 from core.text import paragraphs
 
-from . import checks, signed
+from . import checks, keys, signed
 from . import editor as draft_editor
-from .common import current_actor, local, practice, user_errors, zone_name
+from .common import local, practice, user_errors, zone_name
+from .frame import current_actor
 
 RANGE_CHOICES = ("Last 3 months", "Last 6 months", "Last 12 months", "Whole treatment", "Custom")
 UPDATE_PRESETS = ("Shorter", "More detail", "Bullet points", "Focus on risk")
@@ -26,10 +27,10 @@ KIND_LABELS = {"diagnosis": "Diagnosis", "plan": "Treatment plan", "assessment":
 
 def render(client_id: str) -> None:
     draft = summaries.active_draft(practice(), current_actor(), client_id)
-    if draft and st.session_state.pop(f"compose:{client_id}", None):
-        st.session_state[f"notice:{client_id}"] = ("A draft for this client was started in another window or "
+    if draft and st.session_state.pop(keys.composing(client_id), None):
+        st.session_state[keys.client_notice(client_id)] = ("A draft for this client was started in another window or "
                                                    "session meanwhile; it is open below.")
-    notice = st.session_state.pop(f"notice:{client_id}", None)
+    notice = st.session_state.pop(keys.client_notice(client_id), None)
     if notice:
         st.info(notice, icon=":material/info:")
     actor = current_actor()
@@ -39,15 +40,15 @@ def render(client_id: str) -> None:
                              type="primary", width="stretch") if access.can(actor, "generate") else None
     if choice == "Treatment Summary":
         if draft:
-            st.session_state[f"notice:{client_id}"] = ("This client already has a draft in progress, opened below. "
+            st.session_state[keys.client_notice(client_id)] = ("This client already has a draft in progress, opened below. "
                                                        "Sign it, or discard it to start a new one.")
         else:
-            st.session_state[f"compose:{client_id}"] = True
+            st.session_state[keys.composing(client_id)] = True
         st.rerun()
     draft_editor.closed_notice(client_id)
     if draft:
         editor(draft)
-    elif st.session_state.get(f"compose:{client_id}"):
+    elif st.session_state.get(keys.composing(client_id)):
         compose(client_id)
     signed.render(client_id)
     signed.dialogs(client_id)
@@ -120,7 +121,7 @@ def compose(client_id: str) -> None:
                      help=f"Drafts with: {engine.label}"):
             generate(client_id, start, end, purpose, leave_out, engine)
         if cancel.button("Cancel", key=f"cancel:{client_id}"):
-            st.session_state.pop(f"compose:{client_id}", None)
+            st.session_state.pop(keys.composing(client_id), None)
             st.rerun()
 
 
@@ -157,9 +158,9 @@ def generate(client_id: str, start, end, purpose: str, leave_out: list[str], eng
             return
         st.write("3. Draft saved.")
         status.update(label="Draft ready", state="complete")
-    st.session_state.pop(f"compose:{client_id}", None)
+    st.session_state.pop(keys.composing(client_id), None)
     if started.existing:
-        st.session_state[f"notice:{client_id}"] = "This client already had a draft; it is open below."
+        st.session_state[keys.client_notice(client_id)] = "This client already had a draft; it is open below."
     st.rerun()
 
 
@@ -291,8 +292,8 @@ def details(draft: ActiveDraft) -> None:
 def sign_row(draft: ActiveDraft) -> None:
     c1, c2, _ = st.columns([2, 2, 3])
     if c1.button("Sign & Approve", type="primary", key=f"sign:{draft.id}", icon=":material/verified:"):
-        st.session_state["dialog"] = ("sign", draft.id)
+        st.session_state[keys.DIALOG] = ("sign", draft.id)
         st.rerun()
     if c2.button("Discard draft", key=f"discard:{draft.id}", icon=":material/delete:"):
-        st.session_state["dialog"] = ("discard", draft.id)
+        st.session_state[keys.DIALOG] = ("discard", draft.id)
         st.rerun()

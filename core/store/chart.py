@@ -10,7 +10,8 @@ import duckdb
 import pandas as pd
 
 from ..errors import NotFound, StoreError
-from ..models import Assessment, Chart, Client, ClientRow, Clinician, Diagnosis, Medication, Note, Plan
+from ..models import (EXCLUDED_NOTE_TYPES, USABLE_NOTE_TYPES, Assessment, Chart, Client, ClientRow, Clinician,
+                      Diagnosis, Medication, Note, Plan)
 
 # Tables the generator and importers may bulk-load, with their columns in insert order.
 CHART_TABLES = {
@@ -37,7 +38,14 @@ PLAN_COLUMNS = """p.id, p.client_id, p.effective_from, p.effective_to, p.status,
 
 
 # Notes that may feed a summary (SPEC section 3): signed intake and progress notes.
-USABLE_NOTE = "note_type IN ('intake', 'progress') AND signed_at IS NOT NULL"
+def sql_list(values: Sequence[str]) -> str:
+    """A constant list of names from core.models as SQL, e.g. ('intake', 'progress'); never user text."""
+    assert all(v.replace("_", "").isalnum() for v in values)
+    return "(" + ", ".join(f"'{v}'" for v in values) + ")"
+
+
+USABLE_NOTE = f"note_type IN {sql_list(USABLE_NOTE_TYPES)} AND signed_at IS NOT NULL"
+EXCLUDED_NOTE = f"note_type IN {sql_list(EXCLUDED_NOTE_TYPES)}"
 
 
 @dataclass(frozen=True)
@@ -210,7 +218,7 @@ class ChartStore:
             if r[8] is not None:
                 usable.append(Note(*r[:6], authors.get(r[6]), r[7], r[8]))
             else:
-                kind = "unsigned" if r[2] in ("intake", "progress") else r[2]
+                kind = "unsigned" if r[2] in USABLE_NOTE_TYPES else r[2]
                 excluded[kind] = excluded.get(kind, 0) + 1
         in_range = [a for a in assessments if a[3] >= start]
         latest: dict[str, tuple] = {}  # per instrument, the row with the greatest (date, id) before the range
@@ -237,8 +245,8 @@ class ChartStore:
     def excluded_note_texts(self, client_id: str) -> list[str]:
         """Text of the client's never-used notes, read only by the leak check, never by an engine."""
         with self._cursor() as cur:
-            rows = cur.execute("""SELECT text FROM notes WHERE client_id = ?
-                                  AND note_type IN ('administrative', 'cancellation', 'clinical')""",
+            rows = cur.execute(f"""SELECT text FROM notes WHERE client_id = ?
+                                  AND {EXCLUDED_NOTE}""",
                                [client_id]).fetchall()
         return [r[0] for r in rows]
 

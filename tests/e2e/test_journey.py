@@ -15,7 +15,17 @@ from core.models import Actor
 from core.service import Practice
 
 from .conftest import new_page
-from .journey import editor, generate, open_from_clients, shot, sign_in, status, summary_tab, type_at_end, wait_idle
+from .journey import (
+    PASSWORDS,
+    editor,
+    generate,
+    open_from_clients,
+    shot,
+    sign_in,
+    status,
+    summary_tab,
+    type_at_end,
+)
 
 pytestmark = pytest.mark.e2e
 RUTH = Actor("ruth", "Ruth Abernathy", "supervisor", "LCSW, Clinical Supervisor", "K06")
@@ -31,6 +41,28 @@ def test_a_deep_link_as_the_first_request_asks_to_sign_in_first(server, page, ar
     sign_in(page, "dana")
     expect(page.get_by_role("heading", name="Zoë Ñúñez")).to_be_visible()  # back to where the link pointed
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()  # inside the app's frame
+
+
+def test_several_people_following_deep_links_right_after_a_start_all_get_the_frame(own_server, browser):
+    """Before app.py has run once, Streamlit runs a linked screen's file directly; the screen draws
+    the frame itself. Four people open links and sign in at the same moment: all are let in, inside it."""
+    people = ["dana", "ruth", "dana", "ruth"]
+    pages = [new_page(browser) for _ in people]
+    for pg in pages:
+        pg.goto(f"{own_server.url}/client?client=C1001")
+    for pg in pages:
+        expect(pg.get_by_label("User name")).to_be_visible()
+        expect(pg.get_by_text("Zoë Ñúñez")).to_have_count(0)
+    for pg, user in zip(pages, people):  # no waiting between them
+        pg.get_by_label("User name").fill(user)
+        pg.get_by_label("Password", exact=True).fill(PASSWORDS[user])
+    for pg in pages:
+        pg.get_by_role("button", name="Sign in").click(no_wait_after=True)
+    for pg in pages:
+        expect(pg.get_by_role("heading", name="Zoë Ñúñez")).to_be_visible()
+        expect(pg.get_by_role("button", name="Sign out")).to_be_visible()
+        expect(pg.get_by_role("link", name="Clients")).to_be_visible()
+        pg.context.close()
 
 
 def test_clinician_journey_by_clicking(server, page, artifacts):

@@ -11,6 +11,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from core import auth
+from ui import keys
 from core.config import Settings
 from core.service import Practice
 
@@ -48,8 +49,8 @@ def app(app_db):
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
         if user:
             p = Practice.open(Settings(db_path=app_db), demo_data=False)
-            at.session_state["actor"] = auth.actor_of(p, p.store.user(user))
-            at.session_state["signed_in_at"] = at.session_state["last_seen"] = auth.now()
+            at.session_state[keys.ACTOR] = auth.actor_of(p, p.store.user(user))
+            at.session_state[keys.SIGNED_IN_AT] = at.session_state[keys.LAST_SEEN] = auth.now()
             p.store.close()
         return at
     return make

@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 
 from core import auth
+from ui import keys
 
 PAGES = ["pages/clients.py", "pages/client.py", "pages/quality_lab.py", "pages/import_fhir.py", "pages/audit.py",
          "pages/users.py"]
@@ -34,7 +35,7 @@ def test_sign_in_form_and_wrong_password(app):
     at.text_input(key="sign_in_user").input("dana")
     at.text_input(key="sign_in_password").input("wrong-password")
     at.get("form_submit_button")[0].click().run()
-    assert "not right" in at.error[0].value and "actor" not in at.session_state
+    assert "not right" in at.error[0].value and keys.ACTOR not in at.session_state
     at.text_input(key="sign_in_user").input("dana")
     at.text_input(key="sign_in_password").input("dana-demo-2026")
     at.get("form_submit_button")[0].click().run()
@@ -45,7 +46,7 @@ def test_sign_in_form_and_wrong_password(app):
 def test_sign_out_ends_the_session(app):
     at = app("dana").run()
     at.button(key="sign_out").click().run()
-    assert "actor" not in at.session_state
+    assert keys.ACTOR not in at.session_state
     assert "Zoë Ñúñez" not in all_text(at)
     assert any(e.action == "sign_out" and e.actor == "dana" for e in audit(app))
 
@@ -60,7 +61,7 @@ def audit(app):
 
 def test_idle_session_expires(app):
     at = app()
-    at.session_state["last_seen"] = auth.now() - timedelta(minutes=auth.IDLE_MINUTES + 1)
+    at.session_state[keys.LAST_SEEN] = auth.now() - timedelta(minutes=auth.IDLE_MINUTES + 1)
     at.run()
     assert "signed out after 30 minutes without activity" in at.info[0].value
     assert "Zoë Ñúñez" not in all_text(at)

@@ -1,0 +1,37 @@
+"""Every session-state key that more than one place reads or writes, spelled once."""
+
+from __future__ import annotations
+
+ACTOR = "actor"  # the signed-in core.models.Actor
+SIGNED_IN_AT = "signed_in_at"
+LAST_SEEN = "last_seen"  # for the idle sign-out
+NOTICE = "notice"  # a message for the sign-in form (why the session ended)
+LAST_CLIENT = "last_client"  # the sidebar's "Client record" opens it
+DIALOG = "dialog"  # (kind, target id) of the open confirmation dialog
+COMPARE_RUNS = "compare_runs"
+
+
+def editor(draft_id: str) -> str:
+    """This window's EditorWindow for a draft."""
+    return f"editor:{draft_id}"
+
+
+def editor_widget(draft_id: str) -> str:
+    return f"editor_widget:{draft_id}"
+
+
+def closed_draft(client_id: str) -> str:
+    """(message, typed text) of a draft that was signed or discarded in another window."""
+    return f"closed_draft:{client_id}"
+
+
+def composing(client_id: str) -> str:
+    return f"compose:{client_id}"
+
+
+def client_notice(client_id: str) -> str:
+    return f"notice:{client_id}"
+
+
+def new_token(client_id: str) -> str:
+    return f"new_token:{client_id}"
