@@ -69,6 +69,7 @@ class Built:
 
 # -- templates ----------------------------------------------------------------------------------------
 
+
 def templates(params: Params) -> dict[str, pd.DataFrame]:
     """Demo charts for several seeds, each row tagged with its template key (seed:client)."""
     tables: dict[str, list[dict]] = defaultdict(list)
@@ -91,10 +92,13 @@ def plan_episodes(params: Params, frames: dict[str, pd.DataFrame]) -> tuple[pd.D
     rng = random.Random(params.seed)
     notes = frames["notes"]
     n_notes = notes.groupby("tk").size().to_dict()
-    first = {}
-    last = {}
-    for table, col in (("notes", "note_date"), ("assessments", "administered_on"),
-                       ("treatment_plans", "effective_from")):
+    first: dict[str, date] = {}  # template key -> first and last day of its chart
+    last: dict[str, date] = {}
+    for table, col in (
+        ("notes", "note_date"),
+        ("assessments", "administered_on"),
+        ("treatment_plans", "effective_from"),
+    ):
         for tk, d in frames[table].groupby("tk")[col].min().items():
             first[tk] = min(first.get(tk, d), d)
         for tk, d in frames[table].groupby("tk")[col].max().items():
@@ -123,30 +127,59 @@ def plan_episodes(params: Params, frames: dict[str, pd.DataFrame]) -> tuple[pd.D
             total += n_notes[nxt]
         planned += total
         cid = f"B{i + 1:06d}"
-        start_of_later = None
+        start_of_later: date | None = None  # of the episode after this one; None for the latest (e == 0)
         for e, tk in enumerate(chosen):
-            shift = 0 if e == 0 else ((start_of_later - timedelta(days=rng.randint(60, 240))) - last[tk]).days
-            episodes.append({"client_id": cid, "tk": tk, "episode": e, "shift": shift,
-                             "ep_end": last[tk] + timedelta(days=shift), "latest": e == 0})
+            shift = 0
+            if start_of_later is not None:
+                shift = ((start_of_later - timedelta(days=rng.randint(60, 240))) - last[tk]).days
+            episodes.append(
+                {
+                    "client_id": cid,
+                    "tk": tk,
+                    "episode": e,
+                    "shift": shift,
+                    "ep_end": last[tk] + timedelta(days=shift),
+                    "latest": e == 0,
+                }
+            )
             start_of_later = first[tk] + timedelta(days=shift)
         gender = t["gender"]
         first_name = rng.choice(people[gender])
         last_name = rng.choice(people["last"])
-        clients.append({
-            "id": cid, "full_name": f"{first_name} {last_name}", "first_name": first_name, "last_name": last_name,
-            "date_of_birth": t["date_of_birth"], "pronouns": t["pronouns"], "gender": gender,
-            "phone": f"(312) 555-{i % 10000:04d}", "email": f"client{cid.lower()}@example.org",
-            "address": f"{100 + i} {rng.choice(people['streets'])}, {rng.choice(people['towns'])}",
-            "mrn": f"MRN-B{i + 1:07d}", "clinician_id": t["clinician_id"], "ai_consent_on": t["ai_consent_on"],
-            "source": "bench", "tk": latest,
-        })
+        clients.append(
+            {
+                "id": cid,
+                "full_name": f"{first_name} {last_name}",
+                "first_name": first_name,
+                "last_name": last_name,
+                "date_of_birth": t["date_of_birth"],
+                "pronouns": t["pronouns"],
+                "gender": gender,
+                "phone": f"(312) 555-{i % 10000:04d}",
+                "email": f"client{cid.lower()}@example.org",
+                "address": f"{100 + i} {rng.choice(people['streets'])}, {rng.choice(people['towns'])}",
+                "mrn": f"MRN-B{i + 1:07d}",
+                "clinician_id": t["clinician_id"],
+                "ai_consent_on": t["ai_consent_on"],
+                "source": "bench",
+                "tk": latest,
+            }
+        )
     return pd.DataFrame(episodes), pd.DataFrame(clients)
 
 
 # -- the build ----------------------------------------------------------------------------------------
 
+
 def _shifted(col: str) -> str:
     return f"CAST({col} + to_days(m.shift) AS DATE)"
+
+
+def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    row = con.execute(f"SELECT count(*) FROM {table}").fetchone()
+    if row is None:  # count(*) always returns one row
+        raise TypeError(f"SELECT count(*) FROM {table} returned no row")  # the TypeError indexing it raised
+    return row[0]
 
 
 def build(params: Params, path: Path) -> dict:
@@ -176,44 +209,53 @@ def build(params: Params, path: Path) -> dict:
                    phone, email, address, mrn, clinician_id, ai_consent_on, source FROM bc ORDER BY id""")
     join = "JOIN m USING (tk) JOIN bc ON bc.id = m.client_id JOIN t_clients tc ON tc.tk = m.tk"
     con.execute(f"""INSERT INTO diagnoses
-        SELECT 'D' || lpad(CAST(row_number() OVER (ORDER BY m.client_id, {_shifted('t.onset')}, t.tk, t.id) AS VARCHAR),
-               8, '0'), m.client_id, t.code_system, t.code, t.description, {_shifted('t.onset')},
-               CASE WHEN m.latest THEN {_shifted('t.resolved')}
-                    ELSE least(coalesce({_shifted('t.resolved')}, m.ep_end), m.ep_end) END
+        SELECT 'D' || lpad(CAST(row_number() OVER (ORDER BY m.client_id, {_shifted("t.onset")}, t.tk, t.id) AS VARCHAR),
+               8, '0'), m.client_id, t.code_system, t.code, t.description, {_shifted("t.onset")},
+               CASE WHEN m.latest THEN {_shifted("t.resolved")}
+                    ELSE least(coalesce({_shifted("t.resolved")}, m.ep_end), m.ep_end) END
         FROM t_diagnoses t {join} ORDER BY 2, 6, 1""")
     con.execute(f"""INSERT INTO assessments
-        SELECT 'A' || lpad(CAST(row_number() OVER (ORDER BY m.client_id, {_shifted('t.administered_on')}, t.tk, t.id)
-               AS VARCHAR), 8, '0'), m.client_id, t.instrument, {_shifted('t.administered_on')}, t.total_score,
+        SELECT 'A' || lpad(CAST(row_number() OVER (ORDER BY m.client_id, {_shifted("t.administered_on")}, t.tk, t.id)
+               AS VARCHAR), 8, '0'), m.client_id, t.instrument, {_shifted("t.administered_on")}, t.total_score,
                t.items, t.severity
         FROM t_assessments t {join} ORDER BY 2, 4, 1""")
     con.execute(f"""INSERT INTO treatment_plans
-        SELECT 'P' || lpad(CAST(row_number() OVER (ORDER BY m.client_id, {_shifted('t.effective_from')}, t.tk, t.id)
-               AS VARCHAR), 8, '0'), m.client_id, {_shifted('t.effective_from')},
-               CASE WHEN m.latest OR t.effective_to IS NOT NULL THEN {_shifted('t.effective_to')} ELSE m.ep_end END,
+        SELECT 'P' || lpad(CAST(row_number() OVER (ORDER BY m.client_id, {_shifted("t.effective_from")}, t.tk, t.id)
+               AS VARCHAR), 8, '0'), m.client_id, {_shifted("t.effective_from")},
+               CASE WHEN m.latest OR t.effective_to IS NOT NULL THEN {_shifted("t.effective_to")} ELSE m.ep_end END,
                CASE WHEN NOT m.latest AND t.status = 'active' THEN 'completed' ELSE t.status END,
                t.problems, t.goals, t.objectives, t.interventions, t.author_id
         FROM t_treatment_plans t {join} ORDER BY 2, 3, 1""")
     con.execute(f"""INSERT INTO notes
-        SELECT 'N' || lpad(CAST(row_number() OVER (ORDER BY m.client_id, {_shifted('t.note_date')}, t.tk, t.id)
-               AS VARCHAR), 8, '0'), m.client_id, t.note_type, t.note_format, {_shifted('t.note_date')},
-               t.title, t.author_id, t.signed_at + to_days(m.shift), {name_fix.format(col='t.text')}
+        SELECT 'N' || lpad(CAST(row_number() OVER (ORDER BY m.client_id, {_shifted("t.note_date")}, t.tk, t.id)
+               AS VARCHAR), 8, '0'), m.client_id, t.note_type, t.note_format, {_shifted("t.note_date")},
+               t.title, t.author_id, t.signed_at + to_days(m.shift), {name_fix.format(col="t.text")}
         FROM t_notes t {join} ORDER BY 2, 5, 1""")
     con.execute("COMMIT")
     con.execute("CHECKPOINT")
-    counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-              for t in ("clients", *CHART_ITEM_TABLES)}
+    counts = {t: _count(con, t) for t in ("clients", *CHART_ITEM_TABLES)}
     con.close()
     Store(tmp).close()  # opens cleanly with the app's store; nothing left to migrate
     os.replace(tmp, path)
-    return {"counts": counts, "templates": int(frames["clients"].shape[0]),
-            "plan_seconds": round(planned - started, 2), "build_seconds": round(time.perf_counter() - started, 2),
-            "size_bytes": path.stat().st_size, "params": {**asdict(params), "anchor": params.anchor.isoformat()}}
+    return {
+        "counts": counts,
+        "templates": int(frames["clients"].shape[0]),
+        "plan_seconds": round(planned - started, 2),
+        "build_seconds": round(time.perf_counter() - started, 2),
+        "size_bytes": path.stat().st_size,
+        "params": {**asdict(params), "anchor": params.anchor.isoformat()},
+    }
 
 
 # -- the same rows in arrival order -------------------------------------------------------------------------
 
-DATE_COLUMNS = {"diagnoses": "onset", "assessments": "administered_on", "treatment_plans": "effective_from",
-                "notes": "note_date", "medications": "start_date"}
+DATE_COLUMNS = {
+    "diagnoses": "onset",
+    "assessments": "administered_on",
+    "treatment_plans": "effective_from",
+    "notes": "note_date",
+    "medications": "start_date",
+}
 
 
 def build_arrival(sorted_path: Path, path: Path) -> float:
@@ -278,8 +320,14 @@ def build_sqlite(duck_path: Path, path: Path) -> float:
     for table in ("clinicians", "clients", *CHART_ITEM_TABLES):
         types = dict(duck.execute(f"SELECT column_name, column_type FROM (DESCRIBE {table})").fetchall())
         cols = list(types)
-        exprs = ", ".join(f"to_json({c})::VARCHAR" if types[c].endswith("[]") else
-                          f"CAST({c} AS VARCHAR)" if types[c] in ("DATE", "TIMESTAMP") else c for c in cols)
+        exprs = ", ".join(
+            f"to_json({c})::VARCHAR"
+            if types[c].endswith("[]")
+            else f"CAST({c} AS VARCHAR)"
+            if types[c] in ("DATE", "TIMESTAMP")
+            else c
+            for c in cols
+        )
         cur = duck.execute(f"SELECT {exprs} FROM {table}")
         insert = f"INSERT INTO {table} VALUES ({', '.join('?' for _ in cols)})"
         while batch := cur.fetchmany(50_000):
@@ -293,6 +341,7 @@ def build_sqlite(duck_path: Path, path: Path) -> float:
 
 
 # -- the cache ------------------------------------------------------------------------------------------
+
 
 def ensure(params: Params, rebuild: bool = False, log=print) -> Built:
     """The cached database for these parameters, built when missing (or when asked to)."""

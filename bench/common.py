@@ -7,9 +7,9 @@ import os
 import platform
 import statistics
 import time
-from datetime import datetime, timezone
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -27,8 +27,13 @@ def stats_ms(samples: list[tuple[float, float]]) -> dict:
     its threads) over the same calls: steadier than wall time when other work shares the machine."""
     ms = [w * 1000 for w, _ in samples]
     cpu = [c * 1000 for _, c in samples]
-    return {"p50_ms": round(statistics.median(ms), 3), "p95_ms": round(percentile(ms, 95), 3),
-            "min_ms": round(min(ms), 3), "cpu_p50_ms": round(statistics.median(cpu), 3), "n": len(ms)}
+    return {
+        "p50_ms": round(statistics.median(ms), 3),
+        "p95_ms": round(percentile(ms, 95), 3),
+        "min_ms": round(min(ms), 3),
+        "cpu_p50_ms": round(statistics.median(cpu), 3),
+        "n": len(ms),
+    }
 
 
 def sample(fn: Callable[[int], object], n: int, warmup: int = 3) -> list[tuple[float, float]]:
@@ -51,8 +56,9 @@ def sample(fn: Callable[[int], object], n: int, warmup: int = 3) -> list[tuple[f
 
 
 def machine() -> dict:
-    import duckdb
     import sqlite3
+
+    import duckdb
 
     cpu = platform.processor() or ""
     try:
@@ -73,14 +79,22 @@ def machine() -> dict:
         load = [round(x, 2) for x in os.getloadavg()]
     except OSError:
         load = None
+    cores: int | None
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:
         cores = os.cpu_count()
-    return {"cpu": cpu, "cores": cores, "ram_gib": ram, "os": platform.platform(),
-            "python": platform.python_version(), "duckdb": duckdb.__version__, "sqlite": sqlite3.sqlite_version,
-            "load_avg_at_start": load,
-            "date": datetime.now(timezone.utc).replace(microsecond=0).isoformat()}
+    return {
+        "cpu": cpu,
+        "cores": cores,
+        "ram_gib": ram,
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "duckdb": duckdb.__version__,
+        "sqlite": sqlite3.sqlite_version,
+        "load_avg_at_start": load,
+        "date": datetime.now(UTC).replace(microsecond=0).isoformat(),
+    }
 
 
 def fmt_ms(value: float | None) -> str:

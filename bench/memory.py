@@ -29,8 +29,15 @@ def ensure_account(db: Path) -> None:
     p = Practice.open(Settings(db_path=db), demo_data=False)
     try:
         if p.store.user(USER) is None:
-            auth.add_user(p, Actor("cli:bench", "bench", "admin", auth="cli"), USER, "Bench Supervisor",
-                          ["supervisor"], PASSWORD, p.store.clinicians()[0].id)
+            auth.add_user(
+                p,
+                Actor("cli:bench", "bench", "admin", auth="cli"),
+                USER,
+                "Bench Supervisor",
+                ["supervisor"],
+                PASSWORD,
+                p.store.clinicians()[0].id,
+            )
     finally:
         p.store.close()
 
@@ -76,9 +83,26 @@ def serve_and_load(db: Path, visits: list[str], log_path: Path) -> dict:
     env.pop("ANTHROPIC_API_KEY", None)
     with open(log_path, "w") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless",
-             "true", "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "app.py",
+                "--server.port",
+                str(port),
+                "--server.headless",
+                "true",
+                "--server.address",
+                "127.0.0.1",
+                "--browser.gatherUsageStats",
+                "false",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         try:
             deadline = time.time() + 90
             while True:
@@ -87,13 +111,16 @@ def serve_and_load(db: Path, visits: list[str], log_path: Path) -> dict:
                         break
                 except OSError:
                     if time.time() > deadline or proc.poll() is not None:
-                        raise RuntimeError(f"streamlit did not become healthy; see {log_path}")
+                        raise RuntimeError(f"streamlit did not become healthy; see {log_path}") from None
                     time.sleep(0.3)
             idle_kib = status_kib(proc.pid, "VmRSS")
             loads = []
             with sync_playwright() as p:
-                browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
+                browser = p.chromium.launch(
+                    executable_path=CHROMIUM,
+                    headless=True,
+                    args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+                )
                 page = browser.new_page(viewport={"width": 1400, "height": 1000})
                 for path in visits:
                     started = time.perf_counter()
@@ -106,12 +133,20 @@ def serve_and_load(db: Path, visits: list[str], log_path: Path) -> dict:
                     page.get_by_role("button", name="Sign in").click()
                     page.get_by_label("User name").wait_for(state="detached", timeout=120_000)
                     wait_idle(page)
-                    loads.append({"path": path, "seconds": round(time.perf_counter() - started, 2),
-                                  "rss_mib": round(status_kib(proc.pid, "VmRSS") / 1024, 1)})
+                    loads.append(
+                        {
+                            "path": path,
+                            "seconds": round(time.perf_counter() - started, 2),
+                            "rss_mib": round(status_kib(proc.pid, "VmRSS") / 1024, 1),
+                        }
+                    )
                 browser.close()
-            return {"peak_rss_mib": round(status_kib(proc.pid, "VmHWM") / 1024, 1),
-                    "rss_after_start_mib": round(idle_kib / 1024, 1),
-                    "rss_end_mib": round(status_kib(proc.pid, "VmRSS") / 1024, 1), "loads": loads}
+            return {
+                "peak_rss_mib": round(status_kib(proc.pid, "VmHWM") / 1024, 1),
+                "rss_after_start_mib": round(idle_kib / 1024, 1),
+                "rss_end_mib": round(status_kib(proc.pid, "VmRSS") / 1024, 1),
+                "loads": loads,
+            }
         finally:
             proc.terminate()
             try:
@@ -123,5 +158,10 @@ def serve_and_load(db: Path, visits: list[str], log_path: Path) -> dict:
 
 def visits_for(clients: list[str], draft_client: str) -> list[str]:
     """The client list, two charts, the Summary tab with a draft open, then the client list again."""
-    return ["/", f"/client?client={clients[0]}", f"/client?client={clients[1]}",
-            f"/client?client={draft_client}&tab=Summary", "/"]
+    return [
+        "/",
+        f"/client?client={clients[0]}",
+        f"/client?client={clients[1]}",
+        f"/client?client={draft_client}&tab=Summary",
+        "/",
+    ]

@@ -4,8 +4,8 @@ same harness (AppTest's own cost) and the same workspace on the small demo datab
 from __future__ import annotations
 
 import dataclasses
-import os
 import logging
+import os
 from pathlib import Path
 
 from core import auth
@@ -65,9 +65,10 @@ def trivial():
 def run(targets: dict[str, tuple[Path, str]], reruns: int, rounds: int = 3) -> dict:
     """targets: name -> (database, client with an open draft). Rounds alternate the pages so the
     machine's noise falls on all of them alike."""
-    times: dict[str, list[float]] = {name: [] for name in targets} | {f"{name}, after an edit": [] for name in targets}
+    times: dict[str, list[tuple[float, float]]] = {name: [] for name in targets}
+    times |= {f"{name}, after an edit": [] for name in targets}
     times["trivial page"] = []
-    first: dict[str, list[float]] = {name: [] for name in targets}
+    first: dict[str, list[tuple[float, float]]] = {name: [] for name in targets}
     previous = os.environ.get("TS_DB_PATH")
     try:
         for _ in range(rounds):
@@ -82,7 +83,9 @@ def run(targets: dict[str, tuple[Path, str]], reruns: int, rounds: int = 3) -> d
                 draft_id, base = key.removeprefix("editor:"), at.session_state[key].text
                 times[f"{name}, after an edit"] += sample(
                     lambda i: edit(at, db, key, draft_id, f"{base}\n\nEdit {len(times[name])}-{i}.").run(),
-                    max(3, reruns // 2), warmup=1)
+                    max(3, reruns // 2),
+                    warmup=1,
+                )
                 if at.exception:
                     raise RuntimeError(f"the workspace failed on rerun: {at.exception[0].message}")
             at = trivial()

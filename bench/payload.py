@@ -46,15 +46,25 @@ def whole_chart_tokens(practice: Practice, case: Case, sel: sources.Selection) -
     types (administrative, cancellation, psychotherapy and unsigned notes too) and the same framing."""
     chart = practice.store.chart(case.client_id)
     everything = sources.Selection(
-        chart.client, sel.range, sel.purpose,
+        chart.client,
+        sel.range,
+        sel.purpose,
         tuple(d for d in chart.diagnoses if d.onset <= case.end and (d.resolved is None or d.resolved >= case.start)),
-        tuple(p for p in chart.plans if p.effective_from <= case.end
-              and (p.effective_to is None or p.effective_to >= case.start)),
+        tuple(
+            p
+            for p in chart.plans
+            if p.effective_from <= case.end and (p.effective_to is None or p.effective_to >= case.start)
+        ),
         tuple(a for a in chart.assessments if case.start <= a.administered_on <= case.end),
         tuple(n for n in chart.notes if case.start <= n.note_date <= case.end),
-        tuple(m for m in chart.medications if m.start_date <= case.end
-              and (m.end_date is None or m.end_date >= case.start)),
-        tuple(sel.baseline), ())
+        tuple(
+            m
+            for m in chart.medications
+            if m.start_date <= case.end and (m.end_date is None or m.end_date >= case.start)
+        ),
+        tuple(sel.baseline),
+        (),
+    )
     items: list[SourceItem] = sources.source_items(everything)
     docs = 0
     for item in items:
@@ -69,8 +79,9 @@ def run(practice: Practice, case_list: list[Case]) -> dict:
     engine = OfflineEngine()
     sent, whole, update_share, update_total, small_prefix = [], [], [], [], 0
     for case in case_list:
-        sel = sources.require_sufficient(sources.select(practice.store, case.client_id, case.start, case.end,
-                                                        today=practice.today()))
+        sel = sources.require_sufficient(
+            sources.select(practice.store, case.client_id, case.start, case.end, today=practice.today())
+        )
         generate = prompts.build_request(sel, "generate", model=MODEL)
         total, _ = request_tokens(generate.body)
         sent.append(total)
@@ -83,12 +94,17 @@ def run(practice: Practice, case_list: list[Case]) -> dict:
         small_prefix += r_prefix < MIN_CACHEABLE_TOKENS
     med = statistics.median
     return {
-        "cases": len(case_list), "model": MODEL, "chars_per_token": prompts.CHARS_PER_TOKEN,
-        "input_tokens_p50": round(med(sent)), "input_tokens_max": max(sent),
-        "whole_chart_tokens_p50": round(med(whole)), "whole_chart_tokens_max": max(whole),
+        "cases": len(case_list),
+        "model": MODEL,
+        "chars_per_token": prompts.CHARS_PER_TOKEN,
+        "input_tokens_p50": round(med(sent)),
+        "input_tokens_max": max(sent),
+        "whole_chart_tokens_p50": round(med(whole)),
+        "whole_chart_tokens_max": max(whole),
         "ratio_p50": round(med(s / w for s, w in zip(sent, whole)), 3),
         "update_input_tokens_p50": round(med(update_total)),
         "update_cached_share_p50": round(med(update_share), 3),
         "update_cached_share_min": round(min(update_share), 3),
-        "update_prefix_below_minimum": small_prefix, "min_cacheable_tokens": MIN_CACHEABLE_TOKENS,
+        "update_prefix_below_minimum": small_prefix,
+        "min_cacheable_tokens": MIN_CACHEABLE_TOKENS,
     }

@@ -29,8 +29,9 @@ def available() -> str | None:
 
 def pages(data: bytes) -> int | None:
     try:
-        import pypdf
         import io
+
+        import pypdf
 
         return len(pypdf.PdfReader(io.BytesIO(data)).pages)
     except Exception:  # noqa: BLE001 - the page count is informative only
@@ -44,19 +45,21 @@ def run(targets: dict[str, tuple[Practice, Case]], renders: int) -> dict:
     from core import pdf
 
     created = datetime(2026, 7, 1, 12, 0)
-    out = {"available": True}
+    out: dict[str, object] = {"available": True}
     signed = {}
     for name, (p, case) in targets.items():
-        draft = summaries.generate(p, ACTOR, case.client_id, case.start, case.end, "Transfer of care",
-                                   replace_existing=True).draft
+        draft = summaries.generate(
+            p, ACTOR, case.client_id, case.start, case.end, "Transfer of care", replace_existing=True
+        ).draft
         signed[name] = summaries.sign(p, ACTOR, draft.id)
-    times = {name: [] for name in targets}
+    times: dict[str, list[tuple[float, float]]] = {name: [] for name in targets}
     sizes = {}
     for i in range(renders):
         for name, (p, _) in targets.items():
             result: list[bytes] = []
-            times[name] += sample(lambda _i: result.append(pdf.summary_pdf(p, ACTOR, signed[name].id, created)), 1,
-                                  warmup=0 if i else 1)
+            times[name] += sample(
+                lambda _i: result.append(pdf.summary_pdf(p, ACTOR, signed[name].id, created)), 1, warmup=0 if i else 1
+            )
             sizes[name] = result[-1]
     for name in targets:
         out[name] = {**stats_ms(times[name]), "bytes": len(sizes[name]), "pages": pages(sizes[name])}

@@ -29,8 +29,15 @@ from core.config import Settings  # noqa: E402
 from core.service import Practice  # noqa: E402
 
 SECTIONS = ("database", "selection", "payload", "draft", "autosave", "page", "pdf", "memory")
-TARGETS = {"selection_p50_ms": 1.0, "draft_p50_ms": 50.0, "autosave_p50_ms": 5.0, "page_p50_ms": 100.0,
-           "pdf_p50_ms": 300.0, "pdf_kib": 300.0, "memory_mib": 500.0}
+TARGETS = {
+    "selection_p50_ms": 1.0,
+    "draft_p50_ms": 50.0,
+    "autosave_p50_ms": 5.0,
+    "page_p50_ms": 100.0,
+    "pdf_p50_ms": 300.0,
+    "pdf_kib": 300.0,
+    "memory_mib": 500.0,
+}
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -65,11 +72,16 @@ class Bench:
     def practice_at(self, path: Path) -> Practice:
         return Practice.open(Settings(db_path=path), demo_data=False, today=lambda: self.anchor)
 
+    def built_db(self) -> bigdb.Built:
+        """The practice-scale database, found in the cache or built on first use."""
+        if self.built is None:
+            self.built = bigdb.ensure(self.params, rebuild=False, log=print)
+        return self.built
+
     def big(self) -> Practice:
         if self._big is None:
-            self.built = self.built or bigdb.ensure(self.params, rebuild=False, log=print)
             copy = self.work / "practice.duckdb"
-            shutil.copyfile(self.built.path, copy)
+            shutil.copyfile(self.built_db().path, copy)
             self._big = self.practice_at(copy)
         return self._big
 
@@ -87,8 +99,14 @@ class Bench:
         """A client with a six-month range of typical size: the median number of progress notes."""
         found = drafting.sufficient(p, self.cases(p, 60, seed=5))
         found = [c for c in found if (c.end - c.start).days == 182] or found
-        counts = sorted((len(selection.select_and_check(p.store, c, self.anchor).progress_notes), c.client_id, c)
-                        for c in found)
+
+        def progress_notes(c: selection.Case) -> int:
+            sel = selection.select_and_check(p.store, c, self.anchor)
+            if sel is None:  # drafting.sufficient kept only cases with enough documentation
+                raise AttributeError(f"{c} has too little documentation after all")  # as sel.progress_notes would
+            return len(sel.progress_notes)
+
+        counts = sorted((progress_notes(c), c.client_id, c) for c in found)
         return counts[len(counts) // 2][2]
 
     # -- sections -------------------------------------------------------------------------------------
@@ -98,12 +116,22 @@ class Bench:
         self.built = bigdb.ensure(self.params, rebuild=self.args.rebuild, log=print)
         info = self.built.info
         self.results["database"] = {
-            **info, "cached": self.built.cached, "path": str(self.built.path.relative_to(ROOT)),
-            "ensure_seconds_this_run": round(time.perf_counter() - started, 2)}
+            **info,
+            "cached": self.built.cached,
+            "path": str(self.built.path.relative_to(ROOT)),
+            "ensure_seconds_this_run": round(time.perf_counter() - started, 2),
+        }
         counts = info["counts"]
-        self.rows.append(("Practice database", f"{counts['clients']:,} clients, {counts['notes']:,} notes, "
-                          f"{counts['assessments']:,} assessments, {counts['diagnoses']:,} diagnoses, "
-                          f"{counts['treatment_plans']:,} plans", "", ""))
+        self.rows.append(
+            (
+                "Practice database",
+                f"{counts['clients']:,} clients, {counts['notes']:,} notes, "
+                f"{counts['assessments']:,} assessments, {counts['diagnoses']:,} diagnoses, "
+                f"{counts['treatment_plans']:,} plans",
+                "",
+                "",
+            )
+        )
         # The maintenance step a practice runs: the arrival-order copy rewritten in client order.
         copy = self.work / "compacting.duckdb"
         shutil.copyfile(self.built.arrival_path, copy)
@@ -115,17 +143,28 @@ class Bench:
         self.results["database"]["compact_seconds"] = round(compact_s, 2)
         self.results["database"]["compacted_size_bytes"] = copy.stat().st_size
         copy.unlink()
-        self.rows.append(("  build (cold) / file size",
-                          f"{info['build_seconds']:.1f} s / {info['size_bytes'] / 2**20:.0f} MiB"
-                          + ("" if not self.built.cached else " (cached this run)"),
-                          f"SQLite copy: {info.get('sqlite_build_seconds', 0):.1f} s / "
-                          f"{info.get('sqlite_size_bytes', 0) / 2**20:.0f} MiB", ""))
-        self.rows.append(("  python -m core compact of the arrival-order copy", f"{compact_s:.1f} s",
-                          f"result {self.results['database']['compacted_size_bytes'] / 2**20:.0f} MiB", ""))
+        self.rows.append(
+            (
+                "  build (cold) / file size",
+                f"{info['build_seconds']:.1f} s / {info['size_bytes'] / 2**20:.0f} MiB"
+                + ("" if not self.built.cached else " (cached this run)"),
+                f"SQLite copy: {info.get('sqlite_build_seconds', 0):.1f} s / "
+                f"{info.get('sqlite_size_bytes', 0) / 2**20:.0f} MiB",
+                "",
+            )
+        )
+        self.rows.append(
+            (
+                "  python -m core compact of the arrival-order copy",
+                f"{compact_s:.1f} s",
+                f"result {self.results['database']['compacted_size_bytes'] / 2**20:.0f} MiB",
+                "",
+            )
+        )
 
     def selection(self) -> None:
         big = self.big()
-        built = self.built
+        built = self.built_db()
         shutil.copyfile(built.arrival_path, self.work / "arrival.duckdb")
         arrival = self.practice_at(self.work / "arrival.duckdb")
         lite = selection.SqliteChart(built.sqlite_path)
@@ -144,9 +183,14 @@ class Bench:
         self.results["selection"] = res
         v = res["variants"]
         now = v["duckdb (now: compacted, one-pass reads)"]
-        self.rows.append(("Source selection p50 / p95", common.fig(now, p95=True),
-                          "; ".join(f"{k}: {common.fig(x)}" for k, x in v.items() if not k.startswith("duckdb (now")),
-                          self.target("selection_p50_ms", now["p50_ms"], "ms")))
+        self.rows.append(
+            (
+                "Source selection p50 / p95",
+                common.fig(now, p95=True),
+                "; ".join(f"{k}: {common.fig(x)}" for k, x in v.items() if not k.startswith("duckdb (now")),
+                self.target("selection_p50_ms", now["p50_ms"], "ms"),
+            )
+        )
         if res["mismatches"]:
             raise RuntimeError(f"selection variants disagree on {res['mismatches']} cases")
 
@@ -155,67 +199,106 @@ class Bench:
         found = drafting.sufficient(big, self.cases(big, self.n(200, 20), seed=13))
         res = payload.run(big, found)
         self.results["payload"] = res
-        self.rows.append(("Model input tokens per summary (p50)", f"{res['input_tokens_p50']:,}",
-                          f"whole chart in range, every note type, unmasked: {res['whole_chart_tokens_p50']:,} "
-                          f"(ratio {res['ratio_p50']:.2f})", ""))
-        self.rows.append(("  Update: share served by the prompt cache (p50)",
-                          f"{res['update_cached_share_p50']:.0%} of {res['update_input_tokens_p50']:,}",
-                          f"min {res['update_cached_share_min']:.0%}; {res['update_prefix_below_minimum']} of "
-                          f"{res['cases']} below the {res['min_cacheable_tokens']}-token cache minimum", ""))
+        self.rows.append(
+            (
+                "Model input tokens per summary (p50)",
+                f"{res['input_tokens_p50']:,}",
+                f"whole chart in range, every note type, unmasked: {res['whole_chart_tokens_p50']:,} "
+                f"(ratio {res['ratio_p50']:.2f})",
+                "",
+            )
+        )
+        self.rows.append(
+            (
+                "  Update: share served by the prompt cache (p50)",
+                f"{res['update_cached_share_p50']:.0%} of {res['update_input_tokens_p50']:,}",
+                f"min {res['update_cached_share_min']:.0%}; {res['update_prefix_below_minimum']} of "
+                f"{res['cases']} below the {res['min_cacheable_tokens']}-token cache minimum",
+                "",
+            )
+        )
 
     def draft(self) -> None:
         big, demo = self.big(), self.demo()
         n = self.n(100, 10)
-        targets = {"practice": (big, drafting.sufficient(big, self.cases(big, n * 2, seed=17))[:n]),
-                   "demo": (demo, drafting.sufficient(demo, self.cases(demo, 44, seed=17)))}
+        targets = {
+            "practice": (big, drafting.sufficient(big, self.cases(big, n * 2, seed=17))[:n]),
+            "demo": (demo, drafting.sufficient(demo, self.cases(demo, 44, seed=17))),
+        }
         res = drafting.run_drafts(targets)
         self.results["draft"] = res
-        self.rows.append(("Offline draft end to end p50 / p95", common.fig(res["practice"], p95=True),
-                          f"44-client demo database: {common.fig(res['demo'], p95=True)}",
-                          self.target("draft_p50_ms", res["practice"]["p50_ms"], "ms")))
+        self.rows.append(
+            (
+                "Offline draft end to end p50 / p95",
+                common.fig(res["practice"], p95=True),
+                f"44-client demo database: {common.fig(res['demo'], p95=True)}",
+                self.target("draft_p50_ms", res["practice"]["p50_ms"], "ms"),
+            )
+        )
 
     def autosave(self) -> None:
         big, demo = self.big(), self.demo()
-        res = drafting.run_autosave({"practice": (big, self.draft_case(big)), "demo": (demo, self.draft_case(demo))},
-                                    self.n(200, 20))
+        res = drafting.run_autosave(
+            {"practice": (big, self.draft_case(big)), "demo": (demo, self.draft_case(demo))}, self.n(200, 20)
+        )
         self.results["autosave"] = res
-        self.rows.append(("Autosave of an edit p50 / p95", common.fig(res["practice"], p95=True),
-                          f"demo database: {common.fig(res['demo'])}",
-                          self.target("autosave_p50_ms", res["practice"]["p50_ms"], "ms")))
+        self.rows.append(
+            (
+                "Autosave of an edit p50 / p95",
+                common.fig(res["practice"], p95=True),
+                f"demo database: {common.fig(res['demo'])}",
+                self.target("autosave_p50_ms", res["practice"]["p50_ms"], "ms"),
+            )
+        )
 
     def page(self) -> None:
         big, demo = self.big(), self.demo()
         targets = {}
         for name, p in (("practice", big), ("demo", demo)):
             case = self.draft_case(p)
-            drafting.summaries.generate(p, drafting.ACTOR, case.client_id, case.start, case.end, "Case consultation",
-                                        replace_existing=True)
+            drafting.summaries.generate(
+                p, drafting.ACTOR, case.client_id, case.start, case.end, "Case consultation", replace_existing=True
+            )
             targets[name] = (p.store.path, case.client_id)
         res = page.run(targets, reruns=self.n(15, 3), rounds=self.n(3, 1))
         self.results["page"] = res
-        self.rows.append(("Summary page rerun (AppTest) p50", common.fig(res["practice"]),
-                          f"trivial page: {common.fig(res['trivial page'])}; demo database: "
-                          f"{common.fig(res['demo'])}; first load {res['practice']['first_run_p50_ms']:.0f} ms",
-                          self.target("page_p50_ms", res["practice"]["p50_ms"], "ms")))
+        self.rows.append(
+            (
+                "Summary page rerun (AppTest) p50",
+                common.fig(res["practice"]),
+                f"trivial page: {common.fig(res['trivial page'])}; demo database: "
+                f"{common.fig(res['demo'])}; first load {res['practice']['first_run_p50_ms']:.0f} ms",
+                self.target("page_p50_ms", res["practice"]["p50_ms"], "ms"),
+            )
+        )
         edit = res["practice, after an edit"]
-        self.rows.append(("  rerun after an edit (autosave + checks) p50", common.fig(edit),
-                          f"demo database: {common.fig(res['demo, after an edit'])}", ""))
+        self.rows.append(
+            (
+                "  rerun after an edit (autosave + checks) p50",
+                common.fig(edit),
+                f"demo database: {common.fig(res['demo, after an edit'])}",
+                "",
+            )
+        )
 
     def pdf(self) -> None:
         big, demo = self.big(), self.demo()
-        res = pdf_render.run({"practice": (big, self.draft_case(big)), "demo": (demo, self.draft_case(demo))},
-                             self.n(15, 3))
+        res = pdf_render.run(
+            {"practice": (big, self.draft_case(big)), "demo": (demo, self.draft_case(demo))}, self.n(15, 3)
+        )
         self.results["pdf"] = res
         if not res["available"]:
             self.rows.append(("PDF of a signed summary", "not available", res["reason"], "<= 300 ms, <= 300 KiB"))
             return
         r = res["practice"]
-        self.rows.append(("PDF of a signed summary p50 / size",
-                          f"{common.fig(r)} / {r['bytes'] / 1024:.0f} KiB, {r['pages']} pages",
-                          f"demo database: {common.fig(res['demo'])} / "
-                          f"{res['demo']['bytes'] / 1024:.0f} KiB",
-                          self.target("pdf_p50_ms", r["p50_ms"], "ms") + "; "
-                          + self.target("pdf_kib", r["bytes"] / 1024, "KiB")))
+        self.rows.append(
+            (
+                "PDF of a signed summary p50 / size",
+                f"{common.fig(r)} / {r['bytes'] / 1024:.0f} KiB, {r['pages']} pages",
+                f"demo database: {common.fig(res['demo'])} / {res['demo']['bytes'] / 1024:.0f} KiB",
+                self.target("pdf_p50_ms", r["p50_ms"], "ms") + "; " + self.target("pdf_kib", r["bytes"] / 1024, "KiB"),
+            )
+        )
 
     def memory(self) -> None:
         why = memory.available()
@@ -234,24 +317,30 @@ class Bench:
             else:
                 p = Practice.open(Settings(db_path=db), today=lambda: self.anchor, anchor=self.anchor)
             case = self.draft_case(p)
-            drafting.summaries.generate(p, drafting.ACTOR, case.client_id, case.start, case.end, "Case consultation",
-                                        replace_existing=True)
+            drafting.summaries.generate(
+                p, drafting.ACTOR, case.client_id, case.start, case.end, "Case consultation", replace_existing=True
+            )
             clients = [c.client_id for c in self.cases(p, 2, seed=23)]
             p.store.close()
             del p
             gc.collect()
-            out[name] = memory.serve_and_load(db, memory.visits_for(clients, case.client_id),
-                                              self.work / f"streamlit-{name}.log")
+            out[name] = memory.serve_and_load(
+                db, memory.visits_for(clients, case.client_id), self.work / f"streamlit-{name}.log"
+            )
         del big
         self.results["memory"] = out
-        self.rows.append(("App peak RSS (streamlit run, 5 page loads)", f"{out['practice']['peak_rss_mib']:.0f} MiB",
-                          f"demo database: {out['demo']['peak_rss_mib']:.0f} MiB",
-                          self.target("memory_mib", out["practice"]["peak_rss_mib"], "MiB")))
+        self.rows.append(
+            (
+                "App peak RSS (streamlit run, 5 page loads)",
+                f"{out['practice']['peak_rss_mib']:.0f} MiB",
+                f"demo database: {out['demo']['peak_rss_mib']:.0f} MiB",
+                self.target("memory_mib", out["practice"]["peak_rss_mib"], "MiB"),
+            )
+        )
 
     def target(self, key: str, value: float, unit: str) -> str:
         limit = TARGETS[key]
-        self.results.setdefault("targets", {})[key] = {"target": limit, "value": round(value, 3),
-                                                       "met": value <= limit}
+        self.results.setdefault("targets", {})[key] = {"target": limit, "value": round(value, 3), "met": value <= limit}
         return f"<= {limit:g} {unit}: {'met' if value <= limit else 'NOT met'}"
 
     def close(self) -> None:
@@ -280,17 +369,27 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             bench.close()
     elapsed = round(time.perf_counter() - started, 1)
-    header = (f"Treatment Summaries benchmarks, {machine['date']}: {machine['cpu']}, {machine['cores']} cores, "
-              f"{machine['ram_gib']} GiB RAM, Python {machine['python']}, DuckDB {machine['duckdb']}, "
-              f"SQLite {machine['sqlite']}; load average at start {machine['load_avg_at_start']}; "
-              f"{elapsed} s in all" + (" (quick)" if args.quick else ""))
+    header = (
+        f"Treatment Summaries benchmarks, {machine['date']}: {machine['cpu']}, {machine['cores']} cores, "
+        f"{machine['ram_gib']} GiB RAM, Python {machine['python']}, DuckDB {machine['duckdb']}, "
+        f"SQLite {machine['sqlite']}; load average at start {machine['load_avg_at_start']}; "
+        f"{elapsed} s in all" + (" (quick)" if args.quick else "")
+    )
     print()
     print(header)
     print(common.table(bench.rows, ("Measure", "Figure", "Baseline (same run)", "Target")))
-    report = {"machine": machine, "params": {"clients": bench.params.clients, "notes": bench.params.notes,
-                                             "anchor": bench.anchor.isoformat(), "quick": args.quick},
-              "elapsed_seconds": elapsed, "results": bench.results,
-              "table": [dict(zip(("measure", "figure", "baseline", "target"), r)) for r in bench.rows]}
+    report = {
+        "machine": machine,
+        "params": {
+            "clients": bench.params.clients,
+            "notes": bench.params.notes,
+            "anchor": bench.anchor.isoformat(),
+            "quick": args.quick,
+        },
+        "elapsed_seconds": elapsed,
+        "results": bench.results,
+        "table": [dict(zip(("measure", "figure", "baseline", "target"), r)) for r in bench.rows],
+    }
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(report, indent=2, default=str) + "\n")

@@ -7,9 +7,10 @@ import dataclasses
 import getpass
 import json
 import sys
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from . import auth, charts, evaluation, maintenance, summaries
 from .config import load_settings
@@ -50,18 +51,24 @@ def out(args: argparse.Namespace, data: Any, text: str) -> None:
 
 # -- commands -----------------------------------------------------------------------------------------
 
+
 @command
 def cmd_init(p: Practice, args) -> None:
     state = maintenance.init(p, cli_actor(), demo=args.demo)
-    print(f"Database ready at {state.path} (schema version {state.schema_version})"
-          + ("; demo charts loaded." if state.demo_loaded else "."))
+    print(
+        f"Database ready at {state.path} (schema version {state.schema_version})"
+        + ("; demo charts loaded." if state.demo_loaded else ".")
+    )
 
 
 @command
 def cmd_compact(p: Practice, args) -> None:
     counts = maintenance.compact(p, cli_actor())
-    print("Chart tables rewritten in client and date order: "
-          + ", ".join(f"{n:,} {table.replace('_', ' ')}" for table, n in counts.items()) + ".")
+    print(
+        "Chart tables rewritten in client and date order: "
+        + ", ".join(f"{n:,} {table.replace('_', ' ')}" for table, n in counts.items())
+        + "."
+    )
 
 
 @command
@@ -74,21 +81,27 @@ def cmd_clients(p: Practice, args) -> None:
 def cmd_chart(p: Practice, args) -> None:
     chart = charts.chart(p, cli_actor(), args.client)
     lines = [f"{chart.client.full_name} ({chart.client.id}), born {chart.client.date_of_birth}"]
-    lines += [f"[{d.id}] diagnosis {d.code} {d.description}, onset {d.onset}, resolved {d.resolved or '-'}"
-              for d in chart.diagnoses]
-    lines += [f"[{pl.id}] plan {pl.status} {pl.effective_from} to {pl.effective_to or 'present'}: "
-              + "; ".join(pl.goals) for pl in chart.plans]
+    lines += [
+        f"[{d.id}] diagnosis {d.code} {d.description}, onset {d.onset}, resolved {d.resolved or '-'}"
+        for d in chart.diagnoses
+    ]
+    lines += [
+        f"[{pl.id}] plan {pl.status} {pl.effective_from} to {pl.effective_to or 'present'}: " + "; ".join(pl.goals)
+        for pl in chart.plans
+    ]
     lines += [f"[{m.id}] medication {m.name} {m.dosage or ''} from {m.start_date}" for m in chart.medications]
     lines += [f"[{a.id}] {a.administered_on} {a.instrument} {a.total_score} ({a.severity})" for a in chart.assessments]
-    lines += [f"[{n.id}] {n.note_date} {n.note_type} ({n.note_format}, {'signed' if n.signed else 'unsigned'}) "
-              f"{n.title}\n{n.text}\n" for n in chart.notes]
+    lines += [
+        f"[{n.id}] {n.note_date} {n.note_type} ({n.note_format}, {'signed' if n.signed else 'unsigned'}) "
+        f"{n.title}\n{n.text}\n"
+        for n in chart.notes
+    ]
     out(args, chart, "\n".join(lines))
 
 
 @command
 def cmd_sources(p: Practice, args) -> None:
-    sel = charts.preview_sources(p, cli_actor(), args.client, parse_day(args.start), parse_day(args.end),
-                                 args.purpose)
+    sel = charts.preview_sources(p, cli_actor(), args.client, parse_day(args.start), parse_day(args.end), args.purpose)
     data = {"client": sel.client.id, "range": sel.range, "items": sel.items, "excluded": sel.excluded}
     lines = [f"{i.id:<8} {i.kind:<10} {i.date}  {i.title}  ({i.reason})" for i in sel.items]
     lines += [f"left out: {e.count} {e.kind} ({e.reason})" for e in sel.excluded]
@@ -106,37 +119,70 @@ def cli_actor() -> Actor:
 def cmd_draft(p: Practice, args) -> None:
     stream = None if args.json else (lambda chunk: print(chunk, end="", flush=True))
     if args.save:
-        started = summaries.generate(p, cli_actor(), args.client, parse_day(args.start), parse_day(args.end),
-                                     args.purpose, engine=args.engine, on_text=stream,
-                                     replace_existing=args.replace)
+        started = summaries.generate(
+            p,
+            cli_actor(),
+            args.client,
+            parse_day(args.start),
+            parse_day(args.end),
+            args.purpose,
+            engine=args.engine,
+            on_text=stream,
+            replace_existing=args.replace,
+        )
         d = started.draft
         if started.existing:
-            print(f"Client {args.client} already has an open draft ({d.id}, {d.range_start} to {d.range_end}); "
-                  "it was left as it is. Use --replace to discard it and draft again.", file=sys.stderr)
-        data = {"draft_id": d.id, "existing": started.existing, "text": d.text, "engine": d.generation.engine,
-                "model": d.generation.model, "sources": d.sources, "citations": d.citations}
+            print(
+                f"Client {args.client} already has an open draft ({d.id}, {d.range_start} to {d.range_end}); "
+                "it was left as it is. Use --replace to discard it and draft again.",
+                file=sys.stderr,
+            )
+        data = {
+            "draft_id": d.id,
+            "existing": started.existing,
+            "text": d.text,
+            "engine": d.generation.engine,
+            "model": d.generation.model,
+            "sources": d.sources,
+            "citations": d.citations,
+        }
         out(args, data, "" if stream and not started.existing else f"Draft {d.id} saved.")
         return
-    sel, draft = charts.preview_draft(p, cli_actor(), args.client, parse_day(args.start), parse_day(args.end),
-                                      args.purpose, args.engine, on_text=stream)
+    sel, draft = charts.preview_draft(
+        p,
+        cli_actor(),
+        args.client,
+        parse_day(args.start),
+        parse_day(args.end),
+        args.purpose,
+        args.engine,
+        on_text=stream,
+    )
     g = draft.generation
-    data = {"text": draft.text, "engine": g.engine, "model": g.model, "prompt_version": g.prompt_version,
-            "generation": jsonable(g), "citations": jsonable(draft.citations),
-            "omitted_item_ids": list(draft.omitted_item_ids), "client": sel.client.id, "range": jsonable(sel.range), "purpose": sel.purpose,
-            "sources": [{"id": i.id, "type": i.kind, "date": i.date.isoformat(), "title": i.title} for i in sel.items]}
+    data = {
+        "text": draft.text,
+        "engine": g.engine,
+        "model": g.model,
+        "prompt_version": g.prompt_version,
+        "generation": jsonable(g),
+        "citations": jsonable(draft.citations),
+        "omitted_item_ids": list(draft.omitted_item_ids),
+        "client": sel.client.id,
+        "range": jsonable(sel.range),
+        "purpose": sel.purpose,
+        "sources": [{"id": i.id, "type": i.kind, "date": i.date.isoformat(), "title": i.title} for i in sel.items],
+    }
     if args.json:
         print(json.dumps(data, indent=2, ensure_ascii=False))
     else:
-        print(f"\n[{g.label or g.engine}, model {g.model}, {g.duration_ms} ms, "
-              f"{len(sel.items)} sources]")
+        print(f"\n[{g.label or g.engine}, model {g.model}, {g.duration_ms} ms, {len(sel.items)} sources]")
 
 
 @command
 def cmd_sign(p: Practice, args) -> None:
     draft = summaries.active_draft(p, cli_actor(), args.client)
     if draft is None:
-        raise Refused(f"Client {args.client} has no open draft to sign. Create one with "
-                                "'draft ... --save' first.")
+        raise Refused(f"Client {args.client} has no open draft to sign. Create one with 'draft ... --save' first.")
     s = summaries.sign(p, auth.acting_clinician(p, cli_actor(), args.clinician), draft.id)
     out(args, s, f"Signed summary {s.id} by {s.signature} at {s.signed_at} UTC (sha256 {s.content_hash}).")
 
@@ -144,13 +190,30 @@ def cmd_sign(p: Practice, args) -> None:
 @command
 def cmd_summaries(p: Practice, args) -> None:
     rows = summaries.summaries(p, cli_actor(), args.client)
-    data = [{"id": s.id, "range_start": s.range_start, "range_end": s.range_end, "purpose": s.purpose,
-             "signer": s.signature, "signed_at": s.signed_at, "shared": s.shared_at is not None,
-             "verified": s.verified, "content_hash": s.content_hash} for s in rows]
-    out(args, data, "\n".join(
-        f"{s.id}  {s.range_start} to {s.range_end}  {s.purpose or '-'}  {s.signature}  {s.signed_at}"
-        f"{'  shared' if s.shared_at else ''}{'' if s.verified else '  FAILS VERIFICATION'}" for s in rows)
-        or "No signed summaries.")
+    data = [
+        {
+            "id": s.id,
+            "range_start": s.range_start,
+            "range_end": s.range_end,
+            "purpose": s.purpose,
+            "signer": s.signature,
+            "signed_at": s.signed_at,
+            "shared": s.shared_at is not None,
+            "verified": s.verified,
+            "content_hash": s.content_hash,
+        }
+        for s in rows
+    ]
+    out(
+        args,
+        data,
+        "\n".join(
+            f"{s.id}  {s.range_start} to {s.range_end}  {s.purpose or '-'}  {s.signature}  {s.signed_at}"
+            f"{'  shared' if s.shared_at else ''}{'' if s.verified else '  FAILS VERIFICATION'}"
+            for s in rows
+        )
+        or "No signed summaries.",
+    )
 
 
 @command
@@ -178,11 +241,27 @@ def cmd_portal_token(p: Practice, args) -> None:
 @command
 def cmd_portal(p: Practice, args) -> None:
     view = summaries.portal(p, args.token)
-    data = {"first_name": view.first_name, "summaries": [
-        {"id": s.id, "range_start": s.range_start, "range_end": s.range_end, "purpose": s.purpose,
-         "signer": s.signature, "signed_at": s.signed_at, "text": s.text} for s in view.summaries]}
-    out(args, data, "\n\n".join(f"# {s.range_start} to {s.range_end} ({s.signature})\n\n{s.text}"
-                                  for s in view.summaries) or "Nothing has been shared yet.")
+    data = {
+        "first_name": view.first_name,
+        "summaries": [
+            {
+                "id": s.id,
+                "range_start": s.range_start,
+                "range_end": s.range_end,
+                "purpose": s.purpose,
+                "signer": s.signature,
+                "signed_at": s.signed_at,
+                "text": s.text,
+            }
+            for s in view.summaries
+        ],
+    }
+    out(
+        args,
+        data,
+        "\n\n".join(f"# {s.range_start} to {s.range_end} ({s.signature})\n\n{s.text}" for s in view.summaries)
+        or "Nothing has been shared yet.",
+    )
 
 
 def out_path(text: str) -> Path:
@@ -208,31 +287,49 @@ def deliver(args, subject: str, what: str, make) -> None:
     path = out_path(args.out)
     data = make()
     write(path, data)
-    out(args, {subject: getattr(args, subject), "path": str(path), "bytes": len(data)},
-        f"Wrote {path} ({len(data) // 1024} KB), {what}.")
+    out(
+        args,
+        {subject: getattr(args, subject), "path": str(path), "bytes": len(data)},
+        f"Wrote {path} ({len(data) // 1024} KB), {what}.",
+    )
 
 
 @command
 def cmd_pdf(p: Practice, args) -> None:
     from . import pdf  # here, so other commands do not pay for loading PyMuPDF and matplotlib
 
-    deliver(args, "summary", f"the PDF of signed summary {args.summary}",
-            lambda: pdf.summary_pdf(p, cli_actor(), args.summary))
+    deliver(
+        args,
+        "summary",
+        f"the PDF of signed summary {args.summary}",
+        lambda: pdf.summary_pdf(p, cli_actor(), args.summary),
+    )
 
 
 @command
 def cmd_export(p: Practice, args) -> None:
     from . import export  # loads PyMuPDF and matplotlib, like pdf
 
-    deliver(args, "client", f"the data export of client {args.client}",
-            lambda: export.export_client(p, cli_actor(), args.client))
+    deliver(
+        args,
+        "client",
+        f"the data export of client {args.client}",
+        lambda: export.export_client(p, cli_actor(), args.client),
+    )
 
 
 @command
 def cmd_audit(p: Practice, args) -> None:
     rows = summaries.audit_log(p, cli_actor(), args.client)
-    out(args, rows, "\n".join(f"{e.at}  {e.actor:<16} {e.action:<14} {e.client_id or '-':<8} "
-                              f"{e.summary_id or e.draft_id or '-':<16} {e.detail}" for e in rows))
+    out(
+        args,
+        rows,
+        "\n".join(
+            f"{e.at}  {e.actor:<16} {e.action:<14} {e.client_id or '-':<8} "
+            f"{e.summary_id or e.draft_id or '-':<16} {e.detail}"
+            for e in rows
+        ),
+    )
 
 
 @command
@@ -248,13 +345,15 @@ def cmd_eval(p: Practice, args) -> None:
         collected = evaluation.collect_batches(p, cli_actor(), args.engine)
         waiting = [run_id for run_id, complete in collected if not complete]
         if waiting:
-            print(f"Batch run{'s' if len(waiting) > 1 else ''} {', '.join(waiting)} still processing; run the same "
-                  "command later to collect.", file=sys.stderr)
+            print(
+                f"Batch run{'s' if len(waiting) > 1 else ''} {', '.join(waiting)} still processing; run the same "
+                "command later to collect.",
+                file=sys.stderr,
+            )
         finished = [run_id for run_id, complete in collected if complete]
         if not collected:
             run_id = evaluation.evaluate(p, cli_actor(), args.engine, ids, on_progress=progress, batch=True)
-            print(f"\nSubmitted batch run {run_id}; run the same command later to collect the drafts.",
-                  file=sys.stderr)
+            print(f"\nSubmitted batch run {run_id}; run the same command later to collect the drafts.", file=sys.stderr)
         for run_id in finished:
             report_run(p, args, run_id)
         return
@@ -275,8 +374,10 @@ def report_run(p: Practice, args, run_id: str) -> None:
     print(f"{'client':<8} {'window':<16} {'status':<12} {'unsupported':>11} {'coverage':>9} {'leaks':>5} {'words':>6}")
     dash = lambda v: "-" if v is None else v  # noqa: E731
     for r in rows:
-        print(f"{r['client_id']:<8} {r['window']:<16} {r['status']:<12} {dash(r['unsupported']):>11} "
-              f"{dash(r['coverage']):>9} {dash(r['leaks']):>5} {dash(r['words']):>6}")
+        print(
+            f"{r['client_id']:<8} {r['window']:<16} {r['status']:<12} {dash(r['unsupported']):>11} "
+            f"{dash(r['coverage']):>9} {dash(r['leaks']):>5} {dash(r['words']):>6}"
+        )
     print("Totals: " + ", ".join(f"{k} {v}" for k, v in totals.items()))
 
 
@@ -296,9 +397,16 @@ def cmd_users(p: Practice, args) -> None:
     actor = cli_actor()
     if args.action == "list":
         rows = auth.list_users(p, actor)
-        out(args, rows, "\n".join(f"{u['id']:<12} {u['display_name']:<22} {','.join(u['roles']):<24} "
-                                  f"{u['clinician_id'] or '-':<6} {'disabled' if u['disabled'] else 'active'}"
-                                  + (f" locked until {u['locked_until']}" if u['locked_until'] else "") for u in rows))
+        out(
+            args,
+            rows,
+            "\n".join(
+                f"{u['id']:<12} {u['display_name']:<22} {','.join(u['roles']):<24} "
+                f"{u['clinician_id'] or '-':<6} {'disabled' if u['disabled'] else 'active'}"
+                + (f" locked until {u['locked_until']}" if u["locked_until"] else "")
+                for u in rows
+            ),
+        )
         return
     if not args.id:
         raise InvalidInput(f"'users {args.action}' needs --id USER.")
@@ -319,6 +427,7 @@ def cmd_users(p: Practice, args) -> None:
 
 # -- wiring ---------------------------------------------------------------------------------------------
 
+
 def parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--db", help="DuckDB file (default: $TS_DB_PATH or ~/.local/share/treatment-summaries)")
@@ -326,10 +435,12 @@ def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="python -m core", description="Treatment Summaries command line.")
     sub = top.add_subparsers(dest="command", required=True)
     sub.add_parser("init", parents=[common], help="create or migrate the database").add_argument(
-        "--demo", action="store_true", help="load the demo charts into an empty database")
+        "--demo", action="store_true", help="load the demo charts into an empty database"
+    )
     sub.add_parser("clients", parents=[common], help="list clients")
     sub.add_parser("chart", parents=[common], help="every chart item of a client").add_argument(
-        "--client", required=True)
+        "--client", required=True
+    )
     for name in ("sources", "draft"):
         s = sub.add_parser(name, parents=[common], help=f"the {name} of a summary for a client and range")
         s.add_argument("--client", required=True)
@@ -344,7 +455,8 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--client", required=True)
     s.add_argument("--clinician", required=True, help="clinician id of the signer")
     sub.add_parser("summaries", parents=[common], help="signed summaries of a client").add_argument(
-        "--client", required=True)
+        "--client", required=True
+    )
     s = sub.add_parser("delete", parents=[common], help="delete a signed summary")
     s.add_argument("--summary", required=True)
     s.add_argument("--reason", required=True)
@@ -355,7 +467,8 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--client", required=True)
     s.add_argument("--revoke", action="store_true")
     sub.add_parser("portal", parents=[common], help="what the client portal shows for a token").add_argument(
-        "--token", required=True)
+        "--token", required=True
+    )
     s = sub.add_parser("pdf", parents=[common], help="the PDF of a signed summary (audited as a download)")
     s.add_argument("--summary", required=True)
     s.add_argument("--out", required=True, metavar="FILE.pdf")
@@ -366,8 +479,12 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("eval", parents=[common], help="draft and check every chosen chart (quality lab)")
     s.add_argument("--engine", choices=("offline", "anthropic"))
     s.add_argument("--clients", default="all", help="all, or client ids separated by commas")
-    s.add_argument("--batch", action="store_true", help="with --engine anthropic: submit through the Message "
-                   "Batches API (half the cost); the same command later collects the results")
+    s.add_argument(
+        "--batch",
+        action="store_true",
+        help="with --engine anthropic: submit through the Message "
+        "Batches API (half the cost); the same command later collects the results",
+    )
 
     s = sub.add_parser("users", parents=[common], help="local accounts: add, list, disable, reset-password")
     s.add_argument("action", choices=("add", "list", "disable", "reset-password"))
@@ -377,16 +494,24 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--clinician", help="clinician id the user signs as (clinicians and supervisors)")
     s.add_argument("--email", help="e-mail, to match a sign-in through the practice's identity provider")
     s.add_argument("--no-password", action="store_true", help="an account that signs in only through OIDC")
-    sub.add_parser("compact", parents=[common],
-                   help="rewrite the chart tables in client and date order (faster reads; run while the app is "
-                        "stopped)")
+    sub.add_parser(
+        "compact",
+        parents=[common],
+        help="rewrite the chart tables in client and date order (faster reads; run while the app is stopped)",
+    )
 
-    fhir = sub.add_parser("import-fhir", parents=[common],
-                          help="import FHIR R4 bundles or NDJSON files (a directory stands for its files); "
-                               "all of them or, if one is malformed, none")
+    fhir = sub.add_parser(
+        "import-fhir",
+        parents=[common],
+        help="import FHIR R4 bundles or NDJSON files (a directory stands for its files); "
+        "all of them or, if one is malformed, none",
+    )
     fhir.add_argument("paths", nargs="+", metavar="PATH")
-    fhir.add_argument("--all", action="store_true", help="import every condition, care plan, medication and "
-                      "encounter, not only the behavioral-health ones")
+    fhir.add_argument(
+        "--all",
+        action="store_true",
+        help="import every condition, care plan, medication and encounter, not only the behavioral-health ones",
+    )
     return top
 
 

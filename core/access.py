@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from .errors import PermissionDenied
 from .models import Actor
 
-CLINICAL = frozenset({"view", "generate", "edit", "update", "undo", "discard", "sign", "download", "share", "delete",
-                      "export", "portal_token"})
+CLINICAL = frozenset(
+    {
+        "view",
+        "generate",
+        "edit",
+        "update",
+        "undo",
+        "discard",
+        "sign",
+        "download",
+        "share",
+        "delete",
+        "export",
+        "portal_token",
+    }
+)
 ALLOWED: dict[str, frozenset[str]] = {
     # their own caseload only (see CASELOAD_ONLY)
     "clinician": CLINICAL,
@@ -21,13 +35,26 @@ ALLOWED: dict[str, frozenset[str]] = {
 }
 CASELOAD_ONLY = frozenset({"clinician"})
 ACTIONS = tuple(sorted(set().union(*ALLOWED.values())))
-LABELS = {"view": "view this chart", "generate": "draft treatment summaries", "edit": "edit drafts",
-          "update": "update drafts", "undo": "undo draft versions", "discard": "discard drafts",
-          "sign": "sign treatment summaries", "download": "download summaries", "share": "share summaries",
-          "delete": "delete signed summaries", "export": "export client data", "portal_token": "manage portal access",
-          "quality_lab": "use the quality lab", "rate": "rate drafts", "audit_log": "read the audit log",
-          "import": "import records", "manage_users": "manage user accounts",
-          "maintain": "maintain the database"}
+LABELS = {
+    "view": "view this chart",
+    "generate": "draft treatment summaries",
+    "edit": "edit drafts",
+    "update": "update drafts",
+    "undo": "undo draft versions",
+    "discard": "discard drafts",
+    "sign": "sign treatment summaries",
+    "download": "download summaries",
+    "share": "share summaries",
+    "delete": "delete signed summaries",
+    "export": "export client data",
+    "portal_token": "manage portal access",
+    "quality_lab": "use the quality lab",
+    "rate": "rate drafts",
+    "audit_log": "read the audit log",
+    "import": "import records",
+    "manage_users": "manage user accounts",
+    "maintain": "maintain the database",
+}
 
 
 def can(actor: Actor, action: str) -> bool:
@@ -50,14 +77,31 @@ def require(store, actor: Actor, action: str, client_id: str | None = None) -> N
     if allowed and client_id is not None and not sees_all_clients(actor):
         allowed = in_scope(actor, store.client(client_id).clinician_id)
         if not allowed:
-            _refuse(store, actor, action, client_id, "This client is not on your caseload. Ask a supervisor, or the "
-                    "client's clinician, if you need access.")
+            _refuse(
+                store,
+                actor,
+                action,
+                client_id,
+                "This client is not on your caseload. Ask a supervisor, or the client's clinician, if you need access.",
+            )
     if not allowed:
-        _refuse(store, actor, action, client_id, f"Your role ({', '.join(actor.roles) or 'none'}) does not allow you "
-                f"to {LABELS.get(action, action)}.")
+        _refuse(
+            store,
+            actor,
+            action,
+            client_id,
+            f"Your role ({', '.join(actor.roles) or 'none'}) does not allow you to {LABELS.get(action, action)}.",
+        )
 
 
 def _refuse(store, actor: Actor, action: str, client_id: str | None, message: str) -> None:
-    store.audit(datetime.now(timezone.utc).replace(tzinfo=None), actor.id, "permission_denied", client_id, None,
-                None, f"refused: {action}")
+    store.audit(
+        datetime.now(UTC).replace(tzinfo=None),
+        actor.id,
+        "permission_denied",
+        client_id,
+        None,
+        None,
+        f"refused: {action}",
+    )
     raise PermissionDenied(message)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher
@@ -33,7 +33,7 @@ DEMO_ACCOUNTS = (
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def actor_of(p: Practice, user: dict, auth: str = "local") -> Actor:
@@ -46,8 +46,15 @@ def _check_password(password: str) -> None:
         raise InvalidInput(f"Choose a password of at least {MIN_PASSWORD} characters.")
 
 
-def _create(p: Practice, user_id: str, display_name: str, roles, password: str | None, clinician_id: str | None,
-            email: str | None) -> None:
+def _create(
+    p: Practice,
+    user_id: str,
+    display_name: str,
+    roles,
+    password: str | None,
+    clinician_id: str | None,
+    email: str | None,
+) -> None:
     roles = tuple(roles)
     if not roles or any(r not in ROLES for r in roles):
         raise InvalidInput(f"Roles must be some of: {', '.join(ROLES)}.")
@@ -59,13 +66,32 @@ def _create(p: Practice, user_id: str, display_name: str, roles, password: str |
         raise InvalidInput("Clinicians and supervisors need the clinician record they sign as (--clinician ID).")
     if password is not None:
         _check_password(password)
-    p.store.add_user({"id": user_id, "display_name": display_name, "roles": list(roles), "clinician_id": clinician_id,
-                      "email": email, "password_hash": HASHER.hash(password) if password else None,
-                      "disabled": False, "failed_attempts": 0, "locked_until": None, "created_at": now()})
+    p.store.add_user(
+        {
+            "id": user_id,
+            "display_name": display_name,
+            "roles": list(roles),
+            "clinician_id": clinician_id,
+            "email": email,
+            "password_hash": HASHER.hash(password) if password else None,
+            "disabled": False,
+            "failed_attempts": 0,
+            "locked_until": None,
+            "created_at": now(),
+        }
+    )
 
 
-def add_user(p: Practice, actor: Actor, user_id: str, display_name: str, roles, password: str | None = None,
-             clinician_id: str | None = None, email: str | None = None) -> None:
+def add_user(
+    p: Practice,
+    actor: Actor,
+    user_id: str,
+    display_name: str,
+    roles,
+    password: str | None = None,
+    clinician_id: str | None = None,
+    email: str | None = None,
+) -> None:
     access.require(p.store, actor, "manage_users")
     _create(p, user_id, display_name, roles, password, clinician_id, email)
     p.store.audit(now(), actor.id, "account", None, None, None, f"user {user_id} added ({', '.join(roles)})")
@@ -81,7 +107,9 @@ def set_disabled(p: Practice, actor: Actor, user_id: str, disabled: bool = True)
     if not p.store.user(user_id):
         raise NotFound(f"There is no user {user_id!r}.")
     p.store.set_disabled(user_id, disabled)
-    p.store.audit(now(), actor.id, "account", None, None, None, f"user {user_id} {'disabled' if disabled else 'enabled'}")
+    p.store.audit(
+        now(), actor.id, "account", None, None, None, f"user {user_id} {'disabled' if disabled else 'enabled'}"
+    )
 
 
 def reset_password(p: Practice, actor: Actor, user_id: str, password: str) -> None:
@@ -122,8 +150,12 @@ def sign_in(p: Practice, user_id: str, password: str) -> Actor:
         failures = user["failed_attempts"] + 1
         locked = moment + timedelta(minutes=LOCK_MINUTES) if failures >= MAX_FAILURES else None
         p.store.record_sign_in(user["id"], 0 if locked else failures, locked)
-        p.store.audit(moment, user["id"], "lockout" if locked else "sign_in_failed",
-                      detail=f"{failures} failed attempts" + (f"; locked for {LOCK_MINUTES} minutes" if locked else ""))
+        p.store.audit(
+            moment,
+            user["id"],
+            "lockout" if locked else "sign_in_failed",
+            detail=f"{failures} failed attempts" + (f"; locked for {LOCK_MINUTES} minutes" if locked else ""),
+        )
         raise PermissionDenied(_locked_message(locked, moment) if locked else BAD_CREDENTIALS) from None
     p.store.record_sign_in(user["id"], 0, None)
     if HASHER.check_needs_rehash(user["password_hash"]):
@@ -134,17 +166,21 @@ def sign_in(p: Practice, user_id: str, password: str) -> Actor:
 
 def _locked_message(until: datetime, moment: datetime) -> str:
     minutes = max(1, round((until - moment).total_seconds() / 60))
-    return (f"Too many failed sign-ins: this account is locked for {minutes} more minute"
-            f"{'s' if minutes != 1 else ''}. Try again later or ask the practice administrator.")
+    return (
+        f"Too many failed sign-ins: this account is locked for {minutes} more minute"
+        f"{'s' if minutes != 1 else ''}. Try again later or ask the practice administrator."
+    )
 
 
-def sign_in_oidc(p: Practice, email: str) -> Actor:
+def sign_in_oidc(p: Practice, email: str | None) -> Actor:
     """A user the practice's identity provider signed in, matched to an account by e-mail."""
     user = p.store.user_by_email(email or "")
     if user is None or user["disabled"]:
         p.store.audit(now(), (email or "-")[:60], "sign_in_failed", detail="no active account for this e-mail")
-        raise PermissionDenied("You are signed in with the practice's identity provider, but there is no active "
-                               "account for your e-mail address here. Ask the practice administrator.")
+        raise PermissionDenied(
+            "You are signed in with the practice's identity provider, but there is no active "
+            "account for your e-mail address here. Ask the practice administrator."
+        )
     p.store.audit(now(), user["id"], "sign_in", detail="oidc")
     return actor_of(p, user, "oidc")
 
@@ -153,16 +189,19 @@ def sign_out(p: Practice, actor: Actor, reason: str = "signed out") -> None:
     p.store.audit(now(), actor.id, "sign_out", detail=reason)
 
 
-def confirm_signature(p: Practice, actor: Actor, password: str | None = None,
-                      signed_in_at: datetime | None = None) -> None:
+def confirm_signature(
+    p: Practice, actor: Actor, password: str | None = None, signed_in_at: datetime | None = None
+) -> None:
     """Before a signature is applied: the password again (local accounts), or a recent sign-in
     with the identity provider (OIDC)."""
     if actor.auth == "cli":
         return
     if actor.auth == "oidc":
         if signed_in_at is None or now() - signed_in_at > timedelta(minutes=SIGNATURE_LOGIN_MINUTES):
-            raise PermissionDenied(f"To sign, sign in again with the practice's identity provider (a sign-in within "
-                                   f"the last {SIGNATURE_LOGIN_MINUTES} minutes is needed).")
+            raise PermissionDenied(
+                f"To sign, sign in again with the practice's identity provider (a sign-in within "
+                f"the last {SIGNATURE_LOGIN_MINUTES} minutes is needed)."
+            )
         return
     user = p.store.user(actor.id)
     try:

@@ -30,14 +30,27 @@ def chart(p: Practice, actor: Actor, client_id: str) -> Chart:
     return p.store.chart(client_id)
 
 
-def selection(p: Practice, client_id: str, start: date | None, end: date | None, purpose: str | None = None,
-              leave_out: Iterable[str] = ()) -> Selection:
+def selection(
+    p: Practice,
+    client_id: str,
+    start: date | None,
+    end: date | None,
+    purpose: str | None = None,
+    leave_out: Iterable[str] = (),
+) -> Selection:
     """Inside core: the sources for a summary of the range, minus what the user unticked (not yet judged)."""
     return sources.select(p.store, client_id, start, end, purpose, p.today()).without(leave_out)
 
 
-def preview_sources(p: Practice, actor: Actor, client_id: str, start: date | None, end: date | None,
-                    purpose: str | None = None, leave_out: Iterable[str] = ()) -> Selection:
+def preview_sources(
+    p: Practice,
+    actor: Actor,
+    client_id: str,
+    start: date | None,
+    end: date | None,
+    purpose: str | None = None,
+    leave_out: Iterable[str] = (),
+) -> Selection:
     """What a summary of the range would be drafted from (the Sources table), before Generate."""
     access.require(p.store, actor, "generate", client_id)
     return selection(p, client_id, start, end, purpose, leave_out)
@@ -48,9 +61,17 @@ def preset_range(p: Practice, actor: Actor, client_id: str, preset: str) -> Date
     return sources.preset_range(preset, p.today(), p.store, client_id)
 
 
-def preview_draft(p: Practice, actor: Actor, client_id: str, start: date, end: date, purpose: str | None = None,
-                  engine: str | None = None, leave_out: Iterable[str] = (),
-                  on_text: Callable[[str], None] | None = None) -> tuple[Selection, Draft]:
+def preview_draft(
+    p: Practice,
+    actor: Actor,
+    client_id: str,
+    start: date,
+    end: date,
+    purpose: str | None = None,
+    engine: str | None = None,
+    leave_out: Iterable[str] = (),
+    on_text: Callable[[str], None] | None = None,
+) -> tuple[Selection, Draft]:
     """Select, check sufficiency (nothing is sent anywhere when it fails) and draft, unsaved."""
     access.require(p.store, actor, "generate", client_id)
     chosen = sources.require_sufficient(selection(p, client_id, start, end, purpose, leave_out))
@@ -74,9 +95,14 @@ def check_text(p: Practice, actor: Actor, selection_: Selection, text: str, cita
     return quality.check(text, selection_, citations, p.store.excluded_note_texts(selection_.client.id))
 
 
-def import_fhir(p: Practice, actor: Actor, paths: Iterable[str | Path],
-                on_progress: Callable[[int, int, str], None] | None = None, *,
-                behavioral_only: bool = True) -> list[fhir.ImportReport]:
+def import_fhir(
+    p: Practice,
+    actor: Actor,
+    paths: Iterable[str | Path],
+    on_progress: Callable[[int, int, str], None] | None = None,
+    *,
+    behavioral_only: bool = True,
+) -> list[fhir.ImportReport]:
     """Import FHIR R4 bundles or NDJSON files: all of them, or none if any is malformed (the
     InvalidImport error names the file, the resource and the problem). on_progress(done, total,
     file name) is called as each file is read; importing the same files again adds nothing."""
@@ -84,6 +110,13 @@ def import_fhir(p: Practice, actor: Actor, paths: Iterable[str | Path],
     reports = fhir.import_files(p.store, paths, behavioral_only=behavioral_only, on_progress=on_progress)
     now = utcnow()
     for r in reports:
-        p.store.audit(now, actor.id, "import", r.client_id, None, None,
-                      f"FHIR {Path(r.file).name}: {sum(r.added.values())} rows added")
+        p.store.audit(
+            now,
+            actor.id,
+            "import",
+            r.client_id,
+            None,
+            None,
+            f"FHIR {Path(r.file).name}: {sum(r.added.values())} rows added",
+        )
     return reports

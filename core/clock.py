@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import InvalidInput
@@ -10,7 +10,7 @@ from .errors import InvalidInput
 
 def utcnow() -> datetime:
     """Naive UTC, as stored; what is shown is converted to the practice's time zone."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def local_time(utc: datetime, zone: str) -> datetime:
@@ -18,9 +18,11 @@ def local_time(utc: datetime, zone: str) -> datetime:
     try:
         tz = ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidInput(f"The practice time zone {zone!r} (TS_TIMEZONE) is not a known time zone; use a name "
-                           "such as America/Chicago.") from None
-    return utc.replace(tzinfo=timezone.utc).astimezone(tz)
+        raise InvalidInput(
+            f"The practice time zone {zone!r} (TS_TIMEZONE) is not a known time zone; use a name "
+            "such as America/Chicago."
+        ) from None
+    return utc.replace(tzinfo=UTC).astimezone(tz)
 
 
 def stamp(utc: datetime, zone: str, fmt: str = "%Y-%m-%d %H:%M") -> str:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
 
 DEFAULT_MODEL = "claude-sonnet-4-6"
 DEFAULT_PRACTICE = "Riverbend Behavioral Health"

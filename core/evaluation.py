@@ -8,9 +8,10 @@ import io
 import re
 import uuid
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Callable, Iterable, Iterator
+from typing import Protocol, cast
 
 from . import access, charts, quality, sources
 from .errors import EngineError, InsufficientInformation, InvalidInput
@@ -19,6 +20,15 @@ from .ratings import ratings
 from .service import Practice
 from .sources import Selection
 from .summaries import utcnow
+
+
+class BatchEngine(Protocol):
+    """What an engine that drafts through a batch API (the AI engine) offers besides the Engine calls."""
+
+    def submit_batch(self, jobs: dict[str, Selection]) -> str: ...
+
+    def collect_batch(self, batch_id: str, jobs: dict[str, Selection]) -> dict[str, Draft | str] | None: ...
+
 
 # Each client is drafted over its whole treatment and a recent window.
 WINDOWS = {"whole treatment": None, "last 6 months": 182}
@@ -54,34 +64,60 @@ class EditBurden:
 def edit_burdens(p: Practice, actor: Actor) -> list[EditBurden]:
     """For each signed, not-deleted summary: how much generated text survived and how many Updates it took."""
     access.require(p.store, actor, "quality_lab")
-    return [EditBurden(s.id, s.client_id, s.generation.engine, s.generation.model, s.generation.prompt_version,
-                       edit_burden(s.generated_text, s.text), s.update_rounds,
-                       len(re.findall(r"\w+", s.generated_text)), len(re.findall(r"\w+", s.text)))
-            for s in p.store.all_summaries()]
+    return [
+        EditBurden(
+            s.id,
+            s.client_id,
+            s.generation.engine,
+            s.generation.model,
+            s.generation.prompt_version,
+            edit_burden(s.generated_text, s.text),
+            s.update_rounds,
+            len(re.findall(r"\w+", s.generated_text)),
+            len(re.findall(r"\w+", s.text)),
+        )
+        for s in p.store.all_summaries()
+    ]
 
 
 def metrics(report: quality.QualityReport) -> dict:
     return {
-        "unsupported": len(report.unsupported), "facts": report.facts_checked,
+        "unsupported": len(report.unsupported),
+        "facts": report.facts_checked,
         "unsupported_examples": [f"{f.text} — {f.sentence[:120]}" for f in report.unsupported[:5]],
-        "coverage_covered": sum(c.covered for c in report.coverage), "coverage_total": len(report.coverage),
+        "coverage_covered": sum(c.covered for c in report.coverage),
+        "coverage_total": len(report.coverage),
         "missing": [f"{c.kind}: {c.label}" for c in report.coverage if not c.covered],
-        "invalid_citations": list(report.invalid_citations), "uncited_paragraphs": len(report.uncited_paragraphs),
-        "leaks": len(report.leaks), "words": report.words, "reading_grade": report.reading_grade,
+        "invalid_citations": list(report.invalid_citations),
+        "uncited_paragraphs": len(report.uncited_paragraphs),
+        "leaks": len(report.leaks),
+        "words": report.words,
+        "reading_grade": report.reading_grade,
     }
 
 
-def _plan(p: Practice, run_id: str, client_ids: list[str],
-          on_progress: Callable[[int, int, str], None] | None) -> Iterator[tuple[dict, Selection | None]]:
+def _plan(
+    p: Practice, run_id: str, client_ids: list[str], on_progress: Callable[[int, int, str], None] | None
+) -> Iterator[tuple[dict, Selection | None]]:
     """Each (client, window) of a run as an item, with its selection when the range suffices."""
     for n, client_id in enumerate(client_ids, 1):
         if on_progress:
             on_progress(n, len(client_ids), client_id)
         for window, days in WINDOWS.items():
             rng = window_range(p, client_id, days)
-            item = {"id": f"{run_id}-{client_id}-{'whole' if days is None else days}", "run_id": run_id,
-                    "client_id": client_id, "range_label": window, "range_start": rng.start, "range_end": rng.end,
-                    "status": "pending", "text": None, "citations": None, "metrics": None, "message": ""}
+            item = {
+                "id": f"{run_id}-{client_id}-{'whole' if days is None else days}",
+                "run_id": run_id,
+                "client_id": client_id,
+                "range_label": window,
+                "range_start": rng.start,
+                "range_end": rng.end,
+                "status": "pending",
+                "text": None,
+                "citations": None,
+                "metrics": None,
+                "message": "",
+            }
             try:
                 yield item, sources.require_sufficient(charts.selection(p, client_id, rng.start, rng.end))
             except InsufficientInformation as e:
@@ -93,13 +129,24 @@ def _checked(p: Practice, item: dict, sel: Selection, draft: Draft | str) -> dic
     if isinstance(draft, str):
         return {**item, "status": "failed", "message": draft}
     report = quality.check(draft.text, sel, draft.citations, p.store.excluded_note_texts(item["client_id"]))
-    return {**item, "status": "drafted", "text": draft.text, "metrics": metrics(report),
-            "citations": [{"paragraph": c.paragraph, "item_ids": list(c.item_ids)} for c in draft.citations]}
+    return {
+        **item,
+        "status": "drafted",
+        "text": draft.text,
+        "metrics": metrics(report),
+        "citations": [{"paragraph": c.paragraph, "item_ids": list(c.item_ids)} for c in draft.citations],
+    }
 
 
-def evaluate(p: Practice, actor: Actor, engine: str | None = None, client_ids: Iterable[str] | None = None,
-             label: str = "", on_progress: Callable[[int, int, str], None] | None = None,
-             batch: bool = False) -> str:
+def evaluate(
+    p: Practice,
+    actor: Actor,
+    engine: str | None = None,
+    client_ids: Iterable[str] | None = None,
+    label: str = "",
+    on_progress: Callable[[int, int, str], None] | None = None,
+    batch: bool = False,
+) -> str:
     """Draft every chosen client over each window with one engine, check each draft, store the run.
     With batch, the drafts go to the model's batch API and the run waits for collect_batches.
     Client drafts in the workspace are not touched. Returns the run id."""
@@ -122,14 +169,22 @@ def evaluate(p: Practice, actor: Actor, engine: str | None = None, client_ids: I
             items.append(item)
         else:
             try:
-                draft = drafter.generate(sel)
+                draft: Draft | str = drafter.generate(sel)
             except EngineError as e:
                 draft = e.message
             items.append(_checked(p, item, sel, draft))
-    run = {"id": run_id, "created_at": utcnow(), "created_by": actor.id, "engine": drafter.name,
-           "model": drafter.model, "prompt_version": drafter.prompt_version,
-           "label": label or f"{drafter.name} {drafter.model}", "status": "pending" if jobs else "complete",
-           "batch_id": drafter.submit_batch(jobs) if jobs else None}
+    run = {
+        "id": run_id,
+        "created_at": utcnow(),
+        "created_by": actor.id,
+        "engine": drafter.name,
+        "model": drafter.model,
+        "prompt_version": drafter.prompt_version,
+        "label": label or f"{drafter.name} {drafter.model}",
+        "status": "pending" if jobs else "complete",
+        # jobs are only made with batch, which checked above that the engine has submit_batch
+        "batch_id": cast(BatchEngine, drafter).submit_batch(jobs) if jobs else None,
+    }
     p.store.add_eval_run(run, items)
     return run_id
 
@@ -141,13 +196,22 @@ def collect_batches(p: Practice, actor: Actor, engine: str | None = None) -> lis
     outcome = []
     for run in [r for r in p.store.eval_runs() if r["status"] == "pending" and r["engine"] == drafter.name]:
         pending = [i for i in p.store.eval_items(run["id"]) if i["status"] == "pending"]
-        selections = {i["id"]: sources.require_sufficient(charts.selection(p, i["client_id"], i["range_start"], i["range_end"]))
-                      for i in pending}
-        results = drafter.collect_batch(run["batch_id"], selections)
+        selections = {
+            i["id"]: sources.require_sufficient(charts.selection(p, i["client_id"], i["range_start"], i["range_end"]))
+            for i in pending
+        }
+        # a pending run was submitted as a batch by the engine of this name, so the engine batches
+        results = cast(BatchEngine, drafter).collect_batch(run["batch_id"], selections)
         if results is not None:
-            p.store.complete_eval_run(run["id"], [
-                _checked(p, i, selections[i["id"]], results.get(i["id"], "No result was returned for this request."))
-                for i in pending])
+            p.store.complete_eval_run(
+                run["id"],
+                [
+                    _checked(
+                        p, i, selections[i["id"]], results.get(i["id"], "No result was returned for this request.")
+                    )
+                    for i in pending
+                ],
+            )
         outcome.append((run["id"], results is not None))
     return outcome
 
@@ -166,9 +230,11 @@ def totals(items: list[dict]) -> dict:
     facts = sum(x["facts"] for x in m)
     expected = sum(x["coverage_total"] for x in m)
     return {
-        "drafts": len(drafted), "insufficient": sum(i["status"] == "insufficient" for i in items),
+        "drafts": len(drafted),
+        "insufficient": sum(i["status"] == "insufficient" for i in items),
         "failed": sum(i["status"] == "failed" for i in items),
-        "unsupported_facts": sum(x["unsupported"] for x in m), "facts_checked": facts,
+        "unsupported_facts": sum(x["unsupported"] for x in m),
+        "facts_checked": facts,
         "unsupported_rate": round(sum(x["unsupported"] for x in m) / facts, 4) if facts else 0.0,
         "coverage_rate": round(sum(x["coverage_covered"] for x in m) / expected, 4) if expected else 1.0,
         "invalid_citations": sum(len(x["invalid_citations"]) for x in m),
@@ -214,8 +280,16 @@ def aggregates(p: Practice, actor: Actor) -> list[dict]:
     for key in sorted(set(groups) | set(scores)):
         t = totals(groups.get(key, []))
         rated = scores.get(key, [])
-        rows.append({"engine": key[0], "model": key[1], "prompt_version": key[2], **t, "ratings": len(rated),
-                     "mean_pdqi9": round(sum(rated) / len(rated), 1) if rated else None})
+        rows.append(
+            {
+                "engine": key[0],
+                "model": key[1],
+                "prompt_version": key[2],
+                **t,
+                "ratings": len(rated),
+                "mean_pdqi9": round(sum(rated) / len(rated), 1) if rated else None,
+            }
+        )
     return rows
 
 
@@ -223,8 +297,15 @@ def compare(p: Practice, actor: Actor, run_a: str, run_b: str) -> list[dict]:
     """The two runs side by side, matched by client and window."""
     (_, a), (_, b) = run(p, actor, run_a), run(p, actor, run_b)
     by_key = {(i["client_id"], i["range_label"]): i for i in b}
-    return [{"client_id": i["client_id"], "range_label": i["range_label"], "a": i,
-             "b": by_key.get((i["client_id"], i["range_label"]))} for i in a]
+    return [
+        {
+            "client_id": i["client_id"],
+            "range_label": i["range_label"],
+            "a": i,
+            "b": by_key.get((i["client_id"], i["range_label"])),
+        }
+        for i in a
+    ]
 
 
 def to_csv(rows: list[dict]) -> str:
@@ -243,10 +324,21 @@ def item_rows(items: list[dict]) -> list[dict]:
     rows = []
     for i in items:
         m = i["metrics"] or {}
-        rows.append({"client_id": i["client_id"], "window": i["range_label"], "range_start": i["range_start"],
-                     "range_end": i["range_end"], "status": i["status"], "unsupported": m.get("unsupported"),
-                     "facts": m.get("facts"), "coverage": f"{m['coverage_covered']}/{m['coverage_total']}" if m else
-                     None, "leaks": m.get("leaks"), "invalid_citations": len(m.get("invalid_citations", [])) if m
-                     else None, "words": m.get("words"), "reading_grade": m.get("reading_grade"),
-                     "note": i["message"] or "; ".join(m.get("missing", []))})
+        rows.append(
+            {
+                "client_id": i["client_id"],
+                "window": i["range_label"],
+                "range_start": i["range_start"],
+                "range_end": i["range_end"],
+                "status": i["status"],
+                "unsupported": m.get("unsupported"),
+                "facts": m.get("facts"),
+                "coverage": f"{m['coverage_covered']}/{m['coverage_total']}" if m else None,
+                "leaks": m.get("leaks"),
+                "invalid_citations": len(m.get("invalid_citations", [])) if m else None,
+                "words": m.get("words"),
+                "reading_grade": m.get("reading_grade"),
+                "note": i["message"] or "; ".join(m.get("missing", [])),
+            }
+        )
     return rows

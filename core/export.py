@@ -8,8 +8,9 @@ import hashlib
 import io
 import json
 import zipfile
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Any
 
 from . import access, pdf, summaries
 from .errors import IntegrityFailure
@@ -20,10 +21,25 @@ from .service import Practice
 # Psychotherapy notes are kept apart from the rest of the record and are excluded from the HIPAA right
 # of access (45 CFR 164.501 and 164.524(a)(1)(i)); every other note type is the client's own chart data.
 EXCLUDED_NOTE_TYPES = ("clinical",)
-CLIENT_FIELDS = ("id", "full_name", "first_name", "last_name", "date_of_birth", "pronouns", "gender", "phone",
-                 "email", "address", "mrn", "clinician_id", "ai_consent_on")
-HASH_METHOD = ("SHA-256 of the JSON object made of the fields named in hash_covers, with keys sorted, UTF-8, "
-               "non-ASCII characters kept as they are and no spaces (separators ',' and ':').")
+CLIENT_FIELDS = (
+    "id",
+    "full_name",
+    "first_name",
+    "last_name",
+    "date_of_birth",
+    "pronouns",
+    "gender",
+    "phone",
+    "email",
+    "address",
+    "mrn",
+    "clinician_id",
+    "ai_consent_on",
+)
+HASH_METHOD = (
+    "SHA-256 of the JSON object made of the fields named in hash_covers, with keys sorted, UTF-8, "
+    "non-ASCII characters kept as they are and no spaces (separators ',' and ':')."
+)
 EXCLUDED = [
     "Psychotherapy notes (a clinician's private notes kept separate from the rest of the record): HIPAA excludes "
     "them from the right of access (45 CFR 164.524(a)(1)(i)). Ask the practice if you want to request them.",
@@ -69,8 +85,10 @@ def _table(rows: list[dict[str, Any]], columns: Iterable[str]) -> dict[str, byte
     writer = csv.writer(out)
     writer.writerow(columns)
     writer.writerows([[_csv_cell(r[c]) for c in columns] for r in rows])
-    return {"json": _json([{c: _plain(r[c]) for c in columns} for r in rows]),
-            "csv": out.getvalue().encode("utf-8-sig")}
+    return {
+        "json": _json([{c: _plain(r[c]) for c in columns} for r in rows]),
+        "csv": out.getvalue().encode("utf-8-sig"),
+    }
 
 
 def _json(data: Any) -> bytes:
@@ -89,12 +107,14 @@ def chart_files(chart: Chart) -> dict[str, bytes]:
     """The chart as JSON and CSV per kind of item; psychotherapy notes stay out (see EXCLUDED)."""
     notes = [n for n in chart.notes if n.note_type not in EXCLUDED_NOTE_TYPES]
     client = {f: getattr(chart.client, f) for f in CLIENT_FIELDS}
-    kinds = {"client": ([client], CLIENT_FIELDS),
-             "diagnoses": (_rows(chart.diagnoses), _fields(Diagnosis)),
-             "assessments": (_rows(chart.assessments), _fields(Assessment)),
-             "treatment_plans": (_rows(chart.plans), _fields(Plan)),
-             "notes": (_rows(notes), _fields(Note)),
-             "medications": (_rows(chart.medications), _fields(Medication))}
+    kinds = {
+        "client": ([client], CLIENT_FIELDS),
+        "diagnoses": (_rows(chart.diagnoses), _fields(Diagnosis)),
+        "assessments": (_rows(chart.assessments), _fields(Assessment)),
+        "treatment_plans": (_rows(chart.plans), _fields(Plan)),
+        "notes": (_rows(notes), _fields(Note)),
+        "medications": (_rows(chart.medications), _fields(Medication)),
+    }
     files = {}
     for name, (rows, columns) in kinds.items():
         for ext, data in _table(rows, columns).items():
@@ -116,8 +136,14 @@ def summary_record(summary: SignedSummary, zone: str) -> dict[str, Any]:
     fields = signed_fields(summary)
     if content_hash(fields) != summary.content_hash:  # the store verified it; this guards the mapping above
         raise IntegrityFailure(f"Summary {summary.id} could not be exported with a checkable hash.")
-    return {**fields, "signature": pdf.signature_line(summary, zone), "signed_at_zone": "UTC",
-            "content_hash": summary.content_hash, "hash_covers": list(SIGNED_FIELDS), "hash_method": HASH_METHOD}
+    return {
+        **fields,
+        "signature": pdf.signature_line(summary, zone),
+        "signed_at_zone": "UTC",
+        "content_hash": summary.content_hash,
+        "hash_covers": list(SIGNED_FIELDS),
+        "hash_method": HASH_METHOD,
+    }
 
 
 def _zip(files: dict[str, bytes], created_at: datetime) -> bytes:
@@ -144,26 +170,45 @@ def export_client(p: Practice, actor: Actor, client_id: str, created_at: datetim
         pdf.refuse(p, actor, s, "Export")
     if failing:
         names = "; ".join(f"{s.id} ({s.range_start} to {s.range_end}, signed by {s.signature})" for s in failing)
-        raise IntegrityFailure(f"The export was not created: signed summary {names} fails its integrity check, so "
-                               "its stored content no longer matches the hash taken at signing. Report this to the "
-                               "practice's privacy officer; the export can be made once it is resolved.")
+        raise IntegrityFailure(
+            f"The export was not created: signed summary {names} fails its integrity check, so "
+            "its stored content no longer matches the hash taken at signing. Report this to the "
+            "practice's privacy officer; the export can be made once it is resolved."
+        )
     files = chart_files(chart)
     for s in signed:
         files[f"summaries/{s.id}.pdf"] = pdf.pdf_for(p, s, created_at)
         files[f"summaries/{s.id}.json"] = _json(summary_record(s, p.settings.timezone))
-    readme = README.format(name=chart.client.full_name, client_id=chart.client.id, practice=p.settings.practice_name,
-                           created=created_at.isoformat(sep=" "), excluded="\n".join(f"- {e}" for e in EXCLUDED),
-                           method=HASH_METHOD)
+    readme = README.format(
+        name=chart.client.full_name,
+        client_id=chart.client.id,
+        practice=p.settings.practice_name,
+        created=created_at.isoformat(sep=" "),
+        excluded="\n".join(f"- {e}" for e in EXCLUDED),
+        method=HASH_METHOD,
+    )
     files = {"README.txt": readme.encode("utf-8"), **files}
     manifest = {
-        "export": "client data export", "client_id": chart.client.id, "practice": p.settings.practice_name,
-        "created_at": created_at.isoformat() + "Z", "created_by": actor.id,
-        "summaries": [s.id for s in signed], "excluded": EXCLUDED,
-        "files": [{"path": path, "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
-                  for path, data in files.items()],
+        "export": "client data export",
+        "client_id": chart.client.id,
+        "practice": p.settings.practice_name,
+        "created_at": created_at.isoformat() + "Z",
+        "created_by": actor.id,
+        "summaries": [s.id for s in signed],
+        "excluded": EXCLUDED,
+        "files": [
+            {"path": path, "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+            for path, data in files.items()
+        ],
     }
     archive = _zip({"manifest.json": _json(manifest), **files}, created_at)
-    p.store.audit(summaries.utcnow(), actor.id, "export", client_id, None, None,
-                  f"{len(files) + 1} files, {len(signed)} signed summaries; zip sha256 "
-                  f"{hashlib.sha256(archive).hexdigest()}")
+    p.store.audit(
+        summaries.utcnow(),
+        actor.id,
+        "export",
+        client_id,
+        None,
+        None,
+        f"{len(files) + 1} files, {len(signed)} signed summaries; zip sha256 {hashlib.sha256(archive).hexdigest()}",
+    )
     return archive

@@ -7,9 +7,24 @@ import json
 from typing import Any
 
 # The fields a signature covers, in the order they are hashed.
-SIGNED_FIELDS = ("id", "client_id", "range_start", "range_end", "purpose", "text", "sources", "citations",
-                 "generation", "generated_text", "update_rounds", "signer_id", "signer_name", "signer_credentials",
-                 "signed_at", "attestation")
+SIGNED_FIELDS = (
+    "id",
+    "client_id",
+    "range_start",
+    "range_end",
+    "purpose",
+    "text",
+    "sources",
+    "citations",
+    "generation",
+    "generated_text",
+    "update_rounds",
+    "signer_id",
+    "signer_name",
+    "signer_credentials",
+    "signed_at",
+    "attestation",
+)
 
 
 def canonical(value: Any) -> Any:
@@ -23,6 +38,7 @@ def canonical(value: Any) -> Any:
 
 
 def content_hash(fields: dict[str, Any]) -> str:
-    payload = json.dumps({k: canonical(fields[k]) for k in SIGNED_FIELDS}, sort_keys=True, ensure_ascii=False,
-                         separators=(",", ":"))
+    payload = json.dumps(
+        {k: canonical(fields[k]) for k in SIGNED_FIELDS}, sort_keys=True, ensure_ascii=False, separators=(",", ":")
+    )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()

@@ -55,8 +55,17 @@ class Client:
     @property
     def identifiers(self) -> tuple[str, ...]:
         """Everything that identifies the client directly: never leaves the practice."""
-        values = (self.full_name, self.first_name, self.last_name, self.id, self.mrn, self.phone, self.email,
-                  self.address, self.date_of_birth.isoformat())
+        values = (
+            self.full_name,
+            self.first_name,
+            self.last_name,
+            self.id,
+            self.mrn,
+            self.phone,
+            self.email,
+            self.address,
+            self.date_of_birth.isoformat(),
+        )
         return tuple(v for v in values if v)
 
 

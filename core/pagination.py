@@ -103,7 +103,7 @@ def _rows(placed: list[Placed], n: int) -> list[Placed]:
     """The body rows of the table (or table continuation) at n: "t3" and "t3c…" both hold rows "t3r…"."""
     prefix = placed[n].id.split("c")[0] + "r"
     rows = []
-    for el in placed[n + 1:]:
+    for el in placed[n + 1 :]:
         if not el.id.startswith(prefix):
             break
         rows.append(el)
@@ -120,7 +120,7 @@ def _chain_start(placed: list[Placed], n: int) -> str:
 
 def _unbreak(html: str, element_id: str) -> str:
     tag = html.rfind("<", 0, html.find(f'id="{element_id}"'))
-    return html[:tag - len(BREAK)] + html[tag:] if html[:tag].endswith(BREAK) else html
+    return html[: tag - len(BREAK)] + html[tag:] if html[:tag].endswith(BREAK) else html
 
 
 def _break_before(html: str, element_id: str) -> str | None:
@@ -136,8 +136,8 @@ def _break_before(html: str, element_id: str) -> str | None:
 def _split_table(html: str, table_id: str, row_id: str) -> str | None:
     """Close the table before the row that starts a new page and open a copy with the same header there."""
     opening = re.search(rf'<table[^>]*\bid="{table_id}"[^>]*>', html)
-    head = re.search(r"<thead>.*?</thead>", html[opening.end():], re.DOTALL) if opening else None
-    if not head:
+    head = re.search(r"<thead>.*?</thead>", html[opening.end() :], re.DOTALL) if opening else None
+    if opening is None or head is None:  # head is None whenever opening is
         return _break_before(html, row_id)
     cont_id = row_id.replace("r", "c", 1)  # "t3r15" -> "t3c15"
     cont = re.sub(r'\sid="[^"]*"', "", opening.group(0)).replace("<table", f'<table id="{cont_id}"', 1)

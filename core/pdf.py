@@ -19,14 +19,21 @@ from .config import Settings
 from .errors import IntegrityFailure
 from .models import Actor, Assessment, Client, SignedSummary
 from .pagination import paginate
-from .service import Practice
 from .safety import neutralize_markdown
+from .service import Practice
 
-CONFIDENTIAL = ("Confidential: protected health information. Disclosure is limited by HIPAA (45 CFR Parts 160 and "
-                "164); substance use information may be further protected by 42 CFR Part 2. If you received this "
-                "document in error, notify the sender and destroy it.")
-KIND_LABELS = {"diagnosis": "Diagnoses", "plan": "Treatment plans", "assessment": "Assessments",
-               "note": "Progress and intake notes", "medication": "Medications"}
+CONFIDENTIAL = (
+    "Confidential: protected health information. Disclosure is limited by HIPAA (45 CFR Parts 160 and "
+    "164); substance use information may be further protected by 42 CFR Part 2. If you received this "
+    "document in error, notify the sender and destroy it."
+)
+KIND_LABELS = {
+    "diagnosis": "Diagnoses",
+    "plan": "Treatment plans",
+    "assessment": "Assessments",
+    "note": "Progress and intake notes",
+    "medication": "Medications",
+}
 PAGE = pymupdf.paper_rect("letter")
 MARGIN_X, MARGIN_TOP, MARGIN_BOTTOM = 54, 54, 62
 TEXT_WIDTH = PAGE.width - 2 * MARGIN_X
@@ -36,8 +43,11 @@ GREY = (0.37, 0.42, 0.47)
 # The signed text is model output and untrusted. It is parsed on its own with raw HTML off and without
 # images, links or code blocks: no markup or remote content gets through, and an unclosed code fence
 # cannot swallow the signature block that follows it.
-BODY_MARKDOWN = MarkdownIt("commonmark", {"html": False}).enable("table").disable(
-    ["image", "link", "autolink", "reference", "fence", "code", "html_block", "html_inline"])
+BODY_MARKDOWN = (
+    MarkdownIt("commonmark", {"html": False})
+    .enable("table")
+    .disable(["image", "link", "autolink", "reference", "fence", "code", "html_block", "html_inline"])
+)
 
 # PyMuPDF is not thread-safe and Streamlit serves each session on its own thread.
 _LOCK = threading.Lock()
@@ -101,6 +111,7 @@ def _e(value: object) -> str:
 
 # -- the document as HTML -------------------------------------------------------------------------------
 
+
 class _Ids:
     """Element ids the pagination pass reads: h (heading), k (kept whole), t (table), b (other blocks)."""
 
@@ -127,34 +138,48 @@ def _body(text: str, ids: _Ids) -> str:
 
 def _header(summary: SignedSummary, client: Client, settings: Settings, ids: _Ids) -> str:
     signed = local_time(summary.signed_at, settings.timezone)
-    grid = [[("Client", f"<b>{_e(client.full_name)}</b>"), ("Date of birth", _e(client.date_of_birth.isoformat())),
-             ("Client ID", _e(client.id))],
-            [("Period covered", f"{summary.range_start.isoformat()} to {summary.range_end.isoformat()}"),
-             ("Purpose", _e(summary.purpose or "Not stated")),
-             ("Signed", f"{signed:%Y-%m-%d}, {_e(summary.signature)}")]]
-    rows = "\n".join("<tr>" + "".join(f'<td><span class="k">{k}</span><br/>{v}</td>' for k, v in row) + "</tr>"
-                     for row in grid)
-    return (f'<div id="{ids("k")}">\n<div class="practice">{_e(settings.practice_name.upper())}</div>\n'
-            f'<h1 class="title">Treatment Summary</h1>\n<table class="meta">\n{rows}\n</table>\n</div>')
+    grid = [
+        [
+            ("Client", f"<b>{_e(client.full_name)}</b>"),
+            ("Date of birth", _e(client.date_of_birth.isoformat())),
+            ("Client ID", _e(client.id)),
+        ],
+        [
+            ("Period covered", f"{summary.range_start.isoformat()} to {summary.range_end.isoformat()}"),
+            ("Purpose", _e(summary.purpose or "Not stated")),
+            ("Signed", f"{signed:%Y-%m-%d}, {_e(summary.signature)}"),
+        ],
+    ]
+    rows = "\n".join(
+        "<tr>" + "".join(f'<td><span class="k">{k}</span><br/>{v}</td>' for k, v in row) + "</tr>" for row in grid
+    )
+    return (
+        f'<div id="{ids("k")}">\n<div class="practice">{_e(settings.practice_name.upper())}</div>\n'
+        f'<h1 class="title">Treatment Summary</h1>\n<table class="meta">\n{rows}\n</table>\n</div>'
+    )
 
 
 def _chart(summary: SignedSummary, png: bytes | None, ids: _Ids) -> str:
     if not png:
         return ""
     width = int.from_bytes(png[16:20], "big") * 72 / plots.DPI  # from the PNG header: panels keep one size
-    return (f'<h2 id="{ids("h")}">Assessment scores</h2>\n<div id="{ids("k")}">\n'
-            f'<p class="caption">Total scores of the measures this summary was built from, '
-            f"{summary.range_start.isoformat()} to {summary.range_end.isoformat()}. Shading marks the severity "
-            "bands of each measure; the dashed line is its clinical cut-off.</p>\n"
-            f'<img src="scores.png" width="{width:.0f}"/>\n</div>')
+    return (
+        f'<h2 id="{ids("h")}">Assessment scores</h2>\n<div id="{ids("k")}">\n'
+        f'<p class="caption">Total scores of the measures this summary was built from, '
+        f"{summary.range_start.isoformat()} to {summary.range_end.isoformat()}. Shading marks the severity "
+        "bands of each measure; the dashed line is its clinical cut-off.</p>\n"
+        f'<img src="scores.png" width="{width:.0f}"/>\n</div>'
+    )
 
 
 def _signature(summary: SignedSummary, settings: Settings, ids: _Ids) -> str:
-    return (f'<div class="signature" id="{ids("k")}">\n'
-            f'<p class="signed">{_e(signature_line(summary, settings.timezone))}</p>\n'
-            f'<p class="attest">{_e(summary.attestation)}</p>\n'
-            f'<p class="small">Content hash (SHA-256): <span class="hash">{_e(summary.content_hash)}</span></p>\n'
-            "</div>")
+    return (
+        f'<div class="signature" id="{ids("k")}">\n'
+        f'<p class="signed">{_e(signature_line(summary, settings.timezone))}</p>\n'
+        f'<p class="attest">{_e(summary.attestation)}</p>\n'
+        f'<p class="small">Content hash (SHA-256): <span class="hash">{_e(summary.content_hash)}</span></p>\n'
+        "</div>"
+    )
 
 
 def _sources(summary: SignedSummary, ids: _Ids) -> str:
@@ -166,28 +191,42 @@ def _sources(summary: SignedSummary, ids: _Ids) -> str:
     for kind in kinds:
         items = [s for s in summary.sources if s.kind == kind]
         table = ids("t")
-        rows = "\n".join(f'<tr id="{table}r{ids("")}"><td>{s.date.isoformat()}</td><td>{_e(s.title)}</td></tr>'
-                         for s in items)
-        parts.append(f'<h4 id="{ids("h")}">{_e(KIND_LABELS.get(kind, kind.title() + "s"))} ({len(items)})</h4>\n'
-                     f'<table class="sources" id="{table}">\n<thead><tr><th>Date</th><th>Item</th></tr></thead>\n'
-                     f"<tbody>\n{rows}\n</tbody>\n</table>")
+        rows = "\n".join(
+            f'<tr id="{table}r{ids("")}"><td>{s.date.isoformat()}</td><td>{_e(s.title)}</td></tr>' for s in items
+        )
+        parts.append(
+            f'<h4 id="{ids("h")}">{_e(KIND_LABELS.get(kind, kind.title() + "s"))} ({len(items)})</h4>\n'
+            f'<table class="sources" id="{table}">\n<thead><tr><th>Date</th><th>Item</th></tr></thead>\n'
+            f"<tbody>\n{rows}\n</tbody>\n</table>"
+        )
     return "\n".join(parts)
 
 
 def _details(summary: SignedSummary, settings: Settings, ids: _Ids) -> str:
     g = summary.generation
-    details = [("Drafted with", _e(g.label or g.engine)), ("Engine and model", f"{_e(g.engine)}, {_e(g.model)}"),
-               ("Draft generated", _e(stamp(g.generated_at, settings.timezone))),
-               ("Update rounds", str(summary.update_rounds)), ("Summary ID", _e(summary.id))]
+    details = [
+        ("Drafted with", _e(g.label or g.engine)),
+        ("Engine and model", f"{_e(g.engine)}, {_e(g.model)}"),
+        ("Draft generated", _e(stamp(g.generated_at, settings.timezone))),
+        ("Update rounds", str(summary.update_rounds)),
+        ("Summary ID", _e(summary.id)),
+    ]
     rows = "\n".join(f'<tr><td class="k">{k}</td><td>{v}</td></tr>' for k, v in details)
-    return (f'<h2 id="{ids("h")}">Generation details</h2>\n<table class="details" id="{ids("k")}">\n{rows}\n'
-            f"</table>\n{_sources(summary, ids)}")
+    return (
+        f'<h2 id="{ids("h")}">Generation details</h2>\n<table class="details" id="{ids("k")}">\n{rows}\n'
+        f"</table>\n{_sources(summary, ids)}"
+    )
 
 
 def document_html(summary: SignedSummary, client: Client, settings: Settings, chart_png: bytes | None) -> str:
     ids = _Ids()
-    parts = [_header(summary, client, settings, ids), f'<div class="summary">\n{_body(summary.text, ids)}\n</div>',
-             _chart(summary, chart_png, ids), _signature(summary, settings, ids), _details(summary, settings, ids)]
+    parts = [
+        _header(summary, client, settings, ids),
+        f'<div class="summary">\n{_body(summary.text, ids)}\n</div>',
+        _chart(summary, chart_png, ids),
+        _signature(summary, settings, ids),
+        _details(summary, settings, ids),
+    ]
     # markdown-pdf parses its input as Markdown: one HTML block without blank lines passes through whole
     # (the body has no <pre>, so dropping blank lines changes nothing on the page).
     lines = [line for part in parts for line in part.splitlines() if line.strip()]
@@ -196,8 +235,10 @@ def document_html(summary: SignedSummary, client: Client, settings: Settings, ch
 
 # -- after layout: running header, footer, metadata --------------------------------------------------------
 
-def _write(page: pymupdf.Page, x: float, y: float, text: str, size: float, bold: bool = False,
-           color=GREY, right: bool = False) -> float:
+
+def _write(
+    page: pymupdf.Page, x: float, y: float, text: str, size: float, bold: bool = False, color=GREY, right: bool = False
+) -> float:
     """One line of text, returning where it ends; characters Noto Sans lacks (Han, for instance) come from
     the fallback font."""
     fonts = _stamp_fonts()
@@ -234,7 +275,7 @@ def _stamp_pages(doc: pymupdf.Document, client: Client, settings: Settings, crea
     """Running header (from page 2), page numbers and the confidentiality footer, once the page count is known."""
     left, right, total = MARGIN_X, PAGE.width - MARGIN_X, doc.page_count
     foot = PAGE.height - MARGIN_BOTTOM + 22
-    for page in doc:
+    for page in doc.pages():
         page.wrap_contents()  # the Story leaves its coordinate transform in force; isolate it from what we add
         if page.number:
             x = _write(page, left, 36, "Treatment Summary", 7.5, bold=True)
@@ -245,8 +286,7 @@ def _stamp_pages(doc: pymupdf.Document, client: Client, settings: Settings, crea
         page.draw_line((left, foot - 10), (right, foot - 10), color=(0.77, 0.82, 0.87), width=0.5)
         for n, line in enumerate(_wrapped(CONFIDENTIAL, right - left - 110, 6.3)):
             _write(page, left, foot + 9 * n, line, 6.3)
-        _write(page, right, foot, f"Page {page.number + 1} of {total}", 8, bold=True, color=(0.2, 0.2, 0.2),
-               right=True)
+        _write(page, right, foot, f"Page {page.number + 1} of {total}", 8, bold=True, color=(0.2, 0.2, 0.2), right=True)
         _write(page, right, foot + 9, f"Printed {stamp(created_at, settings.timezone)}", 6.3, right=True)
 
 
@@ -254,13 +294,16 @@ def _pdf_date(utc: datetime) -> str:
     return f"D:{utc:%Y%m%d%H%M%S}+00'00'"
 
 
-def render(summary: SignedSummary, client: Client, assessments: list[Assessment], settings: Settings,
-           created_at: datetime) -> bytes:
+def render(
+    summary: SignedSummary, client: Client, assessments: list[Assessment], settings: Settings, created_at: datetime
+) -> bytes:
     """The PDF of a verified summary, charting those of the assessments it was built from; the same summary,
     scores, settings and created_at give the same bytes."""
     if not summary.verified:
-        raise IntegrityFailure(f"Summary {summary.id} fails its integrity check and cannot be rendered to PDF. "
-                               "Report this to the practice's privacy officer.")
+        raise IntegrityFailure(
+            f"Summary {summary.id} fails its integrity check and cannot be rendered to PDF. "
+            "Report this to the practice's privacy officer."
+        )
     created_at = created_at.replace(microsecond=0)
     used = {s.id for s in summary.sources}
     where = PAGE + (MARGIN_X, MARGIN_TOP, -MARGIN_X, -MARGIN_BOTTOM)
@@ -273,14 +316,20 @@ def render(summary: SignedSummary, client: Client, assessments: list[Assessment]
         page_html, where = paginate(document_html(summary, client, settings, chart), css, story_archive, where)
         writer = MarkdownPdf(toc_level=2)
         # markdown-pdf keeps metadata in a class attribute dated at import: give this document its own.
-        writer.meta = {"creationDate": _pdf_date(created_at), "modDate": _pdf_date(created_at),
-                       "creator": f"Treatment Summaries, {settings.practice_name}", "producer": "PyMuPDF",
-                       "title": f"Treatment Summary: {client.full_name}, {summary.range_start} to {summary.range_end}",
-                       "author": summary.signature,
-                       "subject": f"Treatment summary {summary.id}, signed; SHA-256 {summary.content_hash}",
-                       "keywords": "; ".join(x for x in ("treatment summary", client.id, summary.purpose) if x)}
+        writer.meta = {
+            "creationDate": _pdf_date(created_at),
+            "modDate": _pdf_date(created_at),
+            "creator": f"Treatment Summaries, {settings.practice_name}",
+            "producer": "PyMuPDF",
+            "title": f"Treatment Summary: {client.full_name}, {summary.range_start} to {summary.range_end}",
+            "author": summary.signature,
+            "subject": f"Treatment summary {summary.id}, signed; SHA-256 {summary.content_hash}",
+            "keywords": "; ".join(x for x in ("treatment summary", client.id, summary.purpose) if x),
+        }
         borders = (where.x0, where.y0, where.x1 - PAGE.width, where.y1 - PAGE.height)
-        writer.add_section(Section(page_html, root=story_archive, paper_size="Letter", borders=borders), user_css=css)
+        # markdown-pdf hands root to pymupdf.Story(archive=...), which takes an Archive; its annotation says str.
+        section = Section(page_html, root=story_archive, paper_size="Letter", borders=borders)  # type: ignore[arg-type]
+        writer.add_section(section, user_css=css)
         raw = io.BytesIO()
         writer.save_bytes(raw)
         doc = pymupdf.open("pdf", raw.getvalue())
@@ -297,16 +346,29 @@ def render(summary: SignedSummary, client: Client, assessments: list[Assessment]
 
 # -- the Download PDF action -------------------------------------------------------------------------------
 
+
 def pdf_for(p: Practice, summary: SignedSummary, created_at: datetime) -> bytes:
     client = p.store.client(summary.client_id)
-    return render(summary, client, p.store.assessments_between(client.id, summary.range_start, summary.range_end),
-                  p.settings, created_at)
+    return render(
+        summary,
+        client,
+        p.store.assessments_between(client.id, summary.range_start, summary.range_end),
+        p.settings,
+        created_at,
+    )
 
 
 def refuse(p: Practice, actor: Actor, summary: SignedSummary, what: str) -> None:
     """Audit a refusal caused by a failed integrity check: the privacy officer needs to see it."""
-    p.store.audit(summaries.utcnow(), actor.id, "refused", summary.client_id, summary.id, None,
-                  f"{what} refused: integrity check failed (stored sha256 {summary.content_hash})")
+    p.store.audit(
+        summaries.utcnow(),
+        actor.id,
+        "refused",
+        summary.client_id,
+        summary.id,
+        None,
+        f"{what} refused: integrity check failed (stored sha256 {summary.content_hash})",
+    )
 
 
 def summary_pdf(p: Practice, actor: Actor, summary_id: str, created_at: datetime | None = None) -> bytes:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import functools
 import io
+from collections.abc import Iterable
 from datetime import date, timedelta
-from typing import Iterable
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -27,8 +27,10 @@ MARGIN = dict(left=0.32, right=0.08, top=0.22, bottom=0.24, gap=0.42)  # inches
 def score_trends_png(assessments: Iterable[Assessment], width_in: float = 7.0, dpi: int = DPI) -> bytes | None:
     """PNG of every measure's total scores over time, or None when there are none. Panels are a third of
     width_in wide whatever their number, so one measure does not become one huge chart."""
-    points = tuple((a.instrument, a.administered_on, a.total_score)
-                   for a in sorted(assessments, key=lambda a: (a.administered_on, a.id)))
+    points = tuple(
+        (a.instrument, a.administered_on, a.total_score)
+        for a in sorted(assessments, key=lambda a: (a.administered_on, a.id))
+    )
     return _png(points, width_in, dpi) if points else None
 
 
@@ -54,8 +56,14 @@ def _png(points: tuple[tuple[str, date, int], ...], width_in: float, dpi: int) -
         row, col = divmod(n, cols)
         x0 = col * (panel_w + MARGIN["gap"]) + MARGIN["left"]
         y0 = height - (row + 1) * PANEL_H + MARGIN["bottom"]
-        ax = fig.add_axes((x0 / width_in, y0 / height, (panel_w - MARGIN["left"] - MARGIN["right"]) / width_in,
-                           (PANEL_H - MARGIN["top"] - MARGIN["bottom"]) / height))
+        ax = fig.add_axes(
+            (
+                x0 / width_in,
+                y0 / height,
+                (panel_w - MARGIN["left"] - MARGIN["right"]) / width_in,
+                (PANEL_H - MARGIN["top"] - MARGIN["bottom"]) / height,
+            )
+        )
         _panel(ax, code, by_instrument[code], first, last)
     out = io.BytesIO()
     # No 'Software' entry: the same scores give the same bytes (deterministic PDFs).
@@ -91,8 +99,17 @@ def _panel(ax, code: str, points: list[tuple[date, int]], first: date, last: dat
                 y0, y1 = max((y0, spec.cutoff), (spec.cutoff, y1), key=lambda part: part[1] - part[0])
             short = label.split(",")[0]
             if (y1 - y0) / spec.max_score >= 0.1 and len(short) <= 18:  # only where the label fits
-                ax.text(0.985, (y0 + y1) / 2, short, transform=ax.get_yaxis_transform(),
-                        ha="right", va="center", fontsize=5, color=MUTED, zorder=2)
+                ax.text(
+                    0.985,
+                    (y0 + y1) / 2,
+                    short,
+                    transform=ax.get_yaxis_transform(),
+                    ha="right",
+                    va="center",
+                    fontsize=5,
+                    color=MUTED,
+                    zorder=2,
+                )
         if spec.cutoff:
             ax.axhline(spec.cutoff, color="#8c8c8c", lw=0.6, ls=(0, (3, 2)), zorder=1)
         ax.set_yticks(sorted({low for low, _ in spec.bands} | {spec.max_score}))

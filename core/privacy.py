@@ -14,14 +14,32 @@ STREET = re.compile(
     r"(?:St|Street|Ave|Avenue|Rd|Road|Ln|Lane|Dr|Drive|Ct|Court|Blvd|Boulevard|Way|Pl|Place|Hollow|Ter|Terrace"
     r"|Cir|Circle|Pkwy|Parkway|Hwy|Highway)\b\.?(?:,?\s+(?:Apt|Unit|Suite|#)\s*\w+)?"
 )
-RECORD_NUMBER = re.compile(r"\b(?:MRN|SSN|Medical record(?: number)?|Record #|Member ID)[:#\s-]*[\w-]*\d[\w-]*",
-                           re.IGNORECASE)
+RECORD_NUMBER = re.compile(
+    r"\b(?:MRN|SSN|Medical record(?: number)?|Record #|Member ID)[:#\s-]*[\w-]*\d[\w-]*", re.IGNORECASE
+)
 SSN = re.compile(r"\b\d{3}-\d{2}-\d{4}\b")
 
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-          "November", "December")  # not strftime: charts are English whatever the server's locale
-PLACEHOLDERS = {"name": "the client", "phone": "[phone]", "email": "[email]", "address": "[address]",
-                "record": "[record number]"}
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)  # not strftime: charts are English whatever the server's locale
+PLACEHOLDERS = {
+    "name": "the client",
+    "phone": "[phone]",
+    "email": "[email]",
+    "address": "[address]",
+    "record": "[record number]",
+}
 
 
 def _name_parts(client: Client) -> list[str]:
@@ -38,9 +56,15 @@ def _name_parts(client: Client) -> list[str]:
 def _date_forms(day: date) -> list[str]:
     """How a date of birth is written in charts: ISO, US numeric, and with the month's name."""
     month = MONTHS[day.month - 1]
-    return [day.isoformat(), f"{day.month}/{day.day}/{day.year}", f"{day.month:02d}/{day.day:02d}/{day.year}",
-            f"{month} {day.day}, {day.year}", f"{month[:3]}. {day.day}, {day.year}",
-            f"{month[:3]} {day.day}, {day.year}", f"{day.day} {month} {day.year}"]
+    return [
+        day.isoformat(),
+        f"{day.month}/{day.day}/{day.year}",
+        f"{day.month:02d}/{day.day:02d}/{day.year}",
+        f"{month} {day.day}, {day.year}",
+        f"{month[:3]}. {day.day}, {day.year}",
+        f"{month[:3]} {day.day}, {day.year}",
+        f"{day.day} {month} {day.year}",
+    ]
 
 
 def mask(text: str, client: Client) -> str:
@@ -48,8 +72,13 @@ def mask(text: str, client: Client) -> str:
     if not text:
         return text
     # The client's own values first, whole: the street pattern alone would leave "..., Millbrook".
-    for value, kind in ((client.address, "address"), (client.email, "email"), (client.phone, "phone"),
-                        (client.mrn, "record"), (client.id, "record")):
+    for value, kind in (
+        (client.address, "address"),
+        (client.email, "email"),
+        (client.phone, "phone"),
+        (client.mrn, "record"),
+        (client.id, "record"),
+    ):
         if value:
             text = text.replace(value, PLACEHOLDERS[kind])
     text = EMAIL.sub(PLACEHOLDERS["email"], text)

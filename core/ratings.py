@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 from . import access
 from .errors import InvalidInput, NotFound
@@ -39,7 +40,7 @@ class Rating:
     model: str
     prompt_version: str
     rater: str
-    rated_at: object
+    rated_at: datetime
     scores: dict[str, int]
     comment: str
 
@@ -72,8 +73,15 @@ def _target(p: Practice, kind: str, target_id: str, version: int | None) -> tupl
     raise InvalidInput(f"Unknown rating target {kind!r}.")
 
 
-def rate(p: Practice, actor: Actor, kind: str, target_id: str, scores: dict[str, int], comment: str = "",
-         version: int | None = None) -> Rating:
+def rate(
+    p: Practice,
+    actor: Actor,
+    kind: str,
+    target_id: str,
+    scores: dict[str, int],
+    comment: str = "",
+    version: int | None = None,
+) -> Rating:
     missing = [label for key, label, _ in PDQI9 if key not in scores]
     if missing:
         raise InvalidInput("Rate every PDQI-9 item before saving; missing: " + ", ".join(missing) + ".")
@@ -84,16 +92,40 @@ def rate(p: Practice, actor: Actor, kind: str, target_id: str, scores: dict[str,
         raise InvalidInput("Keep the comment under 2,000 characters.")
     client_id, engine, model, prompt_version = _target(p, kind, target_id, version)
     access.require(p.store, actor, "rate", client_id)
-    row = {"id": f"R-{uuid.uuid4().hex[:12]}", "target_kind": kind, "target_id": target_id, "version": version,
-           "client_id": client_id, "engine": engine, "model": model, "prompt_version": prompt_version,
-           "rater": actor.id, "rated_at": utcnow(), **{k: int(scores[k]) for k in PDQI_COLUMNS},
-           "comment": comment.strip()}
+    row = {
+        "id": f"R-{uuid.uuid4().hex[:12]}",
+        "target_kind": kind,
+        "target_id": target_id,
+        "version": version,
+        "client_id": client_id,
+        "engine": engine,
+        "model": model,
+        "prompt_version": prompt_version,
+        "rater": actor.id,
+        "rated_at": utcnow(),
+        **{k: int(scores[k]) for k in PDQI_COLUMNS},
+        "comment": comment.strip(),
+    }
     p.store.add_rating(row, actor.id)
     return ratings(p, actor, kind, target_id)[-1]
 
 
 def ratings(p: Practice, actor: Actor, kind: str | None = None, target_id: str | None = None) -> list[Rating]:
     access.require(p.store, actor, "quality_lab")
-    return [Rating(r["id"], r["target_kind"], r["target_id"], r["version"], r["client_id"], r["engine"], r["model"],
-                   r["prompt_version"], r["rater"], r["rated_at"], {k: r[k] for k in PDQI_COLUMNS}, r["comment"])
-            for r in p.store.ratings(kind, target_id)]
+    return [
+        Rating(
+            r["id"],
+            r["target_kind"],
+            r["target_id"],
+            r["version"],
+            r["client_id"],
+            r["engine"],
+            r["model"],
+            r["prompt_version"],
+            r["rater"],
+            r["rated_at"],
+            {k: r[k] for k in PDQI_COLUMNS},
+            r["comment"],
+        )
+        for r in p.store.ratings(kind, target_id)
+    ]

@@ -17,8 +17,10 @@ LINK = re.compile(r"\[" + _LABEL + r"\]" + _TARGET)
 REFERENCE_DEFINITION = re.compile(r"^[ ]{0,3}\[[^\]\n]+\]:[ \t]*\S+.*$\n?", re.MULTILINE)
 AUTOLINK = re.compile(r"<(?:[A-Za-z][A-Za-z0-9+.-]{1,31}:[^<>\s]*|[^<>\s@]+@[^<>\s]+)>")
 COMMENT = re.compile(r"<!--(?:[^\n]|" + _LINE_BREAK + r")*?-->")
-TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:(?:[ \t]|" + _LINE_BREAK + r")(?:[^<>\n]|" + _LINE_BREAK + r")*)?/?>"
-                 r"|<![A-Za-z\[][^<>\n]*>|<\?[^<>\n]*\?>")
+TAG = re.compile(
+    r"</?[A-Za-z][A-Za-z0-9-]*(?:(?:[ \t]|" + _LINE_BREAK + r")(?:[^<>\n]|" + _LINE_BREAK + r")*)?/?>"
+    r"|<![A-Za-z\[][^<>\n]*>|<\?[^<>\n]*\?>"
+)
 OPEN_TAG = re.compile(r"<(?=[A-Za-z/!?])")  # what is left of a tag cut off by a blank line or the stream
 
 

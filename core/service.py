@@ -3,8 +3,8 @@ the command line never use it directly; they pass it to core's use cases (charts
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date
 
 from . import auth, demo
@@ -23,8 +23,14 @@ class Practice:
     engines: dict[str, Engine] = field(default_factory=dict)  # made on first use; tests put fakes here
 
     @classmethod
-    def open(cls, settings: Settings, *, demo_data: bool = True, today: Callable[[], date] = date.today,
-             anchor: date | None = None) -> "Practice":
+    def open(
+        cls,
+        settings: Settings,
+        *,
+        demo_data: bool = True,
+        today: Callable[[], date] = date.today,
+        anchor: date | None = None,
+    ) -> Practice:
         """Open (create and migrate) the database; fill an empty one with the demo charts."""
         practice = cls(Store(settings.db_path), settings, today)
         if demo_data:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 from .models import Citation, SourceItem
 
@@ -14,7 +14,9 @@ RISK = re.compile(r"suicid|\bSI\b|SI/HI|self-harm|safety plan|C-SSRS|homicid|(?<
 POSITIVE_RISK = re.compile(r"disclosed|positive for|developed a written|means-safety|attempt", re.IGNORECASE)
 INSTRUCTION_LIKE = re.compile(
     r"ignore (?:all |any |the )?(?:previous|prior|above|earlier) (?:instructions|prompts?)|language model|"
-    r"\bthe AI\b|system prompt|disregard (?:the|all|your) (?:instructions|rules)", re.IGNORECASE)
+    r"\bthe AI\b|system prompt|disregard (?:the|all|your) (?:instructions|rules)",
+    re.IGNORECASE,
+)
 
 
 def paragraphs(text: str) -> list[str]:
@@ -64,4 +66,3 @@ def attribute(text: str, items: Iterable[SourceItem]) -> tuple[Citation, ...]:
         if ids:
             citations.append(Citation(n, ids))
     return tuple(citations)
-

@@ -15,7 +15,22 @@ entries = summaries.audit_log(practice(), current_actor(), client)
 if not entries:
     st.info("No audit entries" + (f" for client {client}." if client else "."))
     st.stop()
-st.dataframe(pd.DataFrame([{"When": local(e.at, "%Y-%m-%d %H:%M:%S"), "Who": e.actor, "Action": e.action,
-                            "Client": e.client_id, "Summary": e.summary_id, "Draft": e.draft_id,
-                            "Detail": e.detail} for e in entries]), hide_index=True, width="stretch")
+st.dataframe(
+    pd.DataFrame(
+        [
+            {
+                "When": local(e.at, "%Y-%m-%d %H:%M:%S"),
+                "Who": e.actor,
+                "Action": e.action,
+                "Client": e.client_id,
+                "Summary": e.summary_id,
+                "Draft": e.draft_id,
+                "Detail": e.detail,
+            }
+            for e in entries
+        ]
+    ),
+    hide_index=True,
+    width="stretch",
+)
 st.caption(f"Newest first; {len(entries)} entries shown. Note and summary text is never written to the log.")

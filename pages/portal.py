@@ -7,9 +7,13 @@ from core.safety import neutralize_markdown
 from ui.common import local, practice, user_errors
 
 st.title("Client portal")
-code = st.text_input("Access code", key="portal_code", type="password",
-                     value=st.query_params.get("token", ""),
-                     help="The personal code your care team gave you.")
+code = st.text_input(
+    "Access code",
+    key="portal_code",
+    type="password",
+    value=st.query_params.get("token", ""),
+    help="The personal code your care team gave you.",
+)
 if not code:
     st.caption("Enter the access code from your care team to see the treatment summaries shared with you.")
     st.stop()

@@ -1,5 +1,7 @@
 """Quality lab for pilot testers: automated checks, PDQI-9 ratings, engine comparison, edit burden."""
 
+import functools
+
 import pandas as pd
 import streamlit as st
 
@@ -13,22 +15,37 @@ require_page("quality_lab")
 
 st.title("Quality lab")
 st.caption("For pilot testers: how grounded, complete and useful the drafts are, and how much clinicians change.")
-rate_tab, compare_tab, burden_tab = st.tabs(["Rate drafts and summaries", "Compare engines", "Edit burden"],
-                                            key="lab_tab", on_change="rerun")
+rate_tab, compare_tab, burden_tab = st.tabs(
+    ["Rate drafts and summaries", "Compare engines", "Edit burden"], key="lab_tab", on_change="rerun"
+)
 
 
 def pdqi_form(kind: str, target_id: str, version: int | None = None) -> None:
     """The nine PDQI-9 items, 1 (not at all) to 5 (extremely), and a comment."""
     with st.form(f"pdqi:{kind}:{target_id}:{version}", clear_on_submit=True):
         st.markdown("**PDQI-9 rating** · 1 = not at all, 5 = extremely")
-        scores = {key: st.segmented_control(label, list(ratings.ANCHORS), key=f"{key}:{kind}:{target_id}:{version}",
-                                            help=help_text, format_func=lambda n: f"{n}")
-                  for key, label, help_text in ratings.PDQI9}
+        scores = {
+            key: st.segmented_control(
+                label,
+                list(ratings.ANCHORS),
+                key=f"{key}:{kind}:{target_id}:{version}",
+                help=help_text,
+                format_func=lambda n: f"{n}",
+            )
+            for key, label, help_text in ratings.PDQI9
+        }
         comment = st.text_area("Comment", key=f"comment:{kind}:{target_id}:{version}", max_chars=2000)
         if st.form_submit_button("Save rating", type="primary"):
             with user_errors():
-                saved = ratings.rate(practice(), current_actor(), kind, target_id,
-                                     {k: v for k, v in scores.items() if v is not None}, comment, version)
+                saved = ratings.rate(
+                    practice(),
+                    current_actor(),
+                    kind,
+                    target_id,
+                    {k: v for k, v in scores.items() if v is not None},
+                    comment,
+                    version,
+                )
                 st.success(f"Rating saved (total {saved.total} of 45).")
 
 
@@ -36,18 +53,22 @@ def rate_section() -> None:
     clients = charts.find_clients(practice(), current_actor())
     client = st.selectbox("Client", clients, format_func=lambda r: f"{r.full_name} ({r.id})", key="lab_client")
     draft = summaries.active_draft(practice(), current_actor(), client.id)
-    options = []
+    options: list[tuple[str, str, int | None, str]] = []  # (kind, id, draft version, label)
     if draft:
         options += [("draft", draft.id, v.number, f"Draft version {v.number} ({v.kind})") for v in draft.versions]
-    options += [("summary", s.id, None, f"Signed summary {s.range_start} to {s.range_end} ({s.id})")
-                for s in summaries.summaries(practice(), current_actor(), client.id)]
+    options += [
+        ("summary", s.id, None, f"Signed summary {s.range_start} to {s.range_end} ({s.id})")
+        for s in summaries.summaries(practice(), current_actor(), client.id)
+    ]
     if not options:
         st.info("This client has no draft or signed summary yet. Compare engines drafts over many charts at once.")
         return
     kind, target_id, version, _ = st.selectbox("What to rate", options, format_func=lambda o: o[3], key="lab_target")
     if kind == "draft":
-        text = next(v.text for v in draft.versions if v.number == version)
-        version_ = draft.version(version)
+        if draft is None:  # draft options are only offered when the client has a draft
+            raise AttributeError("a draft version was picked but the client has no draft")
+        version_ = next(v for v in draft.versions if v.number == version)
+        text = version_.text
         sel, cites = summaries.draft_selection(practice(), current_actor(), draft), version_.citations
     else:
         s = summaries.get_summary(practice(), current_actor(), target_id)
@@ -62,18 +83,38 @@ def rate_section() -> None:
         pdqi_form(kind, target_id, version)
     previous = ratings.ratings(practice(), current_actor(), kind, target_id)
     if previous:
-        st.dataframe(pd.DataFrame([{"Rated": local(r.rated_at), "Rater": r.rater, "Version": r.version,
-                                    "Total": r.total, **{label: r.scores[k] for k, label, _ in ratings.PDQI9},
-                                    "Comment": r.comment} for r in previous]), hide_index=True, width="stretch")
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "Rated": local(r.rated_at),
+                        "Rater": r.rater,
+                        "Version": r.version,
+                        "Total": r.total,
+                        **{label: r.scores[k] for k, label, _ in ratings.PDQI9},
+                        "Comment": r.comment,
+                    }
+                    for r in previous
+                ]
+            ),
+            hide_index=True,
+            width="stretch",
+        )
 
 
 def compare_section() -> None:
-    st.markdown("Draft the same charts with two engines (each client over the whole treatment and the last 6 "
-                "months), check every draft, then compare side by side and rate.")
+    st.markdown(
+        "Draft the same charts with two engines (each client over the whole treatment and the last 6 "
+        "months), check every draft, then compare side by side and rate."
+    )
     clients = charts.find_clients(practice(), current_actor())
-    chosen = st.multiselect("Clients", [c.id for c in clients], default=[c.id for c in clients],
-                            format_func=lambda i: next(f"{c.full_name} ({c.id})" for c in clients if c.id == i),
-                            key="lab_clients")
+    chosen = st.multiselect(
+        "Clients",
+        [c.id for c in clients],
+        default=[c.id for c in clients],
+        format_func=lambda i: next(f"{c.full_name} ({c.id})" for c in clients if c.id == i),
+        key="lab_clients",
+    )
     c1, c2 = st.columns(2)
     choices = evaluation.engine_choices(practice(), current_actor())
     engine_a = c1.selectbox("Engine A", choices, key="engine_a")
@@ -82,26 +123,38 @@ def compare_section() -> None:
         st.caption("The AI engine appears here when an API key is configured; the offline engine is the baseline.")
     if st.button("Run comparison", type="primary", disabled=not chosen, key="run_comparison"):
         bar = st.progress(0.0, text="Drafting…")
+
+        def show_progress(step: int, engine: str, n: int, total: int, cid: str) -> None:
+            bar.progress((step * total + n) / (2 * total), text=f"{engine}: {cid} ({n} of {total})")
+
         run_ids = []
         with user_errors():
             for step, engine in enumerate((engine_a, engine_b)):
-                run_ids.append(evaluation.evaluate(
-                    practice(), current_actor(), engine, chosen,
-                    on_progress=lambda n, total, cid, step=step, engine=engine: bar.progress(
-                        (step * total + n) / (2 * total), text=f"{engine}: {cid} ({n} of {total})")))
+                run_ids.append(
+                    evaluation.evaluate(
+                        practice(),
+                        current_actor(),
+                        engine,
+                        chosen,
+                        on_progress=functools.partial(show_progress, step, engine),
+                    )
+                )
             st.session_state[keys.COMPARE_RUNS] = run_ids
         bar.empty()
     runs = evaluation.runs(practice(), current_actor())
     if len(runs) < 1:
         return
-    labels = {r["id"]: f"{r['label']} · prompt {r['prompt_version']} · {local(r['created_at'])} ({r['id']})"
-              for r in runs}
+    labels = {
+        r["id"]: f"{r['label']} · prompt {r['prompt_version']} · {local(r['created_at'])} ({r['id']})" for r in runs
+    }
     picked = st.session_state.get(keys.COMPARE_RUNS) or [r["id"] for r in runs[:2]][::-1]
     c1, c2 = st.columns(2)
-    run_a = c1.selectbox("Run A", list(labels), format_func=labels.get, key="run_a",
-                         index=list(labels).index(picked[0]))
-    run_b = c2.selectbox("Run B", list(labels), format_func=labels.get, key="run_b",
-                         index=list(labels).index(picked[-1]))
+    run_a = c1.selectbox(
+        "Run A", list(labels), format_func=labels.__getitem__, key="run_a", index=list(labels).index(picked[0])
+    )
+    run_b = c2.selectbox(
+        "Run B", list(labels), format_func=labels.__getitem__, key="run_b", index=list(labels).index(picked[-1])
+    )
     aggregate_view()
     for a_b in evaluation.compare(practice(), current_actor(), run_a, run_b):
         a, b = a_b["a"], a_b["b"]
@@ -114,10 +167,14 @@ def compare_section() -> None:
                     st.markdown(neutralize_markdown(item["text"]))
                     with st.popover("Rate this draft"):
                         pdqi_form("eval", item["id"])
-    rows = [row for run_id in (run_a, run_b)
-            for row in evaluation.item_rows(evaluation.run(practice(), current_actor(), run_id)[1])]
-    st.download_button("Download drafts' checks (CSV)", evaluation.to_csv(rows), "quality-lab-drafts.csv",
-                       "text/csv", key="csv_items")
+    rows = [
+        row
+        for run_id in (run_a, run_b)
+        for row in evaluation.item_rows(evaluation.run(practice(), current_actor(), run_id)[1])
+    ]
+    st.download_button(
+        "Download drafts' checks (CSV)", evaluation.to_csv(rows), "quality-lab-drafts.csv", "text/csv", key="csv_items"
+    )
 
 
 def summary_line(item: dict | None) -> str:
@@ -136,24 +193,38 @@ def aggregate_view() -> None:
     st.dataframe(table, hide_index=True, width="stretch")
     chart = table.assign(engine=table["engine"] + " " + table["prompt_version"]).set_index("engine")
     st.bar_chart(chart[["unsupported_rate", "coverage_rate"]], stack=False, height=220)
-    st.download_button("Download by engine (CSV)", evaluation.to_csv(rows), "quality-lab-engines.csv", "text/csv",
-                       key="csv_aggregates")
+    st.download_button(
+        "Download by engine (CSV)", evaluation.to_csv(rows), "quality-lab-engines.csv", "text/csv", key="csv_aggregates"
+    )
 
 
 def burden_section() -> None:
     rows = evaluation.edit_burdens(practice(), current_actor())
-    st.markdown("How much of the generated text survived into the signed text: the share of the generated "
-                "words kept in order (1.0 = signed as generated), and the Update rounds it took.")
+    st.markdown(
+        "How much of the generated text survived into the signed text: the share of the generated "
+        "words kept in order (1.0 = signed as generated), and the Update rounds it took."
+    )
     if not rows:
         st.info("No signed summaries yet.")
         return
     table = pd.DataFrame([r.__dict__ for r in rows])
     st.dataframe(table, hide_index=True, width="stretch")
-    st.dataframe(table.groupby(["engine", "model", "prompt_version"], as_index=False)
-                 .agg(summaries=("summary_id", "count"), mean_retained=("retained", "mean"),
-                      mean_update_rounds=("update_rounds", "mean")), hide_index=True, width="stretch")
-    st.download_button("Download edit burden (CSV)", evaluation.to_csv([r.__dict__ for r in rows]),
-                       "edit-burden.csv", "text/csv", key="csv_burden")
+    st.dataframe(
+        table.groupby(["engine", "model", "prompt_version"], as_index=False).agg(
+            summaries=("summary_id", "count"),
+            mean_retained=("retained", "mean"),
+            mean_update_rounds=("update_rounds", "mean"),
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+    st.download_button(
+        "Download edit burden (CSV)",
+        evaluation.to_csv([r.__dict__ for r in rows]),
+        "edit-burden.csv",
+        "text/csv",
+        key="csv_burden",
+    )
 
 
 if rate_tab.open:

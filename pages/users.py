@@ -13,11 +13,24 @@ require_page("manage_users")
 st.title("User accounts")
 with user_errors():
     users = auth.list_users(practice(), current_actor())
-    st.dataframe(pd.DataFrame([{"User": u["id"], "Name": u["display_name"], "Roles": ", ".join(u["roles"]),
-                                "Signs as": u["clinician_id"] or "", "E-mail": u["email"] or "",
-                                "Status": "disabled" if u["disabled"] else "active",
-                                "Locked until": local(u["locked_until"]) if u["locked_until"] else ""}
-                               for u in users]), hide_index=True, width="stretch")
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "User": u["id"],
+                    "Name": u["display_name"],
+                    "Roles": ", ".join(u["roles"]),
+                    "Signs as": u["clinician_id"] or "",
+                    "E-mail": u["email"] or "",
+                    "Status": "disabled" if u["disabled"] else "active",
+                    "Locked until": local(u["locked_until"]) if u["locked_until"] else "",
+                }
+                for u in users
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+    )
     left, right = st.columns(2, gap="large")
     with left, st.form("add_user", clear_on_submit=True):
         st.markdown("**Add a user**")
@@ -25,15 +38,26 @@ with user_errors():
         name = st.text_input("Display name", key="new_user_name")
         roles = st.multiselect("Roles", ROLES, key="new_user_roles")
         clinicians = auth.clinicians(practice(), current_actor())
-        clinician = st.selectbox("Signs as clinician (clinicians and supervisors)", [None, *clinicians],
-                                 format_func=lambda c: "—" if c is None else f"{c.signature_name} ({c.id})",
-                                 key="new_user_clinician")
+        clinician = st.selectbox(
+            "Signs as clinician (clinicians and supervisors)",
+            [None, *clinicians],
+            format_func=lambda c: "—" if c is None else f"{c.signature_name} ({c.id})",
+            key="new_user_clinician",
+        )
         email = st.text_input("E-mail (for identity-provider sign-in)", key="new_user_email")
         password = st.text_input("Initial password", type="password", key="new_user_password")
         if st.form_submit_button("Add user", type="primary"):
             with user_errors():
-                auth.add_user(practice(), current_actor(), user_id.strip().lower(), name.strip(), roles,
-                              password or None, clinician.id if clinician else None, email.strip() or None)
+                auth.add_user(
+                    practice(),
+                    current_actor(),
+                    user_id.strip().lower(),
+                    name.strip(),
+                    roles,
+                    password or None,
+                    clinician.id if clinician else None,
+                    email.strip() or None,
+                )
                 st.rerun()
     with right:
         st.markdown("**Change an account**")

@@ -27,8 +27,10 @@ def fixtures_dir() -> Path | None:
 
 
 FIXTURES = fixtures_dir()
-NO_FIXTURES = (f"the public FHIR fixtures are missing: neither {ROOT.parent / 'shared' / 'fixtures' / 'public'} "
-               "nor $TS_FIXTURES is a directory")
+NO_FIXTURES = (
+    f"the public FHIR fixtures are missing: neither {ROOT.parent / 'shared' / 'fixtures' / 'public'} "
+    "nor $TS_FIXTURES is a directory"
+)
 
 
 def demo_ranges(practice, client_id):

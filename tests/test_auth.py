@@ -46,10 +46,12 @@ def act(practice, people, who, action):
         d = open_draft(practice, people)
         if action == "undo":
             summaries.update(practice, people["ruth"], d.id, d.text, "shorter", base_revision=None)
-        {"edit": lambda: summaries.save(practice, a, d.id, d.text + " edited", base_revision=None),
-         "update": lambda: summaries.update(practice, a, d.id, d.text, "shorter", base_revision=None),
-         "undo": lambda: summaries.undo(practice, a, d.id, base_revision=None),
-         "discard": lambda: summaries.discard(practice, a, d.id)}[action]()
+        {
+            "edit": lambda: summaries.save(practice, a, d.id, d.text + " edited", base_revision=None),
+            "update": lambda: summaries.update(practice, a, d.id, d.text, "shorter", base_revision=None),
+            "undo": lambda: summaries.undo(practice, a, d.id, base_revision=None),
+            "discard": lambda: summaries.discard(practice, a, d.id),
+        }[action]()
     elif action == "sign":
         d = open_draft(practice, people)
         summaries.sign(practice, a, d.id, password=PASSWORDS[who])
@@ -75,14 +77,55 @@ def act(practice, people, who, action):
         raise AssertionError(action)
 
 
-ACTIONS = ["view", "generate", "edit", "update", "undo", "discard", "sign", "download", "share", "delete",
-           "portal_token", "quality_lab", "rate", "audit_log", "manage_users", "maintain"]
+ACTIONS = [
+    "view",
+    "generate",
+    "edit",
+    "update",
+    "undo",
+    "discard",
+    "sign",
+    "download",
+    "share",
+    "delete",
+    "portal_token",
+    "quality_lab",
+    "rate",
+    "audit_log",
+    "manage_users",
+    "maintain",
+]
 # What each demo role may do, as the product requires (not derived from the code's own table).
 EXPECTED = {
-    "dana": {"view", "generate", "edit", "update", "undo", "discard", "sign", "download", "share", "delete",
-             "portal_token"},
-    "ruth": {"view", "generate", "edit", "update", "undo", "discard", "sign", "download", "share", "delete",
-             "portal_token", "quality_lab", "rate", "audit_log"},
+    "dana": {
+        "view",
+        "generate",
+        "edit",
+        "update",
+        "undo",
+        "discard",
+        "sign",
+        "download",
+        "share",
+        "delete",
+        "portal_token",
+    },
+    "ruth": {
+        "view",
+        "generate",
+        "edit",
+        "update",
+        "undo",
+        "discard",
+        "sign",
+        "download",
+        "share",
+        "delete",
+        "portal_token",
+        "quality_lab",
+        "rate",
+        "audit_log",
+    },
     "pat": {"view", "quality_lab", "rate"},
     "alex": {"audit_log", "manage_users", "maintain"},
 }
@@ -104,7 +147,9 @@ def test_clinicians_reach_only_their_caseload(practice, people):
     dana = people["dana"]
     today = practice.today()
     assert {r.clinician_id for r in charts.find_clients(practice, dana)} == {"K01"}
-    assert len(charts.find_clients(practice, people["ruth"])) == 44 and charts.find_clients(practice, people["alex"]) == []
+    assert (
+        len(charts.find_clients(practice, people["ruth"])) == 44 and charts.find_clients(practice, people["alex"]) == []
+    )
     with pytest.raises(PermissionDenied, match="not on your caseload"):
         summaries.generate(practice, dana, OTHER, today - timedelta(days=182), today)
     with pytest.raises(PermissionDenied, match="not on your caseload"):
@@ -145,8 +190,9 @@ def test_passwords_are_never_stored_or_logged_in_clear(practice, people):
             pass
     practice.store.close()
     con = duckdb.connect(str(practice.store.path))
-    dump = " ".join(str(row) for table in ("users", "audit_log", "meta")
-                    for row in con.execute(f"SELECT * FROM {table}").fetchall())
+    dump = " ".join(
+        str(row) for table in ("users", "audit_log", "meta") for row in con.execute(f"SELECT * FROM {table}").fetchall()
+    )
     for secret in ("first-secret-pw", "second-secret-pw", "third-secret-pw", *PASSWORDS.values()):
         assert secret not in dump
     hashes = [r[0] for r in con.execute("SELECT password_hash FROM users").fetchall()]

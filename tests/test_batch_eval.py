@@ -18,9 +18,13 @@ from tests.fake_anthropic import MODEL, USAGE, cite
 
 KEY = "sk-ant-test-not-a-real-key-0123456789"
 SUPERVISOR = Actor("ruth", "Ruth Abernathy", "supervisor", "LCSW", "K06")
-BATCH = {"id": "msgbatch_fake", "type": "message_batch", "created_at": "2026-06-30T12:00:00Z",
-         "expires_at": "2026-07-01T12:00:00Z", "request_counts": {
-             "processing": 0, "succeeded": 0, "errored": 0, "canceled": 0, "expired": 0}}
+BATCH = {
+    "id": "msgbatch_fake",
+    "type": "message_batch",
+    "created_at": "2026-06-30T12:00:00Z",
+    "expires_at": "2026-07-01T12:00:00Z",
+    "request_counts": {"processing": 0, "succeeded": 0, "errored": 0, "canceled": 0, "expired": 0},
+}
 
 
 class FakeBatchAPI:
@@ -41,9 +45,14 @@ class FakeBatchAPI:
             self.created = json.loads(request.content)["requests"]
             return httpx2.Response(200, json={**BATCH, "processing_status": "in_progress"})
         if path == "/v1/messages/batches/msgbatch_fake":
-            state = {"processing_status": "ended", "ended_at": "2026-06-30T13:00:00Z",
-                     "results_url": "https://api.anthropic.com/v1/messages/batches/msgbatch_fake/results"}
-            return httpx2.Response(200, json={**BATCH, **(state if self.ended else {"processing_status": "in_progress"})})
+            state = {
+                "processing_status": "ended",
+                "ended_at": "2026-06-30T13:00:00Z",
+                "results_url": "https://api.anthropic.com/v1/messages/batches/msgbatch_fake/results",
+            }
+            return httpx2.Response(
+                200, json={**BATCH, **(state if self.ended else {"processing_status": "in_progress"})}
+            )
         if path == "/v1/messages/batches/msgbatch_fake/results":
             lines = [json.dumps(self.result(r)) for r in self.created]
             return httpx2.Response(200, content="\n".join(lines).encode())
@@ -52,13 +61,32 @@ class FakeBatchAPI:
     @staticmethod
     def result(request: dict) -> dict:
         if request["custom_id"].endswith("-182"):
-            return {"custom_id": request["custom_id"], "result": {"type": "errored", "error": {
-                "type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}}}
+            return {
+                "custom_id": request["custom_id"],
+                "result": {
+                    "type": "errored",
+                    "error": {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}},
+                },
+            }
         blocks = [{"type": "text", "text": f"## {s}\n\n"} for s in SECTIONS]
-        blocks.insert(1, {"type": "text", "text": "Attended sessions regularly.\n\n",
-                          "citations": [cite(0, "Attended sessions regularly")]})
-        message = {"id": "msg_b", "type": "message", "role": "assistant", "model": MODEL, "content": blocks,
-                   "stop_reason": "end_turn", "stop_sequence": None, "usage": USAGE}
+        blocks.insert(
+            1,
+            {
+                "type": "text",
+                "text": "Attended sessions regularly.\n\n",
+                "citations": [cite(0, "Attended sessions regularly")],
+            },
+        )
+        message = {
+            "id": "msg_b",
+            "type": "message",
+            "role": "assistant",
+            "model": MODEL,
+            "content": blocks,
+            "stop_reason": "end_turn",
+            "stop_sequence": None,
+            "usage": USAGE,
+        }
         return {"custom_id": request["custom_id"], "result": {"type": "succeeded", "message": message}}
 
 
@@ -66,7 +94,8 @@ def test_batch_run_is_submitted_then_collected(practice, tmp_path):
     fake = FakeBatchAPI()
     practice.engines["anthropic"] = AnthropicEngine.from_settings(
         Settings(db_path=tmp_path / "unused.duckdb", anthropic_api_key=KEY),
-        http_client=httpx2.Client(transport=httpx2.MockTransport(fake.handle)))
+        http_client=httpx2.Client(transport=httpx2.MockTransport(fake.handle)),
+    )
     clients = ["C1001", "C1008"]  # C1008 (Søren Østergaard) has not consented
     run_id = evaluation.evaluate(practice, SUPERVISOR, "anthropic", clients, batch=True)
     run, items = evaluation.run(practice, SUPERVISOR, run_id)
@@ -88,8 +117,12 @@ def test_batch_run_is_submitted_then_collected(practice, tmp_path):
     assert run["status"] == "complete" and run["prompt_version"].startswith("anthropic-")
     assert by_window["whole treatment"]["status"] == "drafted"
     assert by_window["whole treatment"]["metrics"]["leaks"] == 0
-    assert by_window["whole treatment"]["citations"] == [{"paragraph": 1, "item_ids": [fake.created[0]["params"][
-        "messages"][0]["content"][0]["title"].split("(")[-1].rstrip(")")]}]
+    assert by_window["whole treatment"]["citations"] == [
+        {
+            "paragraph": 1,
+            "item_ids": [fake.created[0]["params"]["messages"][0]["content"][0]["title"].split("(")[-1].rstrip(")")],
+        }
+    ]
     assert by_window["last 6 months"]["status"] == "failed" and "errored" in by_window["last 6 months"]["message"]
     assert evaluation.collect_batches(practice, SUPERVISOR, "anthropic") == []  # nothing left pending
 

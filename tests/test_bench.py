@@ -10,8 +10,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_bench_runs_on_a_tiny_practice(tmp_path):
     out = tmp_path / "bench.json"
-    done = subprocess.run([sys.executable, "bench/run.py", "--clients", "50", "--quick", "--out", str(out)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "bench/run.py", "--clients", "50", "--quick", "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-4000:]
     report = json.loads(out.read_text())
     assert report["machine"]["duckdb"] and report["params"]["clients"] == 50

@@ -14,8 +14,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def run(*args, db):
-    return subprocess.run([sys.executable, "-m", "core", *args, "--db", str(db)], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "core", *args, "--db", str(db)], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
 
 
 @pytest.fixture(scope="module")
@@ -44,21 +45,23 @@ def test_sources_and_draft_json(db):
     sel = json.loads(run("sources", "--client", "C1001", "--from", first, "--to", last, "--json", db=db).stdout)
     assert sel["items"] and all({"id", "kind", "date", "title", "text", "reason"} <= set(i) for i in sel["items"])
     assert {e["kind"] for e in sel["excluded"]} >= {"administrative"}
-    result = run("draft", "--client", "C1001", "--from", first, "--to", last, "--purpose", "Discharge", "--json",
-                 db=db)
+    result = run("draft", "--client", "C1001", "--from", first, "--to", last, "--purpose", "Discharge", "--json", db=db)
     draft = json.loads(result.stdout)
     assert draft["engine"] == "offline" and draft["model"] and draft["text"].startswith("## Identifying context")
     assert {s["id"] for s in draft["sources"]} == {i["id"] for i in sel["items"]}
     assert draft["citations"] and set(draft["sources"][0]) == {"id", "type", "date", "title"}
 
 
-@pytest.mark.parametrize("args,message", [
-    (("draft", "--client", "C1001", "--from", "2026-05-01", "--to", "2026-04-01"), "after it ends"),
-    (("draft", "--client", "C1001", "--from", "yesterday", "--to", "2026-04-01"), "is not a date"),
-    (("draft", "--client", "NOPE", "--from", "2026-01-01", "--to", "2026-02-01"), "No client with id 'NOPE'"),
-    (("draft", "--client", "C1001", "--from", "2001-01-01", "--to", "2001-02-01"), "Not enough information"),
-    (("chart", "--client", "NOPE"), "No client"),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (("draft", "--client", "C1001", "--from", "2026-05-01", "--to", "2026-04-01"), "after it ends"),
+        (("draft", "--client", "C1001", "--from", "yesterday", "--to", "2026-04-01"), "is not a date"),
+        (("draft", "--client", "NOPE", "--from", "2026-01-01", "--to", "2026-02-01"), "No client with id 'NOPE'"),
+        (("draft", "--client", "C1001", "--from", "2001-01-01", "--to", "2001-02-01"), "Not enough information"),
+        (("chart", "--client", "NOPE"), "No client"),
+    ],
+)
 def test_errors_are_clear_without_traceback(db, args, message):
     result = run(*args, db=db)
     assert result.returncode == 2
@@ -96,7 +99,15 @@ def test_whole_lifecycle_from_the_command_line(tmp_path):
     assert json.loads(run("portal", "--token", token, "--json", db=db).stdout)["summaries"] == []
     audit = json.loads(run("audit", "--client", "C1001", "--json", db=db).stdout)
     assert [e["action"] for e in reversed(audit)] == [
-        "generate", "sign", "portal_token", "portal_view", "share", "portal_view", "delete", "portal_view"]
+        "generate",
+        "sign",
+        "portal_token",
+        "portal_view",
+        "share",
+        "portal_view",
+        "delete",
+        "portal_view",
+    ]
 
 
 @pytest.mark.skipif(FIXTURES is None, reason=NO_FIXTURES)
@@ -140,12 +151,15 @@ def test_pdf_and_export_write_files_and_are_audited(tmp_path):
     assert [e["action"] for e in audit][:2] == ["export", "download"]
 
 
-@pytest.mark.parametrize("args,message", [
-    (("pdf", "--summary", "S-nope", "--out", "{tmp}/x.pdf"), "There is no signed summary S-nope"),
-    (("pdf", "--summary", "S-nope", "--out", "{tmp}/missing/x.pdf"), "does not exist"),
-    (("export", "--client", "NOPE", "--out", "{tmp}/x.zip"), "No client with id 'NOPE'"),
-    (("export", "--client", "C1001", "--out", "{tmp}"), "it is a folder"),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (("pdf", "--summary", "S-nope", "--out", "{tmp}/x.pdf"), "There is no signed summary S-nope"),
+        (("pdf", "--summary", "S-nope", "--out", "{tmp}/missing/x.pdf"), "does not exist"),
+        (("export", "--client", "NOPE", "--out", "{tmp}/x.zip"), "No client with id 'NOPE'"),
+        (("export", "--client", "C1001", "--out", "{tmp}"), "it is a folder"),
+    ],
+)
 def test_pdf_and_export_errors_are_one_clear_line(db, tmp_path, args, message):
     result = run(*[a.format(tmp=tmp_path) for a in args], db=db)
     assert result.returncode == 2 and message in result.stderr

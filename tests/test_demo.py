@@ -30,14 +30,16 @@ def test_size_span_and_kinds():
 
 def test_scores_agree_with_items_bands_and_notes():
     rows = demo.generate(anchor=ANCHOR)
-    notes_by_day = {(n["client_id"], n["note_date"]): n["text"] for n in rows["notes"]
-                    if n["note_type"] in ("intake", "progress")}
+    notes_by_day = {
+        (n["client_id"], n["note_date"]): n["text"] for n in rows["notes"] if n["note_type"] in ("intake", "progress")
+    }
     for a in rows["assessments"]:
         assert sum(a["items"]) == a["total_score"] <= INSTRUMENTS[a["instrument"]].max_score
         assert a["severity"] == severity(a["instrument"], a["total_score"])
         # the note written that day reports the same score
         assert f"{a['instrument']} {a['total_score']} ({a['severity']})" in notes_by_day[
-            (a["client_id"], a["administered_on"])].replace(" completed in session:", "")
+            (a["client_id"], a["administered_on"])
+        ].replace(" completed in session:", "")
 
 
 def test_plans_are_revised_and_goals_measurable():
@@ -54,8 +56,10 @@ def test_edge_cases_are_present():
     names = {c["full_name"]: c for c in rows["clients"]}
     assert {"Zoë Ñúñez", "李娜", "Nguyễn Thị Lan", "Søren Østergaard"} <= set(names)
     assert names["Søren Østergaard"]["ai_consent_on"] is None
-    text = {c: " ".join(n["text"] for n in rows["notes"] if n["client_id"] == c) for c in
-            (names["Zoë Ñúñez"]["id"], names["Harriet Quayle"]["id"])}
+    text = {
+        c: " ".join(n["text"] for n in rows["notes"] if n["client_id"] == c)
+        for c in (names["Zoë Ñúñez"]["id"], names["Harriet Quayle"]["id"])
+    }
     assert "Stanley-Brown safety plan" in text[names["Zoë Ñúñez"]["id"]]
     assert "Ignore previous instructions" in text[names["Harriet Quayle"]["id"]]
     longest = max(len(n["text"].split()) for n in rows["notes"])

@@ -42,8 +42,11 @@ def test_two_windows_never_overwrite_each_other(practice):
 
     final = summaries.active_draft(practice, DANA, CLIENT)
     assert final.text.endswith("EDIT-1\nEDIT-2") and final.revision == ruth.revision
-    assert [(v.kind, v.author) for v in final.versions] == [("generated", "dana"), ("edited", "dana"),
-                                                             ("edited", "ruth")]
+    assert [(v.kind, v.author) for v in final.versions] == [
+        ("generated", "dana"),
+        ("edited", "dana"),
+        ("edited", "ruth"),
+    ]
     saves = [(e.actor, e.action) for e in summaries.audit_log(practice, RUTH, CLIENT) if e.action == "save"]
     assert sorted(saves) == [("dana", "save"), ("ruth", "save")]
     # Undo goes back through both edits to the generated text.
@@ -66,8 +69,9 @@ def test_same_base_from_many_threads_one_wins_the_rest_are_told(practice):
     def window(n):
         barrier.wait()
         try:
-            outcomes[n] = summaries.save(practice, DANA if n % 2 else RUTH, d.id, f"{d.text}\nwindow {n}",
-                                         base_revision=d.revision)
+            outcomes[n] = summaries.save(
+                practice, DANA if n % 2 else RUTH, d.id, f"{d.text}\nwindow {n}", base_revision=d.revision
+            )
         except Exception as e:  # noqa: BLE001 - the kind of error is what is checked
             outcomes[n] = e
 
@@ -103,8 +107,7 @@ def test_undo_and_redo_restore_the_whole_version(practice):
     assert refined.kind == "refined" and refined.generation.generated_at > generated.generation.generated_at
 
     back = summaries.undo(practice, DANA, d.id, base_revision=updated.revision)
-    assert (back.text, back.generation, back.citations) == (generated.text, generated.generation,
-                                                           generated.citations)
+    assert (back.text, back.generation, back.citations) == (generated.text, generated.generation, generated.citations)
     assert back.changed_at >= updated.changed_at and back.can_redo and back.undone == {refined.number}
     again = summaries.redo(practice, DANA, d.id, base_revision=back.revision)
     assert (again.text, again.generation, again.citations) == (refined.text, refined.generation, refined.citations)
@@ -158,15 +161,25 @@ def test_drafts_from_before_versions_carried_their_details_migrate(tmp_path):
             con.execute(sql)
             con.execute("INSERT INTO schema_version VALUES (?)", [version])
     con.execute("INSERT INTO clinicians VALUES ('K01', 'Dana Whitfield', 'LCSW')")
-    con.execute("INSERT INTO clients (id, full_name, first_name, last_name, date_of_birth) "
-                "VALUES ('C1', 'A B', 'A', 'B', DATE '1990-01-01')")
-    gen = ('{"engine": "offline", "model": "rules", "prompt_version": "p1", "generated_at": "2026-01-02T03:04:05", '
-           '"duration_ms": 5}')
-    con.execute("INSERT INTO drafts VALUES ('D1', 'C1', DATE '2026-01-01', DATE '2026-02-01', '', '[]', [], 'dana', "
-                "TIMESTAMP '2026-02-02 10:00:00', 2, ?, '[{\"paragraph\": 0, \"item_ids\": [\"A1\"]}]')", [gen])
+    con.execute(
+        "INSERT INTO clients (id, full_name, first_name, last_name, date_of_birth) "
+        "VALUES ('C1', 'A B', 'A', 'B', DATE '1990-01-01')"
+    )
+    gen = (
+        '{"engine": "offline", "model": "rules", "prompt_version": "p1", "generated_at": "2026-01-02T03:04:05", '
+        '"duration_ms": 5}'
+    )
+    con.execute(
+        "INSERT INTO drafts VALUES ('D1', 'C1', DATE '2026-01-01', DATE '2026-02-01', '', '[]', [], 'dana', "
+        'TIMESTAMP \'2026-02-02 10:00:00\', 2, ?, \'[{"paragraph": 0, "item_ids": ["A1"]}]\')',
+        [gen],
+    )
     for n, kind in ((1, "generated"), (2, "edited")):
-        con.execute("INSERT INTO draft_versions VALUES ('D1', ?, ?, NULL, ?, TIMESTAMP '2026-02-02 10:00:00', "
-                    "TIMESTAMP '2026-02-02 10:00:00')", [n, kind, f"text {n}"])
+        con.execute(
+            "INSERT INTO draft_versions VALUES ('D1', ?, ?, NULL, ?, TIMESTAMP '2026-02-02 10:00:00', "
+            "TIMESTAMP '2026-02-02 10:00:00')",
+            [n, kind, f"text {n}"],
+        )
     con.close()
     store = Store(path)
     draft = store.draft("D1")

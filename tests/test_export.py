@@ -19,8 +19,11 @@ from core.models import Actor
 DANA = Actor("dana", "Dana Whitfield", "supervisor", "LCSW", "K01")
 PASSWORD = "dana-demo-2026"
 CREATED = datetime(2026, 7, 1, 15, 30)
-CHART_FILES = {f"chart/{kind}.{ext}" for kind in ("client", "diagnoses", "assessments", "treatment_plans", "notes",
-                                                   "medications") for ext in ("json", "csv")}
+CHART_FILES = {
+    f"chart/{kind}.{ext}"
+    for kind in ("client", "diagnoses", "assessments", "treatment_plans", "notes", "medications")
+    for ext in ("json", "csv")
+}
 
 
 def sign(practice, client="C1001", days=182, purpose="Discharge"):
@@ -48,8 +51,11 @@ def history(practice):
 def test_export_holds_exactly_the_chart_and_the_signed_summaries(practice, history):
     kept, deleted, draft = history
     files = unzip(export.export_client(practice, DANA, "C1001", created_at=CREATED))
-    expected = {"README.txt", "manifest.json"} | CHART_FILES | {f"summaries/{s.id}.{ext}" for s in kept
-                                                                for ext in ("pdf", "json")}
+    expected = (
+        {"README.txt", "manifest.json"}
+        | CHART_FILES
+        | {f"summaries/{s.id}.{ext}" for s in kept for ext in ("pdf", "json")}
+    )
     assert set(files) == expected
     everything = b"".join(files.values())
     assert deleted.id.encode() not in everything and draft.id.encode() not in everything

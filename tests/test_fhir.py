@@ -11,12 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from core import charts
-from core import sources
-from core.models import Actor
+from core import charts, sources
 from core.config import Settings
 from core.engines.base import SECTIONS
 from core.errors import InvalidImport
+from core.models import Actor
 from core.privacy import mask
 from core.quality import leaked_runs, unsupported_facts
 from core.service import Practice
@@ -28,8 +27,14 @@ BUNDLES = sorted(FIXTURES.glob("*.json")) if FIXTURES else []
 needs_fixtures = pytest.mark.skipif(FIXTURES is None, reason=NO_FIXTURES)
 each_bundle = pytest.mark.parametrize("path", BUNDLES, ids=[p.name.split("__")[-1][:20] for p in BUNDLES])
 # The LOINC codes of the scored measures in this fixture set (README), counted here independently.
-MEASURES = {"55758-7": "PHQ-2", "44261-6": "PHQ-9", "70274-6": "GAD-7", "75626-2": "AUDIT-C", "82667-7": "DAST-10",
-            "76504-0": "HARK"}
+MEASURES = {
+    "55758-7": "PHQ-2",
+    "44261-6": "PHQ-9",
+    "70274-6": "GAD-7",
+    "75626-2": "AUDIT-C",
+    "82667-7": "DAST-10",
+    "76504-0": "HARK",
+}
 # SNOMED codes of the behavioral-health conditions the fixture README lists, and some that are not.
 BH_CONDITIONS = {"370143000", "47505003", "5602001", "192127007", "73595000", "361055000", "10939881000119105"}
 NOT_BH_CONDITIONS = {"444814009", "160903007", "10509002", "15777000", "195662009"}
@@ -44,8 +49,12 @@ def of_type(resources: list[dict], kind: str) -> list[dict]:
 
 
 def scores(resources: list[dict]) -> Counter:
-    return Counter(MEASURES[c["code"]] for r in of_type(resources, "Observation")
-                   for c in r["code"]["coding"] if c["code"] in MEASURES)
+    return Counter(
+        MEASURES[c["code"]]
+        for r in of_type(resources, "Observation")
+        for c in r["code"]["coding"]
+        if c["code"] in MEASURES
+    )
 
 
 def accounted(report) -> Counter:
@@ -73,6 +82,7 @@ def fresh(tmp_path):
 
 # -- counts ---------------------------------------------------------------------------------------------
 
+
 @needs_fixtures
 @each_bundle
 def test_everything_mode_imports_one_row_per_resource(empty_practice, path):
@@ -89,8 +99,10 @@ def test_everything_mode_imports_one_row_per_resource(empty_practice, path):
     assert len(chart.notes) == kinds["Encounter"]
     texts = [n.text for n in chart.notes]
     assert len(set(texts)) == len(texts)
-    documents = {base64.b64decode(r["content"][0]["attachment"]["data"]).decode().strip()
-                 for r in of_type(resources, "DocumentReference")}
+    documents = {
+        base64.b64decode(r["content"][0]["attachment"]["data"]).decode().strip()
+        for r in of_type(resources, "DocumentReference")
+    }
     assert documents <= set(texts) and len(documents) == kinds["DocumentReference"]
     assert Counter(a.instrument for a in chart.assessments) == scores(resources)
     assert accounted(report) == kinds
@@ -123,7 +135,9 @@ def test_behavioral_import_keeps_bh_content_and_accounts_for_the_rest(empty_prac
 @needs_fixtures
 def test_fixture_set_facts(empty_practice):
     """What the fixture README states about a few bundles, as the chart shows it."""
-    reports = {r.file.split("__")[0] + ":" + r.client_name: r for r in charts.import_fhir(empty_practice, IMPORTER, [FIXTURES])}
+    reports = {
+        r.file.split("__")[0] + ":" + r.client_name: r for r in charts.import_fhir(empty_practice, IMPORTER, [FIXTURES])
+    }
     assert len(reports) == len(BUNDLES)
     wolff = empty_practice.store.chart(reports["iris:Zulema784 Wolff180"].client_id)
     assert [a.total_score for a in wolff.assessments if a.instrument == "PHQ-9"] == [25, 8]
@@ -144,6 +158,7 @@ def test_fixture_set_facts(empty_practice):
 
 # -- idempotence ------------------------------------------------------------------------------------------
 
+
 @needs_fixtures
 @pytest.mark.parametrize("behavioral_only", [True, False])
 def test_importing_again_adds_nothing(empty_practice, behavioral_only):
@@ -159,6 +174,7 @@ def test_importing_again_adds_nothing(empty_practice, behavioral_only):
 
 
 # -- malformed input: nothing is imported and the message names the problem -----------------------------
+
 
 def first_where(bundle: dict, test) -> dict:
     return next(e["resource"] for e in bundle["entry"] if test(e["resource"]))
@@ -199,22 +215,29 @@ def no_patient(b):
 
 
 def abates_first(b):
-    first_where(b, lambda r: r["resourceType"] == "Condition" and "abatementDateTime" in r)["abatementDateTime"] = \
+    first_where(b, lambda r: r["resourceType"] == "Condition" and "abatementDateTime" in r)["abatementDateTime"] = (
         "1900-01-01"
+    )
 
 
 @needs_fixtures
-@pytest.mark.parametrize("break_it,message", [
-    (no_subject, r"Condition/[\w-]+ \(entry \d+\) has no subject"),
-    (phq9_text, r"Observation/[\w-]+ \(entry \d+\) has a PHQ-9 score 'moderate' \(valueString\), which is not a "
-                r"number"),
-    (phq9_word, r"Observation/[\w-]+ \(entry \d+\) has a PHQ-9 score 'high', which is not a number"),
-    (phq9_out_of_range, r"has a PHQ-9 score of 31, outside the measure's range 0-27"),
-    (bad_note, r"DocumentReference/[\w-]+ \(entry \d+\) has note text that is not valid base64"),
-    (bad_date, r"Condition/[\w-]+ \(entry \d+\) has an onset 'last spring' that is not a FHIR date"),
-    (abates_first, r"Condition/[\w-]+ \(entry \d+\) abates \(1900-01-01\) before its onset"),
-    (no_patient, r"holds no Patient resource"),
-])
+@pytest.mark.parametrize(
+    "break_it,message",
+    [
+        (no_subject, r"Condition/[\w-]+ \(entry \d+\) has no subject"),
+        (
+            phq9_text,
+            r"Observation/[\w-]+ \(entry \d+\) has a PHQ-9 score 'moderate' \(valueString\), which is not a "
+            r"number",
+        ),
+        (phq9_word, r"Observation/[\w-]+ \(entry \d+\) has a PHQ-9 score 'high', which is not a number"),
+        (phq9_out_of_range, r"has a PHQ-9 score of 31, outside the measure's range 0-27"),
+        (bad_note, r"DocumentReference/[\w-]+ \(entry \d+\) has note text that is not valid base64"),
+        (bad_date, r"Condition/[\w-]+ \(entry \d+\) has an onset 'last spring' that is not a FHIR date"),
+        (abates_first, r"Condition/[\w-]+ \(entry \d+\) abates \(1900-01-01\) before its onset"),
+        (no_patient, r"holds no Patient resource"),
+    ],
+)
 def test_a_malformed_bundle_imports_nothing_and_says_why(empty_practice, tmp_path, break_it, message):
     good = next(p for p in BUNDLES if "Wolff180" in p.name)
     bundle = json.loads(good.read_text())
@@ -266,6 +289,7 @@ def test_a_record_number_belongs_to_one_client(empty_practice, tmp_path):
 
 # -- NDJSON ---------------------------------------------------------------------------------------------
 
+
 @needs_fixtures
 @pytest.mark.parametrize("suffix", [".ndjson", ".json"])
 def test_ndjson_gives_the_same_chart_as_the_bundle(fresh, tmp_path, suffix):
@@ -283,54 +307,159 @@ def test_ndjson_gives_the_same_chart_as_the_bundle(fresh, tmp_path, suffix):
 
 # -- the mapping rules, on a small hand-made bundle ------------------------------------------------------
 
+
 def tiny_bundle() -> dict:
     loinc = "http://loinc.org"
     items = ["44250-9", "44255-8", "44259-0", "44254-1", "44251-7", "44258-2", "44252-5", "44253-3", "44260-8"]
-    answers = ["LA6569-3", "LA6570-1", "LA6568-5", "LA6571-9", "LA6569-3", "LA6568-5", "LA6568-5", "LA6569-3",
-               "LA6568-5"]  # 1 + 2 + 0 + 3 + 1 + 0 + 0 + 1 + 0 = 8
+    answers = [
+        "LA6569-3",
+        "LA6570-1",
+        "LA6568-5",
+        "LA6571-9",
+        "LA6569-3",
+        "LA6568-5",
+        "LA6568-5",
+        "LA6569-3",
+        "LA6568-5",
+    ]  # 1 + 2 + 0 + 3 + 1 + 0 + 0 + 1 + 0 = 8
     pt, enc, doc_enc = "urn:uuid:p1", "urn:uuid:e1", "urn:uuid:e2"
     when = "2024-03-05T10:00:00-05:00"
     resources = [
-        ("urn:uuid:k1", {"resourceType": "Practitioner", "id": "k1", "name": [{"family": "Okafor", "given": ["Ada"]}],
-                         "identifier": [{"system": "http://hl7.org/fhir/sid/us-npi", "value": "123"}]}),
-        (pt, {"resourceType": "Patient", "id": "p1", "birthDate": "1990-02-03", "gender": "female",
-              "name": [{"use": "official", "family": "Rivera", "given": ["Sol"]}],
-              "identifier": [{"type": {"coding": [{"code": "MR"}]}, "value": "MRN-77"}],
-              "telecom": [{"system": "email", "value": "sol@example.org"}],
-              "generalPractitioner": [{"reference": "Practitioner?identifier=http://hl7.org/fhir/sid/us-npi|123"}],
-              "extension": [{"url": "http://hl7.org/fhir/StructureDefinition/individual-pronouns", "extension": [
-                  {"url": "value", "valueCodeableConcept": {"text": "they/them"}}]}]}),
-        (enc, {"resourceType": "Encounter", "id": "e1", "status": "finished", "subject": {"reference": pt},
-               "type": [{"text": "Psychotherapy session (procedure)"}], "period": {"start": when, "end": when},
-               "participant": [{"individual": {"reference": "urn:uuid:k1"}}]}),
-        (doc_enc, {"resourceType": "Encounter", "id": "e2", "status": "in-progress", "subject": {"reference": pt},
-                   "type": [{"text": "Follow-up"}], "reasonCode": [{"text": "Generalized anxiety disorder"}],
-                   "period": {"start": "2024-04-01T09:00:00Z"}}),
-        ("urn:uuid:d1", {"resourceType": "Condition", "id": "d1", "subject": {"reference": pt},
-                         "encounter": {"reference": doc_enc}, "onsetDateTime": "2024-03-05",
-                         "code": {"coding": [{"system": "http://snomed.info/sct", "code": "21897009"},
-                                             {"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "F411",
-                                              "display": "Generalized anxiety disorder"}]}}),
-        ("urn:uuid:o1", {"resourceType": "Observation", "id": "o1", "status": "final", "subject": {"reference": pt},
-                         "encounter": {"reference": enc}, "effectiveDateTime": when,
-                         "code": {"coding": [{"system": loinc, "code": "44249-1"}]},
-                         "component": [{"code": {"coding": [{"system": loinc, "code": c}]},
-                                        "valueCodeableConcept": {"coding": [{"system": loinc, "code": a}]}}
-                                       for c, a in zip(items, answers)]}),
-        ("urn:uuid:o2", {"resourceType": "Observation", "id": "o2", "status": "final", "subject": {"reference": pt},
-                         "effectiveDateTime": when, "code": {"coding": [{"system": loinc, "code": "44261-6"}]},
-                         "valueQuantity": {"value": 8}}),
-        ("urn:uuid:m1", {"resourceType": "MedicationRequest", "id": "m1", "status": "active", "intent": "order",
-                         "subject": {"reference": pt}, "authoredOn": "2024-03-05",
-                         "medicationCodeableConcept": {"text": "Sertraline 50 MG Oral Tablet"},
-                         "requester": {"reference": "Practitioner/k1"},
-                         "dosageInstruction": [{"text": "one tablet every morning"}]}),
-        ("urn:uuid:m2", {"resourceType": "MedicationRequest", "id": "m2", "status": "active", "intent": "order",
-                         "subject": {"reference": pt}, "authoredOn": "2024-03-05",
-                         "medicationCodeableConcept": {"text": "Amoxicillin 500 MG"}}),
+        (
+            "urn:uuid:k1",
+            {
+                "resourceType": "Practitioner",
+                "id": "k1",
+                "name": [{"family": "Okafor", "given": ["Ada"]}],
+                "identifier": [{"system": "http://hl7.org/fhir/sid/us-npi", "value": "123"}],
+            },
+        ),
+        (
+            pt,
+            {
+                "resourceType": "Patient",
+                "id": "p1",
+                "birthDate": "1990-02-03",
+                "gender": "female",
+                "name": [{"use": "official", "family": "Rivera", "given": ["Sol"]}],
+                "identifier": [{"type": {"coding": [{"code": "MR"}]}, "value": "MRN-77"}],
+                "telecom": [{"system": "email", "value": "sol@example.org"}],
+                "generalPractitioner": [{"reference": "Practitioner?identifier=http://hl7.org/fhir/sid/us-npi|123"}],
+                "extension": [
+                    {
+                        "url": "http://hl7.org/fhir/StructureDefinition/individual-pronouns",
+                        "extension": [{"url": "value", "valueCodeableConcept": {"text": "they/them"}}],
+                    }
+                ],
+            },
+        ),
+        (
+            enc,
+            {
+                "resourceType": "Encounter",
+                "id": "e1",
+                "status": "finished",
+                "subject": {"reference": pt},
+                "type": [{"text": "Psychotherapy session (procedure)"}],
+                "period": {"start": when, "end": when},
+                "participant": [{"individual": {"reference": "urn:uuid:k1"}}],
+            },
+        ),
+        (
+            doc_enc,
+            {
+                "resourceType": "Encounter",
+                "id": "e2",
+                "status": "in-progress",
+                "subject": {"reference": pt},
+                "type": [{"text": "Follow-up"}],
+                "reasonCode": [{"text": "Generalized anxiety disorder"}],
+                "period": {"start": "2024-04-01T09:00:00Z"},
+            },
+        ),
+        (
+            "urn:uuid:d1",
+            {
+                "resourceType": "Condition",
+                "id": "d1",
+                "subject": {"reference": pt},
+                "encounter": {"reference": doc_enc},
+                "onsetDateTime": "2024-03-05",
+                "code": {
+                    "coding": [
+                        {"system": "http://snomed.info/sct", "code": "21897009"},
+                        {
+                            "system": "http://hl7.org/fhir/sid/icd-10-cm",
+                            "code": "F411",
+                            "display": "Generalized anxiety disorder",
+                        },
+                    ]
+                },
+            },
+        ),
+        (
+            "urn:uuid:o1",
+            {
+                "resourceType": "Observation",
+                "id": "o1",
+                "status": "final",
+                "subject": {"reference": pt},
+                "encounter": {"reference": enc},
+                "effectiveDateTime": when,
+                "code": {"coding": [{"system": loinc, "code": "44249-1"}]},
+                "component": [
+                    {
+                        "code": {"coding": [{"system": loinc, "code": c}]},
+                        "valueCodeableConcept": {"coding": [{"system": loinc, "code": a}]},
+                    }
+                    for c, a in zip(items, answers)
+                ],
+            },
+        ),
+        (
+            "urn:uuid:o2",
+            {
+                "resourceType": "Observation",
+                "id": "o2",
+                "status": "final",
+                "subject": {"reference": pt},
+                "effectiveDateTime": when,
+                "code": {"coding": [{"system": loinc, "code": "44261-6"}]},
+                "valueQuantity": {"value": 8},
+            },
+        ),
+        (
+            "urn:uuid:m1",
+            {
+                "resourceType": "MedicationRequest",
+                "id": "m1",
+                "status": "active",
+                "intent": "order",
+                "subject": {"reference": pt},
+                "authoredOn": "2024-03-05",
+                "medicationCodeableConcept": {"text": "Sertraline 50 MG Oral Tablet"},
+                "requester": {"reference": "Practitioner/k1"},
+                "dosageInstruction": [{"text": "one tablet every morning"}],
+            },
+        ),
+        (
+            "urn:uuid:m2",
+            {
+                "resourceType": "MedicationRequest",
+                "id": "m2",
+                "status": "active",
+                "intent": "order",
+                "subject": {"reference": pt},
+                "authoredOn": "2024-03-05",
+                "medicationCodeableConcept": {"text": "Amoxicillin 500 MG"},
+            },
+        ),
     ]
-    return {"resourceType": "Bundle", "type": "collection",
-            "entry": [{"fullUrl": url, "resource": r} for url, r in resources]}
+    return {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [{"fullUrl": url, "resource": r} for url, r in resources],
+    }
 
 
 def test_mapping_rules_on_a_small_bundle(empty_practice, tmp_path):
@@ -339,18 +468,31 @@ def test_mapping_rules_on_a_small_bundle(empty_practice, tmp_path):
     [report] = charts.import_fhir(empty_practice, IMPORTER, [path])
     chart = empty_practice.store.chart(report.client_id)
     c = chart.client
-    assert (c.full_name, c.first_name, c.last_name, c.pronouns, c.mrn, c.email) == \
-        ("Sol Rivera", "Sol", "Rivera", "they/them", "MRN-77", "sol@example.org")
+    assert (c.full_name, c.first_name, c.last_name, c.pronouns, c.mrn, c.email) == (
+        "Sol Rivera",
+        "Sol",
+        "Rivera",
+        "they/them",
+        "MRN-77",
+        "sol@example.org",
+    )
     assert c.clinician_id == empty_practice.store.clinicians()[0].id  # the stated general practitioner
     [dx] = chart.diagnoses
     assert (dx.code_system, dx.code, dx.description) == ("ICD-10-CM", "F41.1", "Generalized anxiety disorder")
     [phq9] = chart.assessments  # the panel with answers and its own total at the same moment count once
-    assert (phq9.instrument, phq9.total_score, phq9.items, phq9.severity) == ("PHQ-9", 8, (1, 2, 0, 3, 1, 0, 0, 1, 0),
-                                                                              "mild")
+    assert (phq9.instrument, phq9.total_score, phq9.items, phq9.severity) == (
+        "PHQ-9",
+        8,
+        (1, 2, 0, 3, 1, 0, 0, 1, 0),
+        "mild",
+    )
     assert report.skipped["Observation"] == {"the same measure at the same time as another observation": 1}
     [med] = chart.medications  # the antibiotic is not behavioral-health related
-    assert (med.name, med.dosage, med.prescriber) == ("Sertraline 50 MG Oral Tablet", "one tablet every morning",
-                                                      "Ada Okafor")
+    assert (med.name, med.dosage, med.prescriber) == (
+        "Sertraline 50 MG Oral Tablet",
+        "one tablet every morning",
+        "Ada Okafor",
+    )
     session, follow_up = chart.notes
     assert session.title == "Psychotherapy session" and session.signed and session.author == "Ada Okafor"
     assert "Measures recorded: PHQ-9 8 (mild)." in session.text
@@ -371,19 +513,22 @@ def test_progress_is_reported_per_file(empty_practice, tmp_path):
         paths.append(tmp_path / f"p{n}.json")
         paths[-1].write_text(json.dumps(b))
     seen = []
-    reports = charts.import_fhir(empty_practice, IMPORTER, paths,
-                                 on_progress=lambda done, total, name: seen.append((done, total, name)))
+    reports = charts.import_fhir(
+        empty_practice, IMPORTER, paths, on_progress=lambda done, total, name: seen.append((done, total, name))
+    )
     assert seen == [(1, 2, "p1.json"), (2, 2, "p2.json")]
     assert len({r.client_id for r in reports}) == 2
 
 
 # -- drafts of imported patients ------------------------------------------------------------------------
 
+
 def test_synthea_names_are_masked(empty_practice, tmp_path):
     path = tmp_path / "tiny.json"
     bundle = tiny_bundle()
-    first_where(bundle, lambda r: r["resourceType"] == "Patient")["name"] = [{"family": "Wolff180",
-                                                                              "given": ["Zulema784"]}]
+    first_where(bundle, lambda r: r["resourceType"] == "Patient")["name"] = [
+        {"family": "Wolff180", "given": ["Zulema784"]}
+    ]
     path.write_text(json.dumps(bundle))
     [report] = charts.import_fhir(empty_practice, IMPORTER, [path])
     client = empty_practice.store.chart(report.client_id).client
@@ -398,7 +543,9 @@ def test_every_imported_patient_gets_a_grounded_draft(empty_practice, behavioral
     for report in charts.import_fhir(empty_practice, IMPORTER, [FIXTURES], behavioral_only=behavioral_only):
         rng = sources.preset_range("Whole treatment", empty_practice.today(), empty_practice.store, report.client_id)
         for purpose in ("Case consultation", "Transfer of care", "Discharge"):
-            sel = sources.require_sufficient(charts.selection(empty_practice, report.client_id, rng.start, rng.end, purpose))
+            sel = sources.require_sufficient(
+                charts.selection(empty_practice, report.client_id, rng.start, rng.end, purpose)
+            )
             draft = engine.generate(sel)
             where = (report.file, purpose)
             assert unsupported_facts(draft.text, sel) == [], where

@@ -13,8 +13,14 @@ from core.quality import leaked_runs, unsupported_facts
 from core.text import paragraphs
 from tests.conftest import demo_ranges as ranges
 
-CANARIES = ("billing ledger", "late-cancellation", "courtesy call", "countertransference", "kept separate",
-            "ignore previous instructions")
+CANARIES = (
+    "billing ledger",
+    "late-cancellation",
+    "courtesy call",
+    "countertransference",
+    "kept separate",
+    "ignore previous instructions",
+)
 
 
 def drafts(practice):
@@ -49,8 +55,9 @@ def test_every_demo_draft_is_grounded_and_leak_free(practice):
 
 def test_same_input_gives_byte_identical_draft(practice):
     client_id, sel, draft = next(drafts(practice))
-    again = OfflineEngine().generate(sources.require_sufficient(
-        charts.selection(practice, client_id, sel.range.start, sel.range.end, sel.purpose)))
+    again = OfflineEngine().generate(
+        sources.require_sufficient(charts.selection(practice, client_id, sel.range.start, sel.range.end, sel.purpose))
+    )
     assert again.text == draft.text and again.citations == draft.citations
 
 
@@ -74,8 +81,10 @@ def test_risk_episode_is_reported_as_documented(practice):
 
 def test_purpose_shifts_the_recommendations(practice):
     cid = find(practice, "Zoë Ñúñez")
-    texts = {p: OfflineEngine().generate(whole(practice, cid, p)).text
-             for p in ("Case consultation", "Transfer of care", "Discharge")}
+    texts = {
+        p: OfflineEngine().generate(whole(practice, cid, p)).text
+        for p in ("Case consultation", "Transfer of care", "Discharge")
+    }
     assert "Questions for the consultation" in texts["Case consultation"]
     assert "For the receiving provider" in texts["Transfer of care"]
     assert "aftercare" in texts["Discharge"].lower()
@@ -135,16 +144,19 @@ def test_streaming_delivers_the_whole_text(draft_and_sel):
 
 def test_markdown_notes_are_read_by_their_headings():
     """Imported H&P notes: headings name the part, lists join their introduction, wrapped lines rejoin."""
-    text = ("\n2020-01-01\n\n# Chief Complaint\n- Tingling in Hands and Feet\n\n# History of Present Illness\n"
-            "Quincy153\n is a 19 year-old male.\n\n# Medications\nfluoxetine 20 mg oral capsule\n\n"
-            "# Assessment and Plan\nPatient is presenting with stress (finding). \n\n## Plan\n"
-            "The following procedures were conducted:\n- assessment of anxiety (procedure)\n- depression screening\n")
+    text = (
+        "\n2020-01-01\n\n# Chief Complaint\n- Tingling in Hands and Feet\n\n# History of Present Illness\n"
+        "Quincy153\n is a 19 year-old male.\n\n# Medications\nfluoxetine 20 mg oral capsule\n\n"
+        "# Assessment and Plan\nPatient is presenting with stress (finding). \n\n## Plan\n"
+        "The following procedures were conducted:\n- assessment of anxiety (procedure)\n- depression screening\n"
+    )
     parts = note_sections(Note("N1", "C1", "progress", "free", date(2020, 1, 1), "Visit", None, None, text))
     assert parts["subjective"] == ["2020-01-01", "Tingling in Hands and Feet.", "Quincy153 is a 19 year-old male."]
     assert parts["other"] == ["fluoxetine 20 mg oral capsule"]
     assert parts["assessment"] == ["Patient is presenting with stress (finding)."]
-    assert parts["plan"] == ["The following procedures were conducted: assessment of anxiety (procedure); "
-                             "depression screening."]
+    assert parts["plan"] == [
+        "The following procedures were conducted: assessment of anxiety (procedure); depression screening."
+    ]
 
 
 def test_a_year_is_not_the_crisis_line():

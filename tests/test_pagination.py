@@ -41,8 +41,12 @@ def test_heading_at_the_foot_of_a_page_moves_with_its_text():
 
 def test_long_table_is_split_with_its_header_on_every_page():
     n = lines_per_page()
-    html = (filler(5) + '<table id="t1"><thead><tr><th>Date</th><th>Item</th></tr></thead><tbody>'
-            + rows("t1", 3 * n) + "</tbody></table>")
+    html = (
+        filler(5)
+        + '<table id="t1"><thead><tr><th>Date</th><th>Item</th></tr></thead><tbody>'
+        + rows("t1", 3 * n)
+        + "</tbody></table>"
+    )
     out, where = paged(html)
     placed = measure(out, CSS, pymupdf.Archive(), where)
     pieces = [p for p in placed if p.id == "t1" or p.id.startswith("t1c")]
@@ -55,8 +59,10 @@ def test_long_table_is_split_with_its_header_on_every_page():
 
 def test_short_table_moves_whole_with_its_headings():
     n = lines_per_page() - 4
-    html = (filler(n) + '<h3 id="h1">Chart items</h3><h4 id="h2">Notes</h4><table id="t1"><thead><tr><th>Date</th>'
-            "<th>Item</th></tr></thead><tbody>" + rows("t1", 6) + "</tbody></table>")
+    html = (
+        filler(n) + '<h3 id="h1">Chart items</h3><h4 id="h2">Notes</h4><table id="t1"><thead><tr><th>Date</th>'
+        "<th>Item</th></tr></thead><tbody>" + rows("t1", 6) + "</tbody></table>"
+    )
     pages = layout(html)
     assert pages["h1"][0] == pages["h2"][0] == pages["t1r0"][0] == pages["t1r5"][0] == 2
 

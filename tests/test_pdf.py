@@ -2,7 +2,7 @@
 verified content is rendered, that model output cannot inject markup, and that the bytes are deterministic."""
 
 import io
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pymupdf
@@ -34,18 +34,35 @@ def test_pdf_holds_header_body_signature_hash_and_generation_details(practice, a
     s = sign(practice)
     data = pdf.summary_pdf(practice, DANA, s.id, created_at=CREATED)
     text = extract(data)
-    signed = s.signed_at.replace(tzinfo=timezone.utc).astimezone(ZoneInfo("America/Chicago"))
+    signed = s.signed_at.replace(tzinfo=UTC).astimezone(ZoneInfo("America/Chicago"))
     client = practice.store.client("C1001")
-    for expected in ["RIVERBEND BEHAVIORAL HEALTH", "Treatment Summary", "Zoë Ñúñez", "Date of birth",
-                     client.date_of_birth.isoformat(), "Client ID C1001",
-                     f"{s.range_start.isoformat()} to {s.range_end.isoformat()}", "Purpose Transfer of care",
-                     f"Electronically signed by Dana Whitfield, LCSW on {signed:%Y-%m-%d %H:%M} {signed.tzname()} "
-                     "(America/Chicago)", s.attestation, f"Content hash (SHA-256): {s.content_hash}",
-                     "Identifying context", "Diagnoses", "Measurement-based outcomes", "Risk and safety",
-                     "Recommendations and next steps", "Assessment scores", "Generation details",
-                     "Rule-based draft (offline engine, no AI model)", "offline, rules-v1", "Draft generated",
-                     f"Chart items this summary was built from ({len(s.sources)})", "Page 1 of",
-                     "Confidential: protected health information", "Printed 2026-07-01 10:30 CDT"]:
+    for expected in [
+        "RIVERBEND BEHAVIORAL HEALTH",
+        "Treatment Summary",
+        "Zoë Ñúñez",
+        "Date of birth",
+        client.date_of_birth.isoformat(),
+        "Client ID C1001",
+        f"{s.range_start.isoformat()} to {s.range_end.isoformat()}",
+        "Purpose Transfer of care",
+        f"Electronically signed by Dana Whitfield, LCSW on {signed:%Y-%m-%d %H:%M} {signed.tzname()} (America/Chicago)",
+        s.attestation,
+        f"Content hash (SHA-256): {s.content_hash}",
+        "Identifying context",
+        "Diagnoses",
+        "Measurement-based outcomes",
+        "Risk and safety",
+        "Recommendations and next steps",
+        "Assessment scores",
+        "Generation details",
+        "Rule-based draft (offline engine, no AI model)",
+        "offline, rules-v1",
+        "Draft generated",
+        f"Chart items this summary was built from ({len(s.sources)})",
+        "Page 1 of",
+        "Confidential: protected health information",
+        "Printed 2026-07-01 10:30 CDT",
+    ]:
         assert expected in text, expected
     for item in s.sources:
         assert f"{item.date.isoformat()} {item.title}" in text
@@ -70,8 +87,7 @@ def test_every_page_is_numbered_and_names_the_client(practice):
             assert "Zoë Ñúñez" in text and "C1001" in text  # the running header of every later page
 
 
-NAMES = [("C1001", "Zoë Ñúñez"), ("C1006", "李娜"), ("C1007", "Nguyễn Thị Lan"),
-         ("C1008", "Søren Østergaard")]
+NAMES = [("C1001", "Zoë Ñúñez"), ("C1006", "李娜"), ("C1007", "Nguyễn Thị Lan"), ("C1008", "Søren Østergaard")]
 
 
 @pytest.mark.parametrize("client,name", NAMES)
@@ -100,8 +116,9 @@ def test_same_created_at_gives_the_same_bytes(practice):
 
 def test_altered_summary_is_refused_and_the_refusal_audited(practice):
     s = sign(practice)
-    practice.store._con.execute("UPDATE summaries SET text = replace(text, 'years old', 'years young') WHERE id = ?",
-                                [s.id])
+    practice.store._con.execute(
+        "UPDATE summaries SET text = replace(text, 'years old', 'years young') WHERE id = ?", [s.id]
+    )
     with pytest.raises(IntegrityFailure, match=f"Summary {s.id} fails its integrity check"):
         pdf.summary_pdf(practice, DANA, s.id, created_at=CREATED)
     tampered = summaries.get_summary(practice, DANA, s.id)

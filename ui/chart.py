@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date
+from typing import Literal
 
 import altair as alt
 import pandas as pd
@@ -16,8 +18,13 @@ from .common import practice
 from .frame import current_actor
 
 BAND_COLORS = ["#2e7d32", "#9e9d24", "#f9a825", "#ef6c00", "#c62828"]
-NOTE_TYPE_LABELS = {"intake": "Intake", "progress": "Progress", "administrative": "Administrative",
-                    "cancellation": "Cancellation / no-show", "clinical": "Psychotherapy (private)"}
+NOTE_TYPE_LABELS = {
+    "intake": "Intake",
+    "progress": "Progress",
+    "administrative": "Administrative",
+    "cancellation": "Cancellation / no-show",
+    "clinical": "Psychotherapy (private)",
+}
 
 
 @st.cache_data(ttl=60, show_spinner=False)
@@ -25,20 +32,38 @@ def load_chart(client_id: str, actor: Actor) -> Chart:
     return charts.chart(practice(), actor, client_id)
 
 
-def score_chart(chart: Chart, instrument: str) -> alt.LayerChart:
+def score_chart(chart: Chart, instrument: str) -> alt.LayerChart | alt.FacetChart:
     spec = INSTRUMENTS[instrument]
-    scores = pd.DataFrame([{"Date": a.administered_on, "Score": a.total_score, "Severity": a.severity}
-                           for a in chart.assessments if a.instrument == instrument])
+    scores = pd.DataFrame(
+        [
+            {"Date": a.administered_on, "Score": a.total_score, "Severity": a.severity}
+            for a in chart.assessments
+            if a.instrument == instrument
+        ]
+    )
     lows = [low for low, _ in spec.bands] + [spec.max_score + 1]
-    bands = pd.DataFrame([{"from": lows[i], "to": lows[i + 1] - 0.01, "Band": label}
-                          for i, (_, label) in enumerate(spec.bands)])
-    shade = alt.Chart(bands).mark_rect(opacity=0.12).encode(
-        y=alt.Y("from:Q", title=f"{instrument} total", scale=alt.Scale(domain=[0, spec.max_score])), y2="to:Q",
-        color=alt.Color("Band:N", sort=[b for _, b in spec.bands],
-                        scale=alt.Scale(range=BAND_COLORS[:len(spec.bands)]),
-                        legend=alt.Legend(orient="right", title="Severity")))
-    line = alt.Chart(scores).mark_line(point=True, color="#1f4e79").encode(
-        x=alt.X("Date:T", title=None), y="Score:Q", tooltip=["Date:T", "Score:Q", "Severity:N"])
+    bands = pd.DataFrame(
+        [{"from": lows[i], "to": lows[i + 1] - 0.01, "Band": label} for i, (_, label) in enumerate(spec.bands)]
+    )
+    shade = (
+        alt.Chart(bands)
+        .mark_rect(opacity=0.12)
+        .encode(
+            y=alt.Y("from:Q", title=f"{instrument} total", scale=alt.Scale(domain=[0, spec.max_score])),
+            y2="to:Q",
+            color=alt.Color(
+                "Band:N",
+                sort=[b for _, b in spec.bands],
+                scale=alt.Scale(range=BAND_COLORS[: len(spec.bands)]),
+                legend=alt.Legend(orient="right", title="Severity"),
+            ),
+        )
+    )
+    line = (
+        alt.Chart(scores)
+        .mark_line(point=True, color="#1f4e79")
+        .encode(x=alt.X("Date:T", title=None), y="Score:Q", tooltip=["Date:T", "Score:Q", "Severity:N"])
+    )
     return alt.layer(shade, line).properties(height=200, title=f"{instrument} · {spec.name}")
 
 
@@ -57,8 +82,11 @@ def render(client_id: str) -> None:
     with right:
         st.subheader("Active diagnoses")
         if active:
-            st.dataframe(pd.DataFrame([{"Code": d.code, "Diagnosis": d.description, "Onset": d.onset}
-                                       for d in active]), hide_index=True, width="stretch")
+            st.dataframe(
+                pd.DataFrame([{"Code": d.code, "Diagnosis": d.description, "Onset": d.onset} for d in active]),
+                hide_index=True,
+                width="stretch",
+            )
         else:
             st.caption("No active diagnoses.")
         resolved = [d for d in chart.diagnoses if d not in active]
@@ -68,8 +96,11 @@ def render(client_id: str) -> None:
         current = [p for p in chart.plans if p.status in ("active", "completed")]
         if current:
             plan = current[-1]
-            st.caption(f"{plan.status.capitalize()} · in effect from {plan.effective_from}"
-                       + (f" to {plan.effective_to}" if plan.effective_to else "") + f" · {plan.author or ''}")
+            st.caption(
+                f"{plan.status.capitalize()} · in effect from {plan.effective_from}"
+                + (f" to {plan.effective_to}" if plan.effective_to else "")
+                + f" · {plan.author or ''}"
+            )
             st.markdown("\n".join(f"{i}. {g}" for i, g in enumerate(plan.goals, 1)))
             st.caption("Interventions: " + "; ".join(plan.interventions))
         else:
@@ -79,12 +110,18 @@ def render(client_id: str) -> None:
         for n in chart.notes:
             counts[n.note_type] += 1
         unsigned = sum(1 for n in chart.notes if n.note_type in ("intake", "progress") and not n.signed)
-        st.dataframe(pd.DataFrame([{"Type": NOTE_TYPE_LABELS[t], "Notes": c} for t, c in counts.items()]),
-                     hide_index=True, width="stretch")
+        st.dataframe(
+            pd.DataFrame([{"Type": NOTE_TYPE_LABELS[t], "Notes": c} for t, c in counts.items()]),
+            hide_index=True,
+            width="stretch",
+        )
         summaries_at_a_glance(client_id)
         if unsigned:
-            st.warning(f"{unsigned} progress note{'s are' if unsigned != 1 else ' is'} unsigned and cannot be "
-                       "used in summaries until signed.", icon=":material/edit_note:")
+            st.warning(
+                f"{unsigned} progress note{'s are' if unsigned != 1 else ' is'} unsigned and cannot be "
+                "used in summaries until signed.",
+                icon=":material/edit_note:",
+            )
 
 
 def summaries_at_a_glance(client_id: str) -> None:
@@ -97,12 +134,12 @@ def summaries_at_a_glance(client_id: str) -> None:
         st.badge("Draft", color="orange", icon=":material/edit:")
         st.caption(f"{draft.range_start} to {draft.range_end}" + (f" · {draft.purpose}" if draft.purpose else ""))
     for s in signed:
-        label, color = ("Signed", "green") if s.verified else ("Fails verification", "red")
+        label = "Signed" if s.verified else "Fails verification"
+        color: Literal["green", "red"] = "green" if s.verified else "red"
         st.badge(label, color=color, icon=":material/verified:")
         if s.shared_at:
             st.badge("Shared", color="blue", icon=":material/share:")
-        st.caption(f"{s.range_start} to {s.range_end}" + (f" · {s.purpose}" if s.purpose else "")
-                   + f" · {s.signature}")
+        st.caption(f"{s.range_start} to {s.range_end}" + (f" · {s.purpose}" if s.purpose else "") + f" · {s.signature}")
 
 
 def export_client(p, actor, client_id: str) -> bytes:
@@ -120,11 +157,22 @@ def header(client_id: str) -> Chart:
     name.title(c.full_name)
     if access.can(actor, "export"):
         action.download_button(
-            "Export client data", lambda p=practice(): export_client(p, actor, client_id),
-            f"client-data-{c.id}.zip", "application/zip", key=f"export:{c.id}", icon=":material/folder_zip:",
-            on_click="ignore", help="A ZIP of the chart (JSON and CSV) with every signed summary as PDF and JSON "
-            "and a manifest of SHA-256 hashes; psychotherapy notes, drafts and deleted summaries are left out.")
+            "Export client data",
+            functools.partial(export_client, practice(), actor, client_id),
+            f"client-data-{c.id}.zip",
+            "application/zip",
+            key=f"export:{c.id}",
+            icon=":material/folder_zip:",
+            on_click="ignore",
+            help="A ZIP of the chart (JSON and CSV) with every signed summary as PDF and JSON "
+            "and a manifest of SHA-256 hashes; psychotherapy notes, drafts and deleted summaries are left out.",
+        )
     consent = f"AI documentation consent {c.ai_consent_on}" if c.ai_consent_on else "No AI documentation consent"
-    st.caption(" · ".join(x for x in (f"{c.id}", f"{c.age_on(today)} years", c.pronouns, f"born {c.date_of_birth}",
-                                      c.mrn, consent) if x))
+    st.caption(
+        " · ".join(
+            x
+            for x in (f"{c.id}", f"{c.age_on(today)} years", c.pronouns, f"born {c.date_of_birth}", c.mrn, consent)
+            if x
+        )
+    )
     return chart

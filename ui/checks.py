@@ -10,12 +10,21 @@ from core.quality import QualityReport
 def render(report: QualityReport) -> None:
     st.markdown("**Automated checks**")
     cols = st.columns([5, 3, 2])
-    cols[0].metric("Unsupported facts", len(report.unsupported), help="Numbers, dates, scores, ICD codes and "
-                   "medication names in the text that appear in none of its sources.")
-    cols[1].metric("Coverage", f"{sum(c.covered for c in report.coverage)}/{len(report.coverage)}",
-                   help="Active diagnoses, latest score per measure, current plan goals and documented risk.")
-    cols[2].metric("Leaks", len(report.leaks), help="Runs of words shared with administrative, cancellation or "
-                   "psychotherapy notes (there must be none).")
+    cols[0].metric(
+        "Unsupported facts",
+        len(report.unsupported),
+        help="Numbers, dates, scores, ICD codes and medication names in the text that appear in none of its sources.",
+    )
+    cols[1].metric(
+        "Coverage",
+        f"{sum(c.covered for c in report.coverage)}/{len(report.coverage)}",
+        help="Active diagnoses, latest score per measure, current plan goals and documented risk.",
+    )
+    cols[2].metric(
+        "Leaks",
+        len(report.leaks),
+        help="Runs of words shared with administrative, cancellation or psychotherapy notes (there must be none).",
+    )
     for f in report.unsupported:
         st.warning(f"Not in the sources: **{f.text}** — “{f.sentence}”", icon=":material/fact_check:")
     for c in report.coverage:
@@ -25,5 +34,7 @@ def render(report: QualityReport) -> None:
         st.error(f"Text from an excluded note: “{leak}”", icon=":material/block:")
     if report.invalid_citations:
         st.error("Cited items that are not sources: " + ", ".join(report.invalid_citations))
-    st.caption(f"{report.words} words · reading grade {report.reading_grade} · "
-               f"{len(report.uncited_paragraphs)} paragraphs without citations")
+    st.caption(
+        f"{report.words} words · reading grade {report.reading_grade} · "
+        f"{len(report.uncited_paragraphs)} paragraphs without citations"
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import streamlit as st
@@ -73,7 +73,7 @@ def local(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     if moment is None:
         return ""
     zone = ZoneInfo(practice().settings.timezone)
-    return moment.replace(tzinfo=timezone.utc).astimezone(zone).strftime(fmt)
+    return moment.replace(tzinfo=UTC).astimezone(zone).strftime(fmt)
 
 
 def zone_name() -> str:

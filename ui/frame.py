@@ -58,8 +58,10 @@ def sidebar(actor: Actor) -> None:
                     section = name
                 st.page_link(path, label=title, icon=icon)
         st.divider()
-        st.caption(f"Signed in as {signature(actor.display_name, actor.credentials)} "
-                   f"({', '.join(r.replace('_', ' ') for r in actor.roles)})")
+        st.caption(
+            f"Signed in as {signature(actor.display_name, actor.credentials)} "
+            f"({', '.join(r.replace('_', ' ') for r in actor.roles)})"
+        )
         st.caption(f"Drafting engine: {practice().engine().label}")
         st.button("Sign out", key="sign_out", icon=":material/logout:", on_click=sign_out)
 
@@ -80,8 +82,11 @@ def navigation() -> st.Page:
             st.stop()
         return page
     home = home_page(actor)
-    staff = [st.Page(path, title=title, icon=icon, default=path == home)
-             for _, path, title, icon, action in STAFF_PAGES if access.can(actor, action)]
+    staff = [
+        st.Page(path, title=title, icon=icon, default=path == home)
+        for _, path, title, icon, action in STAFF_PAGES
+        if access.can(actor, action)
+    ]
     sign_in = st.Page(SIGN_IN[0], title=SIGN_IN[1], icon=SIGN_IN[2], default=home is None)
     page = st.navigation([*staff, portal, sign_in], position="hidden")
     if page.url_path != portal.url_path:  # the portal is another audience: no staff navigation there

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import cast
 
 import streamlit as st
 
@@ -29,12 +30,14 @@ def signed_in_actor() -> Actor | None:
     if actor is not None:
         if moment - st.session_state.get(keys.LAST_SEEN, moment) > timedelta(minutes=auth.IDLE_MINUTES):
             sign_out(f"signed out after {auth.IDLE_MINUTES} minutes without activity")
-            st.session_state[keys.NOTICE] = (f"You were signed out after {auth.IDLE_MINUTES} minutes without "
-                                             "activity. Sign in again to continue.")
+            st.session_state[keys.NOTICE] = (
+                f"You were signed out after {auth.IDLE_MINUTES} minutes without activity. Sign in again to continue."
+            )
             return None
     elif oidc_configured() and st.user.is_logged_in:
         try:
-            actor = auth.sign_in_oidc(practice(), st.user.get("email"))
+            email = cast(str | None, st.user.get("email"))  # the OIDC email claim is a string when present
+            actor = auth.sign_in_oidc(practice(), email)
         except UserError as e:
             st.session_state[keys.NOTICE] = e.message
             return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import timedelta
 
 import streamlit as st
@@ -31,8 +32,10 @@ def render(client_id: str) -> None:
 def item(s: SignedSummary) -> None:
     with st.container(border=True):
         title, badges = st.columns([4, 2], vertical_alignment="center")
-        title.markdown(f"**Treatment Summary** · {s.range_start:%Y-%m-%d} to {s.range_end:%Y-%m-%d}"
-                       + (f" · {s.purpose}" if s.purpose else ""))
+        title.markdown(
+            f"**Treatment Summary** · {s.range_start:%Y-%m-%d} to {s.range_end:%Y-%m-%d}"
+            + (f" · {s.purpose}" if s.purpose else "")
+        )
         with badges:
             if not s.verified:
                 st.badge("Fails verification", color="red", icon=":material/gpp_bad:")
@@ -42,9 +45,11 @@ def item(s: SignedSummary) -> None:
                 st.badge("Shared", color="blue", icon=":material/share:")
         st.caption(f"Signed by {s.signature} on {local(s.signed_at)} {zone_name()} · {s.id}")
         if not s.verified:
-            st.error("This summary no longer matches the hash taken when it was signed; it may have been altered "
-                     "outside the app. It is not shown as valid and cannot be downloaded or shared.",
-                     icon=":material/gpp_bad:")
+            st.error(
+                "This summary no longer matches the hash taken when it was signed; it may have been altered "
+                "outside the app. It is not shown as valid and cannot be downloaded or shared.",
+                icon=":material/gpp_bad:",
+            )
         else:
             with st.expander("View"):
                 st.markdown(neutralize_markdown(s.text))
@@ -56,9 +61,16 @@ def actions(s: SignedSummary) -> None:
     c1, c2, c3 = st.columns(3)
     if s.verified and access.can(actor, "download"):
         # Rendered (and the download audited) only when clicked.
-        c1.download_button("Download PDF", lambda p=practice(), sid=s.id: summary_pdf(p, actor, sid),
-                           f"treatment-summary-{s.client_id}-{s.range_end:%Y-%m-%d}.pdf", "application/pdf",
-                           key=f"pdf:{s.id}", icon=":material/picture_as_pdf:", width="stretch", on_click="ignore")
+        c1.download_button(
+            "Download PDF",
+            functools.partial(summary_pdf, practice(), actor, s.id),
+            f"treatment-summary-{s.client_id}-{s.range_end:%Y-%m-%d}.pdf",
+            "application/pdf",
+            key=f"pdf:{s.id}",
+            icon=":material/picture_as_pdf:",
+            width="stretch",
+            on_click="ignore",
+        )
     if s.verified and access.can(actor, "share"):
         label = "Stop sharing" if s.shared_at else "Share to client portal"
         if c2.button(label, key=f"share:{s.id}", icon=":material/share:", width="stretch"):
@@ -68,8 +80,9 @@ def actions(s: SignedSummary) -> None:
                 st.error(e.message)
             else:
                 st.rerun()
-    if access.can(actor, "delete") and c3.button("Delete", key=f"delete:{s.id}", icon=":material/delete:",
-                                                  width="stretch"):
+    if access.can(actor, "delete") and c3.button(
+        "Delete", key=f"delete:{s.id}", icon=":material/delete:", width="stretch"
+    ):
         st.session_state[keys.DIALOG] = ("delete", s.id)
         st.rerun()
 
@@ -82,8 +95,10 @@ def summary_pdf(p, actor, summary_id: str) -> bytes:
 
 def portal_access(client_id: str) -> None:
     with st.expander("Client portal access"):
-        st.caption("The client opens the Client portal page with a personal access code. Codes are shown once "
-                   "and stored only as a hash; revoking them ends access at once.")
+        st.caption(
+            "The client opens the Client portal page with a personal access code. Codes are shown once "
+            "and stored only as a hash; revoking them ends access at once."
+        )
         c1, c2 = st.columns(2)
         if c1.button("Create portal access code", key=f"token:{client_id}"):
             token = summaries.issue_portal_token(practice(), current_actor(), client_id)
@@ -92,15 +107,19 @@ def portal_access(client_id: str) -> None:
             n = summaries.revoke_portal_tokens(practice(), current_actor(), client_id)
             st.session_state.pop(keys.new_token(client_id), None)
             st.success(f"{n} code{'s' if n != 1 else ''} revoked.")
-        if token := st.session_state.get(keys.new_token(client_id)):
-            st.code(token, language=None)
+        if new_code := st.session_state.get(keys.new_token(client_id)):
+            st.code(new_code, language=None)
             st.caption("Give this code to the client now; it will not be shown again after you leave the page.")
 
 
 # -- dialogs (opened from a session-state flag so clicks inside them register on rerun) --------------------
 
+
 def dialogs(client_id: str) -> None:
-    kind, target = st.session_state.get(keys.DIALOG) or (None, None)
+    dialog: tuple[str, str] | None = st.session_state.get(keys.DIALOG)  # (kind, draft or summary id)
+    if not dialog:
+        return
+    kind, target = dialog
     if kind == "sign":
         sign_dialog(target)
     elif kind == "discard":
@@ -134,29 +153,45 @@ def sign_dialog(draft_id: str) -> None:
     st.markdown("The following signature will be applied to the summary as it stands in the editor:")
     st.markdown(f"> **{summaries.signer_name(practice(), actor)}**  \n> {local(now)} {zone_name()}")
     if w is not None:
-        st.caption(f"Signs the text saved in this window at revision {w.revision} "
-                   f"({w.status.removeprefix('Saved ').strip() or 'saved'}).")
+        st.caption(
+            f"Signs the text saved in this window at revision {w.revision} "
+            f"({w.status.removeprefix('Saved ').strip() or 'saved'})."
+        )
     st.markdown(f"*{summaries.ATTESTATION}*")
     agreed = st.checkbox("I attest to the statement above", key=f"attest:{draft_id}")
     password = None
     if actor.auth == "local":
-        password = st.text_input("Your password, to confirm it is you signing", type="password",
-                                 key=f"sign_password:{draft_id}", autocomplete="current-password")
+        password = st.text_input(
+            "Your password, to confirm it is you signing",
+            type="password",
+            key=f"sign_password:{draft_id}",
+            autocomplete="current-password",
+        )
     elif now - st.session_state.get(keys.SIGNED_IN_AT, now) > timedelta(minutes=auth.SIGNATURE_LOGIN_MINUTES):
-        st.caption("Signing needs a sign-in with the practice's identity provider in the last "
-                   f"{auth.SIGNATURE_LOGIN_MINUTES} minutes.")
+        st.caption(
+            "Signing needs a sign-in with the practice's identity provider in the last "
+            f"{auth.SIGNATURE_LOGIN_MINUTES} minutes."
+        )
         if st.button("Sign in again", key="relogin"):
             st.login()
     c1, c2 = st.columns(2)
-    complete = c1.button("Sign and Complete", type="primary", disabled=not agreed or w is None,
-                         key=f"complete:{draft_id}")
+    complete = c1.button(
+        "Sign and Complete", type="primary", disabled=not agreed or w is None, key=f"complete:{draft_id}"
+    )
     if c2.button("Cancel", key=f"cancel_sign:{draft_id}"):
         close()
     if complete and w is not None:
         try:
-            summaries.sign(practice(), actor, draft_id, summaries.ATTESTATION, text=w.kept or w.text,
-                           password=password, signed_in_at=st.session_state.get(keys.SIGNED_IN_AT),
-                           base_revision=w.revision)
+            summaries.sign(
+                practice(),
+                actor,
+                draft_id,
+                summaries.ATTESTATION,
+                text=w.kept or w.text,
+                password=password,
+                signed_in_at=st.session_state.get(keys.SIGNED_IN_AT),
+                base_revision=w.revision,
+            )
         except UserError as e:
             st.error(e.message, icon=":material/error:")
             return
@@ -169,11 +204,18 @@ def sign_dialog(draft_id: str) -> None:
 def discard_dialog(draft_id: str) -> None:
     draft, w = _open_draft(draft_id)
     if draft is not None:
-        st.markdown(f"Discard the draft for {draft.range_start:%Y-%m-%d} to {draft.range_end:%Y-%m-%d} and all "
-                    f"{len(draft.versions)} of its versions? This cannot be undone.")
+        st.markdown(
+            f"Discard the draft for {draft.range_start:%Y-%m-%d} to {draft.range_end:%Y-%m-%d} and all "
+            f"{len(draft.versions)} of its versions? This cannot be undone."
+        )
     c1, c2 = st.columns(2)
-    confirm = c1.button("Discard", type="primary", key=f"confirm_discard:{draft_id}", disabled=draft is None,
-                        icon=":material/delete_forever:")
+    confirm = c1.button(
+        "Discard",
+        type="primary",
+        key=f"confirm_discard:{draft_id}",
+        disabled=draft is None,
+        icon=":material/delete_forever:",
+    )
     if c2.button("Keep the draft", key=f"keep:{draft_id}"):
         close()
     if confirm and w is not None:
@@ -189,16 +231,26 @@ def discard_dialog(draft_id: str) -> None:
 @st.dialog("Delete signed summary", on_dismiss=dismissed)
 def delete_dialog(summary_id: str) -> None:
     s = summaries.get_summary(practice(), current_actor(), summary_id)
-    st.markdown(f"**Treatment Summary · {s.range_start:%Y-%m-%d} to {s.range_end:%Y-%m-%d}"
-                + (f" · {s.purpose}" if s.purpose else "") + f"**  \nSigned by {s.signature} on "
-                f"{local(s.signed_at)} {zone_name()}")
+    st.markdown(
+        f"**Treatment Summary · {s.range_start:%Y-%m-%d} to {s.range_end:%Y-%m-%d}"
+        + (f" · {s.purpose}" if s.purpose else "")
+        + f"**  \nSigned by {s.signature} on "
+        f"{local(s.signed_at)} {zone_name()}"
+    )
     if s.shared_at:
-        st.warning("This summary is shared to the client portal. Deleting it also stops the client seeing it.",
-                   icon=":material/share:")
-    st.markdown("Deleting removes the summary from the chart, the client portal and data exports. The audit "
-                "trail keeps who deleted it, when, why and its content hash.")
-    reason = st.text_area("Reason (required)", key=f"reason:{summary_id}",
-                          placeholder="e.g. Wrong date range; superseded by a corrected summary")
+        st.warning(
+            "This summary is shared to the client portal. Deleting it also stops the client seeing it.",
+            icon=":material/share:",
+        )
+    st.markdown(
+        "Deleting removes the summary from the chart, the client portal and data exports. The audit "
+        "trail keeps who deleted it, when, why and its content hash."
+    )
+    reason = st.text_area(
+        "Reason (required)",
+        key=f"reason:{summary_id}",
+        placeholder="e.g. Wrong date range; superseded by a corrected summary",
+    )
     c1, c2 = st.columns(2)
     confirm = c1.button("Delete", type="primary", key=f"confirm_delete:{summary_id}", icon=":material/delete_forever:")
     if c2.button("Cancel", key=f"cancel_delete:{summary_id}"):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
 
 from ..errors import InvalidImport
 from ..store import CHART_TABLES, Store
@@ -45,11 +45,17 @@ class ImportReport:
         if dupes:
             lines.append(f"  Already in the chart (left as they were): {dupes} rows.")
         if self.skipped:
-            lines.append("  Left out: " + "; ".join(f"{t} {sum(r.values())} ({_reasons(r)})"
-                                                    for t, r in sorted(self.skipped.items())) + ".")
+            lines.append(
+                "  Left out: "
+                + "; ".join(f"{t} {sum(r.values())} ({_reasons(r)})" for t, r in sorted(self.skipped.items()))
+                + "."
+            )
         if self.unresolved:
-            lines.append("  References to resources not in the file (left empty): " + ", ".join(
-                f"{t} {n}" for t, n in sorted(self.unresolved.items())) + ".")
+            lines.append(
+                "  References to resources not in the file (left empty): "
+                + ", ".join(f"{t} {n}" for t, n in sorted(self.unresolved.items()))
+                + "."
+            )
         return "\n".join(lines)
 
 
@@ -70,7 +76,8 @@ class Mapped:
     rows: dict[str, list[dict]] = field(default_factory=dict)
 
     def report(self, added: dict[str, int]) -> ImportReport:
-        used, skipped = Counter(), {}
+        used: Counter[str] = Counter()
+        skipped: dict[str, Counter[str]] = {}
         for e in self.entries:
             reason = self.ctx.outcome.get(e.index, NOT_CHART)
             if reason is None:
@@ -79,11 +86,18 @@ class Mapped:
                 skipped.setdefault(e.type, Counter())[reason] += 1
         client = self.rows["clients"][0]
         tables = [t for t in CHART_TABLES if self.rows.get(t)]
-        return ImportReport(self.file, client["id"], client["full_name"], {t: added.get(t, 0) for t in tables},
-                            {t: len(self.rows[t]) - added.get(t, 0) for t in tables
-                             if len(self.rows[t]) > added.get(t, 0)},
-                            dict(used), {t: dict(c) for t, c in skipped.items()}, dict(self.ctx.unresolved),
-                            self.ctx.behavioral_only, self.read_ms)
+        return ImportReport(
+            self.file,
+            client["id"],
+            client["full_name"],
+            {t: added.get(t, 0) for t in tables},
+            {t: len(self.rows[t]) - added.get(t, 0) for t in tables if len(self.rows[t]) > added.get(t, 0)},
+            dict(used),
+            {t: dict(c) for t, c in skipped.items()},
+            dict(self.ctx.unresolved),
+            self.ctx.behavioral_only,
+            self.read_ms,
+        )
 
 
 def files(paths: Iterable[str | Path]) -> list[Path]:
@@ -101,8 +115,9 @@ def files(paths: Iterable[str | Path]) -> list[Path]:
     return out
 
 
-def import_files(store: Store, paths: Iterable[str | Path], *, behavioral_only: bool = True,
-                 on_progress: Progress | None = None) -> list[ImportReport]:
+def import_files(
+    store: Store, paths: Iterable[str | Path], *, behavioral_only: bool = True, on_progress: Progress | None = None
+) -> list[ImportReport]:
     """Import FHIR R4 files: all of them or, if any is malformed, none (the error names the file,
     the resource and the problem). Importing the same files again adds nothing."""
     todo = files(paths)
@@ -138,8 +153,11 @@ def map_entries(name: str, entries: list[Entry], behavioral_only: bool) -> list[
     index = Index(entries)
     patients = [e for e in entries if e.type == "Patient"]
     if not patients:
-        raise Problem(None, "holds no Patient resource; each file must hold a patient with their records (a bulk "
-                            "export split into one file per resource type is not supported)")
+        raise Problem(
+            None,
+            "holds no Patient resource; each file must hold a patient with their records (a bulk "
+            "export split into one file per resource type is not supported)",
+        )
     groups: dict[int, list[Entry]] = {p.index: [] for p in patients}
     shared: list[Entry] = []
     for e in entries:
@@ -173,9 +191,18 @@ def map_entries(name: str, entries: list[Entry], behavioral_only: bool) -> list[
 
 def client_id(patient: Entry) -> str:
     """From the FHIR Patient id, so importing the same patient again finds the same client."""
-    key = patient.id or patient.full_url or next(
-        (f"{i.get('system')}|{i['value']}" for i in patient.resource.get("identifier") or []
-         if isinstance(i, dict) and i.get("value")), None)
+    key = (
+        patient.id
+        or patient.full_url
+        or next(
+            (
+                f"{i.get('system')}|{i['value']}"
+                for i in patient.resource.get("identifier") or []
+                if isinstance(i, dict) and i.get("value")
+            ),
+            None,
+        )
+    )
     if not key:
         raise Problem(patient, "has no id or identifier, so a later import could not recognize the patient")
     return stable_id("F", key)
@@ -195,8 +222,7 @@ def map_patient(ctx: Context, patient: Entry, own: list[Entry]) -> dict[str, lis
         mapping.medication(ctx, e)
     for e in by_type.get("Procedure", []):
         mapping.procedure(ctx, e)
-    notes(ctx, by_type.get("Encounter", []), by_type.get("DocumentReference", []),
-          by_type.get("DiagnosticReport", []))
+    notes(ctx, by_type.get("Encounter", []), by_type.get("DocumentReference", []), by_type.get("DiagnosticReport", []))
     client["clinician_id"] = assigned_clinician(ctx, patient)
     rows = {table: list(ctx.rows.get(table, [])) for table in CHART_TABLES if ctx.rows.get(table)}
     rows["clients"] = [client]
@@ -221,10 +247,14 @@ def check_record_numbers(store: Store, mapped: list[Mapped]) -> None:
         if client["mrn"]:
             other = owners.setdefault(client["mrn"], (client["id"], m.file))
             if other[0] != client["id"]:
-                raise InvalidImport(f"{m.file}: the patient's medical record number {client['mrn']} is also used by "
-                                    f"another patient in {other[1]}. Nothing was imported.")
+                raise InvalidImport(
+                    f"{m.file}: the patient's medical record number {client['mrn']} is also used by "
+                    f"another patient in {other[1]}. Nothing was imported."
+                )
     existing = store.client_ids_by_mrn(list(owners))
     for mrn, (cid, file) in owners.items():
         if existing.get(mrn, cid) != cid:
-            raise InvalidImport(f"{file}: the patient's medical record number {mrn} already belongs to client "
-                                f"{existing[mrn]} in the chart. Nothing was imported.")
+            raise InvalidImport(
+                f"{file}: the patient's medical record number {mrn} already belongs to client "
+                f"{existing[mrn]} in the chart. Nothing was imported."
+            )

@@ -4,18 +4,39 @@ and medication requests (encounter notes are in notes.py)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from ..scoring import INSTRUMENTS, ITEM_MAX, severity
 from .context import ERRORED, NO_CODE, NOT_BH, NOT_CHART, NOT_LINKED, NOT_SCORED, Context, day
 from .reader import Entry, Problem
 from .relevance import behavioral, behavioral_code, behavioral_medication, controlled
 from .values import (
-    ICD10_SYSTEMS, LOINC, SNOMED, code_of, coding, codings, first_date, human_name, stable_id, text_of, title,
+    ICD10_SYSTEMS,
+    LOINC,
+    SNOMED,
+    code_of,
+    coding,
+    codings,
+    first_date,
+    human_name,
+    stable_id,
+    text_of,
+    title,
 )
 
 # LOINC codes of the scored measures the chart holds: totals, and panels whose components are the items.
-MEASURES = {"55758-7": "PHQ-2", "55757-9": "PHQ-2", "44261-6": "PHQ-9", "44249-1": "PHQ-9", "70274-6": "GAD-7",
-            "69737-5": "GAD-7", "75626-2": "AUDIT-C", "75624-7": "AUDIT", "82667-7": "DAST-10", "76504-0": "HARK"}
+MEASURES = {
+    "55758-7": "PHQ-2",
+    "55757-9": "PHQ-2",
+    "44261-6": "PHQ-9",
+    "44249-1": "PHQ-9",
+    "70274-6": "GAD-7",
+    "69737-5": "GAD-7",
+    "75626-2": "AUDIT-C",
+    "75624-7": "AUDIT",
+    "82667-7": "DAST-10",
+    "76504-0": "HARK",
+}
 PANELS = {"55757-9", "44249-1", "69737-5"}
 ITEMS = {
     "PHQ-2": ("44250-9", "44255-8"),
@@ -31,17 +52,27 @@ UNREADY = {"entered-in-error": ERRORED, "cancelled": ERRORED, "registered": "reg
 
 # -- people -----------------------------------------------------------------------------------------
 
+
 def practitioner(entry: Entry) -> dict:
     r = entry.resource
-    npi = next((str(i["value"]) for i in r.get("identifier") or []
-                if isinstance(i, dict) and i.get("value") and "npi" in str(i.get("system", ""))), None)
+    npi = next(
+        (
+            str(i["value"])
+            for i in r.get("identifier") or []
+            if isinstance(i, dict) and i.get("value") and "npi" in str(i.get("system", ""))
+        ),
+        None,
+    )
     full, _, _ = human_name(r.get("name"))
-    credentials = ", ".join(t for t in (text_of(q.get("code")) for q in r.get("qualification") or []
-                                        if isinstance(q, dict)) if t)
+    credentials = ", ".join(
+        t for t in (text_of(q.get("code")) for q in r.get("qualification") or [] if isinstance(q, dict)) if t
+    )
     # The NPI names the person in every bundle; the resource id only in this one.
-    return {"id": stable_id("FK", f"npi|{npi}" if npi else entry.key),
-            "display_name": full or (f"Practitioner (NPI {npi})" if npi else "Unnamed practitioner"),
-            "credentials": credentials}
+    return {
+        "id": stable_id("FK", f"npi|{npi}" if npi else entry.key),
+        "display_name": full or (f"Practitioner (NPI {npi})" if npi else "Unnamed practitioner"),
+        "credentials": credentials,
+    }
 
 
 def patient(entry: Entry, client_id: str) -> dict:
@@ -53,13 +84,30 @@ def patient(entry: Entry, client_id: str) -> dict:
         raise Problem(entry, "has no birthDate")
     telecom = [t for t in r.get("telecom") or [] if isinstance(t, dict) and t.get("value")]
     contact = {s: next((str(t["value"]) for t in telecom if t.get("system") == s), None) for s in ("phone", "email")}
-    mrn = next((str(i["value"]) for i in r.get("identifier") or [] if isinstance(i, dict) and i.get("value")
-                and any(c.get("code") == "MR" for c in codings(i.get("type")))), None)
-    return {"id": client_id, "full_name": full, "first_name": first, "last_name": last,
-            "date_of_birth": day(entry, r["birthDate"], "a birthDate"), "pronouns": pronouns(r),
-            "gender": r.get("gender"), "phone": contact["phone"], "email": contact["email"],
-            "address": address(r.get("address")), "mrn": mrn, "clinician_id": None, "ai_consent_on": None,
-            "source": "fhir"}
+    mrn = next(
+        (
+            str(i["value"])
+            for i in r.get("identifier") or []
+            if isinstance(i, dict) and i.get("value") and any(c.get("code") == "MR" for c in codings(i.get("type")))
+        ),
+        None,
+    )
+    return {
+        "id": client_id,
+        "full_name": full,
+        "first_name": first,
+        "last_name": last,
+        "date_of_birth": day(entry, r["birthDate"], "a birthDate"),
+        "pronouns": pronouns(r),
+        "gender": r.get("gender"),
+        "phone": contact["phone"],
+        "email": contact["email"],
+        "address": address(r.get("address")),
+        "mrn": mrn,
+        "clinician_id": None,
+        "ai_consent_on": None,
+        "source": "fhir",
+    }
 
 
 def pronouns(r: dict) -> str | None:
@@ -74,11 +122,14 @@ def pronouns(r: dict) -> str | None:
     return None
 
 
-def address(addresses: object) -> str | None:
+def address(addresses: Iterable[object] | None) -> str | None:
     for a in addresses or []:
         if isinstance(a, dict):
-            parts = [*(str(x) for x in a.get("line") or []), a.get("city"), " ".join(
-                str(x) for x in (a.get("state"), a.get("postalCode")) if x)]
+            parts = [
+                *(str(x) for x in a.get("line") or []),
+                a.get("city"),
+                " ".join(str(x) for x in (a.get("state"), a.get("postalCode")) if x),
+            ]
             text = ", ".join(str(p) for p in parts if p) or a.get("text")
             if text:
                 return str(text)
@@ -86,6 +137,7 @@ def address(addresses: object) -> str | None:
 
 
 # -- diagnoses ----------------------------------------------------------------------------------------
+
 
 def condition(ctx: Context, entry: Entry) -> None:
     r = entry.resource
@@ -102,7 +154,7 @@ def condition(ctx: Context, entry: Entry) -> None:
             raise Problem(entry, f"has ICD-10 code {icd['code']!r}, which is not a valid ICD-10-CM code")
     if system is None and sct:
         system, code, shown = "SNOMED CT", str(sct["code"]), sct.get("display")
-    if system is None:
+    if system is None or code is None:  # both are set together
         return ctx.skip(entry, NO_CODE)
     description = str(r.get("code", {}).get("text") or shown or code).strip()
     onset_value = first_date(r.get("onsetDateTime"), r.get("onsetPeriod"), r.get("recordedDate"))
@@ -121,12 +173,21 @@ def condition(ctx: Context, entry: Entry) -> None:
     if not ctx.keep(bh):
         return ctx.skip(entry, NOT_BH)
     ctx.use(entry)
-    ctx.rows["diagnoses"].append({"id": stable_id("FD", ctx.client_id, entry.key), "client_id": ctx.client_id,
-                                  "code_system": system, "code": code, "description": description,
-                                  "onset": onset, "resolved": resolved})
+    ctx.rows["diagnoses"].append(
+        {
+            "id": stable_id("FD", ctx.client_id, entry.key),
+            "client_id": ctx.client_id,
+            "code_system": system,
+            "code": code,
+            "description": description,
+            "onset": onset,
+            "resolved": resolved,
+        }
+    )
 
 
 # -- scored measures -----------------------------------------------------------------------------------
+
 
 def measure(entry: Entry) -> tuple[str, str] | None:
     """(instrument, LOINC code) when the observation is a scored measure the chart holds."""
@@ -158,7 +219,7 @@ def score(entry: Entry, holder: dict, what: str) -> int | None:
     return int(value)
 
 
-def answer(concept: object) -> int | None:
+def answer(concept: object) -> int | float | None:
     for c in codings(concept):
         for ext in c.get("extension") or []:
             weight = ext.get("valueDecimal") if isinstance(ext, dict) and ext.get("url") in ORDINAL else None
@@ -174,28 +235,37 @@ def observation(ctx: Context, entry: Entry) -> dict | None:
     r = entry.resource
     found = measure(entry)
     if found is None:
-        return ctx.skip(entry, NOT_SCORED)
+        ctx.skip(entry, NOT_SCORED)
+        return None
     if r.get("status") in UNREADY:
-        return ctx.skip(entry, UNREADY[r["status"]])
+        ctx.skip(entry, UNREADY[r["status"]])
+        return None
     instrument, loinc = found
     spec = INSTRUMENTS[instrument]
-    items = None
-    parts = {c.get("code"): comp for comp in r.get("component") or [] if isinstance(comp, dict)
-             for c in codings(comp.get("code")) if c.get("system") == LOINC}
+    items: list[int] | None = None
+    parts = {
+        c.get("code"): comp
+        for comp in r.get("component") or []
+        if isinstance(comp, dict)
+        for c in codings(comp.get("code"))
+        if c.get("system") == LOINC
+    }
     wanted = ITEMS.get(instrument, ())
     if wanted and all(code in parts for code in wanted):
-        items = [score(entry, parts[code], f"a {instrument} item {code} answer") for code in wanted]
-        if any(v is None for v in items):
+        answers = [score(entry, parts[code], f"a {instrument} item {code} answer") for code in wanted]
+        items = [v for v in answers if v is not None]
+        if len(items) < len(answers):
             raise Problem(entry, f"has a {instrument} item without an answer")
         bad = [v for v in items if not 0 <= v <= ITEM_MAX[instrument]]
         if bad:
             raise Problem(entry, f"has a {instrument} item answer {bad[0]} outside 0-{ITEM_MAX[instrument]}")
     total = score(entry, r, f"a {instrument} score")
-    if total is None and items is None:
-        if loinc in PANELS:  # the total usually comes in its own observation
-            return ctx.skip(entry, "a panel without a total score or complete item answers")
-        raise Problem(entry, f"has no {instrument} score")
     if total is None:
+        if items is None:
+            if loinc in PANELS:  # the total usually comes in its own observation
+                ctx.skip(entry, "a panel without a total score or complete item answers")
+                return None
+            raise Problem(entry, f"has no {instrument} score")
         total = sum(items)
     if items is not None and sum(items) != total:
         raise Problem(entry, f"has {instrument} item answers adding up to {sum(items)} but a total of {total}")
@@ -204,9 +274,16 @@ def observation(ctx: Context, entry: Entry) -> dict | None:
     when = first_date(r.get("effectiveDateTime"), r.get("effectivePeriod"), r.get("effectiveInstant"), r.get("issued"))
     if not when:
         raise Problem(entry, "has no effective date")
-    return {"id": stable_id("FA", ctx.client_id, entry.key), "client_id": ctx.client_id, "instrument": instrument,
-            "administered_on": day(entry, when, "an effective date"), "total_score": total, "items": items,
-            "severity": severity(instrument, total), "_when": str(when)}
+    return {
+        "id": stable_id("FA", ctx.client_id, entry.key),
+        "client_id": ctx.client_id,
+        "instrument": instrument,
+        "administered_on": day(entry, when, "an effective date"),
+        "total_score": total,
+        "items": items,
+        "severity": severity(instrument, total),
+        "_when": str(when),
+    }
 
 
 def assessments(ctx: Context, entries: list[Entry]) -> None:
@@ -228,19 +305,29 @@ def assessments(ctx: Context, entries: list[Entry]) -> None:
     for entry, row in kept.values():
         ctx.use(entry)
         ctx.rows["assessments"].append(row)
-        ctx.record(entry.resource, "Measures recorded", f"{row['instrument']} {row['total_score']} ({row['severity']})",
-                   True)
+        ctx.record(
+            entry.resource, "Measures recorded", f"{row['instrument']} {row['total_score']} ({row['severity']})", True
+        )
 
 
 # -- treatment plans -----------------------------------------------------------------------------------
 
-PLAN_STATUS = {"active": "active", "on-hold": "active", "unknown": "active", "completed": "completed",
-               "revoked": "completed"}
+PLAN_STATUS: dict[str | None, str] = {  # looked up with the status as given, which may be absent
+    "active": "active",
+    "on-hold": "active",
+    "unknown": "active",
+    "completed": "completed",
+    "revoked": "completed",
+}
 
 
 def care_plans(ctx: Context, plans: list[Entry], goals: list[Entry]) -> None:
-    replaced = {target.index for e in plans for ref in e.resource.get("replaces") or []
-                if (target := ctx.index.resolve(ref)) is not None}
+    replaced = {
+        target.index
+        for e in plans
+        for ref in e.resource.get("replaces") or []
+        if (target := ctx.index.resolve(ref)) is not None
+    }
     used_goals: set[int] = set()
     for entry in plans:
         r = entry.resource
@@ -283,10 +370,20 @@ def care_plans(ctx: Context, plans: list[Entry], goals: list[Entry]) -> None:
         name = kinds[0] if kinds else (str(r.get("title") or "") or "Care plan")
         ctx.use(entry)
         ctx.record(r, "Care plans started", name, bh)
-        ctx.rows["treatment_plans"].append({
-            "id": stable_id("FP", ctx.client_id, entry.key), "client_id": ctx.client_id, "effective_from": start,
-            "effective_to": end, "status": status, "problems": problems or [name], "goals": goal_texts,
-            "objectives": [], "interventions": interventions, "author_id": author[0] if author else None})
+        ctx.rows["treatment_plans"].append(
+            {
+                "id": stable_id("FP", ctx.client_id, entry.key),
+                "client_id": ctx.client_id,
+                "effective_from": start,
+                "effective_to": end,
+                "status": status,
+                "problems": problems or [name],
+                "goals": goal_texts,
+                "objectives": [],
+                "interventions": interventions,
+                "author_id": author[0] if author else None,
+            }
+        )
     for entry in goals:
         if entry.index in used_goals:
             ctx.use(entry)
@@ -347,16 +444,24 @@ def medication(ctx: Context, entry: Entry) -> None:
     for used in (entry, product):
         if used is not None:
             ctx.use(used)
-    ctx.rows["medications"].append({
-        "id": stable_id("FM", ctx.client_id, entry.key), "client_id": ctx.client_id, "name": name,
-        "dosage": dosage(r.get("dosageInstruction")), "start_date": start, "end_date": end,
-        "status": str(r.get("status") or "unknown"), "prescriber": prescriber[1] if prescriber else None})
+    ctx.rows["medications"].append(
+        {
+            "id": stable_id("FM", ctx.client_id, entry.key),
+            "client_id": ctx.client_id,
+            "name": name,
+            "dosage": dosage(r.get("dosageInstruction")),
+            "start_date": start,
+            "end_date": end,
+            "status": str(r.get("status") or "unknown"),
+            "prescriber": prescriber[1] if prescriber else None,
+        }
+    )
 
 
 PERIODS = {"h": "hour", "d": "day", "wk": "week", "mo": "month", "a": "year", "min": "minute"}
 
 
-def dosage(instructions: object) -> str | None:
+def dosage(instructions: Iterable[object] | None) -> str | None:
     """The dosage as written, else a plain reading of its structured dose and timing."""
     dose = next((d for d in instructions or [] if isinstance(d, dict)), None)
     if dose is None:
@@ -364,8 +469,10 @@ def dosage(instructions: object) -> str | None:
     if dose.get("text"):
         return str(dose["text"])
     parts = []
-    quantity = next((x.get("doseQuantity") for x in dose.get("doseAndRate") or [] if isinstance(x, dict)
-                     and x.get("doseQuantity")), None)
+    quantity = next(
+        (x.get("doseQuantity") for x in dose.get("doseAndRate") or [] if isinstance(x, dict) and x.get("doseQuantity")),
+        None,
+    )
     if quantity and quantity.get("value") is not None:
         value = quantity["value"]
         value = int(value) if float(value).is_integer() else value
@@ -381,6 +488,7 @@ def dosage(instructions: object) -> str | None:
 
 
 # -- procedures (not chart items: they tell which encounters were behavioral-health care) ----------
+
 
 def procedure(ctx: Context, entry: Entry) -> None:
     r = entry.resource

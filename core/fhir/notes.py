@@ -21,8 +21,16 @@ from .values import first_date, stable_id, text_of, title
 SIGNED = (None, "finished", "unknown")
 NOT_HELD = {"cancelled": ERRORED, "entered-in-error": ERRORED, "planned": "planned, not yet held"}
 FACT_ORDER = ("Diagnoses recorded", "Measures recorded", "Procedures", "Medications prescribed", "Care plans started")
-CLASS_NAMES = {"AMB": "ambulatory", "EMER": "emergency", "IMP": "inpatient", "VR": "virtual", "HH": "home health",
-               "OBSENC": "observation", "SS": "short stay", "ACUTE": "inpatient acute"}
+CLASS_NAMES: dict[str | None, str] = {  # looked up with the class code as given, which may be absent
+    "AMB": "ambulatory",
+    "EMER": "emergency",
+    "IMP": "inpatient",
+    "VR": "virtual",
+    "HH": "home health",
+    "OBSENC": "observation",
+    "SS": "short stay",
+    "ACUTE": "inpatient acute",
+}
 
 
 def attachment_text(entry: Entry, att: object) -> str | None:
@@ -48,8 +56,11 @@ def attachment_text(entry: Entry, att: object) -> str | None:
 
 def document_text(entry: Entry) -> str | None:
     r = entry.resource
-    atts = [c.get("attachment") for c in r.get("content") or [] if isinstance(c, dict)] \
-        if entry.type == "DocumentReference" else list(r.get("presentedForm") or [])
+    atts = (
+        [c.get("attachment") for c in r.get("content") or [] if isinstance(c, dict)]
+        if entry.type == "DocumentReference"
+        else list(r.get("presentedForm") or [])
+    )
     return next((t for t in (attachment_text(entry, a) for a in atts) if t), None)
 
 
@@ -80,13 +91,21 @@ def notes(ctx: Context, encounters: list[Entry], documents: list[Entry], reports
 def encounter_note(ctx: Context, enc: Entry, docs: list[tuple[Entry, str]]) -> None:
     r = enc.resource
     status = r.get("status")
-    kind = title(text_of((r.get("type") or [None])[0])) or \
-        f"{CLASS_NAMES.get((r.get('class') or {}).get('code'), 'Clinical')} encounter".capitalize()
+    kind = (
+        title(text_of((r.get("type") or [None])[0]))
+        or f"{CLASS_NAMES.get((r.get('class') or {}).get('code'), 'Clinical')} encounter".capitalize()
+    )
     reasons = [t for t in (text_of(c) for c in r.get("reasonCode") or []) if t]
-    reasons += [text_of(t.resource.get("code")) for ref in r.get("reasonReference") or []
-                if (t := ctx.index.resolve(ref)) is not None and text_of(t.resource.get("code"))]
-    bh = enc.index in ctx.bh_encounters or behavioral(kind, *reasons) or any(
-        behavioral(text_of(d.resource.get("type"))) for d, _ in docs)
+    reasons += [
+        text_of(t.resource.get("code"))
+        for ref in r.get("reasonReference") or []
+        if (t := ctx.index.resolve(ref)) is not None and text_of(t.resource.get("code"))
+    ]
+    bh = (
+        enc.index in ctx.bh_encounters
+        or behavioral(kind, *reasons)
+        or any(behavioral(text_of(d.resource.get("type"))) for d, _ in docs)
+    )
     period = r.get("period") or {}
     start_value = period.get("start") or (docs[0][0].resource.get("date") if docs else None)
     if status in NOT_HELD:
@@ -100,9 +119,12 @@ def encounter_note(ctx: Context, enc: Entry, docs: list[tuple[Entry, str]]) -> N
         for entry in [enc] + [d for d, _ in docs]:
             ctx.skip(entry, NOT_BH)
         return
-    refs = [ref for ref in [a for d, _ in docs for a in d.resource.get("author") or []] +
-            [p.get("individual") for p in r.get("participant") or [] if isinstance(p, dict)]
-            if isinstance(ref, dict) and ref.get("reference")]
+    refs = [
+        ref
+        for ref in [a for d, _ in docs for a in d.resource.get("author") or []]
+        + [p.get("individual") for p in r.get("participant") or [] if isinstance(p, dict)]
+        if isinstance(ref, dict) and ref.get("reference")
+    ]
     author = next((a for a in (ctx.clinician(ref, count=False) for ref in refs) if a), None)
     if author is None and refs:  # counted once per note left without its author
         ctx.unresolved[reference_type(refs[0])] += 1
@@ -116,10 +138,19 @@ def encounter_note(ctx: Context, enc: Entry, docs: list[tuple[Entry, str]]) -> N
     signed_at = moment(enc, stamp, "a date") if stamp and status in SIGNED and not draft else None
     for entry in [enc] + [d for d, _ in docs]:
         ctx.use(entry)
-    ctx.rows["notes"].append({
-        "id": stable_id("FN", ctx.client_id, enc.key), "client_id": ctx.client_id, "note_type": "progress",
-        "note_format": "free", "note_date": when, "title": kind, "author_id": author[0] if author else None,
-        "signed_at": signed_at, "text": text})
+    ctx.rows["notes"].append(
+        {
+            "id": stable_id("FN", ctx.client_id, enc.key),
+            "client_id": ctx.client_id,
+            "note_type": "progress",
+            "note_format": "free",
+            "note_date": when,
+            "title": kind,
+            "author_id": author[0] if author else None,
+            "signed_at": signed_at,
+            "text": text,
+        }
+    )
 
 
 def coded_summary(ctx: Context, enc: Entry, kind: str, reasons: list[str], when) -> str:
@@ -141,12 +172,21 @@ def standalone_note(ctx: Context, entry: Entry, text: str) -> None:
     stamp = r.get("date") or r.get("effectiveDateTime") or r.get("issued")
     if not stamp:
         raise Problem(entry, "has no date")
-    author = next((a for a in (ctx.clinician(ref, count=False) for ref in r.get("author") or r.get("performer") or [])
-                   if a), None)
+    author = next(
+        (a for a in (ctx.clinician(ref, count=False) for ref in r.get("author") or r.get("performer") or []) if a), None
+    )
     signed = r.get("docStatus") != "preliminary" and r.get("status") != "preliminary"
     ctx.use(entry)
-    ctx.rows["notes"].append({
-        "id": stable_id("FN", ctx.client_id, entry.key), "client_id": ctx.client_id, "note_type": "progress",
-        "note_format": "free", "note_date": day(entry, stamp, "a date"), "title": kind,
-        "author_id": author[0] if author else None, "signed_at": moment(entry, stamp, "a date") if signed else None,
-        "text": text})
+    ctx.rows["notes"].append(
+        {
+            "id": stable_id("FN", ctx.client_id, entry.key),
+            "client_id": ctx.client_id,
+            "note_type": "progress",
+            "note_format": "free",
+            "note_date": day(entry, stamp, "a date"),
+            "title": kind,
+            "author_id": author[0] if author else None,
+            "signed_at": moment(entry, stamp, "a date") if signed else None,
+            "text": text,
+        }
+    )

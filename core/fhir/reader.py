@@ -60,8 +60,11 @@ def _fail(path: Path, message: str) -> InvalidImport:
 def _json_error(path: Path, text: str, e: json.JSONDecodeError, where: str = "") -> InvalidImport:
     truncated = e.pos >= len(text.rstrip()) or e.msg.startswith("Unterminated string")
     if truncated:
-        return _fail(path, f"{where or 'the JSON'} ends before it is complete (line {e.lineno}): the file looks "
-                           "truncated; export or copy it again")
+        return _fail(
+            path,
+            f"{where or 'the JSON'} ends before it is complete (line {e.lineno}): the file looks "
+            "truncated; export or copy it again",
+        )
     return _fail(path, f"{where or 'the file'} is not valid JSON ({e.msg} at line {e.lineno}, column {e.colno})")
 
 

@@ -22,7 +22,8 @@ TERMS = re.compile(
     r"social isolation|limited social contact|intimate partner|domestic (?:abuse|violence)|\babuse\b|neglect|"
     r"grief|bereave|insomnia|\bmental|psychiatr|psycholog|psychother|behavio(?:u)?r(?:al)? (?:therapy|management|"
     r"health)|cognitive (?:and )?behavio|\bmood\b",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 
 # ICD-10-CM: chapter F (mental and behavioral) and the codes for psychosocial circumstances, suicidal
 # ideation, abuse and intentional self-harm that behavioral-health care records.
@@ -32,9 +33,11 @@ ICD10 = re.compile(r"^(?:F\d|R45|Z5[5-9]|Z6[0-5]|Z69|Z73\.3|Z91\.[45]|T74|T76|X7
 MEDICATION = re.compile(r"\b(?:" + "|".join(MEDICATIONS) + r")\b", re.IGNORECASE)
 # Controlled drugs whose misuse a behavioral-health clinician must know about. They are imported, but
 # prescribing one (an opioid after knee surgery) does not make a visit behavioral-health care.
-CONTROLLED = re.compile(r"\b(?:oxycodone|hydrocodone|morphine|hydromorphone|fentanyl|codeine|tramadol|tapentadol|"
-                        r"oxymorphone|meperidine|temazepam|chlordiazepoxide|phenobarbital|butalbital)\b",
-                        re.IGNORECASE)
+CONTROLLED = re.compile(
+    r"\b(?:oxycodone|hydrocodone|morphine|hydromorphone|fentanyl|codeine|tramadol|tapentadol|"
+    r"oxymorphone|meperidine|temazepam|chlordiazepoxide|phenobarbital|butalbital)\b",
+    re.IGNORECASE,
+)
 
 
 def behavioral(*texts: str) -> bool:

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable
 from datetime import date, datetime
 
 LOINC = "http://loinc.org"
 SNOMED = "http://snomed.info/sct"
 ICD10_SYSTEMS = ("http://hl7.org/fhir/sid/icd-10-cm", "http://hl7.org/fhir/sid/icd-10")
-FHIR_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?"
-                       r"(?:Z|[+-]\d{2}:\d{2})?)?)?)?$")
+FHIR_DATE = re.compile(
+    r"^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?"
+    r"(?:Z|[+-]\d{2}:\d{2})?)?)?)?$"
+)
 # SNOMED CT's semantic tags, dropped from titles where they read as noise ("Encounter for problem (procedure)").
-SEMANTIC_TAG = re.compile(r"\s*\((?:procedure|regime/therapy|observable entity|record artifact|situation|"
-                          r"environment|qualifier value)\)\s*$")
+SEMANTIC_TAG = re.compile(
+    r"\s*\((?:procedure|regime/therapy|observable entity|record artifact|situation|"
+    r"environment|qualifier value)\)\s*$"
+)
 
 
 def stable_id(prefix: str, *parts: str) -> str:
@@ -80,12 +85,12 @@ def first_date(*values: object) -> object:
     return None
 
 
-def human_name(names: object) -> tuple[str, str, str]:
+def human_name(names: Iterable[object] | None) -> tuple[str, str, str]:
     """(full name, first name, last name) of the official name, else the first one given."""
-    names = [n for n in names or [] if isinstance(n, dict)]
-    if not names:
+    candidates = [n for n in names or [] if isinstance(n, dict)]
+    if not candidates:
         return "", "", ""
-    name = next((n for n in names if n.get("use") == "official"), names[0])
+    name = next((n for n in candidates if n.get("use") == "official"), candidates[0])
     given = [str(g).strip() for g in name.get("given") or [] if str(g).strip()]
     family = str(name.get("family") or "").strip()
     full = " ".join(given + ([family] if family else [])) or str(name.get("text") or "").strip()

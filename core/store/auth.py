@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Callable
 
-USER_COLUMNS = ("id", "display_name", "roles", "clinician_id", "email", "password_hash", "disabled",
-                "failed_attempts", "locked_until", "created_at")
+USER_COLUMNS = (
+    "id",
+    "display_name",
+    "roles",
+    "clinician_id",
+    "email",
+    "password_hash",
+    "disabled",
+    "failed_attempts",
+    "locked_until",
+    "created_at",
+)
 
 
 class AuthStore:
@@ -17,8 +27,10 @@ class AuthStore:
 
     def add_user(self, user: dict) -> None:
         with self._cursor() as cur:
-            cur.execute(f"INSERT INTO users ({', '.join(USER_COLUMNS)}) VALUES ({', '.join('?' for _ in USER_COLUMNS)})",
-                        [user.get(c) for c in USER_COLUMNS])
+            cur.execute(
+                f"INSERT INTO users ({', '.join(USER_COLUMNS)}) VALUES ({', '.join('?' for _ in USER_COLUMNS)})",
+                [user.get(c) for c in USER_COLUMNS],
+            )
 
     def user(self, user_id: str) -> dict | None:
         with self._cursor() as cur:
@@ -27,8 +39,9 @@ class AuthStore:
 
     def user_by_email(self, email: str) -> dict | None:
         with self._cursor() as cur:
-            rows = cur.execute(f"SELECT {', '.join(USER_COLUMNS)} FROM users WHERE lower(email) = lower(?)",
-                               [email]).fetchall()
+            rows = cur.execute(
+                f"SELECT {', '.join(USER_COLUMNS)} FROM users WHERE lower(email) = lower(?)", [email]
+            ).fetchall()
         return dict(zip(USER_COLUMNS, rows[0])) if rows else None
 
     def users(self) -> list[dict]:
@@ -42,13 +55,17 @@ class AuthStore:
 
     def record_sign_in(self, user_id: str, failed_attempts: int, locked_until: datetime | None) -> None:
         with self._cursor() as cur:
-            cur.execute("UPDATE users SET failed_attempts = ?, locked_until = ? WHERE id = ?",
-                        [failed_attempts, locked_until, user_id])
+            cur.execute(
+                "UPDATE users SET failed_attempts = ?, locked_until = ? WHERE id = ?",
+                [failed_attempts, locked_until, user_id],
+            )
 
     def set_password_hash(self, user_id: str, password_hash: str) -> None:
         with self._cursor() as cur:
-            cur.execute("UPDATE users SET password_hash = ?, failed_attempts = 0, locked_until = NULL WHERE id = ?",
-                        [password_hash, user_id])
+            cur.execute(
+                "UPDATE users SET password_hash = ?, failed_attempts = 0, locked_until = NULL WHERE id = ?",
+                [password_hash, user_id],
+            )
 
     def set_disabled(self, user_id: str, disabled: bool) -> None:
         with self._cursor() as cur:

@@ -2,37 +2,78 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Callable, Sequence
 
 import duckdb
 import pandas as pd
 
 from ..errors import NotFound, StoreError
-from ..models import (EXCLUDED_NOTE_TYPES, USABLE_NOTE_TYPES, Assessment, Chart, Client, ClientRow, Clinician,
-                      Diagnosis, Medication, Note, Plan)
+from ..models import (
+    EXCLUDED_NOTE_TYPES,
+    USABLE_NOTE_TYPES,
+    Assessment,
+    Chart,
+    Client,
+    ClientRow,
+    Clinician,
+    Diagnosis,
+    Medication,
+    Note,
+    Plan,
+)
 
 # Tables the generator and importers may bulk-load, with their columns in insert order.
 CHART_TABLES = {
     "clinicians": ("id", "display_name", "credentials"),
-    "clients": ("id", "full_name", "first_name", "last_name", "date_of_birth", "pronouns", "gender", "phone",
-                "email", "address", "mrn", "clinician_id", "ai_consent_on", "source"),
+    "clients": (
+        "id",
+        "full_name",
+        "first_name",
+        "last_name",
+        "date_of_birth",
+        "pronouns",
+        "gender",
+        "phone",
+        "email",
+        "address",
+        "mrn",
+        "clinician_id",
+        "ai_consent_on",
+        "source",
+    ),
     "diagnoses": ("id", "client_id", "code_system", "code", "description", "onset", "resolved"),
     "assessments": ("id", "client_id", "instrument", "administered_on", "total_score", "items", "severity"),
-    "treatment_plans": ("id", "client_id", "effective_from", "effective_to", "status", "problems", "goals",
-                        "objectives", "interventions", "author_id"),
-    "notes": ("id", "client_id", "note_type", "note_format", "note_date", "title", "author_id", "signed_at",
-              "text"),
+    "treatment_plans": (
+        "id",
+        "client_id",
+        "effective_from",
+        "effective_to",
+        "status",
+        "problems",
+        "goals",
+        "objectives",
+        "interventions",
+        "author_id",
+    ),
+    "notes": ("id", "client_id", "note_type", "note_format", "note_date", "title", "author_id", "signed_at", "text"),
     "medications": ("id", "client_id", "name", "dosage", "start_date", "end_date", "status", "prescriber"),
 }
 
 # The chart item tables and the date each is read by, with its client: their physical order after compact().
-CLIENT_ORDER = {"diagnoses": "onset", "assessments": "administered_on", "treatment_plans": "effective_from",
-                "notes": "note_date", "medications": "start_date"}
+CLIENT_ORDER = {
+    "diagnoses": "onset",
+    "assessments": "administered_on",
+    "treatment_plans": "effective_from",
+    "notes": "note_date",
+    "medications": "start_date",
+}
 
 CLIENT_COLUMNS = ", ".join(CHART_TABLES["clients"])
-NOTE_COLUMNS = "n.id, n.client_id, n.note_type, n.note_format, n.note_date, n.title, c.display_name, n.signed_at, n.text"
+NOTE_COLUMNS = (
+    "n.id, n.client_id, n.note_type, n.note_format, n.note_date, n.title, c.display_name, n.signed_at, n.text"
+)
 PLAN_COLUMNS = """p.id, p.client_id, p.effective_from, p.effective_to, p.status, p.problems, p.goals, p.objectives,
     p.interventions, c.display_name"""
 
@@ -98,13 +139,13 @@ class ChartStore:
 
     # -- bulk loading (demo generator, FHIR import) ---------------------------------------------
 
-    def insert_rows(self, rows: dict[str, Sequence[dict]], *, ignore_existing: bool = False) -> dict[str, int]:
+    def insert_rows(self, rows: Mapping[str, Sequence[dict]], *, ignore_existing: bool = False) -> dict[str, int]:
         """Insert chart rows table by table in one transaction; returns rows added per table."""
         with self._transaction() as cur:
             return self._insert_tables(cur, rows, ignore_existing)
 
     @staticmethod
-    def _insert_tables(cur, rows: dict[str, Sequence[dict]], ignore_existing: bool) -> dict[str, int]:
+    def _insert_tables(cur, rows: Mapping[str, Sequence[dict]], ignore_existing: bool) -> dict[str, int]:
         added = {}
         verb = "INSERT OR IGNORE" if ignore_existing else "INSERT"
         for table, columns in CHART_TABLES.items():  # dict order respects foreign keys
@@ -133,8 +174,9 @@ class ChartStore:
 
     def clinician(self, clinician_id: str) -> Clinician:
         with self._cursor() as cur:
-            row = cur.execute("SELECT id, display_name, credentials FROM clinicians WHERE id = ?",
-                              [clinician_id]).fetchone()
+            row = cur.execute(
+                "SELECT id, display_name, credentials FROM clinicians WHERE id = ?", [clinician_id]
+            ).fetchone()
         if row is None:
             raise NotFound(f"No clinician with id {clinician_id}.")
         return Clinician(*row)
@@ -169,22 +211,34 @@ class ChartStore:
         client = self.client(client_id)
         with self._cursor() as cur:
             diagnoses = cur.execute(
-                "SELECT * FROM diagnoses WHERE client_id = ? ORDER BY onset, id", [client_id]).fetchall()
+                "SELECT * FROM diagnoses WHERE client_id = ? ORDER BY onset, id", [client_id]
+            ).fetchall()
             assessments = cur.execute(
-                "SELECT * FROM assessments WHERE client_id = ? ORDER BY administered_on, instrument, id",
-                [client_id]).fetchall()
+                "SELECT * FROM assessments WHERE client_id = ? ORDER BY administered_on, instrument, id", [client_id]
+            ).fetchall()
             plans = cur.execute(
                 f"""SELECT {PLAN_COLUMNS} FROM treatment_plans p LEFT JOIN clinicians c ON c.id = p.author_id
-                    WHERE p.client_id = ? ORDER BY p.effective_from, p.id""", [client_id]).fetchall()
+                    WHERE p.client_id = ? ORDER BY p.effective_from, p.id""",
+                [client_id],
+            ).fetchall()
             notes = cur.execute(
                 f"""SELECT {NOTE_COLUMNS} FROM notes n LEFT JOIN clinicians c ON c.id = n.author_id
-                    WHERE n.client_id = ? ORDER BY n.note_date, n.id""", [client_id]).fetchall()
+                    WHERE n.client_id = ? ORDER BY n.note_date, n.id""",
+                [client_id],
+            ).fetchall()
             meds = cur.execute(
-                "SELECT * FROM medications WHERE client_id = ? ORDER BY start_date, id", [client_id]).fetchall()
-        return Chart(client, tuple(map(_diagnosis, diagnoses)), tuple(map(_assessment, assessments)),
-                     tuple(map(_plan, plans)), tuple(map(_note, notes)), tuple(map(_medication, meds)))
+                "SELECT * FROM medications WHERE client_id = ? ORDER BY start_date, id", [client_id]
+            ).fetchall()
+        return Chart(
+            client,
+            tuple(map(_diagnosis, diagnoses)),
+            tuple(map(_assessment, assessments)),
+            tuple(map(_plan, plans)),
+            tuple(map(_note, notes)),
+            tuple(map(_medication, meds)),
+        )
 
-    def range_sources(self, client_id: str, start: date, end: date) -> "RangeSources":
+    def range_sources(self, client_id: str, start: date, end: date) -> RangeSources:
         """Everything a summary of [start, end] is selected from, in six statements with no joins:
         the usable chart items, counts of the notes left out (excluded text never leaves the query)
         and the latest score per instrument before the range.
@@ -197,26 +251,37 @@ class ChartStore:
         with self._cursor() as cur:
             diagnoses = cur.execute(
                 """SELECT * FROM diagnoses WHERE client_id = $c AND onset <= $e
-                   AND (resolved IS NULL OR resolved >= $s) ORDER BY onset, id""", p).fetchall()
+                   AND (resolved IS NULL OR resolved >= $s) ORDER BY onset, id""",
+                p,
+            ).fetchall()
             assessments = cur.execute(
                 """SELECT * FROM assessments WHERE client_id = $c AND administered_on <= $e
-                   ORDER BY administered_on, instrument, id""", {"c": client_id, "e": end}).fetchall()
+                   ORDER BY administered_on, instrument, id""",
+                {"c": client_id, "e": end},
+            ).fetchall()
             plans = cur.execute(
                 """SELECT * FROM treatment_plans WHERE client_id = $c AND effective_from <= $e
-                   AND (effective_to IS NULL OR effective_to >= $s) ORDER BY effective_from, id""", p).fetchall()
+                   AND (effective_to IS NULL OR effective_to >= $s) ORDER BY effective_from, id""",
+                p,
+            ).fetchall()
             notes = cur.execute(
                 f"""SELECT id, client_id, note_type, note_format, note_date, title, author_id, signed_at,
                            CASE WHEN {USABLE_NOTE} THEN text END
                     FROM notes WHERE client_id = $c AND note_date BETWEEN $s AND $e
-                    ORDER BY note_date, id""", p).fetchall()
+                    ORDER BY note_date, id""",
+                p,
+            ).fetchall()
             meds = cur.execute(
                 """SELECT * FROM medications WHERE client_id = $c AND start_date <= $e
-                   AND (end_date IS NULL OR end_date >= $s) ORDER BY start_date, id""", p).fetchall()
+                   AND (end_date IS NULL OR end_date >= $s) ORDER BY start_date, id""",
+                p,
+            ).fetchall()
         authors = self._author_names({r[9] for r in plans} | {r[6] for r in notes})
-        usable, excluded = [], {}
+        usable: list[Note] = []
+        excluded: dict[str, int] = {}
         for r in notes:
             if r[8] is not None:
-                usable.append(Note(*r[:6], authors.get(r[6]), r[7], r[8]))
+                usable.append(Note(r[0], r[1], r[2], r[3], r[4], r[5], authors.get(r[6]), r[7], r[8]))
             else:
                 kind = "unsigned" if r[2] in USABLE_NOTE_TYPES else r[2]
                 excluded[kind] = excluded.get(kind, 0) + 1
@@ -225,9 +290,14 @@ class ChartStore:
         for a in assessments:
             if a[3] < start and (a[2] not in latest or (a[3], a[0]) > (latest[a[2]][3], latest[a[2]][0])):
                 latest[a[2]] = a
-        chart = Chart(client, tuple(map(_diagnosis, diagnoses)), tuple(map(_assessment, in_range)),
-                      tuple(_plan((*r[:9], authors.get(r[9]))) for r in plans), tuple(usable),
-                      tuple(map(_medication, meds)))
+        chart = Chart(
+            client,
+            tuple(map(_diagnosis, diagnoses)),
+            tuple(map(_assessment, in_range)),
+            tuple(_plan((*r[:9], authors.get(r[9]))) for r in plans),
+            tuple(usable),
+            tuple(map(_medication, meds)),
+        )
         baseline = tuple(_assessment(latest[k]) for k in sorted(latest))
         return RangeSources(chart, excluded, baseline)
 
@@ -245,9 +315,11 @@ class ChartStore:
     def excluded_note_texts(self, client_id: str) -> list[str]:
         """Text of the client's never-used notes, read only by the leak check, never by an engine."""
         with self._cursor() as cur:
-            rows = cur.execute(f"""SELECT text FROM notes WHERE client_id = ?
+            rows = cur.execute(
+                f"""SELECT text FROM notes WHERE client_id = ?
                                   AND {EXCLUDED_NOTE}""",
-                               [client_id]).fetchall()
+                [client_id],
+            ).fetchall()
         return [r[0] for r in rows]
 
     def assessments_between(self, client_id: str, start: date, end: date) -> list[Assessment]:
@@ -255,7 +327,9 @@ class ChartStore:
         with self._cursor() as cur:
             rows = cur.execute(
                 """SELECT * FROM assessments WHERE client_id = ? AND administered_on BETWEEN ? AND ?
-                   ORDER BY administered_on, instrument, id""", [client_id, start, end]).fetchall()
+                   ORDER BY administered_on, instrument, id""",
+                [client_id, start, end],
+            ).fetchall()
         return [_assessment(r) for r in rows]
 
     def chart_span(self, client_id: str) -> tuple[date | None, date | None]:
@@ -266,17 +340,19 @@ class ChartStore:
                      SELECT note_date AS d FROM notes WHERE client_id = $c
                      UNION ALL SELECT administered_on FROM assessments WHERE client_id = $c
                      UNION ALL SELECT effective_from FROM treatment_plans WHERE client_id = $c)""",
-                {"c": client_id}).fetchone()
+                {"c": client_id},
+            ).fetchone()
 
     def note_counts(self, client_id: str) -> dict[str, int]:
         with self._cursor() as cur:
-            rows = cur.execute("SELECT note_type, count(*) FROM notes WHERE client_id = ? GROUP BY note_type",
-                               [client_id]).fetchall()
+            rows = cur.execute(
+                "SELECT note_type, count(*) FROM notes WHERE client_id = ? GROUP BY note_type", [client_id]
+            ).fetchall()
         return dict(rows)
 
     # -- FHIR import (core/fhir) -------------------------------------------------------------------
 
-    def import_chart_batches(self, batches: Sequence[dict[str, Sequence[dict]]]) -> list[dict[str, int]]:
+    def import_chart_batches(self, batches: Sequence[Mapping[str, Sequence[dict]]]) -> list[dict[str, int]]:
         """Insert several batches of chart rows in ONE transaction, leaving rows whose id is already
         there as they are; returns the rows added per table for each batch. Any failure saves nothing."""
         try:

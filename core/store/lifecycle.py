@@ -6,13 +6,15 @@ import json
 import random
 import threading
 import time
+from collections.abc import Callable
 from datetime import date, datetime
-from typing import Callable, NamedTuple
+from typing import NamedTuple
 
 import duckdb
 
 from ..integrity import SIGNED_FIELDS, canonical, content_hash
 from ..models import ActiveDraft, AuditEntry, Citation, Generation, SignedSummary, SourceRef, Version
+
 
 def _json(value) -> str:
     return json.dumps(canonical(value), ensure_ascii=False, sort_keys=True)
@@ -91,18 +93,72 @@ SUMMARY_SELECT = """
 
 
 def _summary(row) -> SignedSummary:
-    (id_, client_id, start, end, purpose, text, sources, citations, generation, generated_text, rounds, signer_id,
-     signer_name, signer_credentials, signed_at, attestation, stored_hash, shared_at, deleted_at, deleted_by,
-     reason) = row
-    fields = dict(id=id_, client_id=client_id, range_start=start, range_end=end, purpose=purpose, text=text,
-                  sources=json.loads(sources), citations=json.loads(citations), generation=json.loads(generation),
-                  generated_text=generated_text, update_rounds=rounds, signer_id=signer_id, signer_name=signer_name,
-                  signer_credentials=signer_credentials, signed_at=signed_at, attestation=attestation)
+    (
+        id_,
+        client_id,
+        start,
+        end,
+        purpose,
+        text,
+        sources,
+        citations,
+        generation,
+        generated_text,
+        rounds,
+        signer_id,
+        signer_name,
+        signer_credentials,
+        signed_at,
+        attestation,
+        stored_hash,
+        shared_at,
+        deleted_at,
+        deleted_by,
+        reason,
+    ) = row
+    fields = dict(
+        id=id_,
+        client_id=client_id,
+        range_start=start,
+        range_end=end,
+        purpose=purpose,
+        text=text,
+        sources=json.loads(sources),
+        citations=json.loads(citations),
+        generation=json.loads(generation),
+        generated_text=generated_text,
+        update_rounds=rounds,
+        signer_id=signer_id,
+        signer_name=signer_name,
+        signer_credentials=signer_credentials,
+        signed_at=signed_at,
+        attestation=attestation,
+    )
     verified = content_hash(fields) == stored_hash  # checked on every read, for display, PDF and export
     return SignedSummary(
-        id_, client_id, start, end, purpose, text, _refs(fields["sources"]), _citations(fields["citations"]),
-        _generation(fields["generation"]), generated_text, rounds, signer_id, signer_name, signer_credentials,
-        signed_at, attestation, stored_hash, verified, shared_at, deleted_at, deleted_by, reason)
+        id_,
+        client_id,
+        start,
+        end,
+        purpose,
+        text,
+        _refs(fields["sources"]),
+        _citations(fields["citations"]),
+        _generation(fields["generation"]),
+        generated_text,
+        rounds,
+        signer_id,
+        signer_name,
+        signer_credentials,
+        signed_at,
+        attestation,
+        stored_hash,
+        verified,
+        shared_at,
+        deleted_at,
+        deleted_by,
+        reason,
+    )
 
 
 class LifecycleStore:
@@ -114,13 +170,18 @@ class LifecycleStore:
     # -- audit -------------------------------------------------------------------------------------
 
     @staticmethod
-    def _audit(cur, at: datetime, actor: str, action: str, client_id=None, summary_id=None, draft_id=None,
-               detail: str = "") -> None:
-        cur.execute("INSERT INTO audit_log (occurred_at, actor, action, client_id, summary_id, draft_id, detail) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?)", [at, actor, action, client_id, summary_id, draft_id, detail])
+    def _audit(
+        cur, at: datetime, actor: str, action: str, client_id=None, summary_id=None, draft_id=None, detail: str = ""
+    ) -> None:
+        cur.execute(
+            "INSERT INTO audit_log (occurred_at, actor, action, client_id, summary_id, draft_id, detail) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [at, actor, action, client_id, summary_id, draft_id, detail],
+        )
 
-    def audit(self, at: datetime, actor: str, action: str, client_id=None, summary_id=None, draft_id=None,
-              detail: str = "") -> None:
+    def audit(
+        self, at: datetime, actor: str, action: str, client_id=None, summary_id=None, draft_id=None, detail: str = ""
+    ) -> None:
         with self._cursor() as cur:
             self._audit(cur, at, actor, action, client_id, summary_id, draft_id, detail)
 
@@ -129,7 +190,8 @@ class LifecycleStore:
             rows = cur.execute(
                 """SELECT id, occurred_at, actor, action, client_id, summary_id, draft_id, detail FROM audit_log
                    WHERE $c IS NULL OR client_id = $c ORDER BY id DESC LIMIT $n""",
-                {"c": client_id, "n": limit}).fetchall()
+                {"c": client_id, "n": limit},
+            ).fetchall()
         return [AuditEntry(*r) for r in rows]
 
     # -- drafts ------------------------------------------------------------------------------------
@@ -142,13 +204,43 @@ class LifecycleStore:
                     """INSERT INTO drafts (id, client_id, range_start, range_end, purpose, sources, omitted_ids,
                        created_by, created_at, current_version, revision, changed_at, changed_by)
                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, 1, ?, ?)""",
-                    [draft["id"], draft["client_id"], draft["range_start"], draft["range_end"], draft["purpose"],
-                     _json(draft["sources"]), list(draft["omitted_ids"]), actor, now, now, actor])
-                self._insert_version(cur, draft["id"], 1, "generated", None, text, now, actor, None,
-                                     draft["generation"], draft["citations"])
-                self._audit(cur, now, actor, "generate", draft["client_id"], None, draft["id"],
-                            f"{draft['generation']['engine']} {draft['generation']['model']}; "
-                            f"{len(draft['sources'])} sources")
+                    [
+                        draft["id"],
+                        draft["client_id"],
+                        draft["range_start"],
+                        draft["range_end"],
+                        draft["purpose"],
+                        _json(draft["sources"]),
+                        list(draft["omitted_ids"]),
+                        actor,
+                        now,
+                        now,
+                        actor,
+                    ],
+                )
+                self._insert_version(
+                    cur,
+                    draft["id"],
+                    1,
+                    "generated",
+                    None,
+                    text,
+                    now,
+                    actor,
+                    None,
+                    draft["generation"],
+                    draft["citations"],
+                )
+                self._audit(
+                    cur,
+                    now,
+                    actor,
+                    "generate",
+                    draft["client_id"],
+                    None,
+                    draft["id"],
+                    f"{draft['generation']['engine']} {draft['generation']['model']}; {len(draft['sources'])} sources",
+                )
         except (duckdb.ConstraintException, duckdb.TransactionException) as e:
             # UNIQUE (client_id) refused it, or a concurrent insert of the same key conflicted.
             if "client_id" in str(e) or isinstance(e, duckdb.TransactionException):
@@ -170,18 +262,60 @@ class LifecycleStore:
             row = cur.execute(
                 """SELECT id, client_id, range_start, range_end, purpose, sources, omitted_ids, created_by,
                           created_at, changed_at, changed_by, revision, current_version FROM drafts WHERE id = ?""",
-                [draft_id]).fetchall()
+                [draft_id],
+            ).fetchall()
             if not row:
                 return None
             versions = cur.execute(
                 """SELECT number, kind, created_at, updated_at, instruction, text, author, based_on, generation,
-                          citations FROM draft_versions WHERE draft_id = ? ORDER BY number""", [draft_id]).fetchall()
-        (id_, client_id, start, end, purpose, sources, omitted, created_by, created_at, changed_at, changed_by,
-         revision, current) = row[0]
+                          citations FROM draft_versions WHERE draft_id = ? ORDER BY number""",
+                [draft_id],
+            ).fetchall()
+        (
+            id_,
+            client_id,
+            start,
+            end,
+            purpose,
+            sources,
+            omitted,
+            created_by,
+            created_at,
+            changed_at,
+            changed_by,
+            revision,
+            current,
+        ) = row[0]
         return ActiveDraft(
-            id_, client_id, start, end, purpose, _refs(json.loads(sources)), tuple(omitted), created_by, created_at,
-            changed_at, changed_by, revision, current,
-            tuple(Version(*v[:8], _generation(json.loads(v[8])), _citations(json.loads(v[9]))) for v in versions))
+            id_,
+            client_id,
+            start,
+            end,
+            purpose,
+            _refs(json.loads(sources)),
+            tuple(omitted),
+            created_by,
+            created_at,
+            changed_at,
+            changed_by,
+            revision,
+            current,
+            tuple(
+                Version(
+                    v[0],
+                    v[1],
+                    v[2],
+                    v[3],
+                    v[4],
+                    v[5],
+                    v[6],
+                    v[7],
+                    _generation(json.loads(v[8])),
+                    _citations(json.loads(v[9])),
+                )
+                for v in versions
+            ),
+        )
 
     def draft_fate(self, draft_id: str) -> AuditEntry | None:
         """How a draft that is no longer open ended: its 'sign' or 'discard' audit entry."""
@@ -189,18 +323,41 @@ class LifecycleStore:
             rows = cur.execute(
                 """SELECT id, occurred_at, actor, action, client_id, summary_id, draft_id, detail FROM audit_log
                    WHERE draft_id = ? AND action IN ('sign', 'discard') ORDER BY id DESC LIMIT 1""",
-                [draft_id]).fetchall()
+                [draft_id],
+            ).fetchall()
         return AuditEntry(*rows[0]) if rows else None
 
     @staticmethod
-    def _insert_version(cur, draft_id: str, number: int, kind: str, instruction: str | None, text: str,
-                        now: datetime, author: str, based_on: int | None, generation, citations) -> None:
+    def _insert_version(
+        cur,
+        draft_id: str,
+        number: int,
+        kind: str,
+        instruction: str | None,
+        text: str,
+        now: datetime,
+        author: str,
+        based_on: int | None,
+        generation,
+        citations,
+    ) -> None:
         cur.execute(
             """INSERT INTO draft_versions (draft_id, number, kind, instruction, text, created_at, updated_at, author,
                based_on, generation, citations) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            [draft_id, number, kind, instruction, text, now, now, author, based_on,
-             generation if isinstance(generation, str) else _json(generation),
-             citations if isinstance(citations, str) else _json(citations)])
+            [
+                draft_id,
+                number,
+                kind,
+                instruction,
+                text,
+                now,
+                now,
+                author,
+                based_on,
+                generation if isinstance(generation, str) else _json(generation),
+                citations if isinstance(citations, str) else _json(citations),
+            ],
+        )
 
     @staticmethod
     def _current(cur, draft_id: str, base_revision: int | None):
@@ -211,7 +368,9 @@ class LifecycleStore:
                       v.text, v.generation, v.citations,
                       (SELECT max(number) FROM draft_versions WHERE draft_id = d.id)
                FROM drafts d JOIN draft_versions v ON v.draft_id = d.id AND v.number = d.current_version
-               WHERE d.id = ?""", [draft_id]).fetchall()
+               WHERE d.id = ?""",
+            [draft_id],
+        ).fetchall()
         if not rows:
             raise DraftGone(draft_id)
         row = _Current(*rows[0])
@@ -220,14 +379,18 @@ class LifecycleStore:
         return row
 
     @staticmethod
-    def _changed(cur, draft_id: str, row: "_Current", now: datetime, actor: str, current: int) -> int:
+    def _changed(cur, draft_id: str, row: _Current, now: datetime, actor: str, current: int) -> int:
         """Record a change: the next revision, with who and when; returns it."""
-        cur.execute("UPDATE drafts SET revision = ?, changed_at = ?, changed_by = ?, current_version = ? "
-                    "WHERE id = ? AND revision = ?", [row.revision + 1, now, actor, current, draft_id, row.revision])
+        cur.execute(
+            "UPDATE drafts SET revision = ?, changed_at = ?, changed_by = ?, current_version = ? "
+            "WHERE id = ? AND revision = ?",
+            [row.revision + 1, now, actor, current, draft_id, row.revision],
+        )
         return row.revision + 1
 
-    def save_draft_text(self, draft_id: str, text: str, base_revision: int | None, now: datetime,
-                        actor: str) -> tuple[int, datetime]:
+    def save_draft_text(
+        self, draft_id: str, text: str, base_revision: int | None, now: datetime, actor: str
+    ) -> tuple[int, datetime]:
         """Autosave: the same author's consecutive edits coalesce into one 'edited' version (and one
         audit entry); another author's edit, or an edit after Undo, starts a new version. Returns
         the revision and time the text as it now stands was saved. DraftChanged if the draft moved
@@ -241,21 +404,45 @@ class LifecycleStore:
                 if base_revision is not None and row.revision != base_revision:
                     raise DraftChanged(row.revision, row.changed_by, row.changed_at)
                 if row.kind == "edited" and row.author == actor and row.current == row.last:
-                    cur.execute("UPDATE draft_versions SET text = ?, updated_at = ? WHERE draft_id = ? AND number = ?",
-                                [text, now, draft_id, row.current])
+                    cur.execute(
+                        "UPDATE draft_versions SET text = ?, updated_at = ? WHERE draft_id = ? AND number = ?",
+                        [text, now, draft_id, row.current],
+                    )
                     number = row.current
                 else:
                     number = row.last + 1
-                    self._insert_version(cur, draft_id, number, "edited", None, text, now, actor, row.current,
-                                         row.generation, row.citations)
-                    self._audit(cur, now, actor, "save", row.client_id, None, draft_id,
-                                f"edits saved as version {number}")
+                    self._insert_version(
+                        cur,
+                        draft_id,
+                        number,
+                        "edited",
+                        None,
+                        text,
+                        now,
+                        actor,
+                        row.current,
+                        row.generation,
+                        row.citations,
+                    )
+                    self._audit(
+                        cur, now, actor, "save", row.client_id, None, draft_id, f"edits saved as version {number}"
+                    )
                 return self._changed(cur, draft_id, row, now, actor, number), now
 
         return retry_on_conflict(attempt)
 
-    def add_refined_version(self, draft_id: str, base_revision: int | None, edited_text: str, refined_text: str,
-                            instruction: str, generation: dict, citations: list, now: datetime, actor: str) -> int:
+    def add_refined_version(
+        self,
+        draft_id: str,
+        base_revision: int | None,
+        edited_text: str,
+        refined_text: str,
+        instruction: str,
+        generation: dict,
+        citations: list,
+        now: datetime,
+        actor: str,
+    ) -> int:
         """After a successful Update: keep the text that was sent, then the refined text as the
         current version. DraftChanged / DraftGone as for a save; returns the new revision."""
 
@@ -265,29 +452,60 @@ class LifecycleStore:
                 number = row.current
                 if edited_text != row.text:
                     number = row.last + 1
-                    self._insert_version(cur, draft_id, number, "edited", None, edited_text, now, actor, row.current,
-                                         row.generation, row.citations)
+                    self._insert_version(
+                        cur,
+                        draft_id,
+                        number,
+                        "edited",
+                        None,
+                        edited_text,
+                        now,
+                        actor,
+                        row.current,
+                        row.generation,
+                        row.citations,
+                    )
                 refined = max(number, row.last) + 1
-                self._insert_version(cur, draft_id, refined, "refined", instruction, refined_text, now, actor, number,
-                                     generation, citations)
-                self._audit(cur, now, actor, "update", row.client_id, None, draft_id,
-                            f"instruction: {instruction[:80]}; version {refined}")
+                self._insert_version(
+                    cur,
+                    draft_id,
+                    refined,
+                    "refined",
+                    instruction,
+                    refined_text,
+                    now,
+                    actor,
+                    number,
+                    generation,
+                    citations,
+                )
+                self._audit(
+                    cur,
+                    now,
+                    actor,
+                    "update",
+                    row.client_id,
+                    None,
+                    draft_id,
+                    f"instruction: {instruction[:80]}; version {refined}",
+                )
                 return self._changed(cur, draft_id, row, now, actor, refined)
 
         return retry_on_conflict(attempt)
 
-    def move_draft(self, draft_id: str, base_revision: int | None, to: int, action: str, now: datetime,
-                   actor: str) -> int:
+    def move_draft(
+        self, draft_id: str, base_revision: int | None, to: int, action: str, now: datetime, actor: str
+    ) -> int:
         """Undo, Redo or restore: make version `to` the current one (every version is kept)."""
 
         def attempt() -> int:
             with self._transaction() as cur:
                 row = self._current(cur, draft_id, base_revision)
-                if not cur.execute("SELECT 1 FROM draft_versions WHERE draft_id = ? AND number = ?",
-                                   [draft_id, to]).fetchall():
+                if not cur.execute(
+                    "SELECT 1 FROM draft_versions WHERE draft_id = ? AND number = ?", [draft_id, to]
+                ).fetchall():
                     raise KeyError(to)
-                self._audit(cur, now, actor, action, row.client_id, None, draft_id,
-                            f"version {row.current} -> {to}")
+                self._audit(cur, now, actor, action, row.client_id, None, draft_id, f"version {row.current} -> {to}")
                 return self._changed(cur, draft_id, row, now, actor, to)
 
         return retry_on_conflict(attempt)
@@ -313,11 +531,23 @@ class LifecycleStore:
                 cur.execute(
                     f"INSERT INTO summaries ({', '.join(SIGNED_FIELDS)}, content_hash) "
                     f"VALUES ({', '.join('?' for _ in SIGNED_FIELDS)}, ?)",
-                    [_json(summary[f]) if f in ("sources", "citations", "generation") else summary[f]
-                     for f in SIGNED_FIELDS] + [summary["content_hash"]])
+                    [
+                        _json(summary[f]) if f in ("sources", "citations", "generation") else summary[f]
+                        for f in SIGNED_FIELDS
+                    ]
+                    + [summary["content_hash"]],
+                )
                 self._remove_draft(cur, draft_id)
-                self._audit(cur, summary["signed_at"], actor, "sign", summary["client_id"], summary["id"], draft_id,
-                            f"sha256 {summary['content_hash']}")
+                self._audit(
+                    cur,
+                    summary["signed_at"],
+                    actor,
+                    "sign",
+                    summary["client_id"],
+                    summary["id"],
+                    draft_id,
+                    f"sha256 {summary['content_hash']}",
+                )
 
         retry_on_conflict(attempt)
 
@@ -330,8 +560,11 @@ class LifecycleStore:
 
     def summaries(self, client_id: str, include_deleted: bool = False) -> list[SignedSummary]:
         with self._cursor() as cur:
-            rows = cur.execute(SUMMARY_SELECT + " WHERE s.client_id = ? AND (? OR d.summary_id IS NULL) "
-                               "ORDER BY s.signed_at DESC, s.id", [client_id, include_deleted]).fetchall()
+            rows = cur.execute(
+                SUMMARY_SELECT + " WHERE s.client_id = ? AND (? OR d.summary_id IS NULL) "
+                "ORDER BY s.signed_at DESC, s.id",
+                [client_id, include_deleted],
+            ).fetchall()
         return [_summary(r) for r in rows]
 
     def all_summaries(self) -> list[SignedSummary]:
@@ -347,11 +580,21 @@ class LifecycleStore:
 
     def delete_summary(self, summary: SignedSummary, reason: str, now: datetime, actor: str) -> None:
         with self._transaction() as cur:
-            cur.execute("INSERT INTO summary_deletions VALUES (?, ?, ?, ?, ?)",
-                        [summary.id, actor, now, reason, summary.content_hash])
+            cur.execute(
+                "INSERT INTO summary_deletions VALUES (?, ?, ?, ?, ?)",
+                [summary.id, actor, now, reason, summary.content_hash],
+            )
             cur.execute("DELETE FROM summary_shares WHERE summary_id = ?", [summary.id])
-            self._audit(cur, now, actor, "delete", summary.client_id, summary.id, None,
-                        f"reason: {reason[:200]}; sha256 {summary.content_hash}")
+            self._audit(
+                cur,
+                now,
+                actor,
+                "delete",
+                summary.client_id,
+                summary.id,
+                None,
+                f"reason: {reason[:200]}; sha256 {summary.content_hash}",
+            )
 
     def set_shared(self, summary: SignedSummary, shared: bool, now: datetime, actor: str) -> None:
         with self._transaction() as cur:
@@ -370,22 +613,28 @@ class LifecycleStore:
 
     def revoke_portal_tokens(self, client_id: str, now: datetime, actor: str) -> int:
         with self._transaction() as cur:
-            n = cur.execute("SELECT count(*) FROM portal_tokens WHERE client_id = ? AND revoked_at IS NULL",
-                            [client_id]).fetchall()[0][0]
-            cur.execute("UPDATE portal_tokens SET revoked_at = ? WHERE client_id = ? AND revoked_at IS NULL",
-                        [now, client_id])
+            n = cur.execute(
+                "SELECT count(*) FROM portal_tokens WHERE client_id = ? AND revoked_at IS NULL", [client_id]
+            ).fetchall()[0][0]
+            cur.execute(
+                "UPDATE portal_tokens SET revoked_at = ? WHERE client_id = ? AND revoked_at IS NULL", [now, client_id]
+            )
             self._audit(cur, now, actor, "portal_revoke", client_id, None, None, f"{n} token(s) revoked")
         return n
 
     def client_for_token(self, token_hash: str) -> str | None:
         with self._cursor() as cur:
-            rows = cur.execute("SELECT client_id FROM portal_tokens WHERE token_hash = ? AND revoked_at IS NULL",
-                               [token_hash]).fetchall()
+            rows = cur.execute(
+                "SELECT client_id FROM portal_tokens WHERE token_hash = ? AND revoked_at IS NULL", [token_hash]
+            ).fetchall()
         return rows[0][0] if rows else None
 
     def shared_summaries(self, client_id: str) -> list[SignedSummary]:
         """What the client portal may show: this client's shared, not-deleted summaries."""
         with self._cursor() as cur:
-            rows = cur.execute(SUMMARY_SELECT + " WHERE s.client_id = ? AND sh.summary_id IS NOT NULL "
-                               "AND d.summary_id IS NULL ORDER BY s.signed_at DESC", [client_id]).fetchall()
+            rows = cur.execute(
+                SUMMARY_SELECT + " WHERE s.client_id = ? AND sh.summary_id IS NOT NULL "
+                "AND d.summary_id IS NULL ORDER BY s.signed_at DESC",
+                [client_id],
+            ).fetchall()
         return [_summary(r) for r in rows]

@@ -12,7 +12,9 @@ INSTRUMENT_CHECK = """
 """
 
 MIGRATIONS: list[tuple[int, str]] = [
-    (1, f"""
+    (
+        1,
+        f"""
     CREATE TABLE clinicians (
         id VARCHAR PRIMARY KEY,
         display_name VARCHAR NOT NULL CHECK (length(trim(display_name)) > 0),
@@ -94,8 +96,11 @@ MIGRATIONS: list[tuple[int, str]] = [
         CHECK (end_date IS NULL OR end_date >= start_date)
     );
     CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
-    """),
-    (2, """
+    """,
+    ),
+    (
+        2,
+        """
     CREATE TABLE drafts (
         id VARCHAR PRIMARY KEY,
         client_id VARCHAR NOT NULL UNIQUE REFERENCES clients(id),  -- one active draft per client
@@ -174,8 +179,11 @@ MIGRATIONS: list[tuple[int, str]] = [
         draft_id VARCHAR,
         detail VARCHAR NOT NULL DEFAULT ''
     );
-    """),
-    (4, """
+    """,
+    ),
+    (
+        4,
+        """
     CREATE TABLE ratings (
         id VARCHAR PRIMARY KEY,
         target_kind VARCHAR NOT NULL CHECK (target_kind IN ('draft', 'summary', 'eval')),
@@ -222,8 +230,11 @@ MIGRATIONS: list[tuple[int, str]] = [
         metrics JSON,
         message VARCHAR NOT NULL DEFAULT ''
     );
-    """),
-    (6, """
+    """,
+    ),
+    (
+        6,
+        """
     CREATE TABLE users (
         id VARCHAR PRIMARY KEY CHECK (regexp_full_match(id, '[a-z0-9._-]{2,40}')),
         display_name VARCHAR NOT NULL CHECK (length(trim(display_name)) > 0),
@@ -237,8 +248,11 @@ MIGRATIONS: list[tuple[int, str]] = [
         locked_until TIMESTAMP,
         created_at TIMESTAMP NOT NULL
     );
-    """),
-    (7, """
+    """,
+    ),
+    (
+        7,
+        """
     -- Every change to a draft bumps its revision; a save based on an older revision is refused.
     ALTER TABLE drafts ADD COLUMN revision INTEGER NOT NULL DEFAULT 1;
     ALTER TABLE drafts ADD COLUMN changed_at TIMESTAMP;
@@ -272,5 +286,6 @@ MIGRATIONS: list[tuple[int, str]] = [
     INSERT INTO audit_log_7 SELECT * FROM audit_log;
     DROP TABLE audit_log;
     ALTER TABLE audit_log_7 RENAME TO audit_log;
-    """),
+    """,
+    ),
 ]

@@ -11,9 +11,9 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from core import auth
-from ui import keys
 from core.config import Settings
 from core.service import Practice
+from ui import keys
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -45,6 +45,7 @@ PASSWORDS = {user: password for user, *_, password in auth.DEMO_ACCOUNTS}
 @pytest.fixture
 def app(app_db):
     """The app, signed in as a demo account (the supervisor unless another is named), or signed out."""
+
     def make(user: str | None = "ruth") -> AppTest:
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
         if user:
@@ -53,4 +54,5 @@ def app(app_db):
             at.session_state[keys.SIGNED_IN_AT] = at.session_state[keys.LAST_SEEN] = auth.now()
             p.store.close()
         return at
+
     return make

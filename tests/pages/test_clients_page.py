@@ -20,8 +20,13 @@ def test_client_record_shows_chart_at_a_glance(app):
     assert not at.exception
     assert at.title[0].value == "Zoë Ñúñez"
     subheaders = [s.value for s in at.subheader]
-    assert subheaders == ["Score trends", "Active diagnoses", "Current treatment plan", "Notes by type",
-                          "Treatment summaries"]
+    assert subheaders == [
+        "Score trends",
+        "Active diagnoses",
+        "Current treatment plan",
+        "Notes by type",
+        "Treatment summaries",
+    ]
     diagnoses = at.dataframe[0].value
     assert any(code.startswith("F3") for code in diagnoses["Code"])
     counts = dict(zip(at.dataframe[1].value["Type"], at.dataframe[1].value["Notes"]))

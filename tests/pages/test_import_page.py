@@ -6,9 +6,9 @@ from core import summaries
 from core.config import Settings
 from core.models import Actor
 from core.service import Practice
+from tests.conftest import FIXTURES, NO_FIXTURES
 
 RUTH = Actor("ruth", "Ruth Abernathy", "supervisor", "LCSW, Clinical Supervisor", "K06")
-from tests.conftest import FIXTURES, NO_FIXTURES
 
 pytestmark = pytest.mark.skipif(FIXTURES is None, reason=NO_FIXTURES)
 
@@ -32,8 +32,12 @@ def test_malformed_file_imports_nothing(app, app_db):
     bundle = sorted(FIXTURES.glob("iris__*.json"))[0]
     at = app()
     at.switch_page("pages/import_fhir.py").run()
-    at.file_uploader(key="fhir_files").set_value([(bundle.name, bundle.read_bytes(), "application/json"),
-                                                  ("cut.json", bundle.read_bytes()[:4000], "application/json")]).run()
+    at.file_uploader(key="fhir_files").set_value(
+        [
+            (bundle.name, bundle.read_bytes(), "application/json"),
+            ("cut.json", bundle.read_bytes()[:4000], "application/json"),
+        ]
+    ).run()
     at.button(key="fhir_import").click().run()
     assert not at.exception
     assert "cut.json" in at.error[0].value

@@ -57,8 +57,7 @@ def test_compare_engines_and_download(app):
     labels = [e.label for e in at.expander]
     assert len(labels) == 4
     assert all(("A: 0 unsupported" in label or "A: insufficient" in label) for label in labels)
-    assert {b.label for b in at.get("download_button")} >= {"Download drafts' checks (CSV)",
-                                                           "Download by engine (CSV)"}
+    assert {b.label for b in at.get("download_button")} >= {"Download drafts' checks (CSV)", "Download by engine (CSV)"}
     table = at.dataframe[0].value
     assert list(table["engine"]) == ["offline"] and table.iloc[0]["leaks"] == 0
 

@@ -7,12 +7,20 @@ import pytest
 from core import auth
 from ui import keys
 
-PAGES = ["pages/clients.py", "pages/client.py", "pages/quality_lab.py", "pages/import_fhir.py", "pages/audit.py",
-         "pages/users.py"]
+PAGES = [
+    "pages/clients.py",
+    "pages/client.py",
+    "pages/quality_lab.py",
+    "pages/import_fhir.py",
+    "pages/audit.py",
+    "pages/users.py",
+]
 
 
 def all_text(at) -> str:
-    parts = [e.value for kind in ("markdown", "title", "subheader", "caption", "info", "text") for e in getattr(at, kind)]
+    parts = [
+        e.value for kind in ("markdown", "title", "subheader", "caption", "info", "text") for e in getattr(at, kind)
+    ]
     parts += [str(df.value) for df in at.dataframe]
     return " ".join(map(str, parts))
 
@@ -52,9 +60,11 @@ def test_sign_out_ends_the_session(app):
 
 
 def audit(app):
+    import os
+
     from core.config import Settings
     from core.service import Practice
-    import os
+
     p = Practice.open(Settings(db_path=os.environ["TS_DB_PATH"]), demo_data=False)
     return p.store.audit_entries()
 

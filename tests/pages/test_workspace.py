@@ -1,8 +1,7 @@
 """The Summary tab end to end in AppTest: Add, Generate, edit, Update, undo, sign, share, portal, delete."""
 
-from datetime import timedelta
-
 import json
+from datetime import timedelta
 
 import pytest
 
@@ -225,8 +224,7 @@ def test_bad_portal_code(app):
     assert "not valid or has been revoked" in at.error[0].value
 
 
-def test_with_an_ai_key_the_offline_engine_stays_available_and_serves_clients_without_consent(app, app_db,
-                                                                                             monkeypatch):
+def test_with_an_ai_key_the_offline_engine_stays_available_and_serves_clients_without_consent(app, app_db, monkeypatch):
     monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key-not-used")
     at = open_summary_tab(app)
     at.get("menu_button")[0].click("Treatment Summary").run()
