@@ -13,8 +13,9 @@ import random
 import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Protocol, cast
 
-from core import sources
+from core import risk, sources
 from core.errors import InsufficientInformation
 from core.models import Assessment, Chart, Client, Diagnosis, Medication, Note, Plan
 from core.store import Store
@@ -37,8 +38,9 @@ def cases(store: Store, n: int, seed: int = 11) -> list[Case]:
     of the latest care, as a clinician would ask for it)."""
     rng = random.Random(seed)
     with store._cursor() as cur:
-        rows = cur.execute("SELECT client_id, max(note_date) FROM notes GROUP BY client_id ORDER BY client_id"
-                           ).fetchall()
+        rows = cur.execute(
+            "SELECT client_id, max(note_date) FROM notes GROUP BY client_id ORDER BY client_id"
+        ).fetchall()
     picked = rng.sample(rows, min(n, len(rows)))
     return [Case(cid, last - timedelta(days=rng.choice(RANGE_DAYS)), last) for cid, last in picked]
 
@@ -52,10 +54,13 @@ def select_and_check(store, case: Case, today: date) -> sources.Selection | None
 
 # -- the code before: eight statements per selection ------------------------------------------------
 
-LEGACY_NOTE_COLUMNS = ("n.id, n.client_id, n.note_type, n.note_format, n.note_date, n.title, c.display_name, "
-                       "n.signed_at, n.text")
-LEGACY_PLAN_COLUMNS = ("p.id, p.client_id, p.effective_from, p.effective_to, p.status, p.problems, p.goals, "
-                       "p.objectives, p.interventions, c.display_name")
+LEGACY_NOTE_COLUMNS = (
+    "n.id, n.client_id, n.note_type, n.note_format, n.note_date, n.title, c.display_name, n.signed_at, n.text"
+)
+LEGACY_PLAN_COLUMNS = (
+    "p.id, p.client_id, p.effective_from, p.effective_to, p.status, p.problems, p.goals, "
+    "p.objectives, p.interventions, c.display_name"
+)
 
 
 def _assessment(r) -> Assessment:
@@ -71,13 +76,26 @@ def _plan(r) -> Plan:
     return Plan(*r)
 
 
+class _Reads(Protocol):
+    """The three reads a ThreeReads subclass provides."""
+
+    def range_items(self, client_id: str, start: date, end: date) -> Chart: ...
+
+    def excluded_note_counts(self, client_id: str, start: date, end: date) -> dict[str, int]: ...
+
+    def baseline_assessments(self, client_id: str, before: date) -> list[Assessment]: ...
+
+
 class ThreeReads:
     """range_sources as three separate reads (items, excluded counts, baselines), as sources.select
     made them before."""
 
-    def range_sources(self, client_id: str, start: date, end: date) -> RangeSources:
-        return RangeSources(self.range_items(client_id, start, end), self.excluded_note_counts(client_id, start, end),
-                            tuple(self.baseline_assessments(client_id, start)))
+    def range_sources(self: _Reads, client_id: str, start: date, end: date) -> RangeSources:
+        return RangeSources(
+            self.range_items(client_id, start, end),
+            self.excluded_note_counts(client_id, start, end),
+            tuple(self.baseline_assessments(client_id, start)),
+        )
 
 
 class LegacyChart(ThreeReads):
@@ -86,31 +104,50 @@ class LegacyChart(ThreeReads):
     def __init__(self, store: Store):
         self.store = store
 
+    def notes_before(self, client_id: str, start: date) -> tuple[Note, ...]:
+        return self.store.notes_before(client_id, start)  # a read added after that commit: the current one
+
     def range_items(self, client_id: str, start: date, end: date) -> Chart:
         client = self.store.client(client_id)
         p = {"c": client_id, "s": start, "e": end}
         with self.store._cursor() as cur:
             diagnoses = cur.execute(
                 """SELECT * FROM diagnoses WHERE client_id = $c AND onset <= $e
-                   AND (resolved IS NULL OR resolved >= $s) ORDER BY onset, id""", p).fetchall()
+                   AND (resolved IS NULL OR resolved >= $s) ORDER BY onset, id""",
+                p,
+            ).fetchall()
             assessments = cur.execute(
                 """SELECT * FROM assessments WHERE client_id = $c AND administered_on BETWEEN $s AND $e
-                   ORDER BY administered_on, instrument, id""", p).fetchall()
+                   ORDER BY administered_on, instrument, id""",
+                p,
+            ).fetchall()
             plans = cur.execute(
                 f"""SELECT {LEGACY_PLAN_COLUMNS} FROM treatment_plans p LEFT JOIN clinicians c ON c.id = p.author_id
                     WHERE p.client_id = $c AND p.effective_from <= $e
                     AND (p.effective_to IS NULL OR p.effective_to >= $s)
-                    ORDER BY p.effective_from, p.id""", p).fetchall()
+                    ORDER BY p.effective_from, p.id""",
+                p,
+            ).fetchall()
             notes = cur.execute(
                 f"""SELECT {LEGACY_NOTE_COLUMNS} FROM notes n LEFT JOIN clinicians c ON c.id = n.author_id
                     WHERE n.client_id = $c AND n.note_date BETWEEN $s AND $e
                     AND n.note_type IN ('intake', 'progress') AND n.signed_at IS NOT NULL
-                    ORDER BY n.note_date, n.id""", p).fetchall()
+                    ORDER BY n.note_date, n.id""",
+                p,
+            ).fetchall()
             meds = cur.execute(
                 """SELECT * FROM medications WHERE client_id = $c AND start_date <= $e
-                   AND (end_date IS NULL OR end_date >= $s) ORDER BY start_date, id""", p).fetchall()
-        return Chart(client, tuple(Diagnosis(*r) for r in diagnoses), tuple(map(_assessment, assessments)),
-                     tuple(map(_plan, plans)), tuple(Note(*r) for r in notes), tuple(Medication(*r) for r in meds))
+                   AND (end_date IS NULL OR end_date >= $s) ORDER BY start_date, id""",
+                p,
+            ).fetchall()
+        return Chart(
+            client,
+            tuple(Diagnosis(*r) for r in diagnoses),
+            tuple(map(_assessment, assessments)),
+            tuple(map(_plan, plans)),
+            tuple(Note(*r) for r in notes),
+            tuple(Medication(*r) for r in meds),
+        )
 
     def excluded_note_counts(self, client_id: str, start: date, end: date) -> dict[str, int]:
         with self.store._cursor() as cur:
@@ -119,7 +156,9 @@ class LegacyChart(ThreeReads):
                           count(*)
                    FROM notes WHERE client_id = $c AND note_date BETWEEN $s AND $e
                    AND (note_type IN ('administrative', 'cancellation', 'clinical') OR signed_at IS NULL)
-                   GROUP BY kind""", {"c": client_id, "s": start, "e": end}).fetchall()
+                   GROUP BY kind""",
+                {"c": client_id, "s": start, "e": end},
+            ).fetchall()
         return dict(rows)
 
     def baseline_assessments(self, client_id: str, before: date) -> list[Assessment]:
@@ -127,14 +166,22 @@ class LegacyChart(ThreeReads):
             rows = cur.execute(
                 """SELECT * FROM assessments WHERE client_id = ? AND administered_on < ?
                    QUALIFY row_number() OVER (PARTITION BY instrument ORDER BY administered_on DESC, id DESC) = 1
-                   ORDER BY instrument""", [client_id, before]).fetchall()
+                   ORDER BY instrument""",
+                [client_id, before],
+            ).fetchall()
         return [_assessment(r) for r in rows]
 
 
 # -- the row-store lower bound --------------------------------------------------------------------------
 
+
 def _d(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
+
+
+def _day(value: str) -> date:
+    """A NOT NULL date column: copied from DuckDB, so never empty."""
+    return cast(date, _d(value))
 
 
 def _ts(value: str | None) -> datetime | None:
@@ -160,66 +207,122 @@ class SqliteChart(ThreeReads):
         client = self.client(client_id)
         s, e = start.isoformat(), end.isoformat()
         q = self.con.execute
-        diagnoses = [Diagnosis(r[0], r[1], r[2], r[3], r[4], _d(r[5]), _d(r[6])) for r in q(
-            """SELECT * FROM diagnoses WHERE client_id = ? AND onset <= ? AND (resolved IS NULL OR resolved >= ?)
-               ORDER BY onset, id""", [client_id, e, s])]
-        assessments = [self._assessment(r) for r in q(
-            """SELECT * FROM assessments WHERE client_id = ? AND administered_on BETWEEN ? AND ?
-               ORDER BY administered_on, instrument, id""", [client_id, s, e])]
-        plans = [Plan(r[0], r[1], _d(r[2]), _d(r[3]), r[4], *(tuple(json.loads(x)) for x in r[5:9]), r[9]) for r in q(
-            f"""SELECT {LEGACY_PLAN_COLUMNS} FROM treatment_plans p LEFT JOIN clinicians c ON c.id = p.author_id
+        diagnoses = [
+            Diagnosis(r[0], r[1], r[2], r[3], r[4], _day(r[5]), _d(r[6]))
+            for r in q(
+                """SELECT * FROM diagnoses WHERE client_id = ? AND onset <= ? AND (resolved IS NULL OR resolved >= ?)
+               ORDER BY onset, id""",
+                [client_id, e, s],
+            )
+        ]
+        assessments = [
+            self._assessment(r)
+            for r in q(
+                """SELECT * FROM assessments WHERE client_id = ? AND administered_on BETWEEN ? AND ?
+               ORDER BY administered_on, instrument, id""",
+                [client_id, s, e],
+            )
+        ]
+        plans = [
+            Plan(
+                r[0],
+                r[1],
+                _day(r[2]),
+                _d(r[3]),
+                r[4],
+                tuple(json.loads(r[5])),
+                tuple(json.loads(r[6])),
+                tuple(json.loads(r[7])),
+                tuple(json.loads(r[8])),
+                r[9],
+            )
+            for r in q(
+                f"""SELECT {LEGACY_PLAN_COLUMNS} FROM treatment_plans p LEFT JOIN clinicians c ON c.id = p.author_id
                 WHERE p.client_id = ? AND p.effective_from <= ? AND (p.effective_to IS NULL OR p.effective_to >= ?)
-                ORDER BY p.effective_from, p.id""", [client_id, e, s])]
-        notes = [Note(r[0], r[1], r[2], r[3], _d(r[4]), r[5], r[6], _ts(r[7]), r[8]) for r in q(
-            f"""SELECT {LEGACY_NOTE_COLUMNS} FROM notes n LEFT JOIN clinicians c ON c.id = n.author_id
+                ORDER BY p.effective_from, p.id""",
+                [client_id, e, s],
+            )
+        ]
+        notes = [
+            Note(r[0], r[1], r[2], r[3], _day(r[4]), r[5], r[6], _ts(r[7]), r[8])
+            for r in q(
+                f"""SELECT {LEGACY_NOTE_COLUMNS} FROM notes n LEFT JOIN clinicians c ON c.id = n.author_id
                 WHERE n.client_id = ? AND n.note_date BETWEEN ? AND ?
                 AND n.note_type IN ('intake', 'progress') AND n.signed_at IS NOT NULL
-                ORDER BY n.note_date, n.id""", [client_id, s, e])]
-        meds = [Medication(r[0], r[1], r[2], r[3], _d(r[4]), _d(r[5]), r[6], r[7]) for r in q(
-            """SELECT * FROM medications WHERE client_id = ? AND start_date <= ? AND (end_date IS NULL OR end_date >= ?)
-               ORDER BY start_date, id""", [client_id, e, s])]
+                ORDER BY n.note_date, n.id""",
+                [client_id, s, e],
+            )
+        ]
+        meds = [
+            Medication(r[0], r[1], r[2], r[3], _day(r[4]), _d(r[5]), r[6], r[7])
+            for r in q(
+                """SELECT * FROM medications WHERE client_id = ? AND start_date <= ? AND (end_date IS NULL OR end_date >= ?)
+               ORDER BY start_date, id""",
+                [client_id, e, s],
+            )
+        ]
         return Chart(client, tuple(diagnoses), tuple(assessments), tuple(plans), tuple(notes), tuple(meds))
+
+    def notes_before(self, client_id: str, start: date) -> tuple[Note, ...]:
+        """The store's notes_before in SQLite: usable notes before the range, the risk ones by Python's regex."""
+        rows = self.con.execute(
+            f"""SELECT {LEGACY_NOTE_COLUMNS} FROM notes n LEFT JOIN clinicians c ON c.id = n.author_id
+            WHERE n.client_id = ? AND n.note_date < ? AND n.note_type IN ('intake', 'progress')
+            AND n.signed_at IS NOT NULL ORDER BY n.note_date, n.id""",
+            [client_id, start.isoformat()],
+        ).fetchall()
+        notes = (Note(r[0], r[1], r[2], r[3], _day(r[4]), r[5], r[6], _ts(r[7]), r[8]) for r in rows)
+        return tuple(n for n in notes if n.note_type == "intake" or risk.TOPIC.search(n.text))
 
     @staticmethod
     def _assessment(r) -> Assessment:
-        return Assessment(r[0], r[1], r[2], _d(r[3]), r[4], tuple(json.loads(r[5])) if r[5] else None, r[6])
+        return Assessment(r[0], r[1], r[2], _day(r[3]), r[4], tuple(json.loads(r[5])) if r[5] else None, r[6])
 
     def excluded_note_counts(self, client_id: str, start: date, end: date) -> dict[str, int]:
-        return dict(self.con.execute(
-            """SELECT CASE WHEN note_type IN ('intake', 'progress') THEN 'unsigned' ELSE note_type END AS kind, count(*)
+        return dict(
+            self.con.execute(
+                """SELECT CASE WHEN note_type IN ('intake', 'progress') THEN 'unsigned' ELSE note_type END AS kind, count(*)
                FROM notes WHERE client_id = ? AND note_date BETWEEN ? AND ?
                AND (note_type IN ('administrative', 'cancellation', 'clinical') OR signed_at IS NULL)
-               GROUP BY kind""", [client_id, start.isoformat(), end.isoformat()]).fetchall())
+               GROUP BY kind""",
+                [client_id, start.isoformat(), end.isoformat()],
+            ).fetchall()
+        )
 
     def baseline_assessments(self, client_id: str, before: date) -> list[Assessment]:
         rows = self.con.execute(
             """SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY instrument
                                                            ORDER BY administered_on DESC, id DESC) AS k
                               FROM assessments WHERE client_id = ? AND administered_on < ?)
-               WHERE k = 1 ORDER BY instrument""", [client_id, before.isoformat()]).fetchall()
+               WHERE k = 1 ORDER BY instrument""",
+            [client_id, before.isoformat()],
+        ).fetchall()
         return [self._assessment(r[:7]) for r in rows]
 
 
 # -- the benchmark ------------------------------------------------------------------------------------------
 
+
 def run(variants: dict[str, object], case_list: list[Case], today: date, repeat: int = 1) -> dict:
     """Time each variant on every case; variants take turns per case so the machine's noise falls
     on all of them alike. Also checks that all variants select the same items."""
-    timings: dict[str, list[float]] = {name: [] for name in variants}
+    timings: dict[str, list[tuple[float, float]]] = {name: [] for name in variants}
     mismatches = 0
     for case in case_list:
         reference = None
         for name, store in variants.items():
             result: list = []
-            timings[name] += sample(lambda _i, s=store: result.append(select_and_check(s, case, today)), repeat,
-                                    warmup=0)
+            timings[name] += sample(lambda _i: result.append(select_and_check(store, case, today)), repeat, warmup=0)
             sel = result[-1]
             key = (sel.item_ids, sel.excluded, tuple(b.id for b in sel.baseline)) if sel else None
             if reference is None:
                 reference = key
             elif key != reference:
                 mismatches += 1
-    sufficient = sum(1 for c in case_list
-                     if select_and_check(next(iter(variants.values())), c, today) is not None)
-    return {"variants": {name: stats_ms(t) for name, t in timings.items()}, "cases": len(case_list),
-            "sufficient": sufficient, "mismatches": mismatches}
+    sufficient = sum(1 for c in case_list if select_and_check(next(iter(variants.values())), c, today) is not None)
+    return {
+        "variants": {name: stats_ms(t) for name, t in timings.items()},
+        "cases": len(case_list),
+        "sufficient": sufficient,
+        "mismatches": mismatches,
+    }

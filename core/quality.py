@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Iterable
 
-from .models import Citation
+from . import course
+from .models import Assessment, Citation
 from .sources import Selection
 from .text import ICD10, POSITIVE_RISK, RISK, paragraphs, sentences
 
-INSTRUMENT_NAME = re.compile(r"\b(?:PHQ-9|PHQ-2|GAD-7|PCL-5|AUDIT-C|DAST-10|C-SSRS|DSM-5|ICD-10-CM|ICD-10|CPT|SOAP|"
-                             r"DAP|BIRP)\b")
+INSTRUMENT_NAME = re.compile(
+    r"\b(?:PHQ-9|PHQ-2|GAD-7|PCL-5|AUDIT-C|DAST-10|C-SSRS|DSM-5|ICD-10-CM|ICD-10|CPT|SOAP|"
+    r"DAP|BIRP)\b"
+)
 ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 US_DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b")
 MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
@@ -59,10 +62,12 @@ def extract_facts(text: str) -> list[Fact]:
     facts: list[Fact] = []
     for sentence in sentences(text):
         rest = INSTRUMENT_NAME.sub(" ", sentence)
-        for pattern, build in ((ISO, lambda m: _date(int(m[1]), int(m[2]), int(m[3]))),
-                               (US_DATE, lambda m: _date(int(m[3]), int(m[1]), int(m[2]))),
-                               (LONG_DATE, lambda m: _date(int(m[3]), _month(m[1]), int(m[2]))),
-                               (DAY_MONTH, lambda m: _date(int(m[3]), _month(m[2]), int(m[1])))):
+        for pattern, build in (
+            (ISO, lambda m: _date(int(m[1]), int(m[2]), int(m[3]))),
+            (US_DATE, lambda m: _date(int(m[3]), int(m[1]), int(m[2]))),
+            (LONG_DATE, lambda m: _date(int(m[3]), _month(m[1]), int(m[2]))),
+            (DAY_MONTH, lambda m: _date(int(m[3]), _month(m[2]), int(m[1]))),
+        ):
             for m in pattern.finditer(rest):
                 value = build(m)
                 if value:
@@ -80,11 +85,17 @@ def extract_facts(text: str) -> list[Fact]:
 
 def context_facts(sel: Selection) -> set[tuple[str, str]]:
     """Facts a draft may state that come from the summary's own frame rather than a chart item:
-    the client's age, the range, and counts of sessions and unsigned notes."""
-    facts = {("date", sel.range.start.isoformat()), ("date", sel.range.end.isoformat()),
-             ("number", str(sel.client.age_on(sel.range.end))), ("number", str(len(sel.progress_notes))),
-             ("number", str(sel.excluded_count("unsigned")))}
-    return facts
+    the client's age, the range, counts of sessions and unsigned notes, and what the course of
+    care derives from the chart (thresholds, changes, planned and elapsed intervals)."""
+    facts = {
+        ("date", sel.range.start.isoformat()),
+        ("date", sel.range.end.isoformat()),
+        ("number", str(sel.client.age_on(sel.range.end))),
+        ("number", str(len(sel.progress_notes))),
+        ("number", str(sel.excluded_count("unsigned"))),
+    }
+    numbers, dates = course.derived_numbers(sel)
+    return facts | {("number", n) for n in numbers} | {("date", d) for d in dates}
 
 
 @functools.lru_cache(maxsize=64)
@@ -108,7 +119,7 @@ def unsupported_facts(text: str, sel: Selection) -> list[Fact]:
 
 def word_runs(text: str, n: int = 6) -> set[tuple[str, ...]]:
     words = re.findall(r"[\w']+", text.lower())
-    return {tuple(words[i:i + n]) for i in range(len(words) - n + 1)}
+    return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
 
 
 def leaked_runs(text: str, excluded_texts: Iterable[str], n: int = 6) -> list[str]:
@@ -122,8 +133,10 @@ def leaked_runs(text: str, excluded_texts: Iterable[str], n: int = 6) -> list[st
 
 # -- coverage -------------------------------------------------------------------------------------------
 
-STOPWORDS = set("the a an and or of to in for on with at by from as is are be least per week weeks most two "
-                "three four five each into their than that this".split())
+STOPWORDS = set(
+    "the a an and or of to in for on with at by from as is are be least per week weeks most two "
+    "three four five each into their than that this".split()
+)
 
 
 @dataclass(frozen=True)
@@ -145,21 +158,28 @@ def coverage(text: str, sel: Selection) -> list[Coverage]:
     for d in sel.diagnoses:
         if d.resolved and d.resolved < sel.range.end:
             continue
-        items.append(Coverage("diagnosis", f"{d.code} {d.description}",
-                              d.code.lower() in lower or d.description.lower() in lower))
-    latest: dict[str, object] = {}
+        items.append(
+            Coverage(
+                "diagnosis", f"{d.code} {d.description}", d.code.lower() in lower or d.description.lower() in lower
+            )
+        )
+    latest: dict[str, Assessment] = {}
     for a in sel.assessments:
         latest[a.instrument] = a
     for inst, a in latest.items():
-        said = any(inst.lower() in s.lower() and re.search(rf"(?<![\w.-]){a.total_score}(?![\w.])",
-                                                           INSTRUMENT_NAME.sub(" ", s))
-                   for s in sentences(text))
+        said = any(
+            inst.lower() in s.lower()
+            and re.search(rf"(?<![\w.-]){a.total_score}(?![\w.])", INSTRUMENT_NAME.sub(" ", s))
+            for s in sentences(text)
+        )
         items.append(Coverage("latest score", f"{inst} {a.total_score} on {a.administered_on.isoformat()}", said))
     if sel.plans:
-        draft_words = _content_words(text)
+        # Per paragraph: a goal's words scattered over the whole draft do not state the goal.
+        blocks = [_content_words(line) for block in paragraphs(text) for line in block.splitlines()]
         for goal in sel.plans[-1].goals:
             words = _content_words(goal)
-            items.append(Coverage("plan goal", goal, bool(words) and len(words & draft_words) / len(words) >= 0.6))
+            said = bool(words) and any(len(words & b) / len(words) >= 0.6 for b in blocks)
+            items.append(Coverage("plan goal", goal, said))
     risk_in_sources = [s for n in sel.notes for s in sentences(n.text) if RISK.search(s)]
     if risk_in_sources:
         events = any(POSITIVE_RISK.search(s) for s in risk_in_sources)
@@ -171,7 +191,10 @@ def coverage(text: str, sel: Selection) -> list[Coverage]:
 
 # -- citations, length, the whole report -----------------------------------------------------------------
 
-def citation_problems(text: str, citations: Iterable[Citation], source_ids: Iterable[str]) -> tuple[list[str], list[int]]:
+
+def citation_problems(
+    text: str, citations: Iterable[Citation], source_ids: Iterable[str]
+) -> tuple[list[str], list[int]]:
     """Cited ids that are not among the draft's sources, and body paragraphs without a citation."""
     allowed = set(source_ids)
     cited = {c.paragraph for c in citations}
@@ -225,7 +248,12 @@ def check(text: str, sel: Selection, citations: Iterable[Citation], excluded_tex
     known = supported_facts(sel)
     invalid, uncited = citation_problems(text, citations, sel.item_ids)
     return QualityReport(
-        unsupported=tuple(f for f in facts if (f.kind, f.value) not in known), facts_checked=len(facts),
-        coverage=tuple(coverage(text, sel)), invalid_citations=tuple(invalid), uncited_paragraphs=tuple(uncited),
-        leaks=tuple(leaked_runs(text, excluded_texts)), words=len(re.findall(r"\w+", text)),
-        reading_grade=reading_grade(text))
+        unsupported=tuple(f for f in facts if (f.kind, f.value) not in known),
+        facts_checked=len(facts),
+        coverage=tuple(coverage(text, sel)),
+        invalid_citations=tuple(invalid),
+        uncited_paragraphs=tuple(uncited),
+        leaks=tuple(leaked_runs(text, excluded_texts)),
+        words=len(re.findall(r"\w+", text)),
+        reading_grade=reading_grade(text),
+    )

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from typing import Iterable
 
+from . import risk
 from .errors import InsufficientInformation, InvalidInput
-from .models import EXCLUDED_NOTE_TYPES, Assessment, Client, Diagnosis, ExcludedCount, Medication, Note, Plan, SourceItem
+from .models import (
+    EXCLUDED_NOTE_TYPES,
+    Assessment,
+    Client,
+    Diagnosis,
+    ExcludedCount,
+    Medication,
+    Note,
+    Plan,
+    SourceItem,
+)
 from .store import Store
 
 MAX_PURPOSE_CHARS = 500
@@ -42,22 +53,30 @@ def validate_range(start: date | None, end: date | None, today: date) -> DateRan
     if start is None or end is None:
         raise InvalidInput("Choose both a start date and an end date for the summary.")
     if start > today:
-        raise InvalidInput(f"The range starts in the future ({start.isoformat()}); today is {today.isoformat()}. "
-                           "A summary covers care that has happened: choose dates on or before today.")
+        raise InvalidInput(
+            f"The range starts in the future ({start.isoformat()}); today is {today.isoformat()}. "
+            "A summary covers care that has happened: choose dates on or before today."
+        )
     if start > end:
-        raise InvalidInput(f"The range starts ({start.isoformat()}) after it ends ({end.isoformat()}). "
-                           "Swap the dates or choose a preset.")
+        raise InvalidInput(
+            f"The range starts ({start.isoformat()}) after it ends ({end.isoformat()}). "
+            "Swap the dates or choose a preset."
+        )
     if end > today:
-        raise InvalidInput(f"The range ends in the future ({end.isoformat()}). Choose an end date on or before "
-                           f"today ({today.isoformat()}).")
+        raise InvalidInput(
+            f"The range ends in the future ({end.isoformat()}). Choose an end date on or before "
+            f"today ({today.isoformat()})."
+        )
     return DateRange(start, end)
 
 
 def validate_purpose(purpose: str | None) -> str:
     purpose = (purpose or "").strip()
     if len(purpose) > MAX_PURPOSE_CHARS:
-        raise InvalidInput(f"The purpose is {len(purpose)} characters long; keep it under {MAX_PURPOSE_CHARS} "
-                           "(a short phrase such as 'Transfer of care to community clinic').")
+        raise InvalidInput(
+            f"The purpose is {len(purpose)} characters long; keep it under {MAX_PURPOSE_CHARS} "
+            "(a short phrase such as 'Transfer of care to community clinic')."
+        )
     return purpose
 
 
@@ -68,9 +87,11 @@ def preset_range(preset: str, today: date, store: Store | None = None, client_id
     if preset == "Whole treatment" and store is not None and client_id is not None:
         first, last = store.chart_span(client_id)
         if first is None:
-            raise InsufficientInformation("This client's chart has no dated entries yet, so there is no treatment "
-                                          "to summarize. Complete the intake documentation first.")
-        return DateRange(first, min(max(last, first), today))
+            raise InsufficientInformation(
+                "This client's chart has no dated entries yet, so there is no treatment "
+                "to summarize. Complete the intake documentation first."
+            )
+        return DateRange(first, today)  # to today: a lapse since the last entry is part of the treatment
     raise InvalidInput(f"Unknown range preset {preset!r}.")
 
 
@@ -88,6 +109,13 @@ class Selection:
     medications: tuple[Medication, ...]
     baseline: tuple[Assessment, ...]  # latest score per instrument before the range (context only)
     excluded: tuple[ExcludedCount, ...]
+    # Signed notes from before the range that a summary must carry into it (SPEC section 4): the
+    # risk history and safety plan in force at the range start, and the intake when none is in range.
+    carried: tuple[Note, ...] = ()
+
+    @property
+    def carried_risk(self) -> tuple[Note, ...]:
+        return tuple(n for n in self.carried if risk.carries_risk(n))
 
     @property
     def items(self) -> tuple[SourceItem, ...]:
@@ -104,7 +132,7 @@ class Selection:
     def excluded_count(self, kind: str) -> int:
         return sum(e.count for e in self.excluded if e.kind == kind)
 
-    def without(self, item_ids: Iterable[str]) -> "Selection":
+    def without(self, item_ids: Iterable[str]) -> Selection:
         """The same selection with the items the user unticked left out (and counted)."""
         drop = set(item_ids) & set(self.item_ids)
         if not drop:
@@ -112,27 +140,68 @@ class Selection:
         keep = lambda xs: tuple(x for x in xs if x.id not in drop)  # noqa: E731
         excluded = tuple(e for e in self.excluded if e.kind != "unticked")
         excluded += (ExcludedCount("unticked", len(drop), EXCLUSION_REASONS["unticked"]),)
-        return replace(self, diagnoses=keep(self.diagnoses), plans=keep(self.plans),
-                       assessments=keep(self.assessments), notes=keep(self.notes),
-                       medications=keep(self.medications), excluded=excluded)
+        return replace(
+            self,
+            diagnoses=keep(self.diagnoses),
+            plans=keep(self.plans),
+            assessments=keep(self.assessments),
+            notes=keep(self.notes),
+            medications=keep(self.medications),
+            carried=keep(self.carried),
+            excluded=excluded,
+        )
 
-    def only(self, item_ids: Iterable[str]) -> "Selection":
+    def only(self, item_ids: Iterable[str]) -> Selection:
         """The selection restricted to these items (a saved draft's sources)."""
         wanted = set(item_ids)
         return self.without(i for i in self.item_ids if i not in wanted)
 
 
-def select(store: Store, client_id: str, start: date, end: date, purpose: str | None = None,
-           today: date | None = None) -> Selection:
+def select(
+    store: Store,
+    client_id: str,
+    start: date | None,
+    end: date | None,
+    purpose: str | None = None,
+    today: date | None = None,
+) -> Selection:
     """The sources of a summary of [start, end]; raises InvalidInput for a bad range or purpose."""
     rng = validate_range(start, end, today or date.today())
     purpose = validate_purpose(purpose)
     found = store.range_sources(client_id, rng.start, rng.end)
     chart, counts = found.chart, found.excluded
-    excluded = tuple(ExcludedCount(kind, counts[kind], EXCLUSION_REASONS[kind])
-                     for kind in (*EXCLUDED_NOTE_TYPES, "unsigned") if counts.get(kind))
-    return Selection(chart.client, rng, purpose, chart.diagnoses, chart.plans, chart.assessments, chart.notes,
-                     chart.medications, found.baseline, excluded)
+    excluded = tuple(
+        ExcludedCount(kind, counts[kind], EXCLUSION_REASONS[kind])
+        for kind in (*EXCLUDED_NOTE_TYPES, "unsigned")
+        if counts.get(kind)
+    )
+    return Selection(
+        chart.client,
+        rng,
+        purpose,
+        chart.diagnoses,
+        chart.plans,
+        chart.assessments,
+        chart.notes,
+        chart.medications,
+        found.baseline,
+        excluded,
+        carried_forward(chart.notes, store.notes_before(client_id, rng.start)),
+    )
+
+
+def carried_forward(in_range: tuple[Note, ...], before: tuple[Note, ...]) -> tuple[Note, ...]:
+    """Of the signed notes before the range: the latest intake (when none is in range), and the
+    risk history a reader of this range must still know: the first and the latest risk event, the
+    first and the latest safety-plan note, the latest means-safety step."""
+    picked: list[Note] = []
+    if not any(n.note_type == "intake" for n in in_range):
+        picked += [n for n in before if n.note_type == "intake"][-1:]
+    found = risk.picture(before, (), (), ())
+    for group in (found.events, found.safety_plan):
+        picked += [f.note for f in (group[:1] + group[-1:])]
+    picked += [f.note for f in found.means[-1:]]
+    return tuple(sorted({n.id: n for n in picked}.values(), key=lambda n: (n.note_date, n.id)))
 
 
 def require_sufficient(selection: Selection) -> Selection:
@@ -141,14 +210,21 @@ def require_sufficient(selection: Selection) -> Selection:
     if selection.progress_notes:
         return selection
     rng = selection.range.label()
-    found = [plural(len(items), label) for label, items in (
-        ("diagnosis", selection.diagnoses), ("treatment plan", selection.plans),
-        ("assessment", selection.assessments),
-        ("signed intake note", [n for n in selection.notes if n.note_type == "intake"])) if items]
+    found = [
+        plural(len(items), label)
+        for label, items in (
+            ("diagnosis", selection.diagnoses),
+            ("treatment plan", selection.plans),
+            ("assessment", selection.assessments),
+            ("signed intake note", [n for n in selection.notes if n.note_type == "intake"]),
+        )
+        if items
+    ]
     unsigned = selection.excluded_count("unsigned")
     unticked = selection.excluded_count("unticked")
-    message = f"Not enough information for a treatment summary from {rng}: there are no signed progress notes in " \
-              "this range"
+    message = (
+        f"Not enough information for a treatment summary from {rng}: there are no signed progress notes in this range"
+    )
     if unsigned:
         message += f"; {plural(unsigned, 'note')} in this range {'are' if unsigned != 1 else 'is'} unsigned"
     if unticked:
@@ -156,15 +232,20 @@ def require_sufficient(selection: Selection) -> Selection:
     message += ". Found: " + (", ".join(found) if found else "nothing usable") + ". "
     other = sum(selection.excluded_count(k) for k in EXCLUDED_NOTE_TYPES)
     if other:
-        message += f"({plural(other, 'administrative, cancellation or psychotherapy note')} in the range " \
-                   "cannot be used.) "
-    todo = (["sign the pending progress notes"] if unsigned else []) + ["expand the date range"] + \
-        (["tick the items you left out"] if unticked else [])
+        message += (
+            f"({plural(other, 'administrative, cancellation or psychotherapy note')} in the range cannot be used.) "
+        )
+    todo = (
+        (["sign the pending progress notes"] if unsigned else [])
+        + ["expand the date range"]
+        + (["tick the items you left out"] if unticked else [])
+    )
     message += "To continue, " + " or ".join(todo) + "."
     raise InsufficientInformation(message)
 
 
 # -- how each item reads to an engine --------------------------------------------------------------
+
 
 def source_items(sel: Selection) -> list[SourceItem]:
     """Ordered: diagnoses, plans, medications, assessments, then notes by date."""
@@ -172,34 +253,74 @@ def source_items(sel: Selection) -> list[SourceItem]:
     items: list[SourceItem] = []
     for d in sel.diagnoses:
         status = f"resolved {d.resolved.isoformat()}" if d.resolved else "active"
-        reason = "active during the range" if not d.resolved or d.resolved >= rng.end else \
-            "active during part of the range"
-        items.append(SourceItem(d.id, "diagnosis", d.onset, f"{d.code} {d.description}", None, reason,
-                                f"Diagnosis: {d.code} ({d.code_system}) {d.description}. Onset {d.onset.isoformat()}; "
-                                f"{status}."))
+        reason = (
+            "active during the range" if not d.resolved or d.resolved >= rng.end else "active during part of the range"
+        )
+        items.append(
+            SourceItem(
+                d.id,
+                "diagnosis",
+                d.onset,
+                f"{d.code} {d.description}",
+                None,
+                reason,
+                f"Diagnosis: {d.code} ({d.code_system}) {d.description}. Onset {d.onset.isoformat()}; {status}.",
+            )
+        )
     for p in sel.plans:
         period = f"{p.effective_from.isoformat()} to {p.effective_to.isoformat() if p.effective_to else 'present'}"
-        parts = [("Problems", list(p.problems)), ("Goals", [f"({i}) {g}" for i, g in enumerate(p.goals, 1)]),
-                 ("Objectives", list(p.objectives)), ("Interventions", list(p.interventions))]
+        parts = [
+            ("Problems", list(p.problems)),
+            ("Goals", [f"({i}) {g}" for i, g in enumerate(p.goals, 1)]),
+            ("Objectives", list(p.objectives)),
+            ("Interventions", list(p.interventions)),
+        ]
         # Imported care plans may have no goals or objectives: no empty "Goals: ." line.
-        text = "\n".join([f"Treatment plan ({p.status}), in effect {period}."] +
-                         [f"{label}: " + "; ".join(values) + "." for label, values in parts if values])
-        items.append(SourceItem(p.id, "plan", p.effective_from, f"Treatment plan ({p.status})", p.author,
-                                "in effect during the range", text))
+        text = "\n".join(
+            [f"Treatment plan ({p.status}), in effect {period}."]
+            + [f"{label}: " + "; ".join(values) + "." for label, values in parts if values]
+        )
+        items.append(
+            SourceItem(
+                p.id,
+                "plan",
+                p.effective_from,
+                f"Treatment plan ({p.status})",
+                p.author,
+                "in effect during the range",
+                text,
+            )
+        )
     for m in sel.medications:
-        text = f"Medication: {m.name}{', ' + m.dosage if m.dosage else ''}; {m.status}; started " \
-               f"{m.start_date.isoformat()}{'; ended ' + m.end_date.isoformat() if m.end_date else ''}."
-        items.append(SourceItem(m.id, "medication", m.start_date, m.name, m.prescriber, "prescribed during the range",
-                                text))
+        text = (
+            f"Medication: {m.name}{', ' + m.dosage if m.dosage else ''}; {m.status}; started "
+            f"{m.start_date.isoformat()}{'; ended ' + m.end_date.isoformat() if m.end_date else ''}."
+        )
+        items.append(
+            SourceItem(m.id, "medication", m.start_date, m.name, m.prescriber, "prescribed during the range", text)
+        )
     for a in sel.assessments:
         answers = f" Item responses: {', '.join(map(str, a.items))}." if a.items else ""
-        items.append(SourceItem(a.id, "assessment", a.administered_on,
-                                f"{a.instrument} {a.total_score} ({a.severity})", None,
-                                "administered in the range",
-                                f"{a.instrument} administered {a.administered_on.isoformat()}: total score "
-                                f"{a.total_score} ({a.severity}).{answers}"))
+        items.append(
+            SourceItem(
+                a.id,
+                "assessment",
+                a.administered_on,
+                f"{a.instrument} {a.total_score} ({a.severity})",
+                None,
+                "administered in the range",
+                f"{a.instrument} administered {a.administered_on.isoformat()}: total score "
+                f"{a.total_score} ({a.severity}).{answers}",
+            )
+        )
+    for n in sel.carried:
+        why = (
+            "risk history and safety plan carried into the range"
+            if risk.carries_risk(n)
+            else "intake assessment before the range (reason for referral)"
+        )
+        items.append(SourceItem(n.id, "note", n.note_date, n.title, n.author, why, n.text))
     for n in sel.notes:
         kind = "intake assessment" if n.note_type == "intake" else "signed progress note"
-        items.append(SourceItem(n.id, "note", n.note_date, n.title, n.author, f"{kind} dated in the range",
-                                n.text))
+        items.append(SourceItem(n.id, "note", n.note_date, n.title, n.author, f"{kind} dated in the range", n.text))
     return items

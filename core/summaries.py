@@ -6,11 +6,11 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, fields
 from datetime import date, datetime
-from typing import Callable, Iterable
 
-from . import access, auth, charts, sources
+from . import access, auth, charts, keep, sources
 from .clock import stamp, utcnow
 from .errors import ConflictError, DraftClosed, IntegrityFailure, InvalidInput, NotFound, Refused, StaleDraft
 from .integrity import content_hash
@@ -18,9 +18,12 @@ from .models import ActiveDraft, Actor, AuditEntry, Citation, Draft, SignedSumma
 from .service import Practice
 from .sources import Selection
 from .store import DraftChanged, DraftExists, DraftGone
+from .text import attribute
 
-ATTESTATION = ("I have reviewed this treatment summary against the client's record, corrected it where needed, "
-               "and attest that it is accurate and complete to the best of my knowledge.")
+ATTESTATION = (
+    "I have reviewed this treatment summary against the client's record, corrected it where needed, "
+    "and attest that it is accurate and complete to the best of my knowledge."
+)
 MAX_INSTRUCTION_CHARS = 500
 MAX_REASON_CHARS = 500
 
@@ -34,6 +37,14 @@ def _generation(draft: Draft) -> dict:
 
 
 @dataclass(frozen=True)
+class Updated(ActiveDraft):
+    """The draft after an Update, and the risk statements and goals that were put back because the
+    engine's text had dropped them."""
+
+    kept: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Started:
     """The client's draft after Generate, and whether it was already there (then nothing was generated)."""
 
@@ -42,6 +53,7 @@ class Started:
 
 
 # -- drafts ---------------------------------------------------------------------------------------------
+
 
 def active_draft(p: Practice, actor: Actor, client_id: str) -> ActiveDraft | None:
     access.require(p.store, actor, "view", client_id)  # NotFound for an unknown client
@@ -74,22 +86,31 @@ def _closed(p: Practice, draft_id: str) -> DraftClosed:
     """Why a draft can no longer change, in words: signed or discarded, by whom and when."""
     fate = p.store.draft_fate(draft_id)
     if fate is None:
-        return DraftClosed("This draft is no longer open: it was signed or discarded, perhaps in another window. "
-                           "Reload the client's Summary tab.")
+        return DraftClosed(
+            "This draft is no longer open: it was signed or discarded, perhaps in another window. "
+            "Reload the client's Summary tab."
+        )
     what = "signed" if fate.action == "sign" else "discarded"
-    after = (" The signed summary is listed on the Summary tab; a correction is a new summary."
-             if fate.action == "sign" else "")
-    return DraftClosed(f"This draft was {what} by {display_name(p, fate.actor)} at "
-                       f"{stamp(fate.at, p.settings.timezone, '%H:%M:%S')}, so it can no longer change. "
-                       f"What you typed since was not saved.{after}")
+    after = (
+        " The signed summary is listed on the Summary tab; a correction is a new summary."
+        if fate.action == "sign"
+        else ""
+    )
+    return DraftClosed(
+        f"This draft was {what} by {display_name(p, fate.actor)} at "
+        f"{stamp(fate.at, p.settings.timezone, '%H:%M:%S')}, so it can no longer change. "
+        f"What you typed since was not saved.{after}"
+    )
 
 
 def _stale(p: Practice, e: DraftChanged) -> StaleDraft:
-    return StaleDraft(f"{display_name(p, e.changed_by)} changed this draft at "
-                      f"{stamp(e.changed_at, p.settings.timezone, '%H:%M:%S')}, after this window loaded it, so "
-                      "your change was not saved over theirs. Your text is kept here: copy it, or load the "
-                      "latest version (nothing is lost either way; every version stays in the history).",
-                      e.revision)
+    return StaleDraft(
+        f"{display_name(p, e.changed_by)} changed this draft at "
+        f"{stamp(e.changed_at, p.settings.timezone, '%H:%M:%S')}, after this window loaded it, so "
+        "your change was not saved over theirs. Your text is kept here: copy it, or load the "
+        "latest version (nothing is lost either way; every version stays in the history).",
+        e.revision,
+    )
 
 
 def _guarded(p: Practice, draft_id: str, change: Callable[[], object]):
@@ -102,9 +123,18 @@ def _guarded(p: Practice, draft_id: str, change: Callable[[], object]):
         raise _closed(p, draft_id) from None
 
 
-def generate(p: Practice, actor: Actor, client_id: str, start: date, end: date, purpose: str = "",
-             leave_out: Iterable[str] = (), engine: str | None = None,
-             on_text: Callable[[str], None] | None = None, replace_existing: bool = False) -> Started:
+def generate(
+    p: Practice,
+    actor: Actor,
+    client_id: str,
+    start: date,
+    end: date,
+    purpose: str = "",
+    leave_out: Iterable[str] = (),
+    engine: str | None = None,
+    on_text: Callable[[str], None] | None = None,
+    replace_existing: bool = False,
+) -> Started:
     """Draft a summary and keep it as the client's one active draft.
 
     When the client already has a draft it is returned untouched (the user opens it), unless
@@ -120,19 +150,26 @@ def generate(p: Practice, actor: Actor, client_id: str, start: date, end: date, 
     if existing:
         discard(p, actor, existing.id)
     used = [i for i in selection.items if i.id not in set(result.omitted_item_ids)]
+    draft_id = f"D-{uuid.uuid4().hex[:12]}"
     record = {
-        "id": f"D-{uuid.uuid4().hex[:12]}", "client_id": client_id, "range_start": selection.range.start,
-        "range_end": selection.range.end, "purpose": selection.purpose,
+        "id": draft_id,
+        "client_id": client_id,
+        "range_start": selection.range.start,
+        "range_end": selection.range.end,
+        "purpose": selection.purpose,
         "sources": [{"id": i.id, "kind": i.kind, "date": i.date, "title": i.title} for i in used],
-        "omitted_ids": list(result.omitted_item_ids), "generation": _generation(result),
+        "omitted_ids": list(result.omitted_item_ids),
+        "generation": _generation(result),
         "citations": _citations(result.citations),
     }
     try:
         p.store.create_draft(record, result.text, utcnow(), actor.id)
     except DraftExists:
-        raise ConflictError("Someone else started a draft for this client at the same moment. Their draft is "
-                            "the client's active draft now; open it from the Summary tab.") from None
-    return Started(_draft(p, record["id"]), False)
+        raise ConflictError(
+            "Someone else started a draft for this client at the same moment. Their draft is "
+            "the client's active draft now; open it from the Summary tab."
+        ) from None
+    return Started(_draft(p, draft_id), False)
 
 
 def open_draft(p: Practice, actor: Actor, draft_id: str) -> ActiveDraft | None:
@@ -159,8 +196,9 @@ def signer_name(p: Practice, actor: Actor) -> str:
 def summary_selection(p: Practice, actor: Actor, summary: SignedSummary) -> Selection:
     """A signed summary's own sources, read again from the chart (for the quality checks)."""
     access.require(p.store, actor, "view", summary.client_id)
-    return charts.selection(p, summary.client_id, summary.range_start, summary.range_end,
-                            summary.purpose).only(s.id for s in summary.sources)
+    return charts.selection(p, summary.client_id, summary.range_start, summary.range_end, summary.purpose).only(
+        s.id for s in summary.sources
+    )
 
 
 def draft_selection(p: Practice, actor: Actor, draft: ActiveDraft) -> Selection:
@@ -183,36 +221,66 @@ def save(p: Practice, actor: Actor, draft_id: str, text: str, *, base_revision: 
     the revision the text was typed on: when the draft changed since (another window), nothing is
     saved and StaleDraft says who changed it. None (the CLI) saves over the latest revision."""
     _allowed(p, actor, "edit", draft_id)
-    revision, saved_at = _guarded(p, draft_id, lambda: p.store.save_draft_text(draft_id, text, base_revision,
-                                                                               utcnow(), actor.id))
+    revision, saved_at = _guarded(
+        p, draft_id, lambda: p.store.save_draft_text(draft_id, text, base_revision, utcnow(), actor.id)
+    )
     return Saved(revision, saved_at)
 
 
-def update(p: Practice, actor: Actor, draft_id: str, current_text: str, instruction: str, *,
-           base_revision: int | None, engine: str | None = None,
-           on_text: Callable[[str], None] | None = None) -> ActiveDraft:
+def update(
+    p: Practice,
+    actor: Actor,
+    draft_id: str,
+    current_text: str,
+    instruction: str,
+    *,
+    base_revision: int | None,
+    engine: str | None = None,
+    on_text: Callable[[str], None] | None = None,
+) -> Updated:
     """Send the edited text and an instruction to the engine; on success the result becomes a new
-    version (undo returns to the text that was sent). On failure the draft is exactly as it was."""
+    version (undo returns to the text that was sent). On failure the draft is exactly as it was.
+    Risk statements and current goals the engine's text dropped are put back (`kept` lists them)."""
     instruction = (instruction or "").strip()
     if not instruction:
         raise InvalidInput("Write an instruction for Update, for example 'shorter' or 'focus on risk'.")
     if len(instruction) > MAX_INSTRUCTION_CHARS:
-        raise InvalidInput(f"The instruction is {len(instruction)} characters; keep it under "
-                           f"{MAX_INSTRUCTION_CHARS}.")
+        raise InvalidInput(f"The instruction is {len(instruction)} characters; keep it under {MAX_INSTRUCTION_CHARS}.")
     _allowed(p, actor, "update", draft_id)
     draft = _draft(p, draft_id)
     if base_revision is not None and draft.revision != base_revision and current_text != draft.text:
         raise _stale(p, DraftChanged(draft.revision, draft.changed_by, draft.changed_at))
     selection = draft_selection(p, actor, draft)
     result = p.engine(engine or draft.generation.engine).refine(selection, current_text, instruction, on_text)
-    _guarded(p, draft_id, lambda: p.store.add_refined_version(
-        draft_id, draft.revision, current_text, result.text, instruction, _generation(result),
-        _citations(result.citations), utcnow(), actor.id))
-    return _draft(p, draft_id)
+    text, kept = keep.restore(current_text, result.text)
+    citations = attribute(text, selection.items) if kept else result.citations
+    _guarded(
+        p,
+        draft_id,
+        lambda: p.store.add_refined_version(
+            draft_id,
+            draft.revision,
+            current_text,
+            text,
+            instruction,
+            _generation(result),
+            _citations(citations),
+            utcnow(),
+            actor.id,
+        ),
+    )
+    return Updated(**{f.name: getattr(_draft(p, draft_id), f.name) for f in fields(ActiveDraft)}, kept=kept)
 
 
-def _move(p: Practice, actor: Actor, draft_id: str, base_revision: int | None, action: str,
-          target: Callable[[ActiveDraft], int | None], none_left: str) -> ActiveDraft:
+def _move(
+    p: Practice,
+    actor: Actor,
+    draft_id: str,
+    base_revision: int | None,
+    action: str,
+    target: Callable[[ActiveDraft], int | None],
+    none_left: str,
+) -> ActiveDraft:
     _allowed(p, actor, "undo", draft_id)
     draft = _draft(p, draft_id)
     if base_revision is not None and draft.revision != base_revision:
@@ -226,23 +294,45 @@ def _move(p: Practice, actor: Actor, draft_id: str, base_revision: int | None, a
 
 def undo(p: Practice, actor: Actor, draft_id: str, *, base_revision: int | None) -> ActiveDraft:
     """Go back to the version the current one was made from: its text, citations and generation details."""
-    return _move(p, actor, draft_id, base_revision, "undo", lambda d: d.undo_target,
-                 "There is no earlier version of this draft to go back to.")
+    return _move(
+        p,
+        actor,
+        draft_id,
+        base_revision,
+        "undo",
+        lambda d: d.undo_target,
+        "There is no earlier version of this draft to go back to.",
+    )
 
 
 def redo(p: Practice, actor: Actor, draft_id: str, *, base_revision: int | None) -> ActiveDraft:
     """Bring back the newest version made from the current one (what Undo stepped back from)."""
-    return _move(p, actor, draft_id, base_revision, "redo", lambda d: d.redo_target,
-                 "There is nothing to redo: no version was made from this one.")
+    return _move(
+        p,
+        actor,
+        draft_id,
+        base_revision,
+        "redo",
+        lambda d: d.redo_target,
+        "There is nothing to redo: no version was made from this one.",
+    )
 
 
 def restore(p: Practice, actor: Actor, draft_id: str, number: int, *, base_revision: int | None) -> ActiveDraft:
     """Make any earlier version the current one again (the others stay in the history)."""
+
     def target(d: ActiveDraft) -> int | None:
         return number if any(v.number == number for v in d.versions) and number != d.current else None
 
-    return _move(p, actor, draft_id, base_revision, "restore", target,
-                 f"Version {number} is not a version of this draft, or it is already the current one.")
+    return _move(
+        p,
+        actor,
+        draft_id,
+        base_revision,
+        "restore",
+        target,
+        f"Version {number} is not a version of this draft, or it is already the current one.",
+    )
 
 
 def discard(p: Practice, actor: Actor, draft_id: str, *, base_revision: int | None = None) -> None:
@@ -252,9 +342,17 @@ def discard(p: Practice, actor: Actor, draft_id: str, *, base_revision: int | No
 
 # -- signing --------------------------------------------------------------------------------------------
 
-def sign(p: Practice, actor: Actor, draft_id: str, attestation: str = ATTESTATION,
-         text: str | None = None, password: str | None = None, signed_in_at: datetime | None = None,
-         base_revision: int | None = None) -> SignedSummary:
+
+def sign(
+    p: Practice,
+    actor: Actor,
+    draft_id: str,
+    attestation: str = ATTESTATION,
+    text: str | None = None,
+    password: str | None = None,
+    signed_in_at: datetime | None = None,
+    base_revision: int | None = None,
+) -> SignedSummary:
     """Sign the draft as the acting clinician, after they confirm who they are (password again, or a
     recent identity-provider sign-in). `text`, when given, is what the clinician sees and is saved
     first, so the signature covers exactly what was on screen; `base_revision` is the revision that
@@ -277,21 +375,32 @@ def sign(p: Practice, actor: Actor, draft_id: str, attestation: str = ATTESTATIO
         raise _stale(p, DraftChanged(draft.revision, draft.changed_by, draft.changed_at))
     if not draft.text.strip():
         raise Refused("The draft is empty; there is nothing to sign.")
+    summary_id = f"S-{uuid.uuid4().hex[:12]}"
     fields = {
-        "id": f"S-{uuid.uuid4().hex[:12]}", "client_id": draft.client_id, "range_start": draft.range_start,
-        "range_end": draft.range_end, "purpose": draft.purpose, "text": draft.text,
-        "sources": [s.__dict__ for s in draft.sources], "citations": _citations(draft.citations),
-        "generation": draft.generation.__dict__, "generated_text": draft.versions[0].text,
-        "update_rounds": draft.update_rounds, "signer_id": clinician.id, "signer_name": clinician.display_name,
-        "signer_credentials": clinician.credentials, "signed_at": utcnow().replace(microsecond=0),
+        "id": summary_id,
+        "client_id": draft.client_id,
+        "range_start": draft.range_start,
+        "range_end": draft.range_end,
+        "purpose": draft.purpose,
+        "text": draft.text,
+        "sources": [s.__dict__ for s in draft.sources],
+        "citations": _citations(draft.citations),
+        "generation": draft.generation.__dict__,
+        "generated_text": draft.versions[0].text,
+        "update_rounds": draft.update_rounds,
+        "signer_id": clinician.id,
+        "signer_name": clinician.display_name,
+        "signer_credentials": clinician.credentials,
+        "signed_at": utcnow().replace(microsecond=0),
         "attestation": attestation.strip(),
     }
     fields["content_hash"] = content_hash(fields)
     _guarded(p, draft_id, lambda: p.store.sign_draft(draft_id, draft.revision, fields, actor.id))
-    return _summary(p, fields["id"])
+    return _summary(p, summary_id)
 
 
 # -- signed summaries ---------------------------------------------------------------------------------
+
 
 def summaries(p: Practice, actor: Actor, client_id: str) -> list[SignedSummary]:
     """The client's signed, not-deleted summaries, newest first, each with its verification result."""
@@ -316,10 +425,12 @@ def verified(p: Practice, summary_id: str) -> SignedSummary:
     """The summary, only if its content still matches its hash (for PDF, export, portal)."""
     summary = _summary(p, summary_id)
     if not summary.verified:
-        raise IntegrityFailure(f"Summary {summary_id} fails its integrity check: its stored content no longer "
-                               "matches the hash taken at signing, so it may have been altered outside the app. "
-                               "It cannot be shown as valid, downloaded or shared. Report this to the "
-                               "practice's privacy officer.")
+        raise IntegrityFailure(
+            f"Summary {summary_id} fails its integrity check: its stored content no longer "
+            "matches the hash taken at signing, so it may have been altered outside the app. "
+            "It cannot be shown as valid, downloaded or shared. Report this to the "
+            "practice's privacy officer."
+        )
     return summary
 
 
@@ -334,8 +445,10 @@ def delete(p: Practice, actor: Actor, summary_id: str, reason: str) -> None:
     why and its hash (the content itself is retained for record-keeping, see README)."""
     reason = (reason or "").strip()
     if not reason:
-        raise InvalidInput("Deleting a signed summary needs a reason (for example 'wrong client' or "
-                           "'superseded by a corrected summary').")
+        raise InvalidInput(
+            "Deleting a signed summary needs a reason (for example 'wrong client' or "
+            "'superseded by a corrected summary')."
+        )
     if len(reason) > MAX_REASON_CHARS:
         raise InvalidInput(f"Keep the reason under {MAX_REASON_CHARS} characters.")
     summary = p.store.summary(summary_id)
@@ -351,8 +464,9 @@ def share(p: Practice, actor: Actor, summary_id: str, shared: bool = True) -> Si
     """Share a signed summary to the client portal (or stop sharing it)."""
     summary = p.store.summary(summary_id)
     if summary is None:
-        raise Refused("Only a signed summary can be shared; there is no signed summary "
-                      f"{summary_id}. Sign the draft first.")
+        raise Refused(
+            f"Only a signed summary can be shared; there is no signed summary {summary_id}. Sign the draft first."
+        )
     access.require(p.store, actor, "share", summary.client_id)
     if summary.deleted_at:
         raise Refused("This summary was deleted; a deleted summary cannot be shared.")
@@ -363,6 +477,7 @@ def share(p: Practice, actor: Actor, summary_id: str, shared: bool = True) -> Si
 
 
 # -- client portal ----------------------------------------------------------------------------------------
+
 
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Callable, Iterator
 
 import httpx2
+
+from core.engines.base import SECTIONS
 
 MODEL = "claude-sonnet-4-6"
 USAGE = {"input_tokens": 1200, "output_tokens": 1, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}
@@ -19,29 +21,76 @@ USAGE = {"input_tokens": 1200, "output_tokens": 1, "cache_creation_input_tokens"
 
 def cite(document_index: int, cited_text: str = "cited sentence") -> dict:
     """A plain-text document citation as the API sends it."""
-    return {"type": "char_location", "cited_text": cited_text, "document_index": document_index,
-            "document_title": None, "start_char_index": 0, "end_char_index": len(cited_text)}
+    return {
+        "type": "char_location",
+        "cited_text": cited_text,
+        "document_index": document_index,
+        "document_title": None,
+        "start_char_index": 0,
+        "end_char_index": len(cited_text),
+    }
 
 
-def message_events(blocks: list[tuple[str, list[dict]]], *, usage: dict | None = None, output_tokens: int = 321,
-                   stop_reason: str = "end_turn", chunk: int = 7, model: str = MODEL) -> list[dict]:
+def message_events(
+    blocks: list[tuple[str, list[dict]]],
+    *,
+    usage: dict | None = None,
+    output_tokens: int = 321,
+    stop_reason: str = "end_turn",
+    chunk: int = 7,
+    model: str = MODEL,
+    complete: bool = True,
+) -> list[dict]:
     """The events of one streamed message: a text block per (text, citations), the citations first
-    (as the API sends them) and the text in small deltas so paragraphs break across chunks."""
-    events = [{"type": "message_start", "message": {
-        "id": "msg_fake", "type": "message", "role": "assistant", "model": model, "content": [],
-        "stop_reason": None, "stop_sequence": None, "usage": {**USAGE, **(usage or {})}}}]
+    (as the API sends them) and the text in small deltas so paragraphs break across chunks. With
+    `complete`, a last block adds the required sections the given text lacks, as a model's draft
+    has them all (the engine refuses a draft without them)."""
+    if complete and stop_reason != "max_tokens":
+        given = "".join(text for text, _ in blocks)
+        rest = [s for s in SECTIONS if f"## {s}" not in given]
+        if rest:
+            tail = "".join(f"\n\n## {s}\n\nNot documented in the sources for this range." for s in rest)
+            blocks = [*blocks, (tail + "\n", [])]
+    events = [
+        {
+            "type": "message_start",
+            "message": {
+                "id": "msg_fake",
+                "type": "message",
+                "role": "assistant",
+                "model": model,
+                "content": [],
+                "stop_reason": None,
+                "stop_sequence": None,
+                "usage": {**USAGE, **(usage or {})},
+            },
+        }
+    ]
     for index, (text, citations) in enumerate(blocks):
         start = {"type": "text", "text": ""}
         if citations:
             start["citations"] = []
         events.append({"type": "content_block_start", "index": index, "content_block": start})
-        events += [{"type": "content_block_delta", "index": index, "delta": {"type": "citations_delta",
-                                                                             "citation": c}} for c in citations]
-        events += [{"type": "content_block_delta", "index": index,
-                    "delta": {"type": "text_delta", "text": text[i:i + chunk]}} for i in range(0, len(text), chunk)]
+        events += [
+            {"type": "content_block_delta", "index": index, "delta": {"type": "citations_delta", "citation": c}}
+            for c in citations
+        ]
+        events += [
+            {
+                "type": "content_block_delta",
+                "index": index,
+                "delta": {"type": "text_delta", "text": text[i : i + chunk]},
+            }
+            for i in range(0, len(text), chunk)
+        ]
         events.append({"type": "content_block_stop", "index": index})
-    events.append({"type": "message_delta", "delta": {"stop_reason": stop_reason, "stop_sequence": None},
-                   "usage": {"output_tokens": output_tokens}})
+    events.append(
+        {
+            "type": "message_delta",
+            "delta": {"stop_reason": stop_reason, "stop_sequence": None},
+            "usage": {"output_tokens": output_tokens},
+        }
+    )
     events.append({"type": "message_stop"})
     return events
 
@@ -56,8 +105,11 @@ def stream_response(events: list[dict]) -> httpx2.Response:
 
 def error_response(status: int, kind: str, message: str = "fake error") -> httpx2.Response:
     # retry-after-ms keeps the SDK's own retry waits to a millisecond in tests.
-    return httpx2.Response(status, headers={"retry-after-ms": "1", "request-id": "req_fake"},
-                           json={"type": "error", "error": {"type": kind, "message": message}})
+    return httpx2.Response(
+        status,
+        headers={"retry-after-ms": "1", "request-id": "req_fake"},
+        json={"type": "error", "error": {"type": kind, "message": message}},
+    )
 
 
 class FakeMessagesAPI:

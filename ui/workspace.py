@@ -21,27 +21,39 @@ from .frame import current_actor
 
 RANGE_CHOICES = ("Last 3 months", "Last 6 months", "Last 12 months", "Whole treatment", "Custom")
 UPDATE_PRESETS = ("Shorter", "More detail", "Bullet points", "Focus on risk")
-KIND_LABELS = {"diagnosis": "Diagnosis", "plan": "Treatment plan", "assessment": "Assessment", "note": "Note",
-               "medication": "Medication"}
+KIND_LABELS = {
+    "diagnosis": "Diagnosis",
+    "plan": "Treatment plan",
+    "assessment": "Assessment",
+    "note": "Note",
+    "medication": "Medication",
+}
 
 
 def render(client_id: str) -> None:
     draft = summaries.active_draft(practice(), current_actor(), client_id)
     if draft and st.session_state.pop(keys.composing(client_id), None):
-        st.session_state[keys.client_notice(client_id)] = ("A draft for this client was started in another window or "
-                                                   "session meanwhile; it is open below.")
+        st.session_state[keys.client_notice(client_id)] = (
+            "A draft for this client was started in another window or session meanwhile; it is open below."
+        )
     notice = st.session_state.pop(keys.client_notice(client_id), None)
     if notice:
         st.info(notice, icon=":material/info:")
     actor = current_actor()
     head, add = st.columns([4, 1], vertical_alignment="bottom")
     head.subheader("Treatment summaries")
-    choice = add.menu_button("Add", ["Treatment Summary"], key=f"add:{client_id}", icon=":material/add:",
-                             type="primary", width="stretch") if access.can(actor, "generate") else None
+    choice = (
+        add.menu_button(
+            "Add", ["Treatment Summary"], key=f"add:{client_id}", icon=":material/add:", type="primary", width="stretch"
+        )
+        if access.can(actor, "generate")
+        else None
+    )
     if choice == "Treatment Summary":
         if draft:
-            st.session_state[keys.client_notice(client_id)] = ("This client already has a draft in progress, opened below. "
-                                                       "Sign it, or discard it to start a new one.")
+            st.session_state[keys.client_notice(client_id)] = (
+                "This client already has a draft in progress, opened below. Sign it, or discard it to start a new one."
+            )
         else:
             st.session_state[keys.composing(client_id)] = True
         st.rerun()
@@ -56,10 +68,12 @@ def render(client_id: str) -> None:
 
 # -- composing a new summary ----------------------------------------------------------------------------------
 
+
 def chosen_range(client_id: str) -> tuple[date | None, date | None]:
     today = practice().today()
-    preset = st.segmented_control("Date range", RANGE_CHOICES, default="Last 6 months", key=f"range:{client_id}",
-                                  required=True)
+    preset = st.segmented_control(
+        "Date range", RANGE_CHOICES, default="Last 6 months", key=f"range:{client_id}", required=True
+    )
     if preset == "Custom":
         c1, c2 = st.columns(2)
         # No max_value: the browser would silently keep the previous date; core says what is wrong instead.
@@ -79,8 +93,12 @@ def chosen_purpose(client_id: str) -> str:
 
     st.pills("Purpose", sources.PURPOSE_PRESETS, key=f"purpose_preset:{client_id}", on_change=take_preset, wrap=True)
     # No max_chars: the browser would drop an over-long paste silently; core says what the limit is.
-    return st.text_input("Purpose (optional)", key=key, placeholder="e.g. Transfer of care to Eastvale Community "
-                         f"Clinic (up to {sources.MAX_PURPOSE_CHARS} characters)")
+    return st.text_input(
+        "Purpose (optional)",
+        key=key,
+        placeholder="e.g. Transfer of care to Eastvale Community "
+        f"Clinic (up to {sources.MAX_PURPOSE_CHARS} characters)",
+    )
 
 
 def compose(client_id: str) -> None:
@@ -94,20 +112,38 @@ def compose(client_id: str) -> None:
             st.error(e.message, icon=":material/error:")
             return
         st.markdown("**Sources** · untick anything that should not be used")
-        rows = pd.DataFrame([{"Use": True, "Type": KIND_LABELS[i.kind], "Date": i.date, "Title": i.title,
-                              "Author": i.author or "", "Why it is in": i.reason, "id": i.id}
-                             for i in selection.items])
+        rows = pd.DataFrame(
+            [
+                {
+                    "Use": True,
+                    "Type": KIND_LABELS[i.kind],
+                    "Date": i.date,
+                    "Title": i.title,
+                    "Author": i.author or "",
+                    "Why it is in": i.reason,
+                    "id": i.id,
+                }
+                for i in selection.items
+            ]
+        )
         leave_out: list[str] = []
         if len(rows):
-            edited = st.data_editor(rows, key=f"sources:{client_id}:{start}:{end}", hide_index=True,
-                                    width="stretch", disabled=["Type", "Date", "Title", "Author", "Why it is in"],
-                                    column_config={"id": None, "Use": st.column_config.CheckboxColumn(width="small")})
+            edited = st.data_editor(
+                rows,
+                key=f"sources:{client_id}:{start}:{end}",
+                hide_index=True,
+                width="stretch",
+                disabled=["Type", "Date", "Title", "Author", "Why it is in"],
+                column_config={"id": None, "Use": st.column_config.CheckboxColumn(width="small")},
+            )
             leave_out = list(edited.loc[~edited["Use"], "id"])
         else:
             st.caption("No chart items in this range.")
-        for e in selection.excluded:
-            st.caption(f"Not listed: {sources.plural(e.count, e.kind + ' note' if e.kind != 'unticked' else 'item')}"
-                       f" — {e.reason}.")
+        for excl in selection.excluded:
+            st.caption(
+                f"Not listed: {sources.plural(excl.count, excl.kind + ' note' if excl.kind != 'unticked' else 'item')}"
+                f" — {excl.reason}."
+            )
         chosen = selection.without(leave_out)
         try:
             sources.require_sufficient(chosen)
@@ -117,8 +153,13 @@ def compose(client_id: str) -> None:
             ready = False
         engine = choose_engine(selection.client)
         go, cancel = st.columns([1, 5])
-        if go.button("Generate", type="primary", disabled=not ready, key=f"generate:{client_id}",
-                     help=f"Drafts with: {engine.label}"):
+        if go.button(
+            "Generate",
+            type="primary",
+            disabled=not ready,
+            key=f"generate:{client_id}",
+            help=f"Drafts with: {engine.label}",
+        ):
             generate(client_id, start, end, purpose, leave_out, engine)
         if cancel.button("Cancel", key=f"cancel:{client_id}"):
             st.session_state.pop(keys.composing(client_id), None)
@@ -131,8 +172,11 @@ def choose_engine(client: Client) -> Engine:
     engines = charts.drafting_engines(practice(), current_actor(), client.id)
     if len(engines) == 1:
         if practice().engine().name != engines[0].name:
-            st.info("This client has not consented to AI-assisted documentation, so the draft is made by the "
-                    "rule-based engine on this computer; nothing leaves the practice.", icon=":material/lock:")
+            st.info(
+                "This client has not consented to AI-assisted documentation, so the draft is made by the "
+                "rule-based engine on this computer; nothing leaves the practice.",
+                icon=":material/lock:",
+            )
         return engines[0]
     names = {e.label: e for e in engines}
     return names[st.radio("Drafting engine", list(names), key=f"engine:{client.id}", horizontal=True)]
@@ -150,8 +194,9 @@ def generate(client_id: str, start, end, purpose: str, leave_out: list[str], eng
             box.markdown(neutralize_markdown("".join(streamed)))
 
         try:
-            started = summaries.generate(practice(), current_actor(), client_id, start, end, purpose, leave_out,
-                                         engine=engine.name, on_text=show)
+            started = summaries.generate(
+                practice(), current_actor(), client_id, start, end, purpose, leave_out, engine=engine.name, on_text=show
+            )
         except UserError as e:
             status.update(label="The draft could not be generated", state="error")
             st.error(e.message, icon=":material/error:")
@@ -166,11 +211,14 @@ def generate(client_id: str, start, end, purpose: str, leave_out: list[str], eng
 
 # -- the editor -----------------------------------------------------------------------------------------------
 
+
 def editor(draft: ActiveDraft) -> None:
     with st.container(border=True):
         top, badge = st.columns([5, 1], vertical_alignment="center")
-        top.markdown(f"#### Draft · {draft.range_start:%Y-%m-%d} to {draft.range_end:%Y-%m-%d}"
-                     + (f" · {draft.purpose}" if draft.purpose else ""))
+        top.markdown(
+            f"#### Draft · {draft.range_start:%Y-%m-%d} to {draft.range_end:%Y-%m-%d}"
+            + (f" · {draft.purpose}" if draft.purpose else "")
+        )
         with badge:
             st.badge("Draft", color="orange", icon=":material/edit:")
         left, right = st.columns([3, 2], gap="large")
@@ -178,8 +226,10 @@ def editor(draft: ActiveDraft) -> None:
             editable = access.can(current_actor(), "edit")
             w = draft_editor.render(draft, editable)
             v = draft.current_version
-            st.caption(f"Version {v.number} of {len(draft.versions)} · {v.label} by {who(v.author)} "
-                       f"at {local(v.updated_at, '%H:%M:%S')}")
+            st.caption(
+                f"Version {v.number} of {len(draft.versions)} · {v.label} by {who(v.author)} "
+                f"at {local(v.updated_at, '%H:%M:%S')}"
+            )
             if editable:
                 update_controls(draft, w)
             versions(draft)
@@ -215,12 +265,18 @@ def update_controls(draft: ActiveDraft, w: draft_editor.EditorWindow) -> None:
     def take_preset() -> None:
         st.session_state[key] = (st.session_state.get(f"instruction_preset:{draft.id}") or "").lower()
 
-    st.pills("Quick instructions", UPDATE_PRESETS, key=f"instruction_preset:{draft.id}", on_change=take_preset,
-             wrap=True)
+    st.pills(
+        "Quick instructions", UPDATE_PRESETS, key=f"instruction_preset:{draft.id}", on_change=take_preset, wrap=True
+    )
     instruction = st.text_input("Instruction for Update", key=key, placeholder="e.g. shorter, focus on risk")
     c1, c2, c3 = st.columns(3)
-    if c1.button("Update", key=f"update:{draft.id}", icon=":material/auto_fix_high:", width="stretch",
-                 disabled=w.refused is not None):
+    if c1.button(
+        "Update",
+        key=f"update:{draft.id}",
+        icon=":material/auto_fix_high:",
+        width="stretch",
+        disabled=w.refused is not None,
+    ):
         box = st.empty()
         streamed: list[str] = []
 
@@ -229,13 +285,29 @@ def update_controls(draft: ActiveDraft, w: draft_editor.EditorWindow) -> None:
             box.markdown(neutralize_markdown("".join(streamed)))
 
         with user_errors(), st.spinner("Updating the draft…"):
-            draft_editor.show(summaries.update(practice(), current_actor(), draft.id, w.text, instruction,
-                                               base_revision=w.revision, on_text=stream))
+            updated = summaries.update(
+                practice(), current_actor(), draft.id, w.text, instruction, base_revision=w.revision, on_text=stream
+            )
+            draft_editor.show(updated)
+            if updated.kept:
+                st.session_state[keys.client_notice(draft.client_id)] = (
+                    f"The Update kept {sources.plural(len(updated.kept), 'statement')} it had removed (risk and "
+                    "safety statements and current goals are never dropped): "
+                    + "; ".join(updated.kept[:5])
+                    + ("; …" if len(updated.kept) > 5 else "")
+                )
             st.rerun()
-    for col, label, icon, move, possible in ((c2, "Undo", ":material/undo:", summaries.undo, draft.can_undo),
-                                             (c3, "Redo", ":material/redo:", summaries.redo, draft.can_redo)):
-        if col.button(label, key=f"{label.lower()}:{draft.id}", icon=icon, width="stretch",
-                      disabled=not possible or w.refused is not None):
+    for col, label, icon, move, possible in (
+        (c2, "Undo", ":material/undo:", summaries.undo, draft.can_undo),
+        (c3, "Redo", ":material/redo:", summaries.redo, draft.can_redo),
+    ):
+        if col.button(
+            label,
+            key=f"{label.lower()}:{draft.id}",
+            icon=icon,
+            width="stretch",
+            disabled=not possible or w.refused is not None,
+        ):
             with user_errors():
                 draft_editor.show(move(practice(), current_actor(), draft.id, base_revision=w.revision))
                 st.rerun()
@@ -245,11 +317,21 @@ def versions(draft: ActiveDraft) -> None:
     """Every version of the draft, with who made it and how; any one can be made current again."""
     with st.expander(f"Versions ({len(draft.versions)})", icon=":material/history:"):
         undone = draft.undone
-        st.table(pd.DataFrame([{
-            "Version": v.number, "Kind": v.label, "By": who(v.author), "Saved": local(v.updated_at, "%Y-%m-%d %H:%M:%S"),
-            "Instruction": v.instruction or "",
-            "State": "current" if v.number == draft.current else "undone" if v.number in undone else ""}
-            for v in reversed(draft.versions)]).set_index("Version"))
+        st.table(
+            pd.DataFrame(
+                [
+                    {
+                        "Version": v.number,
+                        "Kind": v.label,
+                        "By": who(v.author),
+                        "Saved": local(v.updated_at, "%Y-%m-%d %H:%M:%S"),
+                        "Instruction": v.instruction or "",
+                        "State": "current" if v.number == draft.current else "undone" if v.number in undone else "",
+                    }
+                    for v in reversed(draft.versions)
+                ]
+            ).set_index("Version")
+        )
         if not access.can(current_actor(), "undo") or len(draft.versions) < 2:
             return
         others = [v.number for v in reversed(draft.versions) if v.number != draft.current]
@@ -258,34 +340,58 @@ def versions(draft: ActiveDraft) -> None:
         if c2.button("Restore", key=f"restore:{draft.id}", icon=":material/restore:", width="stretch"):
             w = draft_editor.window(draft)
             with user_errors():
-                draft_editor.show(summaries.restore(practice(), current_actor(), draft.id, number,
-                                                    base_revision=w.revision))
+                draft_editor.show(
+                    summaries.restore(practice(), current_actor(), draft.id, number, base_revision=w.revision)
+                )
                 st.rerun()
 
 
 def details(draft: ActiveDraft) -> None:
     g = draft.generation
     st.markdown("**Generation details**")
-    tokens = ", ".join(f"{label} {value:,}" for label, value in (
-        ("input", g.input_tokens), ("output", g.output_tokens), ("cache read", g.cache_read_tokens),
-        ("cache write", g.cache_write_tokens)) if value is not None)
-    st.caption("\n\n".join(x for x in (
-        f"Engine: {g.label or g.engine} · model {g.model} · prompt {g.prompt_version}",
-        f"Generated {local(g.generated_at)} {zone_name()} in {g.duration_ms:,} ms",
-        f"Tokens: {tokens}" if tokens else "Tokens: not applicable",
-        f"{len(draft.sources)} sources" + (f"; {len(draft.omitted_ids)} left out to fit the model's context"
-                                           if draft.omitted_ids else "")) if x))
+    tokens = ", ".join(
+        f"{label} {value:,}"
+        for label, value in (
+            ("input", g.input_tokens),
+            ("output", g.output_tokens),
+            ("cache read", g.cache_read_tokens),
+            ("cache write", g.cache_write_tokens),
+        )
+        if value is not None
+    )
+    st.caption(
+        "\n\n".join(
+            x
+            for x in (
+                f"Engine: {g.label or g.engine} · model {g.model} · prompt {g.prompt_version}",
+                f"Generated {local(g.generated_at)} {zone_name()} in {g.duration_ms:,} ms",
+                f"Tokens: {tokens}" if tokens else "Tokens: not applicable",
+                f"{len(draft.sources)} sources"
+                + (f"; {len(draft.omitted_ids)} left out to fit the model's context" if draft.omitted_ids else ""),
+            )
+            if x
+        )
+    )
     with st.popover("Contributing chart items", icon=":material/info:", width="stretch"):
         by_id = {s.id: s for s in draft.sources}
-        st.dataframe(pd.DataFrame([{"Type": KIND_LABELS.get(s.kind, s.kind), "Date": s.date, "Title": s.title,
-                                    "id": s.id} for s in draft.sources]), hide_index=True, width="stretch")
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {"Type": KIND_LABELS.get(s.kind, s.kind), "Date": s.date, "Title": s.title, "id": s.id}
+                    for s in draft.sources
+                ]
+            ),
+            hide_index=True,
+            width="stretch",
+        )
         if draft.citations:
             st.markdown("**Cited per paragraph** (as generated)")
             generated = paragraphs(next(v.text for v in reversed(draft.lineage) if v.kind != "edited"))
             for c in draft.citations:
                 opening = generated[c.paragraph][:70] if c.paragraph < len(generated) else f"¶{c.paragraph + 1}"
-                cited = "; ".join(f"{KIND_LABELS.get(by_id[i].kind, '')} {by_id[i].date:%Y-%m-%d}"
-                                  for i in c.item_ids if i in by_id)
+                cited = "; ".join(
+                    f"{KIND_LABELS.get(by_id[i].kind, '')} {by_id[i].date:%Y-%m-%d}" for i in c.item_ids if i in by_id
+                )
                 st.caption(f"¶{c.paragraph + 1} “{opening}…” — {cited}")
 
 

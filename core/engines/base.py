@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Callable, Protocol
+from collections.abc import Callable
+from typing import Protocol
 
 from ..models import Draft
 from ..sources import Selection
@@ -28,6 +29,13 @@ PURPOSE_EMPHASIS = {
 }
 
 
+def missing_sections(text: str) -> list[str]:
+    """The required sections a draft has no level-2 heading for (more sections, such as one an
+    Update added, are the clinician's to keep or remove)."""
+    found = {line[3:].strip() for line in text.splitlines() if line.startswith("## ")}
+    return [s for s in SECTIONS if s not in found]
+
+
 def purpose_kind(purpose: str) -> str | None:
     """Which of the known purposes a free-text purpose is closest to, if any."""
     p = purpose.lower()
@@ -50,5 +58,6 @@ class Engine(Protocol):
 
     def generate(self, selection: Selection, on_text: TextSink | None = None) -> Draft: ...
 
-    def refine(self, selection: Selection, current_text: str, instruction: str,
-               on_text: TextSink | None = None) -> Draft: ...
+    def refine(
+        self, selection: Selection, current_text: str, instruction: str, on_text: TextSink | None = None
+    ) -> Draft: ...

@@ -6,34 +6,47 @@ from __future__ import annotations
 import re
 import time
 from collections import defaultdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
+from .. import course, keep, risk
 from ..errors import RefineNotSupported
-from ..models import Assessment, Draft, Generation, Note
+from ..models import Draft, Generation, Note
 from ..privacy import mask
 from ..safety import neutralize_markdown
-from ..scoring import INSTRUMENTS, change
 from ..sources import Selection, plural
-from ..text import POSITIVE_RISK, RISK, addresses_a_model, attribute, paragraphs, sentences
+from ..text import RISK, addresses_a_model, attribute, paragraphs, sentences
 from .base import SECTIONS, TextSink, purpose_kind
 
-PROMPT_VERSION = "offline-1"
+PROMPT_VERSION = "offline-2"
 LABEL = "Rule-based draft (offline engine, no AI model)"
 PROGRESS = re.compile(r"progress toward goals|Goals largely met|Symptoms have increased|Treatment goals reviewed")
 FOCUS = re.compile(r"^(?:Session focus|Interventions|Procedures):\s*", re.IGNORECASE)
-LABELS = {"S": "subjective", "D": "subjective", "B": "subjective", "O": "objective", "A": "assessment",
-          "I": "intervention", "R": "response", "P": "plan"}
+LABELS = {
+    "S": "subjective",
+    "D": "subjective",
+    "B": "subjective",
+    "O": "objective",
+    "A": "assessment",
+    "I": "intervention",
+    "R": "response",
+    "P": "plan",
+}
 
-REFINE_HELP = ("The rule-based engine understands: 'shorter', 'more detail', 'bullet points', 'paragraphs', "
-               "and 'focus on <section>' (for example 'focus on risk'). For other instructions, edit the text "
-               "directly or use the AI engine.")
+REFINE_HELP = (
+    "The rule-based engine understands: 'shorter', 'more detail', 'bullet points', 'paragraphs', "
+    "and 'focus on <section>' (for example 'focus on risk'). For other instructions, edit the text "
+    "directly or use the AI engine."
+)
 
 
 # Markdown headings of free-text notes (e.g. imported H&P notes) and the note part they open.
 HEADING = re.compile(r"^#{1,6}\s+(.*?)\s*#*$")
-HEADING_PARTS = ((re.compile(r"assessment|impression", re.I), "assessment"), (re.compile(r"plan", re.I), "plan"),
-                 (re.compile(r"medication|allerg", re.I), "other"),
-                 (re.compile(r"exam|vital|objective|review of systems|results", re.I), "objective"))
+HEADING_PARTS = (
+    (re.compile(r"assessment|impression", re.I), "assessment"),
+    (re.compile(r"plan", re.I), "plan"),
+    (re.compile(r"medication|allerg", re.I), "other"),
+    (re.compile(r"exam|vital|objective|review of systems|results", re.I), "objective"),
+)
 
 
 def _lines(text: str) -> list[str]:
@@ -56,8 +69,7 @@ def note_sections(note: Note) -> dict[str, list[str]]:
     for line in _lines(note.text):
         heading = HEADING.match(line.strip())
         if heading:
-            current = first((part for pattern, part in HEADING_PARTS if pattern.search(heading.group(1))),
-                            "subjective")
+            current = first((part for pattern, part in HEADING_PARTS if pattern.search(heading.group(1))), "subjective")
             listing = None
             continue
         m = re.match(r"^([SOAPDBIR]):\s*(.*)$", line.strip())
@@ -99,8 +111,9 @@ class OfflineEngine:
         text = Writer(selection).write()
         return self._draft(selection, text, started, on_text)
 
-    def refine(self, selection: Selection, current_text: str, instruction: str,
-               on_text: TextSink | None = None) -> Draft:
+    def refine(
+        self, selection: Selection, current_text: str, instruction: str, on_text: TextSink | None = None
+    ) -> Draft:
         started = time.perf_counter()
         text = refine_text(selection, current_text, instruction)
         return self._draft(selection, text, started, on_text)
@@ -111,41 +124,81 @@ class OfflineEngine:
         if on_text:
             for block in paragraphs(text):
                 on_text(block + "\n\n")
-        return Draft(text, attribute(text, selection.items), Generation(
-            engine=self.name, model=self.model, prompt_version=PROMPT_VERSION,
-            generated_at=datetime.now(timezone.utc).replace(tzinfo=None),
-            duration_ms=round((time.perf_counter() - started) * 1000), label=self.label))
+        return Draft(
+            text,
+            attribute(text, selection.items),
+            Generation(
+                engine=self.name,
+                model=self.model,
+                prompt_version=PROMPT_VERSION,
+                generated_at=datetime.now(UTC).replace(tzinfo=None),
+                duration_ms=round((time.perf_counter() - started) * 1000),
+                label=self.label,
+            ),
+        )
+
+
+MSE = re.compile(
+    r"\b(?:affect|mood (?:appeared|was observed)|oriented|speech (?:was|is)|thought process|appeared|euthymic|"
+    r"eye contact|psychomotor|grooming|insight|judg(?:e)?ment|well[- ]groomed|cooperative)\b",
+    re.I,
+)
+THEMES = re.compile(
+    r"\b(?:alcohol|drink(?:s|ing)?|beers?|wine|cannabis|marijuana|opioids?|pills|anniversary|invite the partner|"
+    r"partner to (?:part of|join)|family session|couples? session|eviction|custody|pregnan\w*|court date|"
+    r"return(?:ing)? to work)\b",
+    re.I,
+)
+IMPROVING_CLAIM = re.compile(r"\b(?:decreas|improv|reduc|lower)\w*", re.I)
+MAX_THEMES = 6
 
 
 class Writer:
-    """Builds each section of SPEC section 4 from one selection."""
+    """Builds each section of SPEC section 4 from one selection and the course of care computed from it."""
 
     def __init__(self, sel: Selection):
         self.sel = sel
         self.kind = purpose_kind(sel.purpose)
         self.progress = sel.progress_notes
         self.intake = first(n for n in sel.notes if n.note_type == "intake")
-        self.by_instrument: dict[str, list[Assessment]] = defaultdict(list)
-        for a in sel.assessments:
-            self.by_instrument[a.instrument].append(a)
+        self.earlier_intake = first(n for n in reversed(sel.carried) if n.note_type == "intake")
+        self.measures = course.measures(sel.assessments)
+        self.goal_now, self.goal_earlier = course.goals(sel.plans, list(sel.baseline) + list(sel.assessments))
+        self.contact = course.contact(self.progress, sel.range.end)
+        self.risk_picture = risk.picture(sel.notes, sel.carried_risk, sel.assessments, sel.medications, self.clean)
         # Plans in effect side by side (imported care plans), not versions of one plan.
         self.concurrent = any(p.status != "revised" for p in sel.plans[:-1])
-        # The measure given most often (the primary one) leads the table.
-        self.by_instrument = dict(sorted(self.by_instrument.items(), key=lambda kv: (-len(kv[1]), kv[0])))
+        self.discharge_note = first(n for n in reversed(self.progress) if n.title == "Discharge session")
 
     def clean(self, sentence: str) -> str:
         return mask(sentence, self.sel.client)
 
     def said(self, note: Note, limit: int = 2) -> list[str]:
-        """What the client reported in a note (scores come from the structured data instead)."""
-        return [self.clean(s) for s in note_sections(note)["subjective"]
-                if usable(s) and "completed in session" not in s][:limit]
+        """What the client reported in a note: not scores (the structured data has them), not the
+        clinician's observation of mental status."""
+        return [
+            self.clean(s)
+            for s in note_sections(note)["subjective"]
+            if usable(s) and "completed in session" not in s and not MSE.search(s) and not RISK.search(s)
+        ][:limit]
 
     def write(self) -> str:
         blocks: list[str] = []
-        for title, method in zip(SECTIONS, (self.context, self.referral, self.diagnoses, self.goals,
-                                            self.interventions, self.outcomes, self.risk, self.status,
-                                            self.recommendations)):
+        for title, method in zip(
+            SECTIONS,
+            (
+                self.context,
+                self.referral,
+                self.diagnoses,
+                self.goals,
+                self.interventions,
+                self.outcomes,
+                self.risk,
+                self.status,
+                self.recommendations,
+            ),
+            strict=True,
+        ):
             blocks.append(f"## {title}")
             blocks += method() or ["Not documented in the sources for this range."]
         return "\n\n".join(blocks) + "\n"
@@ -156,13 +209,21 @@ class Writer:
         c, rng = self.sel.client, self.sel.range
         who = f"The client is {c.age_on(rng.end)} years old"
         who += f" (pronouns {c.pronouns})." if c.pronouns else "."
-        sessions = len(self.progress)
         span = f"This summary covers {rng.start.isoformat()} to {rng.end.isoformat()}. "
         if self.progress:
-            span += (f"Sessions attended with signed progress notes: {sessions}, from "
-                     f"{self.progress[0].note_date.isoformat()} to {self.progress[-1].note_date.isoformat()}.")
+            span += (
+                f"Sessions attended with signed progress notes: {len(self.progress)}, from "
+                f"{self.progress[0].note_date.isoformat()} to {self.progress[-1].note_date.isoformat()}."
+            )
+        else:
+            span += "No signed progress note is dated in this range."
         if self.intake:
             span += f" Intake assessment completed {self.intake.note_date.isoformat()}."
+        elif self.earlier_intake:
+            span += f" Intake assessment completed {self.earlier_intake.note_date.isoformat()}, before this range."
+        missed = self.sel.excluded_count("cancellation")
+        if missed:
+            span += f" {plural(missed, 'cancellation or no-show note')} on file in this range (content not used)."
         unsigned = self.sel.excluded_count("unsigned")
         if unsigned:
             span += f" Not used: {plural(unsigned, 'unsigned note')} in this range."
@@ -172,23 +233,24 @@ class Writer:
         return blocks
 
     def referral(self) -> list[str]:
-        if self.intake:
-            lines = [self.clean(s) for s in sentences(self.intake.text)
-                     if s.startswith(("Reason for referral", "Presenting concerns", "History")) and usable(s)]
+        intake = self.intake or self.earlier_intake
+        if intake:
+            lines = [
+                self.clean(s)
+                for s in sentences(intake.text)
+                if s.startswith(("Reason for referral", "Presenting concerns", "History")) and usable(s)
+            ]
             if lines:
-                return [f"From the intake assessment ({self.intake.note_date.isoformat()}): " + " ".join(lines)]
-        if self.progress:
-            n = self.progress[0]
-            said = self.said(n)
-            if said:
-                return ["No intake assessment is documented in this range. Concerns documented at the first "
-                        f"session in range ({n.note_date.isoformat()}): " + " ".join(said)]
-        return []
+                when = intake.note_date.isoformat() + ("" if intake is self.intake else ", before this range")
+                return [f"From the intake assessment ({when}): " + " ".join(lines)]
+        # Never a session's line as "presenting concerns": that is the state at that session, not the referral.
+        return ["No intake assessment is on file in the sources, so the reason for referral is not documented here."]
 
     def diagnoses(self) -> list[str]:
         lines = []
+        end = self.sel.range.end
         for d in self.sel.diagnoses:
-            status = f"resolved {d.resolved.isoformat()}" if d.resolved else "active"
+            status = f"resolved {d.resolved.isoformat()}" if d.resolved and d.resolved <= end else "active"
             lines.append(f"- {d.code} {d.description} ({d.code_system}); onset {d.onset.isoformat()}; {status}.")
         return ["\n".join(lines)] if lines else []
 
@@ -196,25 +258,61 @@ class Writer:
         if not self.sel.plans:
             return []
         plan = self.sel.plans[-1]
-        period = f"in effect from {plan.effective_from.isoformat()}" + \
-            (f" to {plan.effective_to.isoformat()}" if plan.effective_to else "")
+        period = f"in effect from {plan.effective_from.isoformat()}" + (
+            f" to {plan.effective_to.isoformat()}" if plan.effective_to else ""
+        )
         if plan.goals:
-            blocks = [f"Most recent treatment plan ({plan.status}, {period}). Goals:",
-                      "\n".join(f"{i}. {g}" for i, g in enumerate(plan.goals, 1))]
+            blocks = [
+                f"Current treatment plan ({plan.status}, {period}). Goals and their status:",
+                "\n".join(f"{i}. {g.sentence()}" for i, g in enumerate(self.goal_now, 1)),
+            ]
         else:  # imported care plans often state only what they address
-            blocks = [f"Most recent treatment plan ({plan.status}, {period}), for {', '.join(plan.problems)}. "
-                      "No goals are recorded in this plan."]
+            blocks = [
+                f"Current treatment plan ({plan.status}, {period}), for {', '.join(plan.problems)}. "
+                "No goals are recorded in this plan."
+            ]
+        if self.goal_earlier:
+            blocks.append(
+                "Goals of earlier plan versions in this range that the current plan no longer lists:\n"
+                + "\n".join(
+                    f"- {g.sentence()} (plan from {g.plan.effective_from.isoformat()})" for g in self.goal_earlier
+                )
+            )
         if self.concurrent:
-            blocks.append("Other treatment plans in effect during the range: " + "; ".join(
-                f"for {', '.join(p.problems)} ({p.status}, from {p.effective_from.isoformat()})"
-                for p in self.sel.plans[:-1]) + ".")
+            blocks.append(
+                "Other treatment plans in effect during the range: "
+                + "; ".join(
+                    f"for {', '.join(p.problems)} ({p.status}, from {p.effective_from.isoformat()})"
+                    for p in self.sel.plans[:-1]
+                )
+                + "."
+            )
         elif len(self.sel.plans) > 1:
-            revisions = [p.effective_from.isoformat() for p in self.sel.plans[1:]]
-            blocks.append(f"The plan was revised during the range (new versions from {', '.join(revisions)}).")
+            blocks.append(
+                f"The plan was revised during the range ({plural(len(self.sel.plans) - 1, 'new version')}), most recently "
+                f"on {self.sel.plans[-1].effective_from.isoformat()}."
+            )
         progress = [(n, s) for n in self.progress for s in note_sentences(n) if PROGRESS.search(s)]
         if progress:
             n, s = progress[-1]
-            blocks.append(f"Most recent documented progress ({n.note_date.isoformat()}): {self.clean(s)}")
+            line = f"Most recent progress rating in a note ({n.note_date.isoformat()}): {self.clean(s)}"
+            primary = self.measures[0] if self.measures else None
+            if (
+                primary
+                and len(primary.scores) > 1
+                and IMPROVING_CLAIM.search(s)
+                and not (
+                    primary.change.direction == "improved"
+                    and primary.change.reliable is not False
+                    and primary.trend != "worsening"
+                )
+            ):
+                line += (
+                    f" The scores do not show this: {primary.instrument} {primary.first.total_score} on "
+                    f"{primary.first.administered_on.isoformat()} and {primary.latest.total_score} on "
+                    f"{primary.latest.administered_on.isoformat()}, {primary.change_words()}."
+                )
+            blocks.append(line)
         return blocks
 
     def interventions(self) -> list[str]:
@@ -223,8 +321,11 @@ class Writer:
         plans = list(reversed(self.sel.plans)) if self.concurrent else self.sel.plans[-1:]
         interventions = list(dict.fromkeys(i for p in plans for i in p.interventions))
         if interventions:
-            blocks.append(f"Interventions in the treatment plan{'s' if self.concurrent else ''}: "
-                          + "; ".join(interventions) + ".")
+            blocks.append(
+                f"Interventions in the treatment plan{'s' if self.concurrent else ''}: "
+                + "; ".join(interventions)
+                + "."
+            )
         seen: dict[str, list[str]] = {}
         for n in self.progress:
             for s in note_sentences(n):
@@ -233,18 +334,41 @@ class Writer:
                     for name in body.split("; " if "; " in body else ", "):
                         seen.setdefault(name.strip(), []).append(n.note_date.isoformat())
         if seen:
-            blocks.append("\n".join(f"- {name}: documented in sessions from {dates[0]} to {dates[-1]}"
-                                    if len(dates) > 1 else f"- {name}: documented in the session of {dates[0]}"
-                                    for name, dates in seen.items()))
-        if self.progress:
-            last = self.progress[-1]
-            plan = [self.clean(s) for s in note_sections(last)["plan"] if usable(s)]
-            if plan:
-                blocks.append(f"Plan at the most recent session ({last.note_date.isoformat()}): " + " ".join(plan))
+            blocks.append(
+                "\n".join(
+                    f"- {name}: documented in sessions from {dates[0]} to {dates[-1]}"
+                    if len(dates) > 1
+                    else f"- {name}: documented in the session of {dates[0]}"
+                    for name, dates in seen.items()
+                )
+            )
+        themes = self.themes()
+        if themes:
+            blocks.append("Also documented in the session notes:\n" + "\n".join(themes))
         medications = self.medications()
         if medications:
             blocks.append("Medications on file in this range:\n" + medications)
         return blocks
+
+    def themes(self) -> list[str]:
+        """Substance use, planned sessions with others, coming stressors: what long notes carry
+        beyond the template's parts, each once however often a note repeats it."""
+        out, seen = [], set()
+        alcohol = [d for d in self.sel.diagnoses if d.code.startswith("F10")]
+        for n in self.progress:
+            for s in note_sentences(n):
+                key = re.sub(r"\W+", " ", s.lower()).strip()
+                if not THEMES.search(s) or key in seen or not usable(s) or RISK.search(s) or PROGRESS.search(s):
+                    continue
+                seen.add(key)
+                line = f"- {n.note_date.isoformat()}: {self.clean(s)}"
+                active = [
+                    d for d in alcohol if d.onset <= n.note_date and (not d.resolved or d.resolved >= n.note_date)
+                ]
+                if active and re.search(r"alcohol|drink|beer|wine", s, re.I):
+                    line += f" ({active[0].code} {active[0].description} was an active diagnosis then.)"
+                out.append(line)
+        return out[:MAX_THEMES]
 
     def medications(self) -> str:
         """One line per medication, however often it was prescribed again."""
@@ -256,50 +380,89 @@ class Writer:
             dosage = first((m.dosage for m in reversed(ms) if m.dosage), None)
             starts = [m.start_date.isoformat() for m in ms]
             # No count of prescriptions: a number that no source item states is an unsupported fact.
-            when = f"prescribed {', '.join(starts)}" if len(starts) <= 3 else \
-                f"first prescribed {starts[0]}, most recently {starts[-1]}"
+            when = (
+                f"prescribed {', '.join(starts)}"
+                if len(starts) <= 3
+                else f"first prescribed {starts[0]}, most recently {starts[-1]}"
+            )
             latest = ms[-1]
             ended = f", ended {latest.end_date.isoformat()}" if latest.end_date else ""
             lines.append(f"- {name}{f' ({dosage})' if dosage else ''}: {when}; latest status {latest.status}{ended}.")
         return "\n".join(lines)
 
     def outcomes(self) -> list[str]:
-        if not self.by_instrument:
+        if not self.measures:
             return ["No scored measures were administered in this range."]
-        rows = ["| Measure | First in range | Latest in range | Change |", "|---|---|---|---|"]
-        for inst, scores in self.by_instrument.items():
-            a, b = scores[0], scores[-1]
-            first_cell = f"{a.total_score} ({a.severity}), {a.administered_on.isoformat()}"
-            if len(scores) == 1:
-                rows.append(f"| {inst} | {first_cell} | single administration | not assessable |")
+        rows = ["| Measure | First | Lowest | Highest | Latest | First to latest |", "|---|---|---|---|---|---|"]
+
+        def cell(a) -> str:  # bands are in the course paragraph below: a wide table breaks the page
+            return f"{a.total_score} ({a.administered_on.isoformat()})"
+
+        for m in self.measures:
+            if len(m.scores) == 1:
+                rows.append(f"| {m.instrument} | {cell(m.first)} | | | single administration | not assessable |")
                 continue
-            latest = f"{b.total_score} ({b.severity}), {b.administered_on.isoformat()}"
-            rows.append(f"| {inst} | {first_cell} | {latest} | {change(inst, a.total_score, b.total_score).describe()} |")
+            rows.append(
+                f"| {m.instrument} | {cell(m.first)} | {cell(m.lowest)} | {cell(m.highest)} | {cell(m.latest)} | "
+                f"{m.change.describe()} |"
+            )
         blocks = ["\n".join(rows)]
-        baseline = [b for b in self.sel.baseline if b.instrument in self.by_instrument]
+        blocks += [m.sentence() for m in self.measures if len(m.scores) > 1]
+        baseline = [b for b in self.sel.baseline if any(b.instrument == m.instrument for m in self.measures)]
         if baseline:
-            blocks.append("For context, most recent scores before the range: " + "; ".join(
-                f"{b.instrument} {b.total_score} ({b.severity}) on {b.administered_on.isoformat()}" for b in baseline)
-                + ".")
-        sources = sorted({INSTRUMENTS[i].source.split(":")[0] for i in self.by_instrument
-                          if INSTRUMENTS[i].reliable_change})
-        if sources:
-            blocks.append("Reliable and clinically significant change are judged against the published thresholds "
-                          "for each measure (NHS Talking Therapies for PHQ-9 and GAD-7; National Center for PTSD "
-                          "for PCL-5).")
+            blocks.append(
+                "For context, most recent scores before the range: "
+                + "; ".join(
+                    f"{b.instrument} {b.total_score} ({b.severity}) on {b.administered_on.isoformat()}"
+                    for b in baseline
+                )
+                + "."
+            )
+        if any(m.spec.reliable_change for m in self.measures):
+            blocks.append(
+                "Thresholds: reliable change and cut-offs as published for each measure (PHQ-9 and GAD-7: NHS "
+                "Talking Therapies; PCL-5: National Center for PTSD)."
+            )
         return blocks
 
     def risk(self) -> list[str]:
-        found = [(n, self.clean(s)) for n in self.sel.notes for s in note_sentences(n) if RISK.search(s) and usable(s)]
-        if not found:
-            return []
-        episodes = [(n, s) for n, s in found if POSITIVE_RISK.search(s)]
+        r = self.risk_picture
         blocks = []
-        if episodes:
-            lines = "\n".join(f"- {n.note_date.isoformat()}: {s}" for n, s in episodes)
-            blocks.append("Documented risk events in this range:\n" + lines)
-        n, s = found[-1]
-        blocks.append(f"Most recent risk screening ({n.note_date.isoformat()}): {s}")
+        if r.events:
+            blocks.append(
+                "Documented risk events in this range:\n" + "\n".join(f"- {f.day}: {f.sentence}" for f in r.events)
+            )
+        if r.earlier_events:
+            blocks.append(
+                "Risk history before this range, carried forward:\n"
+                + "\n".join(f"- {f.day}: {f.sentence}" for f in r.earlier_events)
+            )
+        if r.safety_plan:
+            made, last = r.safety_plan[0], r.safety_plan[-1]
+            lines = [f"- First documented {made.day}: {made.sentence}"]
+            if last is not made:
+                lines.append(f"- Most recently documented {last.day}: {last.sentence}")
+            goal = first(g for g in self.goal_now if "safety plan" in g.goal.lower())
+            if goal:
+                lines.append(f"- The current treatment plan keeps the goal: {goal.goal}.")
+            blocks.append("Safety plan:\n" + "\n".join(lines))
+        if r.means:
+            blocks.append("Means safety: " + "; ".join(f"{f.day}: {f.sentence}" for f in r.means))
+        for a in r.ipv_screens:
+            blocks.append(
+                f"Intimate-partner violence screen (HARK) on {a.administered_on.isoformat()}: "
+                f"{a.total_score} ({a.severity})."
+            )
+        if r.controlled:
+            blocks.append(
+                "Controlled medications on file: "
+                + "; ".join(dict.fromkeys(f"{m.name}{f' ({m.dosage})' if m.dosage else ''}" for m in r.controlled))
+                + "."
+            )
+        if r.latest_screen:
+            blocks.append(f"Most recent risk screening ({r.latest_screen.day}): {r.latest_screen.sentence}")
+        elif blocks:
+            blocks.append("No risk screening is documented in this range.")
         return blocks
 
     def status(self) -> list[str]:
@@ -309,70 +472,157 @@ class Writer:
             said = self.said(n)
             if said:
                 blocks.append(f"At the most recent session ({n.note_date.isoformat()}): " + " ".join(said))
-        latest = [scores[-1] for scores in self.by_instrument.values()]
-        if latest:
-            blocks.append("Latest scores: " + "; ".join(
-                f"{a.instrument} {a.total_score} ({a.severity}) on {a.administered_on.isoformat()}" for a in latest)
-                + ".")
-        active = [d for d in self.sel.diagnoses if not d.resolved or d.resolved >= self.sel.range.end]
+        if self.measures:
+            blocks.append(
+                "Latest scores: "
+                + "; ".join(
+                    f"{m.latest.instrument} {m.latest.total_score} ({m.latest.severity}) on "
+                    f"{m.latest.administered_on.isoformat()}"
+                    for m in self.measures
+                )
+                + "."
+            )
+        active = [d for d in self.sel.diagnoses if not d.resolved or d.resolved > self.sel.range.end]
         if active:
-            blocks.append("Active diagnoses at the end of the range: " + "; ".join(
-                f"{d.code} {d.description}" for d in active) + ".")
+            blocks.append(
+                "Active diagnoses at the end of the range: "
+                + "; ".join(f"{d.code} {d.description}" for d in active)
+                + "."
+            )
+        if self.progress and not self.discharge_note:
+            blocks.append(self.contact.sentence())
         return blocks
 
     def recommendations(self) -> list[str]:
         blocks = []
-        discharge_note = first(n for n in reversed(self.progress) if n.title == "Discharge session")
-        if discharge_note:
-            plan = [self.clean(s) for s in note_sections(discharge_note)["plan"] if usable(s)]
-            blocks.append(f"Discharge plan ({discharge_note.note_date.isoformat()}): " + " ".join(plan))
+        if self.discharge_note:
+            plan = [self.clean(s) for s in note_sections(self.discharge_note)["plan"] if usable(s)]
+            blocks.append(f"Discharge plan ({self.discharge_note.note_date.isoformat()}): " + " ".join(plan))
         elif self.progress:
             n = self.progress[-1]
             plan = [self.clean(s) for s in note_sections(n)["plan"] if usable(s)]
             if plan:
-                blocks.append(f"Current plan as of {n.note_date.isoformat()}: " + " ".join(plan))
+                blocks.append(f"Plan at the most recent session ({n.note_date.isoformat()}): " + " ".join(plan))
         if self.kind == "consultation":
-            blocks.append("Questions for the consultation:\n" + "\n".join(f"- {q}" for q in self.questions()))
+            qs = self.questions()
+            blocks.append(
+                "Questions for the consultation, from the course of care:\n" + "\n".join(f"- {q}" for q in qs)
+                if qs
+                else "No consultation question was derived from the course (the rules look for reliable deterioration, "
+                "relapse, no reliable change in the clinical range, unmet measurable goals, risk events and lapsed "
+                "care); the clinician may add the questions to discuss."
+            )
         elif self.kind == "transfer":
-            needs = ["the active diagnoses and the current treatment plan goals listed above",
-                     f"the interventions{' and medications' if self.sel.medications else ''} in use and the plan "
-                     "from the most recent session",
-                     "the most recent scores, to continue measurement-based care"]
-            if self.has_risk_event():
-                needs.insert(0, "the documented risk events and the written safety plan, to be reviewed at the first "
-                                "appointment")
-            blocks.append("For the receiving provider:\n" + "\n".join(f"- {x[0].upper()}{x[1:]}." for x in needs))
-        elif self.kind == "discharge" and not discharge_note:
-            blocks.append("No discharge session is documented in this range; aftercare recommendations are not "
-                          "documented.")
+            blocks.append("For the receiving provider:\n" + "\n".join(f"- {x}" for x in self.handover()))
+        elif self.kind == "discharge":
+            blocks += self.discharge()
         return blocks
 
-    def has_risk_event(self) -> bool:
-        return any(POSITIVE_RISK.search(s) for n in self.sel.notes for s in note_sentences(n) if RISK.search(s))
+    def handover(self) -> list[str]:
+        items = []
+        meds = sorted({m.name for m in self.sel.medications})
+        items.append(
+            "Medications on file: " + ", ".join(meds) + "."
+            if meds
+            else "No medications are on file in the sources for this range; confirm with the client and prescriber."
+        )
+        items.append(self.contact.sentence())
+        r = self.risk_picture
+        if r.any_event or r.safety_plan:
+            items.append(
+                "Review the risk history and the written safety plan at the first appointment"
+                + (f" (safety plan last documented {r.safety_plan[-1].day})" if r.safety_plan else "")
+                + "."
+            )
+        open_goals = [g.goal for g in self.goal_now if g.status.startswith("not met") or "not sustained" in g.status]
+        if open_goals:
+            items.append("Goals not met at transfer: " + "; ".join(open_goals) + ".")
+        if self.measures:
+            items.append(
+                "Continue measurement-based care with "
+                + ", ".join(m.instrument for m in self.measures)
+                + f" (latest on {max(m.latest.administered_on for m in self.measures).isoformat()})."
+            )
+        return items
+
+    def discharge(self) -> list[str]:
+        blocks = []
+        if self.goal_now:
+            blocks.append("Goal attainment at discharge:\n" + "\n".join(f"- {g.sentence()}" for g in self.goal_now))
+        missed = self.sel.excluded_count("cancellation")
+        attendance = f"Attendance: {plural(len(self.progress), 'session')} with signed progress notes"
+        attendance += (
+            f" and {plural(missed, 'cancellation or no-show note')} in this range." if missed else " in this range."
+        )
+        if self.contact.lapsed and not self.discharge_note:
+            attendance += (
+                f" There was no planned discharge session: the last session was on "
+                f"{self.contact.last.note_date.isoformat()} and care appears to have lapsed (dropout)."
+                if self.contact.last
+                else ""
+            )
+        blocks.append(attendance)
+        if not self.discharge_note:
+            blocks.append(
+                "Aftercare: no discharge session or aftercare plan is documented in this range; "
+                "outreach to the client and an aftercare plan are needed before closing the case."
+            )
+        return blocks
 
     def questions(self) -> list[str]:
         qs = []
-        for inst, scores in self.by_instrument.items():
-            if len(scores) < 2:
+        for m in self.measures:
+            if len(m.scores) < 2:
                 continue
-            a, b = scores[0], scores[-1]
-            ch = change(inst, a.total_score, b.total_score)
-            spec = INSTRUMENTS[inst]
-            if ch.direction == "worsened" and ch.reliable:
-                qs.append(f"{inst} shows reliable deterioration over the range: what changes to the treatment approach "
-                          "should be considered?")
-            elif not ch.reliable and spec.cutoff is not None and b.total_score >= spec.cutoff:
-                qs.append(f"{inst} remains in the clinical range without reliable change: is the current approach the "
-                          "right fit, or should intensity or modality change?")
-        if self.has_risk_event():
-            qs.append("A risk event is documented in this range: is the current safety monitoring sufficient?")
+            relapse = m.relapse
+            if relapse:
+                lo, peak = relapse
+                qs.append(
+                    f"{m.instrument} rose from {lo.total_score} ({lo.administered_on.isoformat()}) to "
+                    f"{peak.total_score} ({peak.administered_on.isoformat()}) after improving: what drove the "
+                    "relapse, and is the current plan addressing it?"
+                )
+            elif m.change.direction == "worsened" and m.change.reliable:
+                qs.append(
+                    f"{m.instrument} shows reliable deterioration over the range ({m.first.total_score} to "
+                    f"{m.latest.total_score}): what changes to the treatment approach should be considered?"
+                )
+            elif not m.change.reliable and m.spec.cutoff is not None and m.latest.total_score >= m.spec.cutoff:
+                qs.append(
+                    f"{m.instrument} is at {m.latest.total_score}, at or above the cut-off of {m.spec.cutoff}, "
+                    "without reliable change over the range: is the current approach the right fit, or should "
+                    "intensity or modality change?"
+                )
+        for g in self.goal_now:
+            if "not sustained" in g.status:
+                qs.append(f"The goal '{g.goal}' was met earlier but is not met at the latest score: what changed?")
+        r = self.risk_picture
+        if r.events:
+            qs.append(
+                f"A risk event is documented in this range ({r.events[-1].day}): is the current safety "
+                "monitoring sufficient?"
+            )
+        elif r.earlier_events:
+            qs.append(
+                f"A risk event was documented before this range ({r.earlier_events[-1].day}): is the safety "
+                "plan still current?"
+            )
+        if self.contact.lapsed:
+            qs.append(
+                f"No session since {self.contact.last.note_date.isoformat()}: how should the team re-engage the client?"
+                if self.contact.last
+                else ""
+            )
         if self.sel.excluded_count("unsigned"):
-            qs.append("Some progress notes in this range are unsigned and were not used; the summary may be "
-                      "incomplete until they are signed.")
-        return qs or ["No open clinical questions are documented; the team may review progress toward the goals."]
+            qs.append(
+                "Some progress notes in this range are unsigned and were not used; the summary may be "
+                "incomplete until they are signed."
+            )
+        return [q for q in qs if q]
 
 
 # -- Update (refine) ----------------------------------------------------------------------------------
+
 
 def _sections(text: str) -> list[tuple[str, list[str]]]:
     """(heading line or '', blocks) in order."""
@@ -401,6 +651,9 @@ def refine_text(sel: Selection, current: str, instruction: str) -> str:
     if wanted in ("shorter", "make it shorter", "more concise", "concise", "shorten"):
         out = []
         for heading, blocks in sections:
+            if heading in keep.WHOLE:  # risk and safety is never shortened
+                out.append((heading, blocks))
+                continue
             kept = []
             for b in blocks:
                 if b.startswith("|"):
@@ -423,15 +676,20 @@ def refine_text(sel: Selection, current: str, instruction: str) -> str:
         sections = [s for s in sections if s[0] != "## Session highlights"]
         return _join(sections + [("## Session highlights", ["\n".join(lines)])])
     if wanted in ("bullet points", "bullets", "use bullet points", "as bullet points"):
+
         def bullets(block: str) -> str:
-            return "\n".join(line if re.match(r"^(?:- |\||#|\d+\. )", line) else
-                             "\n".join(f"- {s}" for s in sentences(line)) for line in block.splitlines())
+            return "\n".join(
+                line if re.match(r"^(?:- |\||#|\d+\. )", line) else "\n".join(f"- {s}" for s in sentences(line))
+                for line in block.splitlines()
+            )
 
         out = [(h, [bullets(b) for b in blocks]) for h, blocks in sections]
         return _join(out)
     if wanted in ("paragraphs", "prose", "as paragraphs"):
-        out = [(h, [" ".join(line[2:] for line in b.splitlines()) if b.startswith("- ") else b for b in blocks])
-               for h, blocks in sections]
+        out = [
+            (h, [" ".join(line[2:] for line in b.splitlines()) if b.startswith("- ") else b for b in blocks])
+            for h, blocks in sections
+        ]
         return _join(out)
     m = re.match(r"^(?:focus on|emphasi[sz]e)\s+(?:the\s+)?(.+?)(?:\s+section)?$", wanted)
     if m:

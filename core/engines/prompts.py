@@ -6,18 +6,18 @@ No SDK here: the payload is a plain dict, so what leaves the practice can be rea
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 from dataclasses import dataclass
 from typing import Literal
 
+from .. import course
 from ..errors import SourcesTooLarge
 from ..models import SourceItem
 from ..privacy import mask
-from ..scoring import INSTRUMENTS, change
+from ..scoring import INSTRUMENTS
 from ..sources import Selection, plural
 from .base import PURPOSE_EMPHASIS, SECTIONS, purpose_kind
 
-PROMPT_VERSION = "anthropic-1"
+PROMPT_VERSION = "anthropic-2"
 MAX_TOKENS = 3000  # a two-page summary, with room for the outcomes table
 # A rough, documented estimate instead of a count: the API's count_tokens needs the network. Newer
 # Claude tokenizers give about 30% more tokens than the old 3.5-characters rule, hence 3.
@@ -43,7 +43,12 @@ concerns about their records), like any other documented event.
 - Use only what the documents state. Do not infer or invent diagnoses, scores, dates, medications, risk, \
 progress or plans. Where the documents hold nothing for a section or a point, write "Not documented in the \
 sources for this range." rather than a guess.
-- Support statements of fact with citations to the documents.
+- Support statements of fact with citations to the documents. Never write chart-item ids (such as the ids in \
+document titles) in the summary text; the citations carry them.
+- Where documents disagree with each other or with the summary frame (an age, a diagnosis, a note saying \
+symptoms decreased while the scores did not), say so plainly where it matters instead of choosing one.
+- Never state the absence of a finding as a fact ("no suicidal ideation was ever reported"); say what the \
+documents record and when, or that a point is not documented.
 
 ## Privacy
 - Call the person "the client" and use the pronouns given. Names, contact details and record numbers were \
@@ -54,15 +59,22 @@ guess or add any of them.
 - Person-first, non-stigmatizing clinical language: "a client with alcohol use disorder", not "an alcoholic"; \
 "did not attend" rather than "non-compliant"; describe behavior, not character.
 - Clear, concise and professional, written for another clinician; at most about two pages.
-- Risk and safety: documented facts with their dates only; do not rate or predict risk yourself.
+- Risk and safety: documented facts with their dates only; do not rate or predict risk yourself. Report every \
+risk event in the documents, including those before the period that the summary frame lists as carried forward, \
+the safety plan in force (when it was made, when it was last documented, what it contains), means-safety steps, \
+and always the most recent risk screening.
 
 ## Format
 - Markdown. Begin with the first heading; no title, preamble or closing remarks.
 - Exactly these sections, as level-2 headings, in this order:
 {chr(10).join(f"  ## {s}" for s in SECTIONS)}
 - Identifying context: age, pronouns, dates of care and sessions attended, as given in the summary frame.
-- Diagnoses: each with its code and status. Measurement-based outcomes: for each measure the first and latest \
-score in the range with severity band and the change as given in the summary frame (a table is welcome).
+- Diagnoses: each with its code and status. Measurement-based outcomes: for each measure the first, lowest, \
+highest and latest score with dates and severity bands, the change, the recent trend and any relapse, exactly as \
+the course of care in the summary frame gives them (a table is welcome); never call a change reliable or \
+clinically significant unless the frame does.
+- Treatment goals and progress: the current plan's goals with the status the frame gives; goals of earlier plan \
+versions that the current plan dropped.
 - Recommendations and next steps: what the documents support, shaped by the purpose of the summary.
 - Separate paragraphs with a blank line; no links, images or HTML.
 """
@@ -84,12 +96,15 @@ still apply: add nothing the documents do not support.
 </instruction>"""
 
 PURPOSE_GUIDANCE = {
-    "consultation": "Raise them in Recommendations and next steps as questions the documents support (for "
-                    "example no reliable change, deterioration, a risk event).",
-    "transfer": "Make Recommendations and next steps a list for the receiving provider: active diagnoses, current "
-                "goals and interventions, latest scores, and any documented risk events and safety plan.",
-    "discharge": "In Recommendations and next steps, give the documented aftercare plan; if no discharge session "
-                 "is documented, say that aftercare recommendations are not documented.",
+    "consultation": "In Recommendations and next steps, list the open clinical questions the course of care "
+    "supports (relapse, reliable deterioration, no reliable change in the clinical range, unmet goals, risk "
+    "events, lapsed care); if there are none, say that none were derived, not that none exist.",
+    "transfer": "Make Recommendations and next steps a list for the receiving provider: medications on file (or "
+    "that none are on file), the last contact and the next appointment due, the risk history and safety plan, "
+    "goals not met, and what the next provider must do first.",
+    "discharge": "In Recommendations and next steps, give goal attainment, attendance (sessions, cancellations, "
+    "whether care lapsed without a planned discharge) and the documented aftercare plan; if none is documented, "
+    "say so and that one is needed.",
 }
 
 
@@ -106,14 +121,22 @@ def estimate_tokens(text: str) -> int:
     return math.ceil(len(text) / CHARS_PER_TOKEN)
 
 
-def build_request(selection: Selection, kind: Literal["generate", "refine"], current_text: str | None = None,
-                  instruction: str | None = None, *, model: str, max_tokens: int = MAX_TOKENS,
-                  budget: int = SOURCE_TOKEN_BUDGET) -> Request:
+def build_request(
+    selection: Selection,
+    kind: Literal["generate", "refine"],
+    current_text: str | None = None,
+    instruction: str | None = None,
+    *,
+    model: str,
+    max_tokens: int = MAX_TOKENS,
+    budget: int = SOURCE_TOKEN_BUDGET,
+) -> Request:
     """The one place a request is put together: masked documents (the cached source block), then
     the summary frame and the task. Generate and Update share the system prompt and documents
     byte for byte, so Update reads them from the prompt cache."""
     if kind == "refine" and (current_text is None or instruction is None):
         raise ValueError("refine needs the current text and the instruction")
+    current_text, instruction = current_text or "", instruction or ""
     items = selection.items
     documents = [document(selection, item) for item in items]
     progress = {n.id for n in selection.progress_notes}
@@ -121,20 +144,31 @@ def build_request(selection: Selection, kind: Literal["generate", "refine"], cur
     blocks = [doc for item, doc in zip(items, documents) if item.id in kept]
     if blocks:  # the breakpoint closes the source block: system prompt and documents are cached together
         blocks[-1] = {**blocks[-1], "cache_control": {"type": "ephemeral"}}
-    task = GENERATE_TASK if kind == "generate" else REFINE_TASK.format(
-        current=mask(current_text.strip(), selection.client), instruction=mask(instruction.strip(), selection.client))
+    task = (
+        GENERATE_TASK
+        if kind == "generate"
+        else REFINE_TASK.format(
+            current=mask(current_text.strip(), selection.client),
+            instruction=mask(instruction.strip(), selection.client),
+        )
+    )
     text = frame(selection, omitted) + "\n\n" + task
-    body = {"model": model, "max_tokens": max_tokens, "system": SYSTEM,
-            "messages": [{"role": "user", "content": [*blocks, {"type": "text", "text": text}]}]}
+    body = {
+        "model": model,
+        "max_tokens": max_tokens,
+        "system": SYSTEM,
+        "messages": [{"role": "user", "content": [*blocks, {"type": "text", "text": text}]}],
+    }
     return Request(body, tuple(i.id for i in items if i.id in kept), omitted)
 
 
 # -- documents -------------------------------------------------------------------------------------
 
+
 def document_title(selection: Selection, item: SourceItem) -> str:
     """Type, date and chart-item id: e.g. "Progress note 2026-03-02 (N00123)"."""
     if item.kind == "note":
-        note = next(n for n in selection.notes if n.id == item.id)
+        note = next(n for n in (*selection.notes, *selection.carried) if n.id == item.id)
         label = "Intake assessment" if note.note_type == "intake" else "Progress note"
     elif item.kind == "assessment":
         label = f"{item.title.split(' ', 1)[0]} assessment"
@@ -152,18 +186,22 @@ def document(selection: Selection, item: SourceItem) -> dict:
     if item.kind in ("note", "plan"):
         context += f", titled '{mask(item.title, client)}'"
     context += f". Why it is in: {mask(item.reason, client)}."
-    return {"type": "document", "source": {"type": "text", "media_type": "text/plain",
-                                           "data": mask(item.text, client)},
-            "title": mask(document_title(selection, item), client), "context": context,
-            "citations": {"enabled": True}}
+    return {
+        "type": "document",
+        "source": {"type": "text", "media_type": "text/plain", "data": mask(item.text, client)},
+        "title": mask(document_title(selection, item), client),
+        "context": context,
+        "citations": {"enabled": True},
+    }
 
 
 def document_tokens(doc: dict) -> int:
     return estimate_tokens(doc["title"] + doc["context"] + doc["source"]["data"]) + DOCUMENT_OVERHEAD_TOKENS
 
 
-def fit_budget(items: tuple[SourceItem, ...], documents: list[dict], progress_ids: set[str],
-               budget: int) -> tuple[set[str], tuple[str, ...]]:
+def fit_budget(
+    items: tuple[SourceItem, ...], documents: list[dict], progress_ids: set[str], budget: int
+) -> tuple[set[str], tuple[str, ...]]:
     """Which items fit: diagnoses, plans, medications, assessments and the intake always; then
     progress notes from the newest back, stopping at the first that does not fit, so what is left
     out is always the oldest run of notes. Returns (kept ids, omitted ids oldest first)."""
@@ -185,40 +223,61 @@ def fit_budget(items: tuple[SourceItem, ...], documents: list[dict], progress_id
         raise SourcesTooLarge(
             f"The chart items in this range are too long to send to the AI engine (about {used:,} tokens before "
             f"any progress note; the limit is {budget:,}). Choose a shorter date range or untick some items. "
-            "The offline engine has no such limit.")
+            "The offline engine has no such limit."
+        )
     return kept, omitted
 
 
 # -- the summary frame ---------------------------------------------------------------------------------
+
 
 def frame(sel: Selection, omitted: tuple[str, ...]) -> str:
     """Facts of the summary itself, computed from structured data: period, age, sessions,
     what was left out (counts only), scores, purpose. No names, no ids of the client."""
     c, rng = sel.client, sel.range
     age = c.age_on(rng.end)
-    lines = [f"Summary period: {rng.start.isoformat()} to {rng.end.isoformat()}.",
-             # Above 89 an exact age narrows the client down (HIPAA Safe Harbor), so it is grouped.
-             f"The client: {age if age < 90 else '90 or more'} years old at the end of the period"
-             + (f"; pronouns {c.pronouns}." if c.pronouns else ".")]
+    lines = [
+        f"Summary period: {rng.start.isoformat()} to {rng.end.isoformat()}.",
+        # Above 89 an exact age narrows the client down (HIPAA Safe Harbor), so it is grouped.
+        f"The client: {age if age < 90 else '90 or more'} years old at the end of the period"
+        + (f"; pronouns {c.pronouns}." if c.pronouns else "."),
+    ]
     progress = sel.progress_notes
     if progress:
-        lines.append(f"Sessions attended (signed progress notes in the period): {len(progress)}, from "
-                     f"{progress[0].note_date.isoformat()} to {progress[-1].note_date.isoformat()}.")
+        lines.append(
+            f"Sessions attended (signed progress notes in the period): {len(progress)}, from "
+            f"{progress[0].note_date.isoformat()} to {progress[-1].note_date.isoformat()}."
+        )
     intake = [n for n in sel.notes if n.note_type == "intake"]
     if intake:
         lines.append(f"Intake assessment in the period: {intake[0].note_date.isoformat()}.")
-    left_out = [f"{plural(sel.excluded_count('unsigned'), 'unsigned note')} (only signed notes are used)"
-                if sel.excluded_count("unsigned") else "",
-                f"{plural(sel.excluded_count('unticked'), 'item')} left out by the clinician"
-                if sel.excluded_count("unticked") else ""]
+    left_out = [
+        f"{plural(sel.excluded_count('unsigned'), 'unsigned note')} (only signed notes are used)"
+        if sel.excluded_count("unsigned")
+        else "",
+        f"{plural(sel.excluded_count('unticked'), 'item')} left out by the clinician"
+        if sel.excluded_count("unticked")
+        else "",
+    ]
     if omitted:
         dates = sorted(n.note_date for n in progress if n.id in omitted)
-        left_out.append(f"the {plural(len(omitted), 'oldest progress note')} ({dates[0].isoformat()} to "
-                        f"{dates[-1].isoformat()}), to fit the length limit; mention this in Identifying context")
+        left_out.append(
+            f"the {plural(len(omitted), 'oldest progress note')} ({dates[0].isoformat()} to "
+            f"{dates[-1].isoformat()}), to fit the length limit; mention this in Identifying context"
+        )
     left_out = [x for x in left_out if x]
     if left_out:
         lines.append("Not among the documents: " + "; ".join(left_out) + ".")
     lines += measures(sel)
+    lines += plans_and_goals(sel)
+    if sel.carried_risk:
+        lines.append(
+            "Risk history carried forward from before the period (in the documents): notes of "
+            + ", ".join(n.note_date.isoformat() for n in sel.carried_risk)
+            + "."
+        )
+    if sel.progress_notes:
+        lines.append("Contact: " + course.contact(sel.progress_notes, sel.range.end).sentence())
     kind = purpose_kind(sel.purpose)
     if sel.purpose:
         lines.append(f"Purpose of this summary: {mask(sel.purpose, c)}.")
@@ -228,22 +287,36 @@ def frame(sel: Selection, omitted: tuple[str, ...]) -> str:
 
 
 def measures(sel: Selection) -> list[str]:
-    by_instrument = defaultdict(list)
-    for a in sel.assessments:
-        by_instrument[a.instrument].append(a)
-    lines = []
-    for inst, scores in by_instrument.items():
-        a, b = scores[0], scores[-1]
-        line = f"- {inst}: first {a.total_score} ({a.severity}) on {a.administered_on.isoformat()}"
-        if len(scores) > 1:
-            ch = change(inst, a.total_score, b.total_score).describe() if inst in INSTRUMENTS else "not assessed"
-            line += f"; latest {b.total_score} ({b.severity}) on {b.administered_on.isoformat()}; change: {ch}"
-        else:
-            line += "; single administration, change not assessable"
-        lines.append(line + ".")
-    baseline = [f"{b.instrument} {b.total_score} ({b.severity}) on {b.administered_on.isoformat()}"
-                for b in sel.baseline if b.instrument in by_instrument]
+    """The course of care per measure, as core.course computes it for both engines."""
+    lines = [f"- {m.sentence()}" for m in course.measures(sel.assessments) if m.instrument in INSTRUMENTS]
+    shown = {m.instrument for m in course.measures(sel.assessments)}
+    baseline = [
+        f"{b.instrument} {b.total_score} ({b.severity}) on {b.administered_on.isoformat()}"
+        for b in sel.baseline
+        if b.instrument in shown
+    ]
     if baseline:
         lines.append("- For context only, latest scores before the period: " + "; ".join(baseline) + ".")
-    return ["Scores in the period (computed from the assessment documents):", *lines] if lines else \
-        ["Scores in the period: no scored measures were administered."]
+    return (
+        ["Course of care per measure (computed from the assessment documents):", *lines]
+        if lines
+        else ["Scores in the period: no scored measures were administered."]
+    )
+
+
+def plans_and_goals(sel: Selection) -> list[str]:
+    if not sel.plans:
+        return []
+    current = sel.plans[-1]
+    now, earlier = course.goals(sel.plans, list(sel.baseline) + list(sel.assessments))
+    lines = [
+        f"Current treatment plan: the plan document in effect from {current.effective_from.isoformat()}; "
+        + (
+            f"{plural(len(sel.plans) - 1, 'earlier version')} in the period are history."
+            if len(sel.plans) > 1
+            else "the only plan in the period."
+        )
+    ]
+    lines += [f"- Goal status: {g.sentence()}" for g in now]
+    lines += [f"- Dropped from an earlier plan version: {g.sentence()}" for g in earlier]
+    return lines

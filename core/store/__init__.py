@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Any
 
 import duckdb
 
 from ..errors import StoreError
 from .auth import AuthStore
 from .chart import CHART_TABLES, CLIENT_ORDER, ChartStore
+from .history import HistoryStore
 from .lifecycle import DraftChanged, DraftExists, DraftGone, LifecycleStore
 from .quality import QualityStore
 from .schema import MIGRATIONS
@@ -24,7 +26,14 @@ def _quoted(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
 
-class Store(ChartStore, LifecycleStore, QualityStore, AuthStore):
+def _first_value(row: tuple[Any, ...] | None) -> Any:
+    """The first value of an aggregate query's row (without GROUP BY there is always exactly one)."""
+    if row is None:
+        raise TypeError("an aggregate query returned no row")  # the TypeError indexing the missing row raised
+    return row[0]
+
+
+class Store(ChartStore, HistoryStore, LifecycleStore, QualityStore, AuthStore):
     """One DuckDB file. Safe to share across threads: every call takes its own cursor."""
 
     def __init__(self, path: str | Path):
@@ -66,14 +75,18 @@ class Store(ChartStore, LifecycleStore, QualityStore, AuthStore):
                 con.execute(f"ATTACH {_quoted(self.path)} AS src (READ_ONLY)")
                 con.execute(f"ATTACH {_quoted(fresh)} AS dst")
                 con.execute("COPY FROM DATABASE src TO dst (SCHEMA)")
-                tables = [r[0] for r in con.execute(  # creation order, so referenced tables fill first
-                    "SELECT table_name FROM duckdb_tables() WHERE database_name = 'src' ORDER BY table_oid").fetchall()]
+                tables = [
+                    r[0]
+                    for r in con.execute(  # creation order, so referenced tables fill first
+                        "SELECT table_name FROM duckdb_tables() WHERE database_name = 'src' ORDER BY table_oid"
+                    ).fetchall()
+                ]
                 counts = {}
                 for table in tables:
                     order = f"ORDER BY client_id, {CLIENT_ORDER[table]}, id" if table in CLIENT_ORDER else ""
                     con.execute(f"INSERT INTO dst.{table} SELECT * FROM src.{table} {order}")
                     if table in CLIENT_ORDER:
-                        counts[table] = con.execute(f"SELECT count(*) FROM dst.{table}").fetchone()[0]
+                        counts[table] = _first_value(con.execute(f"SELECT count(*) FROM dst.{table}").fetchone())
                 con.execute("DETACH dst")
             finally:
                 con.close()
@@ -112,7 +125,7 @@ class Store(ChartStore, LifecycleStore, QualityStore, AuthStore):
     def schema_version(self) -> int:
         with self._cursor() as cur:
             cur.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY)")
-            return cur.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
+            return _first_value(cur.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone())
 
     def migrate(self) -> int:
         """Apply the migrations this file has not seen yet; running it again changes nothing."""

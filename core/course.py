@@ -1,0 +1,314 @@
+"""The course of care over a range, computed once for both engines and the checks: per measure the
+first, lowest, highest and latest score, the recent trend, reliable change and relapse; each goal's
+status where its criterion is measurable; the last contact and whether care lapsed.
+
+Every statement here is a fact derived from dated chart items, with the items it rests on, so a
+draft can say it and a check can verify it. Where a rule cannot decide, it says so ("not
+measurable from the scores") instead of guessing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from .models import Assessment, Note, Plan
+from .scoring import INSTRUMENTS, Change, change
+
+WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "eight": 8, "twelve": 12}
+NEXT_SESSION = re.compile(
+    r"\b(?:next|follow[- ]up)\s+(?:session|appointment|visit)\s+in\s+(\w+)\s+(day|week|month)s?\b", re.I
+)
+GRACE_DAYS = 14  # a session a little late is not a lapse
+
+
+@dataclass(frozen=True)
+class MeasureCourse:
+    """One measure over the range: its administrations and what they show."""
+
+    instrument: str
+    scores: tuple[Assessment, ...]  # in range, oldest first
+
+    @property
+    def spec(self):
+        return INSTRUMENTS[self.instrument]
+
+    def _better(self, a: Assessment, b: Assessment) -> bool:
+        return a.total_score < b.total_score if self.spec.higher_is_worse else a.total_score > b.total_score
+
+    @property
+    def first(self) -> Assessment:
+        return self.scores[0]
+
+    @property
+    def latest(self) -> Assessment:
+        return self.scores[-1]
+
+    @property
+    def lowest(self) -> Assessment:
+        """The best score (the lowest, for measures where higher is worse); the first one on ties."""
+        best = self.scores[0]
+        for a in self.scores[1:]:
+            if self._better(a, best):
+                best = a
+        return best
+
+    @property
+    def highest(self) -> Assessment:
+        worst = self.scores[0]
+        for a in self.scores[1:]:
+            if self._better(worst, a):
+                worst = a
+        return worst
+
+    @property
+    def change(self) -> Change:
+        return change(self.instrument, self.first.total_score, self.latest.total_score)
+
+    def _worse_by(self, later: Assessment, earlier: Assessment) -> int:
+        d = later.total_score - earlier.total_score
+        return d if self.spec.higher_is_worse else -d
+
+    @property
+    def relapse(self) -> tuple[Assessment, Assessment] | None:
+        """(low point, peak after it) when a reliable improvement (from any earlier score to the low
+        point) was followed by reliable worsening from it; the largest such rise."""
+        rc = self.spec.reliable_change
+        if rc is None or len(self.scores) < 3:
+            return None
+        best: tuple[Assessment, Assessment] | None = None
+        for i, low in enumerate(self.scores[1:-1], 1):
+            if max(self._worse_by(earlier, low) for earlier in self.scores[:i]) < rc:
+                continue  # no reliable improvement reached this point
+            peak = max(self.scores[i + 1 :], key=lambda a: self._worse_by(a, low))
+            rise = self._worse_by(peak, low)
+            if rise >= rc and (best is None or rise > self._worse_by(best[1], best[0])):
+                best = (low, peak)
+        return best
+
+    @property
+    def trend(self) -> str:
+        """Over the last three administrations: improving, worsening or stable ('single' for one score)."""
+        if len(self.scores) < 2:
+            return "single"
+        window = self.scores[-3:]
+        worse = self._worse_by(window[-1], window[0])
+        rc = self.spec.reliable_change
+        if rc is None:
+            return "worsening" if worse > 0 else "improving" if worse < 0 else "stable"
+        return "worsening" if worse >= rc else "improving" if -worse >= rc else "stable"
+
+    @property
+    def in_clinical_range_throughout(self) -> bool:
+        cutoff = self.spec.cutoff
+        return cutoff is not None and all(a.total_score >= cutoff for a in self.scores)
+
+    def change_words(self) -> str:
+        """First to latest, with the thresholds that make the label true."""
+        spec, ch = self.spec, self.change
+        a, b = self.first.total_score, self.latest.total_score
+        if ch.reliable is None:
+            return f"{ch.describe()} ({spec.code} has no established reliable-change threshold)"
+        diff = f"{abs(b - a)} point{'s' if abs(b - a) != 1 else ''}"
+        if ch.direction == "unchanged" or not ch.reliable:
+            return f"no reliable change ({diff}; reliable change is {spec.reliable_change} or more)"
+        words = f"{ch.describe()} ({diff}; reliable change is {spec.reliable_change} or more"
+        if ch.clinically_significant:
+            words += f", and from at or above the cut-off of {spec.cutoff} to below it"
+        elif spec.cutoff is not None and ch.direction == "improved" and b >= spec.cutoff:
+            words += f"; still at or above the cut-off of {spec.cutoff}"
+        return words + ")"
+
+    def sentence(self) -> str:
+        """The course in one paragraph a supervisor reads at a glance."""
+        spec = self.spec
+        fmt = lambda a: f"{a.total_score} ({a.severity}) on {a.administered_on.isoformat()}"  # noqa: E731
+        if len(self.scores) == 1:
+            return f"{self.instrument}: one administration in range, {fmt(self.first)}; change is not assessable."
+        parts = [f"{self.instrument}: first {fmt(self.first)}"]
+        low, high = self.lowest, self.highest
+        if low not in (self.first, self.latest):
+            parts.append(f"lowest {fmt(low)}")
+        if high not in (self.first, self.latest):
+            parts.append(f"highest {fmt(high)}")
+        parts.append(f"latest {fmt(self.latest)}")
+        text = "; ".join(parts) + f". First to latest: {self.change_words()}."
+        relapse = self.relapse
+        if relapse:
+            lo, peak = relapse
+            text += (
+                f" Relapse: after improving to {lo.total_score} ({lo.administered_on.isoformat()}), the score "
+                f"rose reliably to {peak.total_score} ({peak.administered_on.isoformat()})."
+            )
+        if len(self.scores) >= 3:
+            text += f" Recent trend (last three administrations): {self.trend}."
+        if self.in_clinical_range_throughout:
+            text += f" Every score in range was at or above the cut-off of {spec.cutoff}."
+        elif spec.cutoff is not None and self.first.total_score < spec.cutoff <= self.latest.total_score:
+            text += f" The score rose from below the cut-off of {spec.cutoff} to at or above it."
+        return text
+
+
+def measures(assessments: tuple[Assessment, ...] | list[Assessment]) -> list[MeasureCourse]:
+    """Per instrument in range, the most often given (the primary measure) first."""
+    by: dict[str, list[Assessment]] = {}
+    for a in sorted(assessments, key=lambda a: (a.administered_on, a.id)):
+        by.setdefault(a.instrument, []).append(a)
+    return [MeasureCourse(i, tuple(s)) for i, s in sorted(by.items(), key=lambda kv: (-len(kv[1]), kv[0]))]
+
+
+# -- goals -----------------------------------------------------------------------------------------
+
+INSTRUMENT_NAMES = "|".join(sorted((re.escape(i) for i in INSTRUMENTS), key=len, reverse=True))
+CRITERION = re.compile(
+    rf"(?P<inst>{INSTRUMENT_NAMES})\b[^.;]{{0,40}}?\b(?P<op>below|under|less than|at or below)\s+"
+    rf"(?P<n>\d+)",
+    re.I,
+)
+IN_BAND = re.compile(rf"(?P<inst>{INSTRUMENT_NAMES})\b[^.;]{{0,20}}?\bin the (?P<band>minimal|mild) range", re.I)
+CONSECUTIVE = re.compile(r"\b(two|three|2|3)\s+consecutive|\btwice\b", re.I)
+
+
+def criterion(goal: str) -> tuple[str, int, int] | None:
+    """(instrument, threshold, administrations in a row) of a goal whose criterion is a score:
+    met when that many consecutive scores are below the threshold."""
+    if m := CRITERION.search(goal):
+        inst, threshold = m.group("inst").upper(), int(m.group("n")) + (m.group("op").lower() == "at or below")
+    elif m := IN_BAND.search(goal):
+        inst = m.group("inst").upper()
+        bands = INSTRUMENTS[inst].bands
+        above = [low for low, label in bands if label == m.group("band").lower()]
+        nxt = [low for low, _ in bands if above and low > above[0]]
+        if not nxt:
+            return None
+        threshold = nxt[0]
+    else:
+        return None
+    c = CONSECUTIVE.search(goal)
+    word = c.group(0).lower() if c else ""
+    need = 1 if not c else 2 if word == "twice" else WORDS.get(c.group(1).lower()) or int(c.group(1))
+    return inst, threshold, need
+
+
+@dataclass(frozen=True)
+class GoalStatus:
+    goal: str
+    plan: Plan
+    status: str  # "met", "met, not sustained", "not met", "not measurable"
+    evidence: tuple[Assessment, ...]  # the scores the status rests on
+
+    def sentence(self) -> str:
+        if self.status == "not measurable":
+            return f"{self.goal}: not measurable from the scores on file (review in session)."
+        scores = ", ".join(f"{a.instrument} {a.total_score} on {a.administered_on.isoformat()}" for a in self.evidence)
+        return f"{self.goal}: {self.status} ({scores})."
+
+
+def goal_status(goal: str, plan: Plan, scores: list[Assessment]) -> GoalStatus:
+    found = criterion(goal)
+    series = [a for a in scores if found and a.instrument == found[0]]
+    if not found or not series:
+        return GoalStatus(goal, plan, "not measurable", ())
+    _, threshold, need = found
+    run: list[Assessment] = []
+    met: list[Assessment] | None = None
+    for a in series:
+        run = run + [a] if a.total_score < threshold else []
+        if len(run) >= need and met is None:
+            met = run[-need:]
+    latest = series[-1]
+    if met is None:
+        if latest.total_score < threshold:  # below, but not yet for long enough
+            return GoalStatus(
+                goal, plan, f"not yet met ({need} consecutive administrations below {threshold} are needed)", tuple(run)
+            )
+        return GoalStatus(goal, plan, "not met", (latest,))
+    when = f"met by {met[-1].administered_on.isoformat()}"
+    if latest.total_score < threshold:
+        return GoalStatus(goal, plan, when, tuple(met))
+    return GoalStatus(goal, plan, f"{when}, not sustained", (*met, latest))
+
+
+def goals(plans: tuple[Plan, ...], scores: list[Assessment]) -> tuple[list[GoalStatus], list[GoalStatus]]:
+    """(the current plan's goals, goals of earlier plan versions that the current plan no longer has)."""
+    if not plans:
+        return [], []
+    current = plans[-1]
+    now = [goal_status(g, current, scores) for g in current.goals]
+    earlier: dict[str, Plan] = {}
+    for p in plans[:-1]:
+        for g in p.goals:
+            if g not in current.goals:
+                earlier[g] = p
+    return now, [goal_status(g, p, scores) for g, p in earlier.items()]
+
+
+# -- contact -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Contact:
+    last: Note | None  # the most recent signed session in range
+    planned_days: int | None  # the interval the last note planned ("next session in four weeks")
+    as_of: date  # the end of the range
+
+    @property
+    def due(self) -> date | None:
+        return self.last.note_date + timedelta(days=self.planned_days) if self.last and self.planned_days else None
+
+    @property
+    def lapsed(self) -> bool:
+        if self.last is None:
+            return False
+        allowed = (self.planned_days or 30) + GRACE_DAYS
+        return (self.as_of - self.last.note_date).days > allowed
+
+    def sentence(self) -> str:
+        if self.last is None:
+            return "No signed session is documented in this range."
+        text = f"Last documented session: {self.last.note_date.isoformat()}."
+        if self.due:
+            text += f" The next session was planned for about {self.due.isoformat()}."
+        if self.lapsed:
+            weeks = (self.as_of - self.last.note_date).days // 7
+            text += (
+                f" No session is documented after that through {self.as_of.isoformat()} ({weeks} weeks): "
+                "care appears to have lapsed."
+            )
+        return text
+
+
+def contact(progress: tuple[Note, ...], as_of: date) -> Contact:
+    last = progress[-1] if progress else None
+    days = None
+    if last:
+        m = NEXT_SESSION.search(last.text)
+        if m:
+            n = WORDS.get(m.group(1).lower()) or (int(m.group(1)) if m.group(1).isdigit() else None)
+            if n:
+                days = n * {"day": 1, "week": 7, "month": 30}[m.group(2).lower()]
+    return Contact(last, days, as_of)
+
+
+def derived_numbers(sel) -> tuple[set[str], set[str]]:
+    """(numbers, ISO dates) a draft may state that the course of care derives from the chart rather
+    than copies from one item: thresholds, point changes, counts, planned and elapsed intervals."""
+    numbers: set[str] = set()
+    dates: set[str] = set()
+    for m in measures(sel.assessments):
+        spec = m.spec
+        numbers |= {str(x) for x in (spec.cutoff, spec.reliable_change) if x is not None}
+        numbers.add(str(abs(m.latest.total_score - m.first.total_score)))
+    for plan in sel.plans:
+        for g in plan.goals:
+            if found := criterion(g):
+                numbers |= {str(found[1]), str(found[2])}
+    numbers.add(str(max(len(sel.plans) - 1, 0)))
+    numbers |= {str(e.count) for e in sel.excluded}
+    c = contact(sel.progress_notes, sel.range.end)
+    if c.due:
+        dates.add(c.due.isoformat())
+    if c.last:
+        numbers.add(str((c.as_of - c.last.note_date).days // 7))
+    return numbers, dates

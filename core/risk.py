@@ -1,0 +1,110 @@
+"""Risk and safety as documented: events, the safety plan and means-safety steps, the latest
+screening, intimate-partner violence screens and controlled medications, read from signed notes,
+scores and prescriptions (those of the range, and the risk history carried into it).
+
+A sentence is a risk event only when it reports a finding ("disclosed", "positive for", an
+attempt); a denial or a negative screen is a screening result, never an event. What is not
+documented is said to be not documented, never that it did not happen.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .models import Assessment, Medication, Note
+from .text import sentences
+
+TOPIC = re.compile(
+    r"suicid|\bSI\b|SI/HI|self-harm|self harm|safety plan|C-SSRS|homicid|overdos|\battempt(?:ed)? suicide|"
+    r"means[- ]safety|means restriction|firearm|holding (?:extra |the )?medication|involuntary|72-hour hold|"
+    r"intimate partner|partner violence|domestic (?:violence|abuse)|(?<![\d-])988(?![\d-])",
+    re.I,
+)
+# The same topics for the database's RE2 engine (no look-behind): a superset, read again with TOPIC.
+TOPIC_SQL = (
+    r"suicid|\bSI\b|SI/HI|self-harm|self harm|safety plan|C-SSRS|homicid|overdos|attempt|means[- ]safety|"
+    r"means restriction|firearm|holding (?:extra |the )?medication|involuntary|hold|intimate partner|"
+    r"partner violence|domestic|988"
+)
+POSITIVE = re.compile(
+    r"\bdisclos|\bendorse|positive for|\breports? (?:passive |active )?(?:suicidal|homicidal)|\bsuicide attempt|"
+    r"\battempted suicide|\boverdos|\bself-harm(?:ed)? (?:by|with|on)|\bcut (?:her|him|them)self|involuntary|"
+    r"72-hour hold|\b(?:hit|pushed|choked|threatened) (?:by|the client)|afraid of (?:her|his|their) partner",
+    re.I,
+)
+SAFETY_PLAN = re.compile(r"safety plan", re.I)
+MEANS = re.compile(r"means[- ]safety|means restriction|holding (?:extra |the )?medication|firearm|locked away", re.I)
+CONTROLLED = re.compile(
+    r"oxycodone|hydrocodone|morphine|fentanyl|tramadol|codeine|methadone|buprenorphine|tapentadol|hydromorphone|"
+    r"meperidine|alprazolam|clonazepam|lorazepam|diazepam|temazepam|zolpidem|amphetamine|methylphenidate",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class Finding:
+    note: Note
+    sentence: str
+
+    @property
+    def day(self) -> str:
+        return self.note.note_date.isoformat()
+
+
+@dataclass(frozen=True)
+class RiskPicture:
+    events: tuple[Finding, ...]  # positive findings in range
+    earlier_events: tuple[Finding, ...]  # positive findings before the range (carried forward)
+    safety_plan: tuple[Finding, ...]  # every safety-plan mention, oldest first (range and before)
+    means: tuple[Finding, ...]  # means-safety steps
+    latest_screen: Finding | None  # the most recent risk sentence in range
+    ipv_screens: tuple[Assessment, ...]  # HARK administrations in range
+    controlled: tuple[Medication, ...]  # controlled medications on file in range
+
+    @property
+    def any_event(self) -> bool:
+        return bool(self.events or self.earlier_events or any(a.total_score >= 1 for a in self.ipv_screens))
+
+    @property
+    def documented(self) -> bool:
+        return bool(
+            self.any_event
+            or self.safety_plan
+            or self.means
+            or self.latest_screen
+            or self.ipv_screens
+            or self.controlled
+        )
+
+
+def _findings(notes: tuple[Note, ...] | list[Note], clean) -> list[Finding]:
+    return [Finding(n, clean(s)) for n in notes for s in sentences(n.text) if TOPIC.search(s)]
+
+
+def picture(
+    notes: tuple[Note, ...],
+    earlier: tuple[Note, ...],
+    assessments: tuple[Assessment, ...],
+    medications: tuple[Medication, ...],
+    clean=lambda s: s,
+) -> RiskPicture:
+    """Risk as documented in the range's notes, with the risk history of `earlier` (notes before
+    the range that the selection carried forward)."""
+    now, before = _findings(notes, clean), _findings(earlier, clean)
+    return RiskPicture(
+        events=tuple(f for f in now if POSITIVE.search(f.sentence)),
+        earlier_events=tuple(f for f in before if POSITIVE.search(f.sentence)),
+        safety_plan=tuple(f for f in before + now if SAFETY_PLAN.search(f.sentence)),
+        means=tuple(f for f in before + now if MEANS.search(f.sentence)),
+        latest_screen=now[-1] if now else None,
+        ipv_screens=tuple(a for a in assessments if a.instrument == "HARK"),
+        controlled=tuple(m for m in medications if CONTROLLED.search(m.name)),
+    )
+
+
+def carries_risk(note: Note) -> bool:
+    """Whether a note before the range belongs to the risk history a summary must carry forward."""
+    return any(
+        POSITIVE.search(s) or SAFETY_PLAN.search(s) or MEANS.search(s) for s in sentences(note.text) if TOPIC.search(s)
+    )
