@@ -7,6 +7,7 @@ seed and anchor date give the same charts, byte for byte.
 from __future__ import annotations
 
 import random
+import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -220,7 +221,7 @@ class ClientCourse:
                 "source": "demo",
             }
         )
-        self.intake_date, self.age = intake, age
+        self.intake_date, self.age, self.dob = intake, age, dob
 
         sessions = self.schedule(intake)
         start_s = {
@@ -336,14 +337,32 @@ class ClientCourse:
         scores = [self.assess(day, inst, s, primary=(k == 0)) for k, inst in enumerate(p["instruments"])]
         dx_line = "; ".join(f"{dx['code']} {dx['description']}" for dx, _, _ in self.dx)
         pronoun = self.spec["pronouns"].split("/")[0]
+        # The intake agrees with the structured chart: the age on the intake date, a duration that
+        # fits the diagnosis, a living and work situation that fits the referral and the Z-codes.
+        age = day.year - self.dob.year - ((day.month, day.day) < (self.dob.month, self.dob.day))
+        codes = {dx["code"] for dx, _, _ in self.dx}
+        duration = "more than two years" if "F34.1" in codes else "several months"
+        referral = p["referral"][self.spec["referral"]] if "referral" in self.spec else self.pick(p["referral"])
+        presenting, history = self.pick(p["presenting"]), self.pick(p["history"])
+        living, work = self.pick(g.profiles["social"]["living"]), self.pick(g.profiles["social"]["work"])
+        if "F34.1" in codes and "{duration}" not in referral + presenting:  # dysthymia: two years at least
+            presenting += " Low mood on most days for {duration}."
+        if re.search(r"divorce|separation", referral + presenting):
+            living = "lives alone since the separation"
+        elif "Z63.0" in codes and not re.search(r"partner|spouse", living):
+            living = "lives with partner"
+        if "Z56.0" in codes or re.search(r"layoff|job loss", referral + presenting):
+            work = "is currently unemployed"
+        elif work == "is currently unemployed" and re.search(r"\bwork\b|shifts", referral + presenting):
+            work = "works in retail management"
         text = "\n".join(
             [
-                f"{self.spec.get('full_name') or self.first_name + ' ' + self.spec['last_name']} is a {self.age}-year-old "
+                f"{self.spec.get('full_name') or self.first_name + ' ' + self.spec['last_name']} is a {age}-year-old "
                 f"client ({self.spec['pronouns']}) seen for an initial assessment.",
-                f"Reason for referral: {p['referral'][self.spec['referral']] if 'referral' in self.spec else self.pick(p['referral'])}",
-                f"Presenting concerns: {self.pick(p['presenting'])}",
-                f"History: {self.pick(p['history'])}",
-                f"Social history: Client {self.pick(g.profiles['social']['living'])} and {self.pick(g.profiles['social']['work'])}.",
+                f"Reason for referral: {referral.format(duration=duration)}",
+                f"Presenting concerns: {presenting.format(duration=duration)}",
+                f"History: {history}",
+                f"Social history: Client {living} and {work}.",
                 f"Mental status: {self.pick(self.generic['mental_status'][level(s)])}",
                 f"Risk assessment: {self.g.profiles['risk']['routine'][0]}",
                 "Measures: "

@@ -1,5 +1,6 @@
 """The demo charts: deterministic, consistent with themselves, and covering the edge cases."""
 
+import re
 from collections import Counter
 from datetime import date
 
@@ -66,3 +67,32 @@ def test_edge_cases_are_present():
     assert longest > 1000
     unsigned = [n for n in rows["notes"] if n["signed_at"] is None]
     assert unsigned and {n["client_id"] for n in unsigned} == {names["Gwendolyn Ashby"]["id"]}
+
+
+def test_every_intake_agrees_with_the_structured_chart(practice):
+    """A faithful draft of a chart that contradicts itself is still wrong: the intake's age, diagnoses,
+    durations and social situation match the client's record, codes and plan."""
+    checked = 0
+    for row in practice.store.client_rows():
+        chart = practice.store.chart(row.id)
+        intake = next((n for n in chart.notes if n.note_type == "intake" and n.client_id == row.id), None)
+        if intake is None:
+            continue
+        checked += 1
+        text = intake.text
+        age = int(re.search(r"is an? (\d+)-year-old", text).group(1))
+        assert age == chart.client.age_on(intake.note_date), (row.id, age)
+        impression = re.search(r"Diagnostic impression: (.*)\.", text).group(1)
+        at_intake = {d.code for d in chart.diagnoses if d.onset == intake.note_date}
+        assert set(re.findall(r"\b[A-Z]\d\d(?:\.\d+)?\b", impression)) == at_intake, row.id
+        social = re.search(r"Social history: (.*)", text).group(1)
+        if re.search(r"divorce|separation", text):
+            assert "with partner" not in social and "with spouse" not in social, row.id
+        if "Z56.0" in at_intake:
+            assert "unemployed" in social and "works" not in social, row.id
+        if "F34.1" in at_intake:
+            assert "several months" not in text and "more than two years" in text, row.id
+        goals = " ".join(g for p in chart.plans for g in p.goals)
+        if "avoided since the event" in goals:  # the trauma goals speak of a collision
+            assert "collision" in text, row.id
+    assert checked >= 40

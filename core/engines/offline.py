@@ -656,8 +656,8 @@ def refine_text(sel: Selection, current: str, instruction: str) -> str:
                 continue
             kept = []
             for b in blocks:
-                if b.startswith("|"):
-                    kept.append(b)
+                if b.startswith("|") or (heading == keep.GOALS_HEADING and keep.GOAL_LINE.match(b.split("\n")[0])):
+                    kept.append(b)  # the scores table, and the current goals, whole
                 elif _is_structured(b):
                     kept.append("\n".join(b.splitlines()[:3]))
                 else:

@@ -1,0 +1,272 @@
+"""What a clinical supervisor checks in a draft, over every demo client, range and purpose.
+
+Each rule is computed here again from the raw chart (scores, notes, plans), independently of
+core.course, and compared with what the offline draft says: relapse shown, change labels and
+clinical-range claims true, risk carried forward, lapses stated, the right section for each
+sentence, questions derived rather than asserted, purpose that changes the content, goals tracked.
+"""
+
+import re
+from datetime import timedelta
+
+import pytest
+
+from core import charts, keep, sources
+from core.engines.offline import OfflineEngine, refine_text
+from core.errors import InsufficientInformation
+from core.scoring import INSTRUMENTS
+from core.text import sentences
+from tests.conftest import demo_ranges
+
+PURPOSES = ("", "Case consultation", "Transfer of care", "Discharge")
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory, demo_db_template):
+    """Every demo client over the whole treatment and the last 3, 6 and 12 months, for each purpose."""
+    import shutil
+
+    from core.config import Settings
+    from core.service import Practice
+    from tests.conftest import ANCHOR
+
+    path = tmp_path_factory.mktemp("clinical") / "demo.duckdb"
+    shutil.copy(demo_db_template, path)
+    p = Practice.open(Settings(db_path=path), today=lambda: ANCHOR)
+    engine, out = OfflineEngine(), []
+    for row in p.store.client_rows():
+        whole = sources.preset_range("Whole treatment", ANCHOR, p.store, row.id)
+        ranges = [(whole.start, whole.end), *list(demo_ranges(p, row.id))[1:]]
+        for start, end in ranges:
+            for purpose in PURPOSES:
+                try:
+                    sel = sources.require_sufficient(charts.selection(p, row.id, start, end, purpose))
+                except InsufficientInformation:
+                    continue
+                out.append((sel, engine.generate(sel).text))
+    yield p, out
+    p.store.close()
+
+
+def section(text: str, title: str) -> str:
+    m = re.search(rf"^## {re.escape(title)}\n(.*?)(?=^## |\Z)", text, re.S | re.M)
+    return m.group(1) if m else ""
+
+
+def series(sel, instrument):
+    return [a for a in sel.assessments if a.instrument == instrument]
+
+
+def reference_relapse(scores, rc):
+    """(low, peak) of the largest reliable rise after a reliable improvement, straight from the scores."""
+    best = None
+    for j in range(1, len(scores) - 1):
+        if max(scores[i].total_score for i in range(j)) - scores[j].total_score < rc:
+            continue
+        for k in range(j + 1, len(scores)):
+            rise = scores[k].total_score - scores[j].total_score
+            if rise >= rc and (best is None or rise > best[2]):
+                best = (scores[j], scores[k], rise)
+    return best
+
+
+def test_corpus_covers_the_demo_set(corpus):
+    _, drafts = corpus
+    assert len({sel.client.id for sel, _ in drafts}) >= 40 and len(drafts) > 400
+
+
+def test_every_relapse_is_shown_with_its_low_point_and_peak(corpus):
+    _, drafts = corpus
+    seen = 0
+    for sel, text in drafts:
+        outcomes = section(text, "Measurement-based outcomes")
+        for inst in {a.instrument for a in sel.assessments}:
+            spec = INSTRUMENTS[inst]
+            if not spec.higher_is_worse or spec.reliable_change is None:
+                continue
+            found = reference_relapse(series(sel, inst), spec.reliable_change)
+            line = next((s for s in outcomes.split("\n\n") if s.startswith(f"{inst}: ")), "")
+            if found:
+                seen += 1
+                low, peak, _ = found
+                assert f"Relapse: after improving to {low.total_score}" in line, (sel.client.id, sel.range, inst)
+                assert f"rose reliably to {peak.total_score} ({peak.administered_on.isoformat()})" in line
+            else:
+                assert "Relapse:" not in line, (sel.client.id, sel.range, inst)
+    assert seen >= 10  # Zoë, Ethan and the other relapse charts, over several ranges
+
+
+def test_change_labels_and_clinical_range_claims_are_true(corpus):
+    _, drafts = corpus
+    for sel, text in drafts:
+        outcomes = section(text, "Measurement-based outcomes")
+        for inst in {a.instrument for a in sel.assessments}:
+            scores, spec = series(sel, inst), INSTRUMENTS[inst]
+            line = next((s for s in outcomes.split("\n\n") if s.startswith(f"{inst}: ")), "")
+            if len(scores) < 2:
+                continue
+            a, b = scores[0].total_score, scores[-1].total_score
+            if "clinically significant" in line:
+                assert spec.cutoff is not None and a >= spec.cutoff > b and a - b >= spec.reliable_change, line
+                assert f"cut-off of {spec.cutoff}" in line  # the threshold that makes it true is stated
+            if "reliable improvement" in line or "reliable and clinically" in line:
+                assert a - b >= spec.reliable_change
+            if "reliable deterioration" in line:
+                assert b - a >= spec.reliable_change
+            if "at or above the cut-off" in line and "Every score" in line:
+                assert all(x.total_score >= spec.cutoff for x in scores), (sel.client.id, line)
+        assert "remains in the clinical range" not in text
+
+
+def test_risk_events_safety_plan_and_means_are_carried_into_short_ranges(corpus):
+    p, drafts = corpus
+    checked = 0
+    for sel, text in drafts:
+        before = [
+            n
+            for n in p.store.chart(sel.client.id).notes
+            if n.note_date < sel.range.start and n.signed and n.note_type in ("intake", "progress")
+        ]
+        risk_text = section(text, "Risk and safety")
+        disclosed = [n for n in before if re.search(r"disclosed[^.]*ideation", n.text)]
+        if disclosed:
+            checked += 1
+            assert f"{disclosed[0].note_date.isoformat()}: Client disclosed" in risk_text, (sel.client.id, sel.range)
+        means = [s for n in before + list(sel.notes) for s in sentences(n.text) if "means-safety" in s]
+        for s in means:
+            assert s in risk_text, (sel.client.id, sel.range)
+        plans = [n for n in before + list(sel.notes) if "safety plan" in n.text.lower()]
+        if plans:
+            assert "Safety plan:" in risk_text and plans[-1].note_date.isoformat() in risk_text
+    assert checked >= 5
+
+
+def test_no_update_drops_a_risk_statement_or_a_goal(corpus):
+    _, drafts = corpus
+    for sel, text in drafts[::7]:
+        shorter = refine_text(sel, text, "shorter")
+        restored, kept = keep.restore(text, shorter)
+        assert kept == ()  # the offline engine keeps them itself
+        for statement in keep.protected(text)[keep.RISK_HEADING] + keep.protected(text)[keep.GOALS_HEADING]:
+            assert statement in restored, (sel.client.id, statement)
+
+
+def test_an_update_that_drops_risk_gets_it_back_and_says_so():
+    before = (
+        "## Risk and safety\n\n- 2025-11-18: Client disclosed passive suicidal ideation.\n\n## Current status\n\nOk.\n"
+    )
+    after = "## Risk and safety\n\n## Current status\n\nOk.\n"
+    restored, kept = keep.restore(before, after)
+    assert kept == ("2025-11-18: Client disclosed passive suicidal ideation.",)
+    assert restored.index("passive suicidal ideation") < restored.index("## Current status")
+    assert keep.restore(before, before) == (before, ())
+
+
+def test_lapsed_care_is_stated_with_the_last_contact(corpus):
+    _, drafts = corpus
+    lapsed = 0
+    for sel, text in drafts:
+        progress = sel.progress_notes
+        if not progress or any(n.title == "Discharge session" for n in progress):
+            continue
+        last = progress[-1]
+        m = re.search(r"Next session in (one|two|three|four) weeks?", last.text)
+        planned = {"one": 7, "two": 14, "three": 21, "four": 28}[m.group(1)] if m else 30
+        gap = (sel.range.end - last.note_date).days
+        said = "care appears to have lapsed" in text
+        assert said == (gap > planned + 14), (sel.client.id, sel.range, gap, planned)
+        if said:
+            lapsed += 1
+            assert f"Last documented session: {last.note_date.isoformat()}" in text
+    assert lapsed >= 3  # the dropout charts
+
+
+def test_sentences_are_in_their_own_section(corpus):
+    _, drafts = corpus
+    for sel, text in drafts:
+        referral = section(text, "Reason for referral and presenting concerns")
+        intake_in_range = any(n.note_type == "intake" for n in sel.notes)
+        if not intake_in_range:
+            assert "first session" not in referral and "before this range" in referral or "No intake" in referral
+        status = section(text, "Current status")
+        said = next((p for p in status.split("\n\n") if p.startswith("At the most recent session")), "")
+        assert not re.search(r"\b(affect|euthymic|oriented|eye contact)\b", said, re.I), (sel.client.id, said)
+
+
+def test_long_notes_give_their_substance(corpus):
+    _, drafts = corpus
+    mateo = [t for sel, t in drafts if sel.client.full_name == "Mateo Sandoval" and sel.range.start.day]
+    whole = max(mateo, key=len)
+    course = section(whole, "Interventions and course of treatment")
+    assert "take the edge off" in course and "F10.10 Alcohol abuse" in course
+    assert "anniversary of the collision" in course and "invite the partner" in course
+
+
+def test_questions_are_derived_never_asserted_as_chart_facts(corpus):
+    _, drafts = corpus
+    for sel, text in drafts:
+        assert "No open clinical questions are documented" not in text
+        assert "listed above" not in text
+        recommendations = section(text, "Recommendations and next steps")
+        if sel.purpose == "Case consultation":
+            assert "Questions for the consultation, from the course of care:" in recommendations or (
+                "No consultation question was derived from the course" in recommendations
+            )
+
+
+def test_purpose_changes_the_content(corpus):
+    _, drafts = corpus
+    by_case: dict = {}
+    for sel, text in drafts:
+        by_case.setdefault((sel.client.id, sel.range), {})[sel.purpose] = section(
+            text, "Recommendations and next steps"
+        )
+    for (client_id, rng), recs in by_case.items():
+        if len(recs) < 4:
+            continue
+        assert "For the receiving provider:" in recs["Transfer of care"]
+        assert re.search(r"Medications on file: |No medications are on file", recs["Transfer of care"])
+        assert "Last documented session:" in recs["Transfer of care"]
+        assert "Attendance:" in recs["Discharge"] and (
+            "Aftercare:" in recs["Discharge"] or "Discharge plan" in recs["Discharge"]
+        )
+        assert len({recs[p] for p in PURPOSES}) == 4, (client_id, rng)
+
+
+def test_goals_carry_their_status_and_earlier_goals_are_not_lost(corpus):
+    _, drafts = corpus
+    caleb = [(sel, t) for sel, t in drafts if sel.client.full_name == "Caleb Delgado" and not sel.purpose]
+    sel, text = max(caleb, key=lambda c: c[0].range.end - c[0].range.start)  # the whole treatment
+    phq = [a for a in (*sel.baseline, *sel.assessments) if a.instrument == "PHQ-9"]
+    met = next(b for a, b in zip(phq, phq[1:]) if a.total_score < 10 and b.total_score < 10)
+    assert f"PHQ-9 below 10) for two consecutive administrations: met by {met.administered_on.isoformat()}" in text
+    harriet = [t for sel, t in drafts if sel.client.full_name == "Harriet Quayle" and not sel.purpose]
+    assert any("no more than two standard drinks" in section(t, "Treatment goals and progress") for t in harriet)
+    for sel, text in drafts:
+        goals = section(text, "Treatment goals and progress")
+        if sel.plans and sel.plans[-1].goals:
+            for g in sel.plans[-1].goals:
+                assert re.search(re.escape(g) + r": (met by|not met|not yet met|not measurable)", goals), (
+                    sel.client.id,
+                    g,
+                )
+        plan_lines = [s for s in text.splitlines() if s.startswith("Plan at the most recent session")]
+        assert len(plan_lines) <= 1
+
+
+def test_three_month_zoe_consultation_reads_as_a_supervisor_needs(corpus):
+    """The draft the clinical review scored lowest, read for what it now must say."""
+    _, drafts = corpus
+    zoe = [
+        (sel, t)
+        for sel, t in drafts
+        if sel.client.full_name == "Zoë Ñúñez"
+        and sel.purpose == "Case consultation"
+        and (sel.range.end - sel.range.start) <= timedelta(days=92)
+    ]
+    assert zoe
+    sel, text = zoe[0]
+    risk = section(text, "Risk and safety")
+    assert "passive suicidal ideation" in risk and "Stanley-Brown safety plan" in risk
+    assert "a family member is holding extra medication" in risk
+    assert "A risk event was documented before this range" in section(text, "Recommendations and next steps")
