@@ -9,7 +9,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from . import course
+from . import course, risk
+from .engines.base import purpose_kind
 from .models import Assessment, Citation
 from .sources import Selection
 from .text import ICD10, POSITIVE_RISK, RISK, paragraphs, sentences
@@ -186,6 +187,61 @@ def coverage(text: str, sel: Selection) -> list[Coverage]:
         label = "documented risk event and safety plan" if events else "documented risk screening"
         said = bool(RISK.search(text)) and (not events or bool(re.search(r"ideation|safety plan", text, re.I)))
         items.append(Coverage("risk", label, said))
+    return items + course_coverage(text, sel)
+
+
+def course_coverage(text: str, sel: Selection) -> list[Coverage]:
+    """What the course of care says a summary of this range and purpose must carry: each relapse
+    (its peak and date), the risk history carried into the range, the safety plan and means-safety
+    steps, a lapse in care with the last contact, and for a transfer the medications on file."""
+    items: list[Coverage] = []
+    for m in course.measures(sel.assessments):
+        if relapse := m.relapse:
+            low, peak = relapse
+            said = peak.administered_on.isoformat() in text and re.search(rf"\b{peak.total_score}\b", text)
+            items.append(
+                Coverage(
+                    "relapse",
+                    f"{m.instrument} {low.total_score} to {peak.total_score} on {peak.administered_on.isoformat()}",
+                    bool(said),
+                )
+            )
+    found = risk.picture(sel.notes, sel.carried_risk, sel.assessments, sel.medications)
+    for f in found.earlier_events[:1] + found.earlier_events[-1:]:
+        items.append(Coverage("risk history", f"{f.day}: {f.sentence[:60]}", f.day in text))
+    if found.safety_plan:
+        last = found.safety_plan[-1]  # the plan in force: named with the date it was last documented
+        items.append(
+            Coverage("safety plan", f"documented {last.day}", "safety plan" in text.lower() and last.day in text)
+        )
+    for f in found.means[-1:]:
+        items.append(
+            Coverage(
+                "means safety",
+                f"{f.day}: {f.sentence[:60]}",
+                bool(
+                    re.search(
+                        r"means[- ]safety|"
+                        r"holding (?:extra |the )?medication|firearm",
+                        text,
+                        re.I,
+                    )
+                ),
+            )
+        )
+    contact = course.contact(sel.progress_notes, sel.range.end)
+    if contact.lapsed and contact.last and not any(n.title == "Discharge session" for n in sel.progress_notes):
+        day = contact.last.note_date.isoformat()
+        items.append(
+            Coverage(
+                "last contact",
+                f"last session {day}; care lapsed",
+                day in text and bool(re.search(r"laps|no session|dropout|dropped out|disengag", text, re.I)),
+            )
+        )
+    if purpose_kind(sel.purpose) == "transfer":
+        for name in sorted({m.name for m in sel.medications}):
+            items.append(Coverage("medication", name, name.lower() in text.lower()))
     return items
 
 

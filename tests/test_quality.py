@@ -4,11 +4,12 @@ import json
 import re
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from core import charts, evaluation, quality, ratings, sources, summaries
+from core import charts, course, evaluation, quality, ratings, sources, summaries
 from core.engines.offline import OfflineEngine
 from core.errors import InvalidInput
 from core.models import Actor, Citation
@@ -36,7 +37,8 @@ def test_clean_draft_passes_every_check(case):
     practice, sel, draft = case
     r = report(practice, sel, draft.text, draft.citations)
     assert r.ok and r.unsupported == () and r.leaks == () and r.invalid_citations == ()
-    assert r.coverage_rate == 1.0 and {c.kind for c in r.coverage} == {"diagnosis", "latest score", "plan goal", "risk"}
+    assert r.coverage_rate == 1.0
+    assert {"diagnosis", "latest score", "plan goal", "risk", "relapse", "safety plan"} <= {c.kind for c in r.coverage}
     assert 300 < r.words < 1500 and 6 < r.reading_grade < 18
 
 
@@ -169,3 +171,27 @@ def test_eval_json_reports_no_leaks_and_no_unsupported_facts_for_the_offline_eng
     assert totals["drafts"] > 60 and totals["leaks"] == 0 and totals["unsupported_facts"] == 0
     assert totals["facts_checked"] > 1000 and totals["invalid_citations"] == 0
     assert len(data["rows"]) == 88 and {r["status"] for r in data["rows"]} <= {"drafted", "insufficient"}
+
+
+def test_coverage_asks_for_the_relapse_and_the_risk_carried_into_a_short_range(practice):
+    """Zoë's PHQ-9 relapse (whole treatment) and, over the last three months, the passive suicidal
+    ideation, safety plan and means-safety step documented before the range."""
+    first, last = practice.store.chart_span(CLIENT)
+    whole = sources.require_sufficient(charts.selection(practice, CLIENT, first, last, "Transfer of care"))
+    draft = OfflineEngine().generate(whole)
+    covered = {c.kind: c.covered for c in quality.coverage(draft.text, whole)}
+    assert covered["relapse"] and covered["safety plan"] and covered["means safety"]
+    low, peak = next(m.relapse for m in course.measures(whole.assessments) if m.relapse)
+    without = draft.text.replace(peak.administered_on.isoformat(), "a later date")
+    label = next(c.label for c in quality.coverage(draft.text, whole) if c.kind == "relapse")
+    assert [c.covered for c in quality.coverage(without, whole) if c.label == label] == [False]
+
+    today = practice.today()
+    short = sources.require_sufficient(charts.selection(practice, CLIENT, today - timedelta(days=91), today))
+    text = OfflineEngine().generate(short).text
+    assert all(c.covered for c in quality.coverage(text, short))
+    no_risk = re.sub(
+        r"## Risk and safety\n.*?(?=## Current status)", "## Risk and safety\n\nNone.\n\n", text, flags=re.S
+    )
+    missing = {c.kind for c in quality.coverage(no_risk, short) if not c.covered}
+    assert {"risk history", "safety plan", "means safety"} <= missing
