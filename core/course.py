@@ -10,7 +10,7 @@ measurable from the scores") instead of guessing.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from .models import Assessment, Note, Plan
@@ -20,7 +20,8 @@ WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "eight"
 NEXT_SESSION = re.compile(
     r"\b(?:next|follow[- ]up)\s+(?:session|appointment|visit)\s+in\s+(\w+)\s+(day|week|month)s?\b", re.I
 )
-GRACE_DAYS = 14  # a session a little late is not a lapse
+GRACE_DAYS = 14  # a session a little late is not overdue
+LAPSE_DAYS = 42  # six weeks without a session: care has lapsed, not a session slipped
 
 
 @dataclass(frozen=True)
@@ -122,7 +123,6 @@ class MeasureCourse:
 
     def sentence(self) -> str:
         """The course in one paragraph a supervisor reads at a glance."""
-        spec = self.spec
         fmt = lambda a: f"{a.total_score} ({a.severity}) on {a.administered_on.isoformat()}"  # noqa: E731
         if len(self.scores) == 1:
             return f"{self.instrument}: one administration in range, {fmt(self.first)}; change is not assessable."
@@ -133,7 +133,17 @@ class MeasureCourse:
         if high not in (self.first, self.latest):
             parts.append(f"highest {fmt(high)}")
         parts.append(f"latest {fmt(self.latest)}")
-        text = "; ".join(parts) + f". First to latest: {self.change_words()}."
+        return "; ".join(parts) + ". " + self.remarks()
+
+    def remarks(self) -> str:
+        """What the course shows beyond its scores (for a draft that tabulates them): the change with
+        its thresholds, relapse, the last three scores, the clinical range."""
+        spec = self.spec
+        text = (
+            f"From {self.first.severity} to {self.latest.severity}: {self.change_words()}."
+            if len(self.scores) > 1
+            else "Change is not assessable from one administration."
+        )
         relapse = self.relapse
         if relapse:
             lo, peak = relapse
@@ -142,7 +152,9 @@ class MeasureCourse:
                 f"rose reliably to {peak.total_score} ({peak.administered_on.isoformat()})."
             )
         if len(self.scores) >= 3:
-            text += f" Recent trend (last three administrations): {self.trend}."
+            last3 = ", ".join(str(a.total_score) for a in self.scores[-3:])
+            words = self.trend if self.trend != "stable" else "no reliable change"
+            text += f" Last three scores ({last3}): {words}."
         if self.in_clinical_range_throughout:
             text += f" Every score in range was at or above the cut-off of {spec.cutoff}."
         elif spec.cutoff is not None and self.first.total_score < spec.cutoff <= self.latest.total_score:
@@ -170,6 +182,14 @@ IN_BAND = re.compile(rf"(?P<inst>{INSTRUMENT_NAMES})\b[^.;]{{0,20}}?\bin the (?P
 CONSECUTIVE = re.compile(r"\b(two|three|2|3)\s+consecutive|\btwice\b", re.I)
 
 
+def _band_top(instrument: str, band: str) -> int | None:
+    """The lowest score above the named band (scores below it are in that band or lower)."""
+    bands = INSTRUMENTS[instrument].bands
+    lows = [low for low, label in bands if label == band]
+    higher = [low for low, _ in bands if lows and low > lows[0]]
+    return higher[0] if higher else None
+
+
 def criterion(goal: str) -> tuple[str, int, int] | None:
     """(instrument, threshold, administrations in a row) of a goal whose criterion is a score:
     met when that many consecutive scores are below the threshold."""
@@ -177,12 +197,10 @@ def criterion(goal: str) -> tuple[str, int, int] | None:
         inst, threshold = m.group("inst").upper(), int(m.group("n")) + (m.group("op").lower() == "at or below")
     elif m := IN_BAND.search(goal):
         inst = m.group("inst").upper()
-        bands = INSTRUMENTS[inst].bands
-        above = [low for low, label in bands if label == m.group("band").lower()]
-        nxt = [low for low, _ in bands if above and low > above[0]]
-        if not nxt:
+        top = _band_top(inst, m.group("band").lower())
+        if top is None:
             return None
-        threshold = nxt[0]
+        threshold = top
     else:
         return None
     c = CONSECUTIVE.search(goal)
@@ -197,17 +215,33 @@ class GoalStatus:
     plan: Plan
     status: str  # "met", "met, not sustained", "not met", "not measurable"
     evidence: tuple[Assessment, ...]  # the scores the status rests on
+    since: date | None = None  # when the plan versions that carry the goal began
 
     def sentence(self) -> str:
         if self.status == "not measurable":
-            return f"{self.goal}: not measurable from the scores on file (review in session)."
+            return f"{self.goal}: no score criterion, so not judged from the scores (see the session notes)."
         scores = ", ".join(f"{a.instrument} {a.total_score} on {a.administered_on.isoformat()}" for a in self.evidence)
+        if self.status.startswith("not yet met"):
+            return f"{self.goal}: not yet met; {scores} {self.status.removeprefix('not yet met ').strip('()')}."
         return f"{self.goal}: {self.status} ({scores})."
 
 
-def goal_status(goal: str, plan: Plan, scores: list[Assessment]) -> GoalStatus:
+def goal_status(
+    goal: str, plan: Plan, scores: list[Assessment], since: date | None = None, range_start: date | None = None
+) -> GoalStatus:
+    """The goal's status from the scores after it was set (`since`: when the plan versions that
+    carry it began; a score on that day is the baseline it was set against, not progress)."""
     found = criterion(goal)
-    series = [a for a in scores if found and a.instrument == found[0]]
+    after = [a for a in scores if since is None or a.administered_on > since]
+    band = re.search(r"\bin the (minimal|mild) range\b", goal, re.I)
+    if not found and band and after:  # "mood and worry in the mild range": every measure's latest score
+        last_of = {a.instrument: a for a in after}
+        tops = {i: _band_top(i, band.group(1).lower()) for i in last_of}
+        if all(t is not None for t in tops.values()):
+            below = all(a.total_score < (tops[i] or 0) for i, a in last_of.items())
+            status = "met at the latest scores" if below else "not met at the latest scores"
+            return GoalStatus(goal, plan, status, tuple(last_of.values()))
+    series = [a for a in after if found and a.instrument == found[0]]
     if not found or not series:
         return GoalStatus(goal, plan, "not measurable", ())
     _, threshold, need = found
@@ -220,11 +254,11 @@ def goal_status(goal: str, plan: Plan, scores: list[Assessment]) -> GoalStatus:
     latest = series[-1]
     if met is None:
         if latest.total_score < threshold:  # below, but not yet for long enough
-            return GoalStatus(
-                goal, plan, f"not yet met ({need} consecutive administrations below {threshold} are needed)", tuple(run)
-            )
+            return GoalStatus(goal, plan, f"not yet met ({need} in a row below {threshold} are needed)", tuple(run))
         return GoalStatus(goal, plan, "not met", (latest,))
     when = f"met by {met[-1].administered_on.isoformat()}"
+    if range_start is not None and met[-1].administered_on < range_start:
+        when = "met before this range"
     if latest.total_score < threshold:
         return GoalStatus(goal, plan, when, tuple(met))
     return GoalStatus(goal, plan, f"{when}, not sustained", (*met, latest))
@@ -235,13 +269,27 @@ def goals(plans: tuple[Plan, ...], scores: list[Assessment]) -> tuple[list[GoalS
     if not plans:
         return [], []
     current = plans[-1]
-    now = [goal_status(g, current, scores) for g in current.goals]
-    earlier: dict[str, Plan] = {}
-    for p in plans[:-1]:
+
+    def since(goal: str, upto: int) -> date:
+        """When the unbroken run of plan versions ending at plans[upto] that carry the goal began."""
+        start = upto
+        while start > 0 and goal in plans[start - 1].goals:
+            start -= 1
+        return plans[start].effective_from
+
+    first_day = min(p.effective_from for p in plans)
+    now = [
+        replace(goal_status(g, current, scores, since(g, len(plans) - 1), first_day), since=since(g, len(plans) - 1))
+        for g in current.goals
+    ]
+    earlier: dict[str, tuple[Plan, int]] = {}
+    for i, p in enumerate(plans[:-1]):
         for g in p.goals:
             if g not in current.goals:
-                earlier[g] = p
-    return now, [goal_status(g, p, scores) for g, p in earlier.items()]
+                earlier[g] = (p, i)
+    return now, [
+        replace(goal_status(g, p, scores, since(g, i), first_day), since=since(g, i)) for g, (p, i) in earlier.items()
+    ]
 
 
 # -- contact -----------------------------------------------------------------------------------------
@@ -258,11 +306,16 @@ class Contact:
         return self.last.note_date + timedelta(days=self.planned_days) if self.last and self.planned_days else None
 
     @property
-    def lapsed(self) -> bool:
+    def overdue(self) -> bool:
+        """The planned next session is past due (with grace) and not documented."""
         if self.last is None:
             return False
-        allowed = (self.planned_days or 30) + GRACE_DAYS
-        return (self.as_of - self.last.note_date).days > allowed
+        return (self.as_of - self.last.note_date).days > (self.planned_days or 30) + GRACE_DAYS
+
+    @property
+    def lapsed(self) -> bool:
+        """Overdue, and for longer than six weeks: care has lapsed rather than a session slipped."""
+        return self.overdue and self.last is not None and (self.as_of - self.last.note_date).days > LAPSE_DAYS
 
     def sentence(self) -> str:
         if self.last is None:
@@ -270,12 +323,14 @@ class Contact:
         text = f"Last documented session: {self.last.note_date.isoformat()}."
         if self.due:
             text += f" The next session was planned for about {self.due.isoformat()}."
+        weeks = (self.as_of - self.last.note_date).days // 7
         if self.lapsed:
-            weeks = (self.as_of - self.last.note_date).days // 7
             text += (
                 f" No session is documented after that through {self.as_of.isoformat()} ({weeks} weeks): "
                 "care appears to have lapsed."
             )
+        elif self.overdue:
+            text += f" That session is not documented through {self.as_of.isoformat()}."
         return text
 
 

@@ -92,6 +92,19 @@ def note_sentences(note: Note) -> list[str]:
     return [s for part in note_sections(note).values() for s in part]
 
 
+def spacing(days: int) -> str:
+    """A session interval in words (a number no chart item states would read as an unsupported fact)."""
+    weeks = round(days / 7)
+    names = {
+        2: "every two weeks",
+        3: "every three weeks",
+        4: "every four weeks",
+        6: "every six weeks",
+        8: "every eight weeks",
+    }
+    return "weekly" if weeks <= 1 else names.get(weeks, "every few weeks")
+
+
 def usable(sentence: str) -> bool:
     return not addresses_a_model(sentence) and len(sentence.split()) >= 4
 
@@ -275,7 +288,8 @@ class Writer:
             blocks.append(
                 "Goals of earlier plan versions in this range that the current plan no longer lists:\n"
                 + "\n".join(
-                    f"- {g.sentence()} (plan from {g.plan.effective_from.isoformat()})" for g in self.goal_earlier
+                    f"- {g.sentence()} (in the plan from {(g.since or g.plan.effective_from).isoformat()})"
+                    for g in self.goal_earlier
                 )
             )
         if self.concurrent:
@@ -353,22 +367,30 @@ class Writer:
     def themes(self) -> list[str]:
         """Substance use, planned sessions with others, coming stressors: what long notes carry
         beyond the template's parts, each once however often a note repeats it."""
-        out, seen = [], set()
-        alcohol = [d for d in self.sel.diagnoses if d.code.startswith("F10")]
+        found: dict[str, tuple[str, list]] = {}  # sentence key -> (sentence, the notes that carry it)
         for n in self.progress:
-            for s in note_sentences(n):
-                key = re.sub(r"\W+", " ", s.lower()).strip()
-                if not THEMES.search(s) or key in seen or not usable(s) or RISK.search(s) or PROGRESS.search(s):
+            parts = note_sections(n)
+            for s in (s for part, ss in parts.items() if part != "plan" for s in ss):  # plans are not findings
+                if not THEMES.search(s) or not usable(s) or RISK.search(s) or PROGRESS.search(s):
                     continue
-                seen.add(key)
-                line = f"- {n.note_date.isoformat()}: {self.clean(s)}"
-                active = [
-                    d for d in alcohol if d.onset <= n.note_date and (not d.resolved or d.resolved >= n.note_date)
-                ]
-                if active and re.search(r"alcohol|drink|beer|wine", s, re.I):
-                    line += f" ({active[0].code} {active[0].description} was an active diagnosis then.)"
-                out.append(line)
-        return out[:MAX_THEMES]
+                key = re.sub(r"\W+", " ", s.lower()).strip()
+                found.setdefault(key, (s, []))[1].append(n)
+        out = []
+        for s, notes in list(found.values())[:MAX_THEMES]:
+            line = f"- {notes[0].note_date.isoformat()}: {self.clean(s)}"
+            if len(notes) > 1:
+                line += (
+                    " (the same text is in the notes of " + ", ".join(n.note_date.isoformat() for n in notes[1:]) + ")"
+                )
+            out.append(line)
+        alcohol = [d for d in self.sel.diagnoses if d.code.startswith("F10")]
+        if alcohol and any(re.search(r"alcohol|drink|beer|wine", line, re.I) for line in out):
+            d = alcohol[0]
+            out.append(
+                f"- Diagnosis on file: {d.code} {d.description}, onset {d.onset.isoformat()}"
+                + (f", resolved {d.resolved.isoformat()}." if d.resolved else ", active.")
+            )
+        return out
 
     def medications(self) -> str:
         """One line per medication, however often it was prescribed again."""
@@ -407,7 +429,7 @@ class Writer:
                 f"{m.change.describe()} |"
             )
         blocks = ["\n".join(rows)]
-        blocks += [m.sentence() for m in self.measures if len(m.scores) > 1]
+        blocks += [f"{m.instrument}: {m.remarks()}" for m in self.measures if len(m.scores) > 1]
         baseline = [b for b in self.sel.baseline if any(b.instrument == m.instrument for m in self.measures)]
         if baseline:
             blocks.append(
@@ -418,11 +440,14 @@ class Writer:
                 )
                 + "."
             )
-        if any(m.spec.reliable_change for m in self.measures):
-            blocks.append(
-                "Thresholds: reliable change and cut-offs as published for each measure (PHQ-9 and GAD-7: NHS "
-                "Talking Therapies; PCL-5: National Center for PTSD)."
-            )
+        published = {
+            "PHQ-9": "NHS Talking Therapies",
+            "GAD-7": "NHS Talking Therapies",
+            "PCL-5": "National Center for PTSD",
+        }
+        used = [f"{m.instrument}: {published[m.instrument]}" for m in self.measures if m.instrument in published]
+        if used:
+            blocks.append("Thresholds as published (" + "; ".join(used) + ").")
         return blocks
 
     def risk(self) -> list[str]:
@@ -489,7 +514,13 @@ class Writer:
                 + "; ".join(f"{d.code} {d.description}" for d in active)
                 + "."
             )
-        if self.progress and not self.discharge_note:
+        if self.discharge_note:
+            if (self.sel.range.end - self.discharge_note.note_date).days > 31:
+                blocks.append(
+                    f"Discharged on {self.discharge_note.note_date.isoformat()}; no later session is "
+                    f"documented through {self.sel.range.end.isoformat()}."
+                )
+        elif self.progress and self.kind != "transfer":  # the transfer list gives the last contact
             blocks.append(self.contact.sentence())
         return blocks
 
@@ -504,13 +535,9 @@ class Writer:
             if plan:
                 blocks.append(f"Plan at the most recent session ({n.note_date.isoformat()}): " + " ".join(plan))
         if self.kind == "consultation":
-            qs = self.questions()
+            qs = self.questions() or self.default_questions()
             blocks.append(
                 "Questions for the consultation, from the course of care:\n" + "\n".join(f"- {q}" for q in qs)
-                if qs
-                else "No consultation question was derived from the course (the rules look for reliable deterioration, "
-                "relapse, no reliable change in the clinical range, unmet measurable goals, risk events and lapsed "
-                "care); the clinician may add the questions to discuss."
             )
         elif self.kind == "transfer":
             blocks.append("For the receiving provider:\n" + "\n".join(f"- {x}" for x in self.handover()))
@@ -540,15 +567,21 @@ class Writer:
         if self.measures:
             items.append(
                 "Continue measurement-based care with "
-                + ", ".join(m.instrument for m in self.measures)
-                + f" (latest on {max(m.latest.administered_on for m in self.measures).isoformat()})."
+                + ", ".join(f"{m.instrument} (latest {m.latest.administered_on.isoformat()})" for m in self.measures)
+                + "."
             )
         return items
 
     def discharge(self) -> list[str]:
         blocks = []
-        if self.goal_now:
-            blocks.append("Goal attainment at discharge:\n" + "\n".join(f"- {g.sentence()}" for g in self.goal_now))
+        if self.goal_now:  # each goal's status is under Treatment goals: here, the tally
+            met = [g for g in self.goal_now if g.status.startswith("met") and "not sustained" not in g.status]
+            scored = [g for g in self.goal_now if g.status != "not measurable"]
+            blocks.append(
+                f"Goal attainment: {len(met)} of {plural(len(scored), 'goal')} with a score criterion met"
+                + (f" ({'; '.join(g.goal for g in met)})" if met else "")
+                + f"; {plural(len(self.goal_now) - len(scored), 'goal')} without one (see the session notes)."
+            )
         missed = self.sel.excluded_count("cancellation")
         attendance = f"Attendance: {plural(len(self.progress), 'session')} with signed progress notes"
         attendance += (
@@ -568,6 +601,40 @@ class Writer:
                 "outreach to the client and an aftercare plan are needed before closing the case."
             )
         return blocks
+
+    def default_questions(self) -> list[str]:
+        """When the course raises no flag: what the stage of treatment asks."""
+        primary = self.measures[0] if self.measures else None
+        cutoff = primary.spec.cutoff if primary else None
+        if primary and cutoff is not None and primary.latest.total_score < cutoff:
+            return [
+                f"{primary.instrument} is below the cut-off of {cutoff} ({primary.latest.total_score} on "
+                f"{primary.latest.administered_on.isoformat()}) with no relapse or risk event in this range: is "
+                "the client ready to step down in frequency or plan the end of treatment?"
+            ]
+        return [
+            "No relapse, deterioration, unmet score goal or risk event stands out in this range: which goal "
+            "should the consultation focus on?"
+        ]
+
+    def frequency_question(self) -> str | None:
+        """Sessions spaced further apart while the primary measure got worse."""
+        days = [n.note_date for n in self.progress]
+        if len(days) < 6 or not self.measures:
+            return None
+        gaps = [(b - a).days for a, b in zip(days, days[1:])]
+        early, late = sorted(gaps[: len(gaps) // 2]), sorted(gaps[len(gaps) // 2 :])
+        before, after = early[len(early) // 2], late[len(late) // 2]
+        m = self.measures[0]
+        worse = (
+            m.relapse is not None or (m.change.direction == "worsened" and m.change.reliable) or m.trend == "worsening"
+        )
+        if after >= 2 * before and worse:
+            return (
+                f"Sessions went from {spacing(before)} to {spacing(after)} while {m.instrument} worsened: is the "
+                "session frequency right?"
+            )
+        return None
 
     def questions(self) -> list[str]:
         qs = []
@@ -613,6 +680,8 @@ class Writer:
                 if self.contact.last
                 else ""
             )
+        if q := self.frequency_question():
+            qs.append(q)
         if self.sel.excluded_count("unsigned"):
             qs.append(
                 "Some progress notes in this range are unsigned and were not used; the summary may be "
