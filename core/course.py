@@ -139,8 +139,10 @@ class MeasureCourse:
         """What the course shows beyond its scores (for a draft that tabulates them): the change with
         its thresholds, relapse, the last three scores, the clinical range."""
         spec = self.spec
+        a, b = self.first.severity, self.latest.severity
+        bands = f"{a} at first and latest" if a == b else f"from {a} to {b}"
         text = (
-            f"From {self.first.severity} to {self.latest.severity}: {self.change_words()}."
+            f"{bands[0].upper()}{bands[1:]}: {self.change_words()}."
             if len(self.scores) > 1
             else "Change is not assessable from one administration."
         )
