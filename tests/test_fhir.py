@@ -14,7 +14,7 @@ import pytest
 from core import charts, sources
 from core.config import Settings
 from core.engines.base import SECTIONS
-from core.errors import InvalidImport
+from core.errors import InsufficientInformation, InvalidImport
 from core.models import Actor
 from core.privacy import mask
 from core.quality import leaked_runs, unsupported_facts
@@ -38,6 +38,19 @@ MEASURES = {
 # SNOMED codes of the behavioral-health conditions the fixture README lists, and some that are not.
 BH_CONDITIONS = {"370143000", "47505003", "5602001", "192127007", "73595000", "361055000", "10939881000119105"}
 NOT_BH_CONDITIONS = {"444814009", "160903007", "10509002", "15777000", "195662009"}
+# SNOMED types of the fixtures' visits that are never sessions: general examination, check-up, well child,
+# prenatal and postnatal visits, vaccination, telephone encounter, death certification.
+ROUTINE_VISITS = {
+    "162673000",
+    "185349003",
+    "410620009",
+    "424619006",
+    "424441002",
+    "169762003",
+    "33879002",
+    "185317003",
+    "308646001",
+}
 
 
 def load(path: Path) -> list[dict]:
@@ -121,12 +134,14 @@ def test_behavioral_import_keeps_bh_content_and_accounts_for_the_rest(empty_prac
     assert {c: imported[c] for c in BH_CONDITIONS if codes[c]} == {c: codes[c] for c in BH_CONDITIONS if codes[c]}
     assert not NOT_BH_CONDITIONS & set(imported) and set(imported) <= set(codes)
     assert all(d.code_system == "SNOMED CT" for d in chart.diagnoses)  # Synthea codes conditions in SNOMED CT
-    # Every visit where a score was recorded is a note; no visit gives two.
+    # Every visit where a score was recorded is a note, unless it was a wellness or routine visit (a
+    # screen at a check-up is not a session); no visit gives two.
     by_ref = {f"urn:uuid:{r['id']}": r for r in of_type(resources, "Encounter")}
     scored = [r for r in of_type(resources, "Observation") if any(c["code"] in MEASURES for c in r["code"]["coding"])]
-    scored_days = {by_ref[r["encounter"]["reference"]]["period"]["start"][:10] for r in scored}
+    visits = [by_ref[r["encounter"]["reference"]] for r in scored]
+    scored_days = {v["period"]["start"][:10] for v in visits if v["type"][0]["coding"][0]["code"] not in ROUTINE_VISITS}
     assert scored_days <= {n.note_date.isoformat() for n in chart.notes}
-    assert 0 < len(chart.notes) <= len(by_ref)
+    assert len(chart.notes) <= len(by_ref)
     assert len({n.text for n in chart.notes}) == len(chart.notes)
     assert all(n.note_type == "progress" and n.note_format == "free" and n.signed for n in chart.notes)
     assert chart.client.source == "fhir" and chart.client.ai_consent_on is None
@@ -539,9 +554,17 @@ def test_synthea_names_are_masked(empty_practice, tmp_path):
 @needs_fixtures
 @pytest.mark.parametrize("behavioral_only", [True, False])
 def test_every_imported_patient_gets_a_grounded_draft(empty_practice, behavioral_only):
+    """Every patient with a behavioral-health session; one whose record holds only screens at check-ups
+    (no session) is refused as not enough information."""
     engine = empty_practice.engine("offline")
+    refused = set()
     for report in charts.import_fhir(empty_practice, IMPORTER, [FIXTURES], behavioral_only=behavioral_only):
         rng = sources.preset_range("Whole treatment", empty_practice.today(), empty_practice.store, report.client_id)
+        if not any(n.note_type == "progress" for n in empty_practice.store.chart(report.client_id).notes):
+            with pytest.raises(InsufficientInformation, match="no signed progress notes"):
+                sources.require_sufficient(charts.selection(empty_practice, report.client_id, rng.start, rng.end))
+            refused.add(report.client_name)
+            continue
         for purpose in ("Case consultation", "Transfer of care", "Discharge"):
             sel = sources.require_sufficient(
                 charts.selection(empty_practice, report.client_id, rng.start, rng.end, purpose)
@@ -555,3 +578,4 @@ def test_every_imported_patient_gets_a_grounded_draft(empty_practice, behavioral
             assert [p for p in paragraphs(draft.text) if p.startswith("## ")] == [f"## {s}" for s in SECTIONS]
             cited = {i for c in draft.citations for i in c.item_ids}
             assert cited and cited <= set(sel.item_ids), where
+    assert refused == ({"Zulema784 Carolin818 Ratke343"} if behavioral_only else set())

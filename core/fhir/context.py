@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from datetime import date
 
 from .reader import Entry, Index, Problem, reference_type
-from .values import parse_date, parse_datetime
+from .values import fact_key, parse_date, parse_datetime
 
 # Why resources are left out, as the import report says it.
 NOT_BH = "not behavioral-health related"
@@ -16,6 +17,7 @@ ERRORED = "entered in error, refuted or cancelled"
 REPEATED_NOTE = "repeats the text of a note found earlier in the file"
 NO_CODE = "no ICD-10-CM or SNOMED CT code"
 NOT_LINKED = "not part of an imported care plan"
+NOT_A_SESSION = "a wellness, routine or administrative visit, not a behavioral-health session"
 
 
 @dataclass
@@ -30,8 +32,17 @@ class Context:
     outcome: dict[int, str | None] = field(default_factory=dict)  # entry index -> None (used) or skip reason
     unresolved: Counter = field(default_factory=Counter)
     bh_encounters: set[int] = field(default_factory=set)  # entry index of encounters with BH content
-    # What was recorded in each encounter, for encounters that come without note text.
-    encounter_facts: dict[int, dict[str, list[str]]] = field(default_factory=lambda: defaultdict(dict))
+    # What was recorded in each encounter, for encounters that come without note text: label -> text ->
+    # the dates it was recorded on (None: undated). Synthea files some items under an earlier visit.
+    encounter_facts: dict[int, dict[str, dict[str, list[date | None]]]] = field(
+        default_factory=lambda: defaultdict(dict)
+    )
+    # Every dated item, kept or not, by fact_key: when each encounter recorded it and when it first appears
+    # in the file, so note text never tells of something dated after the note.
+    dated: dict[int, dict[str, list[date]]] = field(default_factory=lambda: defaultdict(dict))
+    first_dated: dict[str, date] = field(default_factory=dict)
+    treated: set[int] = field(default_factory=set)  # entry index of conditions a kept controlled drug treats
+    kept_terms: set[str] = field(default_factory=set)  # fact_key of items kept although not BH (those conditions)
     _encounters: dict[int, Entry | None] = field(default_factory=dict)  # by id() of the resource
 
     def use(self, entry: Entry) -> None:
@@ -69,17 +80,29 @@ class Context:
         self._encounters[id(resource)] = target
         return target
 
-    def record(self, resource: dict, label: str, text: str, behavioral: bool) -> None:
-        """Note what an item recorded in its encounter, and whether that makes the encounter BH related."""
+    def record(
+        self,
+        resource: dict,
+        label: str,
+        text: str,
+        behavioral: bool,
+        when: date | None = None,
+        kept: bool | None = None,
+    ) -> None:
+        """Note what an item recorded in its encounter and when, and whether that makes the encounter BH
+        related; kept (default: whether the scope keeps a BH or other item) says if its note may list it."""
+        key = fact_key(text)
+        if when is not None and key:
+            self.first_dated[key] = min(when, self.first_dated.get(key, when))
         enc = self.encounter(resource)
         if enc is None:
             return
         if behavioral:
             self.bh_encounters.add(enc.index)
-        if self.keep(behavioral) and text:
-            facts = self.encounter_facts[enc.index].setdefault(label, [])
-            if text not in facts:
-                facts.append(text)
+        if when is not None and key:
+            self.dated[enc.index].setdefault(key, []).append(when)
+        if (self.keep(behavioral) if kept is None else kept) and text:
+            self.encounter_facts[enc.index].setdefault(label, {}).setdefault(text, []).append(when)
 
 
 def day(entry: Entry, value: object, what: str):

@@ -214,6 +214,10 @@ def map_patient(ctx: Context, patient: Entry, own: list[Entry]) -> dict[str, lis
         by_type.setdefault(e.type, []).append(e)
     client = mapping.patient(patient, ctx.client_id)
     ctx.use(patient)
+    if ctx.behavioral_only:
+        ctx.treated = mapping.treated_conditions(
+            ctx, by_type.get("MedicationRequest", []), by_type.get("Condition", [])
+        )
     for e in by_type.get("Condition", []):
         mapping.condition(ctx, e)
     mapping.assessments(ctx, by_type.get("Observation", []))

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
 
 from ..scoring import INSTRUMENTS, ITEM_MAX, severity
 from .context import ERRORED, NO_CODE, NOT_BH, NOT_CHART, NOT_LINKED, NOT_SCORED, Context, day
 from .reader import Entry, Problem
-from .relevance import behavioral, behavioral_code, behavioral_medication, controlled
+from .relevance import behavioral, behavioral_code, behavioral_concept, behavioral_medication, controlled
 from .values import (
     ICD10_SYSTEMS,
     LOINC,
@@ -17,8 +19,10 @@ from .values import (
     code_of,
     coding,
     codings,
+    fact_key,
     first_date,
     human_name,
+    parse_date,
     stable_id,
     text_of,
     title,
@@ -169,9 +173,13 @@ def condition(ctx: Context, entry: Entry) -> None:
     if resolved is None and status in ("resolved", "inactive", "remission"):
         description += f" (clinical status {status}; end date not recorded)"
     bh = behavioral_code(system, code, description)
-    ctx.record(r, "Diagnoses recorded", description, bh)
-    if not ctx.keep(bh):
+    # The condition a kept controlled drug is prescribed for stays, so a summary can say why it is taken.
+    treats = entry.index in ctx.treated
+    ctx.record(r, "Diagnoses recorded", description, bh, onset, ctx.keep(bh) or treats)
+    if not ctx.keep(bh) and not treats:
         return ctx.skip(entry, NOT_BH)
+    if not bh:
+        ctx.kept_terms.add(fact_key(description))
     ctx.use(entry)
     ctx.rows["diagnoses"].append(
         {
@@ -306,7 +314,11 @@ def assessments(ctx: Context, entries: list[Entry]) -> None:
         ctx.use(entry)
         ctx.rows["assessments"].append(row)
         ctx.record(
-            entry.resource, "Measures recorded", f"{row['instrument']} {row['total_score']} ({row['severity']})", True
+            entry.resource,
+            "Measures recorded",
+            f"{row['instrument']} {row['total_score']} ({row['severity']})",
+            True,
+            row["administered_on"],
         )
 
 
@@ -346,8 +358,8 @@ def care_plans(ctx: Context, plans: list[Entry], goals: list[Entry]) -> None:
         if not problems and enc is not None:  # Synthea states some plans' problem only as the visit's reason
             problems = [t for t in (text_of(c) for c in enc.resource.get("reasonCode") or []) if t]
         bh = behavioral(*kinds, *problems, str(r.get("title") or ""), str(r.get("description") or ""))
-        if enc is not None and bh:
-            ctx.bh_encounters.add(enc.index)
+        name = kinds[0] if kinds else (str(r.get("title") or "") or "Care plan")
+        ctx.record(r, "Care plans started", name, bh, start)
         if not ctx.keep(bh):
             ctx.skip(entry, NOT_BH)
             continue
@@ -367,9 +379,7 @@ def care_plans(ctx: Context, plans: list[Entry], goals: list[Entry]) -> None:
                 interventions.append(text)
         author = ctx.clinician(r.get("author"))
         status = "revised" if entry.index in replaced else PLAN_STATUS.get(r.get("status"), "active")
-        name = kinds[0] if kinds else (str(r.get("title") or "") or "Care plan")
         ctx.use(entry)
-        ctx.record(r, "Care plans started", name, bh)
         ctx.rows["treatment_plans"].append(
             {
                 "id": stable_id("FP", ctx.client_id, entry.key),
@@ -409,20 +419,88 @@ def plan_period(entry: Entry):
 MED_SKIP = {"entered-in-error": ERRORED, "cancelled": ERRORED, "draft": "a draft, never prescribed"}
 
 
-def medication(ctx: Context, entry: Entry) -> None:
-    r = entry.resource
-    if r.get("status") in MED_SKIP:
-        return ctx.skip(entry, MED_SKIP[r["status"]])
-    if r.get("intent") in ("proposal", "plan"):
-        return ctx.skip(entry, "a proposal or plan, not a prescription")
+def medication_name(ctx: Context, r: dict, count: bool = True) -> tuple[str, Entry | None]:
+    """The drug a request names, and the Medication resource that names it (None: inline or not in the
+    file; counted as unresolved when count)."""
     name, product = text_of(r.get("medicationCodeableConcept")), None
     if not name and isinstance(r.get("medicationReference"), dict):
         product = ctx.index.resolve(r["medicationReference"])
         if product is not None:
             name = text_of(product.resource.get("code"))
         else:
-            ctx.unresolved["Medication"] += 1
+            if count:
+                ctx.unresolved["Medication"] += 1
             name = str(r["medicationReference"].get("display") or "")
+    return name, product
+
+
+def treated_conditions(ctx: Context, requests: list[Entry], conditions: list[Entry]) -> set[int]:
+    """Conditions that prescriptions of controlled drugs are for (entry indexes): those the request's
+    reasonReference names, else those coded as its reasonCode, else its encounter's reason. A code names
+    the record of that condition in effect on the day of the prescription (else the latest before it)."""
+    by_code: dict[tuple[str, str], list[Episode]] = {}
+    for e in conditions:
+        r = e.resource
+        episode = Episode(
+            e.index,
+            _soft_date(first_date(r.get("onsetDateTime"), r.get("onsetPeriod"), r.get("recordedDate"))),
+            _soft_date(first_date(r.get("abatementDateTime"), r.get("abatementPeriod"))),
+        )
+        for c in codings(r.get("code")):
+            if c.get("system") and c.get("code"):
+                by_code.setdefault((str(c["system"]), str(c["code"])), []).append(episode)
+    treated: set[int] = set()
+    for entry in requests:
+        r = entry.resource
+        if r.get("status") in MED_SKIP or r.get("intent") in ("proposal", "plan"):
+            continue
+        if not controlled(medication_name(ctx, r, count=False)[0]):
+            continue
+        validity = (r.get("dispenseRequest") or {}).get("validityPeriod") or {}
+        when = _soft_date(r.get("authoredOn") or validity.get("start"))
+        holder = r
+        if not r.get("reasonReference") and not r.get("reasonCode"):
+            holder = (ctx.index.resolve(r.get("encounter")) or entry).resource
+        for ref in holder.get("reasonReference") or []:
+            target = ctx.index.resolve(ref)
+            if target is not None and target.type == "Condition":
+                treated.add(target.index)
+        for concept in holder.get("reasonCode") or []:
+            found = [x for c in codings(concept) for x in by_code.get((str(c.get("system")), str(c.get("code"))), [])]
+            treated |= {x.index for x in in_effect(found, when)}
+    return treated
+
+
+@dataclass(frozen=True)
+class Episode:
+    index: int  # the Condition's entry
+    onset: date | None
+    end: date | None
+
+
+def in_effect(episodes: list[Episode], when: date | None) -> list[Episode]:
+    """The records of a condition in effect on a day, else the latest one begun before it."""
+    if when is None:
+        return episodes
+    begun = sorted((x for x in episodes if x.onset is not None and x.onset <= when), key=lambda x: x.onset or when)
+    return [x for x in begun if x.end is None or x.end >= when] or begun[-1:]
+
+
+def _soft_date(value: object) -> date | None:
+    """A date to compare by, or None (malformed dates are reported where the item itself is mapped)."""
+    try:
+        return parse_date(value) if value else None
+    except ValueError:
+        return None
+
+
+def medication(ctx: Context, entry: Entry) -> None:
+    r = entry.resource
+    if r.get("status") in MED_SKIP:
+        return ctx.skip(entry, MED_SKIP[r["status"]])
+    if r.get("intent") in ("proposal", "plan"):
+        return ctx.skip(entry, "a proposal or plan, not a prescription")
+    name, product = medication_name(ctx, r)
     if not name:
         raise Problem(entry, "names no medication")
     bh = behavioral_medication(name) or any(behavioral(text_of(c)) for c in r.get("reasonCode") or [])
@@ -437,7 +515,7 @@ def medication(ctx: Context, entry: Entry) -> None:
     end = day(entry, validity["end"], "a validity end") if validity.get("end") else None
     if end and end < start:
         raise Problem(entry, f"ends ({end}) before it starts ({start})")
-    ctx.record(r, "Medications prescribed", name, bh)
+    ctx.record(r, "Medications prescribed", name, bh, start)
     if not ctx.keep(bh or controlled(name)):
         return ctx.skip(entry, NOT_BH)
     prescriber = ctx.clinician(r.get("requester"))
@@ -493,8 +571,9 @@ def dosage(instructions: Iterable[object] | None) -> str | None:
 def procedure(ctx: Context, entry: Entry) -> None:
     r = entry.resource
     name = title(text_of(r.get("code")))
-    bh = behavioral(name)
+    bh = behavioral_concept(r.get("code"), name)  # therapy, screening, rehabilitation and detoxification
     if r.get("status") in ("entered-in-error", "not-done", "preparation"):
         return ctx.skip(entry, ERRORED)
-    ctx.record(r, "Procedures", name, bh)
+    when = _soft_date(first_date(r.get("performedDateTime"), r.get("performedPeriod")))
+    ctx.record(r, "Procedures", name, bh, when)
     ctx.skip(entry, NOT_CHART)

@@ -3,7 +3,10 @@
 An encounter with a DocumentReference (or a DiagnosticReport.presentedForm) gives one note with the
 document's text; an encounter without one gives a short note listing what its record holds, so older
 bundles without notes still document their visits. In the behavioral-health scope only encounters
-with behavioral-health content become notes (see relevance.py).
+with behavioral-health content become notes, never a wellness, routine obstetric, telephone or
+administrative visit (see relevance.py), and a document keeps only its behavioral-health lines: no
+immunizations, demographics (age, race and ethnicity, marital status, orientation, education,
+insurance) or other conditions and procedures. No note lists an item dated after the note.
 """
 
 from __future__ import annotations
@@ -12,11 +15,12 @@ import base64
 import binascii
 import html
 import re
+from datetime import date
 
-from .context import ERRORED, NOT_BH, NOT_CHART, REPEATED_NOTE, Context, day, moment
+from .context import ERRORED, NOT_A_SESSION, NOT_BH, NOT_CHART, REPEATED_NOTE, Context, day, moment
 from .reader import Entry, Problem, reference_type
-from .relevance import behavioral
-from .values import first_date, stable_id, text_of, title
+from .relevance import behavioral, behavioral_concept, behavioral_medication, controlled, routine_visit
+from .values import fact_key, first_date, stable_id, text_of, title
 
 SIGNED = (None, "finished", "unknown")
 NOT_HELD = {"cancelled": ERRORED, "entered-in-error": ERRORED, "planned": "planned, not yet held"}
@@ -95,6 +99,7 @@ def encounter_note(ctx: Context, enc: Entry, docs: list[tuple[Entry, str]]) -> N
         title(text_of((r.get("type") or [None])[0]))
         or f"{CLASS_NAMES.get((r.get('class') or {}).get('code'), 'Clinical')} encounter".capitalize()
     )
+    types = [t for t in r.get("type") or [] if isinstance(t, dict)]
     reasons = [t for t in (text_of(c) for c in r.get("reasonCode") or []) if t]
     reasons += [
         text_of(t.resource.get("code"))
@@ -104,6 +109,7 @@ def encounter_note(ctx: Context, enc: Entry, docs: list[tuple[Entry, str]]) -> N
     bh = (
         enc.index in ctx.bh_encounters
         or behavioral(kind, *reasons)
+        or any(behavioral_concept(c, "") for c in types + list(r.get("reasonCode") or []))
         or any(behavioral(text_of(d.resource.get("type"))) for d, _ in docs)
     )
     period = r.get("period") or {}
@@ -115,9 +121,14 @@ def encounter_note(ctx: Context, enc: Entry, docs: list[tuple[Entry, str]]) -> N
     if not start_value:  # checked whether or not the visit is kept: a malformed file is refused
         raise Problem(enc, "has no period start")
     when = day(enc, start_value, "a period start")
-    if not ctx.keep(bh):
+    # A screen at a check-up or a call about a refill is not a session: in the behavioral-health scope
+    # such visits are left out, so a summary never counts them (their scores and diagnoses are kept).
+    reason = (
+        NOT_BH if not ctx.keep(bh) else NOT_A_SESSION if ctx.behavioral_only and routine_visit(types, kind) else None
+    )
+    if reason:
         for entry in [enc] + [d for d, _ in docs]:
-            ctx.skip(entry, NOT_BH)
+            ctx.skip(entry, reason)
         return
     refs = [
         ref
@@ -129,7 +140,7 @@ def encounter_note(ctx: Context, enc: Entry, docs: list[tuple[Entry, str]]) -> N
     if author is None and refs:  # counted once per note left without its author
         ctx.unresolved[reference_type(refs[0])] += 1
     if docs:
-        text = "\n\n".join(t for _, t in docs)
+        text = "\n\n".join(behavioral_text(ctx, t, when, enc.index) for _, t in docs)
         stamp = first_date(*(d.resource.get("date") or d.resource.get("issued") for d, _ in docs))
     else:
         text = coded_summary(ctx, enc, kind, reasons, when)
@@ -155,9 +166,16 @@ def encounter_note(ctx: Context, enc: Entry, docs: list[tuple[Entry, str]]) -> N
 
 def coded_summary(ctx: Context, enc: Entry, kind: str, reasons: list[str], when) -> str:
     """A visit without note text, told from its coded data only: nothing is inferred."""
-    facts = ctx.encounter_facts.get(enc.index, {})
+    recorded = ctx.encounter_facts.get(enc.index, {})
+    # Only what was recorded by the day of the visit: Synthea files some later items under it.
+    facts = {
+        label: [x for x, days in recorded.get(label, {}).items() if any(d is None or d <= when for d in days)]
+        for label in FACT_ORDER
+    }
+    if ctx.behavioral_only:  # a behavioral-health visit for bronchitis too: only its behavioral-health reasons
+        reasons = [x for x in reasons if behavioral(x) or fact_key(x) in ctx.kept_terms]
     lines = [f"Reason for visit: {'; '.join(reasons)}."] if reasons else []
-    lines += [f"{label}: {'; '.join(title(x) for x in facts[label])}." for label in FACT_ORDER if facts.get(label)]
+    lines += [f"{label}: {'; '.join(title(x) for x in facts[label])}." for label in FACT_ORDER if facts[label]]
     setting = CLASS_NAMES.get((enc.resource.get("class") or {}).get("code"))
     lines.append(f"Visit: {kind}{f' ({setting})' if setting else ''}, {when.isoformat()}.")
     lines.append("The imported record holds no note text for this visit; these lines list its coded data.")
@@ -176,6 +194,7 @@ def standalone_note(ctx: Context, entry: Entry, text: str) -> None:
         (a for a in (ctx.clinician(ref, count=False) for ref in r.get("author") or r.get("performer") or []) if a), None
     )
     signed = r.get("docStatus") != "preliminary" and r.get("status") != "preliminary"
+    when = day(entry, stamp, "a date")
     ctx.use(entry)
     ctx.rows["notes"].append(
         {
@@ -183,10 +202,145 @@ def standalone_note(ctx: Context, entry: Entry, text: str) -> None:
             "client_id": ctx.client_id,
             "note_type": "progress",
             "note_format": "free",
-            "note_date": day(entry, stamp, "a date"),
+            "note_date": when,
             "title": kind,
             "author_id": author[0] if author else None,
             "signed_at": moment(entry, stamp, "a date") if signed else None,
-            "text": text,
+            "text": behavioral_text(ctx, text, when, None),
         }
     )
+
+
+# -- the behavioral-health lines of a document ------------------------------------------------------
+
+IMMUNIZATION = re.compile(r"\bimmuni[sz]|\bvaccin|\binoculat", re.IGNORECASE)
+SUBJECT = r"^(?:the\s+)?(?:patient|client)\s+"
+PEOPLE = (
+    r"non-?hispanic|hispanic|latin[oax]|white|black|african[- ]american|asian|american|indian|alaska|native|"
+    r"pacific|islander|hawaiian|caucasian|multiracial|other|male|female|man|woman|boy|girl|transgender|non-?binary"
+)
+# Sentences that only state who the person is: age with race and gender ("Zula72 is a 44 year-old
+# non-hispanic white female."), marital status, orientation, background, education, insurance.
+DEMOGRAPHIC = re.compile(
+    r"^(?:\S+\s+){0,4}?(?:is|was)\s+an?\s+\d+[- ](?:years?|yrs?)[- ]old(?:\s+(?:" + PEOPLE + r"))*\s*\.?$"
+    r"|" + SUBJECT + r"(?:is|was)\s+(?:married|single|divorced|widowed|separated|unmarried|never married)\s*\.?$"
+    r"|\bidentif(?:ies|y|ied)\s+as\b|\bsexual orientation\b|\bgender identity\b|\bsocioeconomic\b"
+    r"|" + SUBJECT + r"(?:is an?|has an?|has|has completed|completed)\b.*\b(?:college|high school|education|degree)\b"
+    r"|" + SUBJECT + r"currently has\b|" + SUBJECT + r"(?:has|is covered by)\s+(?:no\s+)?(?:health\s+)?insurance\b"
+    r"|^(?:race|ethnicity|religion|marital status|insurance|payer)\s*:",
+    re.IGNORECASE,
+)
+# Race and ethnicity words before a person word, taken out of a sentence that says more.
+RACE = re.compile(
+    r"\b(?:(?:non-?hispanic|hispanic|latin[oax]|caucasian|african[- ]american|asian(?:[- ]american)?|"
+    r"native american|american indian|alaska native|pacific islander|multiracial)(?:\s+(?:white|black|asian))?"
+    r"|white|black)\s+(?=(?:male|female|man|woman|boy|girl|person|adult|patient|client)\b)",
+    re.IGNORECASE,
+)
+HISTORY = re.compile(r"^(?P<head>.*?\bhas a history of\s+)(?P<items>.+?)(?P<end>\.?)$", re.IGNORECASE)
+PRESENTING = re.compile(r"^(?P<head>.*?\b(?:is presenting with|presents with)\s+)(?P<items>.+?)(?P<end>\.?)$", re.I)
+HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
+ITEM = re.compile(r"^[-*]\s+(.*)$")
+
+
+def behavioral_text(ctx: Context, text: str, when: date, enc_index: int | None) -> str:
+    """In the behavioral-health scope, a document's lines that are behavioral-health content and told
+    by the note's day: each sentence, list and list item is kept or left out on its own, and a heading
+    left with nothing under it goes too. Outside that scope the document is kept as written."""
+    if not ctx.behavioral_only:
+        return text
+    # Items this visit recorded only after its day (what a list of this visit must not name).
+    later = (
+        {key for key, days in ctx.dated.get(enc_index, {}).items() if min(days) > when}
+        if enc_index is not None
+        else set()
+    )
+
+    def wanted(item: str, history: bool = False) -> bool:
+        key = fact_key(item)
+        if ctx.first_dated.get(key, when) > when if history else key in later:
+            return False
+        return behavioral(item) or behavioral_medication(item) or controlled(item) or key in ctx.kept_terms
+
+    def listed(m: re.Match[str], history: bool) -> str | None:
+        items = [i.strip() for i in re.split(r",\s*(?![^()]*\))", m.group("items")) if i.strip()]
+        kept = [i for i in items if wanted(re.sub(r"^and\s+", "", i), history)]
+        return f"{m.group('head')}{', '.join(kept)}{m.group('end')}" if kept else None
+
+    def sentence(s: str) -> str | None:
+        if IMMUNIZATION.search(s) or DEMOGRAPHIC.search(s):
+            return None
+        for pattern, history in ((HISTORY, True), (PRESENTING, False)):
+            m = pattern.match(s)
+            if m:
+                return listed(m, history)
+        return RACE.sub("", s)
+
+    out: list[tuple[str, str]] = []  # (kind, line): heading, item, intro (ends in ':'), text, blank
+    section, dropped_intro = "", False
+    for line in _joined_lines(text):
+        line = line.strip()
+        heading, item = HEADING.match(line), ITEM.match(line)
+        if not line:
+            out.append(("blank", ""))
+        elif heading:
+            out.append(("heading", line))
+            section, dropped_intro = heading.group(2), False
+        elif item:
+            if not dropped_intro and wanted(item.group(1)):
+                out.append(("item", line))
+        elif re.search(r"medication", section, re.I) and not line.endswith((".", ":", "!", "?")):
+            kept = [m for m in re.split(r";\s*", line) if m and wanted(m)]  # "drug a; drug b"
+            if kept:
+                out.append(("text", "; ".join(kept)))
+        else:
+            said = re.split(r"(?<=[.!?])\s+", line)
+            results = [sentence(x) for x in said]
+            kept = [k for k in results if k]
+            dropped_intro = said[-1].endswith(":") and results[-1] is None  # its list goes with it
+            if kept:
+                out.append(("intro" if kept[-1].endswith(":") else "text", " ".join(kept)))
+    return _tidy(out)
+
+
+def _joined_lines(text: str) -> list[str]:
+    """Lines, with an indented line that starts in lower case joined to the one before ("Name\n is a ...")."""
+    out: list[str] = []
+    for line in text.splitlines():
+        if out and out[-1].strip() and re.match(r"^\s+[a-z]", line):
+            out[-1] = out[-1].rstrip() + " " + line.strip()
+        else:
+            out.append(line)
+    return out
+
+
+def _tidy(out: list[tuple[str, str]]) -> str:
+    """Lines again: no list introduction without items, no heading without content, no blank runs."""
+    for i, (kind, line) in enumerate(out):
+        if kind == "intro":
+            after = next((k for k, _ in out[i + 1 :] if k != "blank"), None)
+            if after != "item":
+                said = re.split(r"(?<=[.!?])\s+", line)[:-1]
+                out[i] = ("text", " ".join(said)) if said else ("blank", "")
+    keep = [True] * len(out)
+    for i, (kind, line) in enumerate(out):
+        if kind == "heading":
+            level = len(line) - len(line.lstrip("#"))
+            content = False
+            for k, t in out[i + 1 :]:
+                if k == "heading" and len(t) - len(t.lstrip("#")) <= level:
+                    break
+                if k not in ("heading", "blank"):
+                    content = True
+                    break
+            keep[i] = content
+    lines: list[str] = []
+    for (kind, line), kept in zip(out, keep):
+        if not kept:
+            continue
+        if kind == "blank":
+            if lines and lines[-1] != "":
+                lines.append("")
+        else:
+            lines.append(line)
+    return "\n".join(lines).strip()

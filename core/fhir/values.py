@@ -53,6 +53,17 @@ def title(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def fact_key(text: str) -> str:
+    """How a coded item is compared with the words of a note: lower case, without trailing tags
+    ("Stress (finding)" and "stress" are one fact)."""
+    text = text.lower().strip()
+    while True:
+        shorter = re.sub(r"\s*\([^()]*\)\s*$", "", text)
+        if shorter == text or not shorter:
+            return re.sub(r"\s+", " ", text).strip(" .;,")
+        text = shorter
+
+
 def code_of(concept: object) -> str | None:
     """The code of a status-like CodeableConcept (clinicalStatus, verificationStatus)."""
     return next((str(c["code"]) for c in codings(concept) if c.get("code")), None)
