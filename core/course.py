@@ -224,7 +224,7 @@ class GoalStatus:
             return f"{self.goal}: no score criterion, so not judged from the scores (see the session notes)."
         scores = ", ".join(f"{a.instrument} {a.total_score} on {a.administered_on.isoformat()}" for a in self.evidence)
         if self.status.startswith("not yet met"):
-            return f"{self.goal}: not yet met; {scores} {self.status.removeprefix('not yet met ').strip('()')}."
+            return f"{self.goal}: not yet met ({scores}; {self.status.removeprefix('not yet met ').strip('()')})."
         return f"{self.goal}: {self.status} ({scores})."
 
 
@@ -369,3 +369,29 @@ def derived_numbers(sel) -> tuple[set[str], set[str]]:
     if c.last:
         numbers.add(str((c.as_of - c.last.note_date).days // 7))
     return numbers, dates
+
+
+STOP = frozenset(
+    "about after again also and any are at be been before being both but by can client each for "
+    "from has have her his into its least more most not of on once one only or other over per such "
+    "than that the their them then there these they this those three through times to two under "
+    "until use using very was were when which while who will with within without".split()
+)
+
+
+def _stems(text: str) -> set[str]:
+    return {w[:5] for w in re.findall(r"[a-z]+", text.lower()) if len(w) > 3 and w not in STOP}
+
+
+def goal_evidence(goal: str, notes: tuple[Note, ...], sentences_of) -> tuple[Note, str] | None:
+    """The most recent note sentence about a goal that has no score criterion: one that shares at
+    least two word stems and two fifths of the goal's, so the draft can quote what the chart says."""
+    wanted = _stems(goal)
+    if len(wanted) < 2:
+        return None
+    for note in reversed(notes):
+        for s in reversed(sentences_of(note)):
+            shared = wanted & _stems(s)
+            if len(shared) >= 2 and len(shared) >= 0.4 * len(wanted):
+                return note, s
+    return None

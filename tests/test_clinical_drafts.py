@@ -14,6 +14,7 @@ import pytest
 from core import charts, keep, sources
 from core.engines.offline import OfflineEngine, refine_text
 from core.errors import InsufficientInformation
+from core.privacy import mask
 from core.scoring import INSTRUMENTS
 from core.text import sentences
 from tests.conftest import demo_ranges
@@ -274,3 +275,17 @@ def test_three_month_zoe_consultation_reads_as_a_supervisor_needs(corpus):
     assert "passive suicidal ideation" in risk and "Stanley-Brown safety plan" in risk
     assert "a family member is holding extra medication" in risk
     assert "A risk event was documented before this range" in section(text, "Recommendations and next steps")
+
+
+def test_a_goal_without_a_score_criterion_quotes_what_the_notes_say(corpus):
+    _, drafts = corpus
+    quoted = 0
+    for sel, text in drafts:
+        for m in re.finditer(r": no score criterion; the latest note about it \((\d{4}-\d\d-\d\d)\): (.+)", text):
+            quoted += 1
+            day, sentence = m.group(1), m.group(2)
+            notes = [n for n in sel.progress_notes if n.note_date.isoformat() == day]
+            masked = [mask(n.text, sel.client).lower() for n in notes]
+            assert any(sentence.rstrip(".").lower() in t for t in masked), (sel.client.id, day)
+            assert not re.match(r"(Discussed|Reviewed|Practiced|Scheduled)\b", sentence)
+    assert quoted > 50

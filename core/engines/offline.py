@@ -162,6 +162,7 @@ THEMES = re.compile(
     r"return(?:ing)? to work)\b",
     re.I,
 )
+CLINICIAN_DID = re.compile(r"(?:Discussed|Reviewed|Practiced|Scheduled|Introduced|Explored|Assigned|Taught)\b")
 IMPROVING_CLAIM = re.compile(r"\b(?:decreas|improv|reduc|lower)\w*", re.I)
 MAX_THEMES = 6
 
@@ -277,7 +278,7 @@ class Writer:
         if plan.goals:
             blocks = [
                 f"Current treatment plan ({plan.status}, {period}). Goals and their status:",
-                "\n".join(f"{i}. {g.sentence()}" for i, g in enumerate(self.goal_now, 1)),
+                "\n".join(f"{i}. {self.goal_line(g)}" for i, g in enumerate(self.goal_now, 1)),
             ]
         else:  # imported care plans often state only what they address
             blocks = [
@@ -328,6 +329,27 @@ class Writer:
                 )
             blocks.append(line)
         return blocks
+
+    def goal_line(self, g: course.GoalStatus) -> str:
+        """A goal with its score status, or for a goal without a score criterion what the latest
+        note about it says, quoted."""
+        if g.status != "not measurable":
+            return g.sentence()
+        found = course.goal_evidence(
+            g.goal,
+            self.progress,
+            lambda n: [  # what the client reported or did
+                s
+                for part, ss in note_sections(n).items()
+                if part in ("subjective", "response")
+                for s in ss
+                if usable(s) and not MSE.search(s) and not CLINICIAN_DID.match(s)
+            ],
+        )
+        if found is None:
+            return g.sentence()
+        note, s = found
+        return f"{g.goal}: no score criterion; the latest note about it ({note.note_date.isoformat()}): {self.clean(s)}"
 
     def interventions(self) -> list[str]:
         blocks = []
