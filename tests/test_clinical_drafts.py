@@ -289,3 +289,28 @@ def test_a_goal_without_a_score_criterion_quotes_what_the_notes_say(corpus):
             assert any(sentence.rstrip(".").lower() in t for t in masked), (sel.client.id, day)
             assert not re.match(r"(Discussed|Reviewed|Practiced|Scheduled)\b", sentence)
     assert quoted > 50
+
+
+def test_a_step_down_in_session_frequency_while_above_the_cut_off_is_asked_about(corpus):
+    _, drafts = corpus
+    asked = 0
+    for sel, text in drafts:
+        m = re.search(
+            r"From (\d{4}-\d\d-\d\d) sessions were planned (.+?) instead of (.+?), while (\S+) was (\d+) "
+            r"\((\d{4}-\d\d-\d\d)\), at or above the cut-off of (\d+)",
+            text,
+        )
+        if not m:
+            continue
+        asked += 1
+        day, inst, score, cutoff = m.group(1), m.group(4), int(m.group(5)), int(m.group(7))
+        notes = [n for n in sel.progress_notes if n.note_date.isoformat() <= day]
+        weeks = [
+            int({"one": 1, "two": 2, "three": 3, "four": 4}[x])
+            for n in notes
+            for x in re.findall(r"Next session in (one|two|three|four) weeks?", n.text)
+        ]
+        assert len(weeks) >= 2 and weeks[-1] > weeks[-2], (sel.client.id, day)  # the interval grew on that day
+        at = [a for a in sel.assessments if a.instrument == inst and a.administered_on.isoformat() <= day]
+        assert at[-1].total_score == score >= cutoff == INSTRUMENTS[inst].cutoff
+    assert asked >= 3

@@ -303,11 +303,30 @@ class Writer:
                 + "."
             )
         elif len(self.sel.plans) > 1:
-            blocks.append(
-                f"The plan was revised during the range ({plural(len(self.sel.plans) - 1, 'new version')}), most recently "
-                f"on {self.sel.plans[-1].effective_from.isoformat()}."
-            )
-        progress = [(n, s) for n in self.progress for s in note_sentences(n) if PROGRESS.search(s)]
+            pairs = list(zip(self.sel.plans, self.sel.plans[1:]))
+            changed = [
+                b
+                for a, b in pairs
+                if (a.problems, a.goals, a.objectives, a.interventions)
+                != (b.problems, b.goals, b.objectives, b.interventions)
+            ]
+            text = f"The plan has {plural(len(pairs), 'newer version')} in the range"
+            if changed:
+                text += (
+                    f"; {len(changed)} of them changed what it contains, most recently on "
+                    f"{changed[-1].effective_from.isoformat()}"
+                )
+            if len(pairs) - len(changed):
+                text += f"; {plural(len(pairs) - len(changed), 'renewal')} without a change"
+            blocks.append(text + ".")
+        progress = [
+            (n, s)
+            for n in self.progress
+            for part, ss in note_sections(n).items()
+            if part != "plan"
+            for s in ss
+            if PROGRESS.search(s)
+        ]
         if progress:
             n, s = progress[-1]
             line = f"Most recent progress rating in a note ({n.note_date.isoformat()}): {self.clean(s)}"
@@ -596,13 +615,15 @@ class Writer:
 
     def discharge(self) -> list[str]:
         blocks = []
-        if self.goal_now:  # each goal's status is under Treatment goals: here, the tally
-            met = [g for g in self.goal_now if g.status.startswith("met") and "not sustained" not in g.status]
-            scored = [g for g in self.goal_now if g.status != "not measurable"]
+        goals = self.goal_now + self.goal_earlier
+        if goals:  # each goal's status is under Treatment goals: here, the tally over every plan version
+            met = [g for g in goals if g.status.startswith("met") and "not sustained" not in g.status]
+            scored = [g for g in goals if g.status != "not measurable"]
             blocks.append(
-                f"Goal attainment: {len(met)} of {plural(len(scored), 'goal')} with a score criterion met"
+                f"Goal attainment over the plans of this range: {len(met)} of {plural(len(scored), 'goal')} with a "
+                "score result met"
                 + (f" ({'; '.join(g.goal for g in met)})" if met else "")
-                + f"; {plural(len(self.goal_now) - len(scored), 'goal')} without one (see the session notes)."
+                + f"; {plural(len(goals) - len(scored), 'goal')} without a score result (see Treatment goals)."
             )
         missed = self.sel.excluded_count("cancellation")
         attendance = f"Attendance: {plural(len(self.progress), 'session')} with signed progress notes"
@@ -640,22 +661,25 @@ class Writer:
         ]
 
     def frequency_question(self) -> str | None:
-        """Sessions spaced further apart while the primary measure got worse."""
-        days = [n.note_date for n in self.progress]
-        if len(days) < 6 or not self.measures:
+        """The last time the planned interval between sessions grew while the primary measure was at
+        or above its cut-off: the step-down a supervisor asks about."""
+        if not self.measures or self.measures[0].spec.cutoff is None:
             return None
-        gaps = [(b - a).days for a, b in zip(days, days[1:])]
-        early, late = sorted(gaps[: len(gaps) // 2]), sorted(gaps[len(gaps) // 2 :])
-        before, after = early[len(early) // 2], late[len(late) // 2]
         m = self.measures[0]
-        worse = (
-            m.relapse is not None or (m.change.direction == "worsened" and m.change.reliable) or m.trend == "worsening"
-        )
-        if after >= 2 * before and worse:
-            return (
-                f"Sessions went from {spacing(before)} to {spacing(after)} while {m.instrument} worsened: is the "
-                "session frequency right?"
-            )
+        planned = [
+            (n.note_date, c.planned_days)
+            for n in self.progress
+            if (c := course.contact((n,), n.note_date)).planned_days
+        ]
+        steps = [(day, old, new) for (_, old), (day, new) in zip(planned, planned[1:]) if new > old]
+        for day, old, new in reversed(steps):
+            score = next((a for a in reversed(m.scores) if a.administered_on <= day), None)
+            if score is not None and m.spec.cutoff is not None and score.total_score >= m.spec.cutoff:
+                return (
+                    f"From {day.isoformat()} sessions were planned {spacing(new)} instead of {spacing(old)}, "
+                    f"while {m.instrument} was {score.total_score} ({score.administered_on.isoformat()}), at or "
+                    f"above the cut-off of {m.spec.cutoff}: is the session frequency right?"
+                )
         return None
 
     def questions(self) -> list[str]:
