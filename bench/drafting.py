@@ -11,7 +11,7 @@ from .common import sample, stats_ms
 from .selection import Case
 
 # A trusted script acts like the command line (auth "cli": no password prompt before signing).
-ACTOR = Actor("ruth", "Ruth Abernathy", "supervisor", "LCSW, Clinical Supervisor", "K06", "cli")
+ACTOR = Actor("ruth", "Ruth Abernathy", ("supervisor",), "LCSW, Clinical Supervisor", "K06", "cli")
 
 
 def draft_end_to_end(practice: Practice, case: Case, engine: OfflineEngine):

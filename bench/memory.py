@@ -31,7 +31,7 @@ def ensure_account(db: Path) -> None:
         if p.store.user(USER) is None:
             auth.add_user(
                 p,
-                Actor("cli:bench", "bench", "admin", auth="cli"),
+                Actor("cli:bench", "bench", ("admin",), auth="cli"),
                 USER,
                 "Bench Supervisor",
                 ["supervisor"],

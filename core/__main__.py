@@ -112,7 +112,7 @@ def cli_actor() -> Actor:
     """Who runs the command line: the operating-system user. Whoever can run it can read the database
     file, so it is a trusted shell with supervisor and administrator rights (audited as cli:<user>)."""
     user = getpass.getuser()
-    return Actor(f"cli:{user}", user, "supervisor,admin", auth="cli")
+    return Actor(f"cli:{user}", user, ("supervisor", "admin"), auth="cli")
 
 
 @command
@@ -370,7 +370,7 @@ def report_run(p: Practice, args, run_id: str) -> None:
     if args.json:
         print(json.dumps(jsonable({"run": run, "rows": rows, "totals": totals}), indent=2, ensure_ascii=False))
         return
-    print(f"Run {run_id}: {run['engine']} {run['model']} (prompt {run['prompt_version']})")
+    print(f"Run {run_id}: {run.engine} {run.model} (prompt {run.prompt_version})")
     print(f"{'client':<8} {'window':<16} {'status':<12} {'unsupported':>11} {'coverage':>9} {'leaks':>5} {'words':>6}")
     dash = lambda v: "-" if v is None else v  # noqa: E731
     for r in rows:
@@ -401,9 +401,9 @@ def cmd_users(p: Practice, args) -> None:
             args,
             rows,
             "\n".join(
-                f"{u['id']:<12} {u['display_name']:<22} {','.join(u['roles']):<24} "
-                f"{u['clinician_id'] or '-':<6} {'disabled' if u['disabled'] else 'active'}"
-                + (f" locked until {u['locked_until']}" if u["locked_until"] else "")
+                f"{u.id:<12} {u.display_name:<22} {','.join(u.roles):<24} "
+                f"{u.clinician_id or '-':<6} {'disabled' if u.disabled else 'active'}"
+                + (f" locked until {u.locked_until}" if u.locked_until else "")
                 for u in rows
             ),
         )

@@ -10,7 +10,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from . import access
 from .errors import InvalidInput, NotFound, PermissionDenied
-from .models import ROLES, Actor
+from .models import ROLES, Actor, UserAccount, UserSummary
 
 if TYPE_CHECKING:
     from .service import Practice
@@ -36,9 +36,9 @@ def now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def actor_of(p: Practice, user: dict, auth: str = "local") -> Actor:
-    credentials = p.store.clinician(user["clinician_id"]).credentials if user["clinician_id"] else ""
-    return Actor(user["id"], user["display_name"], ",".join(user["roles"]), credentials, user["clinician_id"], auth)
+def actor_of(p: Practice, user: UserAccount, auth: str = "local") -> Actor:
+    credentials = p.store.clinician(user.clinician_id).credentials if user.clinician_id else ""
+    return Actor(user.id, user.display_name, user.roles, credentials, user.clinician_id, auth)
 
 
 def _check_password(password: str) -> None:
@@ -67,18 +67,18 @@ def _create(
     if password is not None:
         _check_password(password)
     p.store.add_user(
-        {
-            "id": user_id,
-            "display_name": display_name,
-            "roles": list(roles),
-            "clinician_id": clinician_id,
-            "email": email,
-            "password_hash": HASHER.hash(password) if password else None,
-            "disabled": False,
-            "failed_attempts": 0,
-            "locked_until": None,
-            "created_at": now(),
-        }
+        UserAccount(
+            id=user_id,
+            display_name=display_name,
+            roles=roles,
+            clinician_id=clinician_id,
+            email=email,
+            password_hash=HASHER.hash(password) if password else None,
+            disabled=False,
+            failed_attempts=0,
+            locked_until=None,
+            created_at=now(),
+        )
     )
 
 
@@ -97,9 +97,10 @@ def add_user(
     p.store.audit(now(), actor.id, "account", None, None, None, f"user {user_id} added ({', '.join(roles)})")
 
 
-def list_users(p: Practice, actor: Actor) -> list[dict]:
+def list_users(p: Practice, actor: Actor) -> list[UserSummary]:
+    """Every account, without password hashes."""
     access.require(p.store, actor, "manage_users")
-    return [{k: v for k, v in u.items() if k != "password_hash"} for u in p.store.users()]
+    return [u.summary for u in p.store.users()]
 
 
 def set_disabled(p: Practice, actor: Actor, user_id: str, disabled: bool = True) -> None:
@@ -138,29 +139,29 @@ def sign_in(p: Practice, user_id: str, password: str) -> Actor:
     if user is None:
         p.store.audit(moment, (user_id or "")[:40] or "-", "sign_in_failed", detail="unknown user")
         raise PermissionDenied(BAD_CREDENTIALS)
-    if user["disabled"]:
-        p.store.audit(moment, user["id"], "sign_in_failed", detail="account disabled")
+    if user.disabled:
+        p.store.audit(moment, user.id, "sign_in_failed", detail="account disabled")
         raise PermissionDenied("This account is disabled. Ask the practice administrator.")
-    if user["locked_until"] and user["locked_until"] > moment:
-        p.store.audit(moment, user["id"], "sign_in_failed", detail="account locked")
-        raise PermissionDenied(_locked_message(user["locked_until"], moment))
+    if user.locked_until and user.locked_until > moment:
+        p.store.audit(moment, user.id, "sign_in_failed", detail="account locked")
+        raise PermissionDenied(_locked_message(user.locked_until, moment))
     try:
-        HASHER.verify(user["password_hash"] or "", password or "")
+        HASHER.verify(user.password_hash or "", password or "")
     except (VerificationError, InvalidHashError):
-        failures = user["failed_attempts"] + 1
+        failures = user.failed_attempts + 1
         locked = moment + timedelta(minutes=LOCK_MINUTES) if failures >= MAX_FAILURES else None
-        p.store.record_sign_in(user["id"], 0 if locked else failures, locked)
+        p.store.record_sign_in(user.id, 0 if locked else failures, locked)
         p.store.audit(
             moment,
-            user["id"],
+            user.id,
             "lockout" if locked else "sign_in_failed",
             detail=f"{failures} failed attempts" + (f"; locked for {LOCK_MINUTES} minutes" if locked else ""),
         )
         raise PermissionDenied(_locked_message(locked, moment) if locked else BAD_CREDENTIALS) from None
-    p.store.record_sign_in(user["id"], 0, None)
-    if HASHER.check_needs_rehash(user["password_hash"]):
-        p.store.set_password_hash(user["id"], HASHER.hash(password))
-    p.store.audit(moment, user["id"], "sign_in", detail="password")
+    p.store.record_sign_in(user.id, 0, None)
+    if user.password_hash and HASHER.check_needs_rehash(user.password_hash):
+        p.store.set_password_hash(user.id, HASHER.hash(password))
+    p.store.audit(moment, user.id, "sign_in", detail="password")
     return actor_of(p, user)
 
 
@@ -175,13 +176,13 @@ def _locked_message(until: datetime, moment: datetime) -> str:
 def sign_in_oidc(p: Practice, email: str | None) -> Actor:
     """A user the practice's identity provider signed in, matched to an account by e-mail."""
     user = p.store.user_by_email(email or "")
-    if user is None or user["disabled"]:
+    if user is None or user.disabled:
         p.store.audit(now(), (email or "-")[:60], "sign_in_failed", detail="no active account for this e-mail")
         raise PermissionDenied(
             "You are signed in with the practice's identity provider, but there is no active "
             "account for your e-mail address here. Ask the practice administrator."
         )
-    p.store.audit(now(), user["id"], "sign_in", detail="oidc")
+    p.store.audit(now(), user.id, "sign_in", detail="oidc")
     return actor_of(p, user, "oidc")
 
 
@@ -205,7 +206,7 @@ def confirm_signature(
         return
     user = p.store.user(actor.id)
     try:
-        HASHER.verify((user or {}).get("password_hash") or "", password or "")
+        HASHER.verify((user.password_hash if user else None) or "", password or "")
     except (VerificationError, InvalidHashError):
         p.store.audit(now(), actor.id, "sign_in_failed", detail="signature confirmation: wrong password")
         raise PermissionDenied("The password is not right; the summary was not signed.") from None
@@ -215,7 +216,7 @@ def acting_clinician(p: Practice, actor: Actor, clinician_id: str) -> Actor:
     """The command line signs as a named clinician (the trusted shell of an administrator)."""
     access.require(p.store, actor, "manage_users")
     clinician = p.store.clinician(clinician_id)
-    return Actor(clinician.id, clinician.display_name, "clinician", clinician.credentials, clinician.id, "cli")
+    return Actor(clinician.id, clinician.display_name, ("clinician",), clinician.credentials, clinician.id, "cli")
 
 
 def clinicians(p: Practice, actor: Actor) -> list:

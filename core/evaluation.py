@@ -9,13 +9,13 @@ import re
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Protocol, cast
 
 from . import access, charts, quality, sources
 from .errors import EngineError, InsufficientInformation, InvalidInput
-from .models import Actor, Draft
+from .models import Actor, Comparison, Draft, EvalItem, EvalRun
 from .ratings import ratings
 from .service import Practice
 from .sources import Selection
@@ -98,44 +98,34 @@ def metrics(report: quality.QualityReport) -> dict:
 
 def _plan(
     p: Practice, run_id: str, client_ids: list[str], on_progress: Callable[[int, int, str], None] | None
-) -> Iterator[tuple[dict, Selection | None]]:
+) -> Iterator[tuple[EvalItem, Selection | None]]:
     """Each (client, window) of a run as an item, with its selection when the range suffices."""
     for n, client_id in enumerate(client_ids, 1):
         if on_progress:
             on_progress(n, len(client_ids), client_id)
         for window, days in WINDOWS.items():
             rng = window_range(p, client_id, days)
-            item = {
-                "id": f"{run_id}-{client_id}-{'whole' if days is None else days}",
-                "run_id": run_id,
-                "client_id": client_id,
-                "range_label": window,
-                "range_start": rng.start,
-                "range_end": rng.end,
-                "status": "pending",
-                "text": None,
-                "citations": None,
-                "metrics": None,
-                "message": "",
-            }
+            item = EvalItem(
+                id=f"{run_id}-{client_id}-{'whole' if days is None else days}",
+                run_id=run_id,
+                client_id=client_id,
+                range_label=window,
+                range_start=rng.start,
+                range_end=rng.end,
+                status="pending",
+            )
             try:
                 yield item, sources.require_sufficient(charts.selection(p, client_id, rng.start, rng.end))
             except InsufficientInformation as e:
-                yield {**item, "status": "insufficient", "message": e.message}, None
+                yield replace(item, status="insufficient", message=e.message), None
 
 
-def _checked(p: Practice, item: dict, sel: Selection, draft: Draft | str) -> dict:
+def _checked(p: Practice, item: EvalItem, sel: Selection, draft: Draft | str) -> EvalItem:
     """The item with its draft and the automated checks, or with why it failed."""
     if isinstance(draft, str):
-        return {**item, "status": "failed", "message": draft}
-    report = quality.check(draft.text, sel, draft.citations, p.store.excluded_note_texts(item["client_id"]))
-    return {
-        **item,
-        "status": "drafted",
-        "text": draft.text,
-        "metrics": metrics(report),
-        "citations": [{"paragraph": c.paragraph, "item_ids": list(c.item_ids)} for c in draft.citations],
-    }
+        return replace(item, status="failed", message=draft)
+    report = quality.check(draft.text, sel, draft.citations, p.store.excluded_note_texts(item.client_id))
+    return replace(item, status="drafted", text=draft.text, metrics=metrics(report), citations=draft.citations)
 
 
 def evaluate(
@@ -158,14 +148,15 @@ def evaluate(
     for cid in ids:
         p.store.client(cid)
     run_id = f"E-{uuid.uuid4().hex[:10]}"
-    items, jobs = [], {}
+    items: list[EvalItem] = []
+    jobs: dict[str, Selection] = {}
     for item, sel in _plan(p, run_id, ids, on_progress):
         if sel is None:
             items.append(item)
         elif batch and not sel.client.ai_consent_on:
-            items.append({**item, "status": "failed", "message": "No consent to AI-assisted documentation."})
+            items.append(replace(item, status="failed", message="No consent to AI-assisted documentation."))
         elif batch:
-            jobs[item["id"]] = sel
+            jobs[item.id] = sel
             items.append(item)
         else:
             try:
@@ -173,18 +164,18 @@ def evaluate(
             except EngineError as e:
                 draft = e.message
             items.append(_checked(p, item, sel, draft))
-    run = {
-        "id": run_id,
-        "created_at": utcnow(),
-        "created_by": actor.id,
-        "engine": drafter.name,
-        "model": drafter.model,
-        "prompt_version": drafter.prompt_version,
-        "label": label or f"{drafter.name} {drafter.model}",
-        "status": "pending" if jobs else "complete",
+    run = EvalRun(
+        id=run_id,
+        created_at=utcnow(),
+        created_by=actor.id,
+        engine=drafter.name,
+        model=drafter.model,
+        prompt_version=drafter.prompt_version,
+        label=label or f"{drafter.name} {drafter.model}",
+        status="pending" if jobs else "complete",
         # jobs are only made with batch, which checked above that the engine has submit_batch
-        "batch_id": cast(BatchEngine, drafter).submit_batch(jobs) if jobs else None,
-    }
+        batch_id=cast(BatchEngine, drafter).submit_batch(jobs) if jobs else None,
+    )
     p.store.add_eval_run(run, items)
     return run_id
 
@@ -194,25 +185,23 @@ def collect_batches(p: Practice, actor: Actor, engine: str | None = None) -> lis
     access.require(p.store, actor, "quality_lab")
     drafter = p.engine(engine)
     outcome = []
-    for run in [r for r in p.store.eval_runs() if r["status"] == "pending" and r["engine"] == drafter.name]:
-        pending = [i for i in p.store.eval_items(run["id"]) if i["status"] == "pending"]
+    for run in [r for r in p.store.eval_runs() if r.status == "pending" and r.engine == drafter.name]:
+        pending = [i for i in p.store.eval_items(run.id) if i.status == "pending"]
         selections = {
-            i["id"]: sources.require_sufficient(charts.selection(p, i["client_id"], i["range_start"], i["range_end"]))
+            i.id: sources.require_sufficient(charts.selection(p, i.client_id, i.range_start, i.range_end))
             for i in pending
         }
         # a pending run was submitted as a batch by the engine of this name, so the engine batches
-        results = cast(BatchEngine, drafter).collect_batch(run["batch_id"], selections)
+        results = cast(BatchEngine, drafter).collect_batch(cast(str, run.batch_id), selections)
         if results is not None:
             p.store.complete_eval_run(
-                run["id"],
+                run.id,
                 [
-                    _checked(
-                        p, i, selections[i["id"]], results.get(i["id"], "No result was returned for this request.")
-                    )
+                    _checked(p, i, selections[i.id], results.get(i.id, "No result was returned for this request."))
                     for i in pending
                 ],
             )
-        outcome.append((run["id"], results is not None))
+        outcome.append((run.id, results is not None))
     return outcome
 
 
@@ -223,16 +212,16 @@ def window_range(p: Practice, client_id: str, days: int | None) -> sources.DateR
     return sources.DateRange(today - timedelta(days=days), today)
 
 
-def totals(items: list[dict]) -> dict:
+def totals(items: list[EvalItem]) -> dict:
     """Run-level figures: rates are pooled (sum of counts over sum of denominators)."""
-    drafted = [i for i in items if i["status"] == "drafted"]
-    m = [i["metrics"] for i in drafted]
+    drafted = [i for i in items if i.status == "drafted"]
+    m = [i.metrics for i in drafted if i.metrics is not None]  # a drafted item always has its metrics
     facts = sum(x["facts"] for x in m)
     expected = sum(x["coverage_total"] for x in m)
     return {
         "drafts": len(drafted),
-        "insufficient": sum(i["status"] == "insufficient" for i in items),
-        "failed": sum(i["status"] == "failed" for i in items),
+        "insufficient": sum(i.status == "insufficient" for i in items),
+        "failed": sum(i.status == "failed" for i in items),
         "unsupported_facts": sum(x["unsupported"] for x in m),
         "facts_checked": facts,
         "unsupported_rate": round(sum(x["unsupported"] for x in m) / facts, 4) if facts else 0.0,
@@ -244,7 +233,7 @@ def totals(items: list[dict]) -> dict:
     }
 
 
-def runs(p: Practice, actor: Actor) -> list[dict]:
+def runs(p: Practice, actor: Actor) -> list[EvalRun]:
     """Every evaluation run, newest first."""
     access.require(p.store, actor, "quality_lab")
     return p.store.eval_runs()
@@ -256,9 +245,9 @@ def engine_choices(p: Practice, actor: Actor) -> list[str]:
     return ["offline"] + (["anthropic"] if p.settings.engine_name == "anthropic" else [])
 
 
-def run(p: Practice, actor: Actor, run_id: str) -> tuple[dict, list[dict]]:
+def run(p: Practice, actor: Actor, run_id: str) -> tuple[EvalRun, list[EvalItem]]:
     access.require(p.store, actor, "quality_lab")
-    found = [r for r in p.store.eval_runs() if r["id"] == run_id]
+    found = [r for r in p.store.eval_runs() if r.id == run_id]
     if not found:
         raise InvalidInput(f"There is no evaluation run {run_id}.")
     return found[0], p.store.eval_items(run_id)
@@ -268,11 +257,9 @@ def aggregates(p: Practice, actor: Actor) -> list[dict]:
     """Per engine, model and prompt version: pooled check figures over all runs, and PDQI-9 ratings
     of their drafts and of signed summaries they produced."""
     access.require(p.store, actor, "quality_lab")
-    groups: dict[tuple, list[dict]] = defaultdict(list)
-    runs = p.store.eval_runs()
-    run_key = {r["id"]: (r["engine"], r["model"], r["prompt_version"]) for r in runs}
-    for r in runs:
-        groups[run_key[r["id"]]] += p.store.eval_items(r["id"])
+    groups: dict[tuple, list[EvalItem]] = defaultdict(list)
+    for r in p.store.eval_runs():
+        groups[(r.engine, r.model, r.prompt_version)] += p.store.eval_items(r.id)
     scores: dict[tuple, list[int]] = defaultdict(list)
     for rating in ratings(p, actor):
         scores[(rating.engine, rating.model, rating.prompt_version)].append(rating.total)
@@ -293,19 +280,11 @@ def aggregates(p: Practice, actor: Actor) -> list[dict]:
     return rows
 
 
-def compare(p: Practice, actor: Actor, run_a: str, run_b: str) -> list[dict]:
+def compare(p: Practice, actor: Actor, run_a: str, run_b: str) -> list[Comparison]:
     """The two runs side by side, matched by client and window."""
     (_, a), (_, b) = run(p, actor, run_a), run(p, actor, run_b)
-    by_key = {(i["client_id"], i["range_label"]): i for i in b}
-    return [
-        {
-            "client_id": i["client_id"],
-            "range_label": i["range_label"],
-            "a": i,
-            "b": by_key.get((i["client_id"], i["range_label"])),
-        }
-        for i in a
-    ]
+    by_key = {(i.client_id, i.range_label): i for i in b}
+    return [Comparison(i.client_id, i.range_label, i, by_key.get((i.client_id, i.range_label))) for i in a]
 
 
 def to_csv(rows: list[dict]) -> str:
@@ -319,18 +298,18 @@ def to_csv(rows: list[dict]) -> str:
     return out.getvalue()
 
 
-def item_rows(items: list[dict]) -> list[dict]:
+def item_rows(items: list[EvalItem]) -> list[dict]:
     """Flat per-draft rows for tables and CSV."""
     rows = []
     for i in items:
-        m = i["metrics"] or {}
+        m = i.metrics or {}
         rows.append(
             {
-                "client_id": i["client_id"],
-                "window": i["range_label"],
-                "range_start": i["range_start"],
-                "range_end": i["range_end"],
-                "status": i["status"],
+                "client_id": i.client_id,
+                "window": i.range_label,
+                "range_start": i.range_start,
+                "range_end": i.range_end,
+                "status": i.status,
                 "unsupported": m.get("unsupported"),
                 "facts": m.get("facts"),
                 "coverage": f"{m['coverage_covered']}/{m['coverage_total']}" if m else None,
@@ -338,7 +317,7 @@ def item_rows(items: list[dict]) -> list[dict]:
                 "invalid_citations": len(m.get("invalid_citations", [])) if m else None,
                 "words": m.get("words"),
                 "reading_grade": m.get("reading_grade"),
-                "note": i["message"] or "; ".join(m.get("missing", [])),
+                "note": i.message or "; ".join(m.get("missing", [])),
             }
         )
     return rows

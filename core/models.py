@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 # Which notes may feed a summary (SPEC section 3), in one place: signed intake and progress notes.
 # The others are never read into a prompt, quoted or offered as a source. The schema's CHECK on
@@ -223,14 +224,61 @@ class Actor:
 
     id: str
     display_name: str
-    role: str = "clinician"  # one role, or several joined by commas ("admin,clinician")
+    roles: tuple[str, ...] = ("clinician",)  # one or more of ROLES
     credentials: str = ""
     clinician_id: str | None = None  # the clinician record this user signs as, if any
     auth: str = "local"  # how they signed in: local (password), oidc, or cli (a trusted shell)
 
+    def __post_init__(self) -> None:
+        # a bare string would pass `"admin" in roles` as a substring test: refuse it outright
+        if not isinstance(self.roles, tuple):
+            raise TypeError(f"Actor.roles is a tuple of role names, not {type(self.roles).__name__}")
+
+
+@dataclass(frozen=True)
+class UserSummary:
+    """A user account as the administrators' list shows it: everything but the password hash."""
+
+    id: str
+    display_name: str
+    roles: tuple[str, ...]
+    clinician_id: str | None
+    email: str | None
+    disabled: bool
+    failed_attempts: int
+    locked_until: datetime | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class UserAccount:
+    """A user account as stored (core.store.auth.USER_COLUMNS); the hash stays inside core."""
+
+    id: str
+    display_name: str
+    roles: tuple[str, ...]
+    clinician_id: str | None
+    email: str | None
+    password_hash: str | None = field(repr=False)  # argon2; None for accounts that sign in by OIDC only
+    disabled: bool
+    failed_attempts: int
+    locked_until: datetime | None
+    created_at: datetime
+
     @property
-    def roles(self) -> tuple[str, ...]:
-        return tuple(r.strip() for r in self.role.split(",") if r.strip())
+    def summary(self) -> UserSummary:
+        """The account without its password hash."""
+        return UserSummary(
+            self.id,
+            self.display_name,
+            self.roles,
+            self.clinician_id,
+            self.email,
+            self.disabled,
+            self.failed_attempts,
+            self.locked_until,
+            self.created_at,
+        )
 
 
 @dataclass(frozen=True)
@@ -387,3 +435,48 @@ class AuditEntry:
     summary_id: str | None
     draft_id: str | None
     detail: str
+
+
+# -- the quality lab -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EvalRun:
+    """One evaluation run: every chosen chart drafted with one engine, model and prompt version."""
+
+    id: str
+    created_at: datetime  # UTC
+    created_by: str
+    engine: str
+    model: str
+    prompt_version: str
+    label: str
+    status: str  # complete, or pending while a submitted batch is processed
+    batch_id: str | None = None
+
+
+@dataclass(frozen=True)
+class EvalItem:
+    """One draft of a run: a client over one window, with the automated checks' figures."""
+
+    id: str
+    run_id: str
+    client_id: str
+    range_label: str  # the window: "whole treatment", "last 6 months"
+    range_start: date
+    range_end: date
+    status: str  # drafted, insufficient, failed, pending (a batch not collected yet)
+    text: str | None = None
+    citations: tuple[Citation, ...] | None = None
+    metrics: dict[str, Any] | None = None  # core.evaluation.metrics of the draft
+    message: str = ""  # why it was not drafted
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A client and window as two runs drafted it (b is None when run B does not have it)."""
+
+    client_id: str
+    range_label: str
+    a: EvalItem
+    b: EvalItem | None

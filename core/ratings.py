@@ -68,8 +68,8 @@ def _target(p: Practice, kind: str, target_id: str, version: int | None) -> tupl
         item = p.store.eval_item(target_id)
         if item is None:
             raise NotFound(f"There is no evaluation draft {target_id} to rate.")
-        run = next(r for r in p.store.eval_runs() if r["id"] == item["run_id"])
-        return item["client_id"], run["engine"], run["model"], run["prompt_version"]
+        run = next(r for r in p.store.eval_runs() if r.id == item.run_id)
+        return item.client_id, run.engine, run.model, run.prompt_version
     raise InvalidInput(f"Unknown rating target {kind!r}.")
 
 

@@ -79,7 +79,7 @@ def _draft(p: Practice, draft_id: str) -> ActiveDraft:
 def display_name(p: Practice, actor_id: str) -> str:
     """A user's name as shown beside what they did ("cli:<user>" and "portal" stay as they are)."""
     user = p.store.user(actor_id)
-    return user["display_name"] if user else actor_id
+    return user.display_name if user else actor_id
 
 
 def _closed(p: Practice, draft_id: str) -> DraftClosed:

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from core import charts, evaluation, ratings, summaries
+from core.models import EvalItem
 from core.safety import neutralize_markdown
 from ui import checks, keys
 from ui.common import local, practice, user_errors
@@ -144,10 +145,8 @@ def compare_section() -> None:
     runs = evaluation.runs(practice(), current_actor())
     if len(runs) < 1:
         return
-    labels = {
-        r["id"]: f"{r['label']} · prompt {r['prompt_version']} · {local(r['created_at'])} ({r['id']})" for r in runs
-    }
-    picked = st.session_state.get(keys.COMPARE_RUNS) or [r["id"] for r in runs[:2]][::-1]
+    labels = {r.id: f"{r.label} · prompt {r.prompt_version} · {local(r.created_at)} ({r.id})" for r in runs}
+    picked = st.session_state.get(keys.COMPARE_RUNS) or [r.id for r in runs[:2]][::-1]
     c1, c2 = st.columns(2)
     run_a = c1.selectbox(
         "Run A", list(labels), format_func=labels.__getitem__, key="run_a", index=list(labels).index(picked[0])
@@ -156,17 +155,17 @@ def compare_section() -> None:
         "Run B", list(labels), format_func=labels.__getitem__, key="run_b", index=list(labels).index(picked[-1])
     )
     aggregate_view()
-    for a_b in evaluation.compare(practice(), current_actor(), run_a, run_b):
-        a, b = a_b["a"], a_b["b"]
-        with st.expander(f"{a_b['client_id']} · {a_b['range_label']} · A: {summary_line(a)} · B: {summary_line(b)}"):
+    for pair in evaluation.compare(practice(), current_actor(), run_a, run_b):
+        a, b = pair.a, pair.b
+        with st.expander(f"{pair.client_id} · {pair.range_label} · A: {summary_line(a)} · B: {summary_line(b)}"):
             for col, item in zip(st.columns(2), (a, b)):
                 with col:
-                    if not item or item["status"] != "drafted":
-                        st.caption(item["message"] if item else "Not in this run.")
+                    if not item or item.status != "drafted":
+                        st.caption(item.message if item else "Not in this run.")
                         continue
-                    st.markdown(neutralize_markdown(item["text"]))
+                    st.markdown(neutralize_markdown(item.text or ""))
                     with st.popover("Rate this draft"):
-                        pdqi_form("eval", item["id"])
+                        pdqi_form("eval", item.id)
     rows = [
         row
         for run_id in (run_a, run_b)
@@ -177,10 +176,10 @@ def compare_section() -> None:
     )
 
 
-def summary_line(item: dict | None) -> str:
-    if not item or item["status"] != "drafted":
-        return item["status"] if item else "—"
-    m = item["metrics"]
+def summary_line(item: EvalItem | None) -> str:
+    if not item or item.status != "drafted" or item.metrics is None:
+        return item.status if item else "—"
+    m = item.metrics
     return f"{m['unsupported']} unsupported, coverage {m['coverage_covered']}/{m['coverage_total']}, {m['words']} words"
 
 

@@ -17,13 +17,13 @@ with user_errors():
         pd.DataFrame(
             [
                 {
-                    "User": u["id"],
-                    "Name": u["display_name"],
-                    "Roles": ", ".join(u["roles"]),
-                    "Signs as": u["clinician_id"] or "",
-                    "E-mail": u["email"] or "",
-                    "Status": "disabled" if u["disabled"] else "active",
-                    "Locked until": local(u["locked_until"]) if u["locked_until"] else "",
+                    "User": u.id,
+                    "Name": u.display_name,
+                    "Roles": ", ".join(u.roles),
+                    "Signs as": u.clinician_id or "",
+                    "E-mail": u.email or "",
+                    "Status": "disabled" if u.disabled else "active",
+                    "Locked until": local(u.locked_until) if u.locked_until else "",
                 }
                 for u in users
             ]
@@ -61,14 +61,14 @@ with user_errors():
                 st.rerun()
     with right:
         st.markdown("**Change an account**")
-        target = st.selectbox("User", [u["id"] for u in users], key="change_user")
+        target = st.selectbox("User", [u.id for u in users], key="change_user")
         new_password = st.text_input("New password", type="password", key="reset_password")
         c1, c2 = st.columns(2)
         if c1.button("Reset password", key="do_reset", disabled=not new_password):
             with user_errors():
                 auth.reset_password(practice(), current_actor(), target, new_password)
                 st.success(f"Password of {target} reset.")
-        disabled = next(u["disabled"] for u in users if u["id"] == target)
+        disabled = next(u.disabled for u in users if u.id == target)
         if c2.button("Enable" if disabled else "Disable", key="do_disable"):
             with user_errors():
                 auth.set_disabled(practice(), current_actor(), target, not disabled)

@@ -7,6 +7,7 @@ import pytest
 
 from core import access, auth, charts, evaluation, maintenance, ratings, summaries
 from core.errors import InvalidInput, PermissionDenied
+from core.models import Actor
 
 PASSWORDS = {user: password for user, *_, password in auth.DEMO_ACCOUNTS}
 CLIENT = "C1001"  # on Dana's caseload
@@ -213,6 +214,21 @@ def test_account_rules(practice, people):
     lee = auth.sign_in(practice, "lee", "long-enough-pw")
     assert lee.roles == ("admin", "clinician") and access.can(lee, "sign") and access.can(lee, "manage_users")
     assert not access.sees_all_clients(lee)
+
+
+def test_accounts_are_records_and_the_list_has_no_password_hashes(practice, people):
+    account = practice.store.user("dana")
+    assert account.roles == ("clinician",) and account.clinician_id == "K01"
+    assert account.password_hash.startswith("$argon2id$") and account.password_hash not in repr(account)
+    listed = {u.id: u for u in auth.list_users(practice, people["alex"])}
+    assert set(listed) == set(PASSWORDS) and listed["dana"] == account.summary
+    assert not any(hasattr(u, "password_hash") for u in listed.values())
+    assert people["dana"] == Actor("dana", "Dana Whitfield", ("clinician",), "LCSW", "K01")
+
+
+def test_actor_roles_are_a_tuple_never_a_joined_string():
+    with pytest.raises(TypeError, match="tuple"):
+        Actor("cli:x", "x", "supervisor,admin")  # type: ignore[arg-type]
 
 
 def test_signature_needs_the_password_again(practice, people):

@@ -13,11 +13,11 @@ from core.config import Settings
 from core.engines.anthropic import AnthropicEngine
 from core.engines.base import SECTIONS
 from core.errors import InvalidInput
-from core.models import Actor
+from core.models import Actor, Citation
 from tests.fake_anthropic import MODEL, USAGE, cite
 
 KEY = "sk-ant-test-not-a-real-key-0123456789"
-SUPERVISOR = Actor("ruth", "Ruth Abernathy", "supervisor", "LCSW", "K06")
+SUPERVISOR = Actor("ruth", "Ruth Abernathy", ("supervisor",), "LCSW", "K06")
 BATCH = {
     "id": "msgbatch_fake",
     "type": "message_batch",
@@ -99,31 +99,28 @@ def test_batch_run_is_submitted_then_collected(practice, tmp_path):
     clients = ["C1001", "C1008"]  # C1008 (Søren Østergaard) has not consented
     run_id = evaluation.evaluate(practice, SUPERVISOR, "anthropic", clients, batch=True)
     run, items = evaluation.run(practice, SUPERVISOR, run_id)
-    assert run["status"] == "pending" and run["batch_id"] == "msgbatch_fake"
-    assert {r["custom_id"] for r in fake.created} == {i["id"] for i in items if i["status"] == "pending"}
+    assert run.status == "pending" and run.batch_id == "msgbatch_fake"
+    assert {r["custom_id"] for r in fake.created} == {i.id for i in items if i.status == "pending"}
     assert all(r["params"]["model"] == MODEL and r["params"]["messages"] for r in fake.created)
-    assert {i["status"] for i in items if i["client_id"] == "C1008"} <= {"failed", "insufficient"}
+    assert {i.status for i in items if i.client_id == "C1008"} <= {"failed", "insufficient"}
     sent = b" ".join(fake.bodies).decode()
     client = practice.store.client("C1001")
     assert not any(x in sent for x in (client.full_name, client.last_name, client.mrn, client.phone))
 
     assert evaluation.collect_batches(practice, SUPERVISOR, "anthropic") == [(run_id, False)]
-    assert evaluation.run(practice, SUPERVISOR, run_id)[0]["status"] == "pending"
+    assert evaluation.run(practice, SUPERVISOR, run_id)[0].status == "pending"
 
     fake.finish()
     assert evaluation.collect_batches(practice, SUPERVISOR, "anthropic") == [(run_id, True)]
     run, items = evaluation.run(practice, SUPERVISOR, run_id)
-    by_window = {i["range_label"]: i for i in items if i["client_id"] == "C1001"}
-    assert run["status"] == "complete" and run["prompt_version"].startswith("anthropic-")
-    assert by_window["whole treatment"]["status"] == "drafted"
-    assert by_window["whole treatment"]["metrics"]["leaks"] == 0
-    assert by_window["whole treatment"]["citations"] == [
-        {
-            "paragraph": 1,
-            "item_ids": [fake.created[0]["params"]["messages"][0]["content"][0]["title"].split("(")[-1].rstrip(")")],
-        }
-    ]
-    assert by_window["last 6 months"]["status"] == "failed" and "errored" in by_window["last 6 months"]["message"]
+    by_window = {i.range_label: i for i in items if i.client_id == "C1001"}
+    assert run.status == "complete" and run.prompt_version.startswith("anthropic-")
+    assert by_window["whole treatment"].status == "drafted"
+    assert by_window["whole treatment"].metrics["leaks"] == 0
+    assert by_window["whole treatment"].citations == (
+        Citation(1, (fake.created[0]["params"]["messages"][0]["content"][0]["title"].split("(")[-1].rstrip(")"),)),
+    )
+    assert by_window["last 6 months"].status == "failed" and "errored" in by_window["last 6 months"].message
     assert evaluation.collect_batches(practice, SUPERVISOR, "anthropic") == []  # nothing left pending
 
 

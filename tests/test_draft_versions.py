@@ -12,8 +12,8 @@ from core.models import Actor
 from core.store import MIGRATIONS, Store
 
 CLIENT = "C1001"
-DANA = Actor("dana", "Dana Whitfield", "clinician", "LCSW", "K01")
-RUTH = Actor("ruth", "Ruth Abernathy", "supervisor", "LCSW, Clinical Supervisor", "K06")
+DANA = Actor("dana", "Dana Whitfield", ("clinician",), "LCSW", "K01")
+RUTH = Actor("ruth", "Ruth Abernathy", ("supervisor",), "LCSW, Clinical Supervisor", "K06")
 PASSWORDS = {"dana": "dana-demo-2026", "ruth": "ruth-demo-2026"}
 
 

@@ -22,7 +22,7 @@ from core.service import Practice
 from core.text import paragraphs
 from tests.conftest import ANCHOR, FIXTURES, NO_FIXTURES
 
-IMPORTER = Actor("alex", "Alex Moreno", "admin")
+IMPORTER = Actor("alex", "Alex Moreno", ("admin",))
 BUNDLES = sorted(FIXTURES.glob("*.json")) if FIXTURES else []
 needs_fixtures = pytest.mark.skipif(FIXTURES is None, reason=NO_FIXTURES)
 each_bundle = pytest.mark.parametrize("path", BUNDLES, ids=[p.name.split("__")[-1][:20] for p in BUNDLES])

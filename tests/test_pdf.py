@@ -14,7 +14,7 @@ from core.errors import IntegrityFailure, InvalidInput
 from core.models import Actor
 
 # Dana signs for clients of other clinicians too in these tests, so she acts with supervisor rights.
-DANA = Actor("dana", "Dana Whitfield", "supervisor", "LCSW", "K01")
+DANA = Actor("dana", "Dana Whitfield", ("supervisor",), "LCSW", "K01")
 PASSWORD = "dana-demo-2026"
 CREATED = datetime(2026, 7, 1, 15, 30)
 

@@ -16,9 +16,9 @@ from core.models import Actor, Citation
 
 ROOT = Path(__file__).resolve().parent.parent
 CLIENT = "C1001"
-TESTER = Actor("pat", "Pat Lindgren", "pilot_tester")
-DANA = Actor("dana", "Dana Whitfield", "clinician", "LCSW", "K01")
-RUTH = Actor("ruth", "Ruth Abernathy", "supervisor", "LCSW, Clinical Supervisor", "K06")
+TESTER = Actor("pat", "Pat Lindgren", ("pilot_tester",))
+DANA = Actor("dana", "Dana Whitfield", ("clinician",), "LCSW", "K01")
+RUTH = Actor("ruth", "Ruth Abernathy", ("supervisor",), "LCSW, Clinical Supervisor", "K06")
 
 
 @pytest.fixture
@@ -144,9 +144,10 @@ def test_comparison_and_aggregates(practice):
     a = evaluation.evaluate(practice, TESTER, "offline", ["C1001", "C1002"])
     b = evaluation.evaluate(practice, TESTER, "offline", ["C1001", "C1002"])
     pairs = evaluation.compare(practice, TESTER, a, b)
-    assert len(pairs) == 4 and all(p["a"]["text"] == p["b"]["text"] for p in pairs if p["a"]["text"])
-    item = next(i for i in practice.store.eval_items(a) if i["status"] == "drafted")
-    ratings.rate(practice, TESTER, "eval", item["id"], {k: 5 for k, _, _ in ratings.PDQI9})
+    assert len(pairs) == 4 and all(p.b and p.a.text == p.b.text for p in pairs if p.a.text)
+    assert [(p.client_id, p.range_label) for p in pairs] == [(p.b.client_id, p.b.range_label) for p in pairs if p.b]
+    item = next(i for i in practice.store.eval_items(a) if i.status == "drafted")
+    ratings.rate(practice, TESTER, "eval", item.id, {k: 5 for k, _, _ in ratings.PDQI9})
     [row] = evaluation.aggregates(practice, TESTER)
     assert row["engine"] == "offline" and row["drafts"] >= 4 and row["ratings"] == 1 and row["mean_pdqi9"] == 45
     csv_text = evaluation.to_csv(evaluation.aggregates(practice, TESTER))

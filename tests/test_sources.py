@@ -10,7 +10,7 @@ from core.models import Actor
 
 START, END = date(2026, 1, 1), date(2026, 3, 31)
 TODAY = date(2026, 6, 30)
-SUPERVISOR = Actor("ruth", "Ruth Abernathy", "supervisor", "LCSW, Clinical Supervisor", "K06")
+SUPERVISOR = Actor("ruth", "Ruth Abernathy", ("supervisor",), "LCSW, Clinical Supervisor", "K06")
 
 
 def note(id, day, note_type="progress", signed=True, text=None):

@@ -104,7 +104,7 @@ def test_compact_puts_each_clients_rows_together_and_changes_nothing_else(practi
     from core import summaries
     from core.models import Actor
 
-    actor = Actor("ruth", "Ruth Abernathy", "supervisor", "LCSW, Clinical Supervisor", "K06")
+    actor = Actor("ruth", "Ruth Abernathy", ("supervisor",), "LCSW, Clinical Supervisor", "K06")
     draft = summaries.generate(practice, actor, "C1001", date(2026, 1, 1), date(2026, 6, 30)).draft
     clients = [r.id for r in practice.store.client_rows()]
     before = {c: practice.store.chart(c) for c in clients}

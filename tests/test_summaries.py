@@ -19,10 +19,10 @@ from tests.fakes import FailingEngine, SlowEngine
 
 ROOT = Path(__file__).resolve().parent.parent
 CLIENT = "C1001"
-DANA = Actor("dana", "Dana Whitfield", "clinician", "LCSW", "K01")
+DANA = Actor("dana", "Dana Whitfield", ("clinician",), "LCSW", "K01")
 PASSWORD = "dana-demo-2026"
-RUTH = Actor("ruth", "Ruth Abernathy", "supervisor", "LCSW, Clinical Supervisor", "K06")
-TESTER = Actor("pat", "Pat Lindgren", "pilot_tester")
+RUTH = Actor("ruth", "Ruth Abernathy", ("supervisor",), "LCSW, Clinical Supervisor", "K06")
+TESTER = Actor("pat", "Pat Lindgren", ("pilot_tester",))
 
 
 def start(practice, client=CLIENT, **kw):
@@ -316,7 +316,7 @@ from core import summaries
 
 point = sys.argv[2]
 p = Practice.open(Settings(db_path=sys.argv[1]), demo_data=False, today=lambda: date(2026, 6, 30))
-actor = Actor("dana", "Dana Whitfield", "clinician", "LCSW", "K01", "cli")
+actor = Actor("dana", "Dana Whitfield", ("clinician",), "LCSW", "K01", "cli")
 draft = summaries.active_draft(p, actor, "C1001")
 if point == "after-summary-insert":
     lifecycle.LifecycleStore._remove_draft = staticmethod(lambda cur, draft_id: os._exit(17))

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import fields
 from datetime import datetime
+
+from ..models import UserAccount
 
 USER_COLUMNS = (
     "id",
@@ -17,6 +20,12 @@ USER_COLUMNS = (
     "locked_until",
     "created_at",
 )
+assert USER_COLUMNS == tuple(f.name for f in fields(UserAccount))
+
+
+def _account(row) -> UserAccount:
+    values = dict(zip(USER_COLUMNS, row))
+    return UserAccount(**{**values, "roles": tuple(values["roles"])})
 
 
 class AuthStore:
@@ -25,29 +34,30 @@ class AuthStore:
     _cursor: Callable
     _transaction: Callable
 
-    def add_user(self, user: dict) -> None:
+    def add_user(self, user: UserAccount) -> None:
+        values = [list(user.roles) if c == "roles" else getattr(user, c) for c in USER_COLUMNS]
         with self._cursor() as cur:
             cur.execute(
                 f"INSERT INTO users ({', '.join(USER_COLUMNS)}) VALUES ({', '.join('?' for _ in USER_COLUMNS)})",
-                [user.get(c) for c in USER_COLUMNS],
+                values,
             )
 
-    def user(self, user_id: str) -> dict | None:
+    def user(self, user_id: str) -> UserAccount | None:
         with self._cursor() as cur:
             rows = cur.execute(f"SELECT {', '.join(USER_COLUMNS)} FROM users WHERE id = ?", [user_id]).fetchall()
-        return dict(zip(USER_COLUMNS, rows[0])) if rows else None
+        return _account(rows[0]) if rows else None
 
-    def user_by_email(self, email: str) -> dict | None:
+    def user_by_email(self, email: str) -> UserAccount | None:
         with self._cursor() as cur:
             rows = cur.execute(
                 f"SELECT {', '.join(USER_COLUMNS)} FROM users WHERE lower(email) = lower(?)", [email]
             ).fetchall()
-        return dict(zip(USER_COLUMNS, rows[0])) if rows else None
+        return _account(rows[0]) if rows else None
 
-    def users(self) -> list[dict]:
+    def users(self) -> list[UserAccount]:
         with self._cursor() as cur:
             rows = cur.execute(f"SELECT {', '.join(USER_COLUMNS)} FROM users ORDER BY id").fetchall()
-        return [dict(zip(USER_COLUMNS, r)) for r in rows]
+        return [_account(r) for r in rows]
 
     def count_users(self) -> int:
         with self._cursor() as cur:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import fields
 
 from ..integrity import canonical
+from ..models import Citation, EvalItem, EvalRun
 
 PDQI_COLUMNS = (
     "up_to_date",
@@ -45,6 +47,8 @@ ITEM_COLUMNS = (
     "metrics",
     "message",
 )
+RUN_COLUMNS = tuple(f.name for f in fields(EvalRun))
+assert ITEM_COLUMNS == tuple(f.name for f in fields(EvalItem))
 
 
 class QualityStore:
@@ -82,29 +86,27 @@ class QualityStore:
             ).fetchall()
         return [dict(zip(RATING_COLUMNS, r)) for r in rows]
 
-    def add_eval_run(self, run: dict, items: list[dict]) -> None:
+    def add_eval_run(self, run: EvalRun, items: list[EvalItem]) -> None:
         with self._transaction() as cur:
             cur.execute(
-                "INSERT INTO eval_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    run["id"],
-                    run["created_at"],
-                    run["created_by"],
-                    run["engine"],
-                    run["model"],
-                    run["prompt_version"],
-                    run["label"],
-                    run["status"],
-                    run.get("batch_id"),
-                ],
+                f"INSERT INTO eval_runs ({', '.join(RUN_COLUMNS)}) VALUES ({', '.join('?' for _ in RUN_COLUMNS)})",
+                [getattr(run, c) for c in RUN_COLUMNS],
             )
             for item in items:
                 self._put_item(cur, item)
 
     @staticmethod
-    def _put_item(cur, item: dict) -> None:
+    def _put_item(cur, item: EvalItem) -> None:
+        citations = (
+            None
+            if item.citations is None
+            else [{"paragraph": c.paragraph, "item_ids": list(c.item_ids)} for c in item.citations]
+        )
+        json_values = {"citations": citations, "metrics": item.metrics}
         values = [
-            json.dumps(canonical(item[c])) if c in ("citations", "metrics") and item[c] is not None else item[c]
+            (json.dumps(canonical(json_values[c])) if json_values[c] is not None else None)
+            if c in json_values
+            else getattr(item, c)
             for c in ITEM_COLUMNS
         ]
         cur.execute(
@@ -113,28 +115,26 @@ class QualityStore:
             values,
         )
 
-    def complete_eval_run(self, run_id: str, items: list[dict]) -> None:
+    def complete_eval_run(self, run_id: str, items: list[EvalItem]) -> None:
         """Results of a submitted batch arrived: store them and mark the run complete."""
         with self._transaction() as cur:
             for item in items:
                 self._put_item(cur, item)
             cur.execute("UPDATE eval_runs SET status = 'complete' WHERE id = ?", [run_id])
 
-    def eval_runs(self) -> list[dict]:
+    def eval_runs(self) -> list[EvalRun]:
         with self._cursor() as cur:
             rows = cur.execute(
-                "SELECT id, created_at, created_by, engine, model, prompt_version, label, status, "
-                "batch_id FROM eval_runs ORDER BY created_at DESC, id"
+                f"SELECT {', '.join(RUN_COLUMNS)} FROM eval_runs ORDER BY created_at DESC, id"
             ).fetchall()
-        keys = ("id", "created_at", "created_by", "engine", "model", "prompt_version", "label", "status", "batch_id")
-        return [dict(zip(keys, r)) for r in rows]
+        return [EvalRun(*r) for r in rows]
 
-    def eval_item(self, item_id: str) -> dict | None:
+    def eval_item(self, item_id: str) -> EvalItem | None:
         with self._cursor() as cur:
             rows = cur.execute(f"SELECT {', '.join(ITEM_COLUMNS)} FROM eval_items WHERE id = ?", [item_id]).fetchall()
         return self._items(rows)[0] if rows else None
 
-    def eval_items(self, run_id: str) -> list[dict]:
+    def eval_items(self, run_id: str) -> list[EvalItem]:
         with self._cursor() as cur:
             rows = cur.execute(
                 f"SELECT {', '.join(ITEM_COLUMNS)} FROM eval_items WHERE run_id = ? ORDER BY client_id, range_label",
@@ -143,11 +143,14 @@ class QualityStore:
         return self._items(rows)
 
     @staticmethod
-    def _items(rows) -> list[dict]:
+    def _items(rows) -> list[EvalItem]:
         out = []
         for r in rows:
             item = dict(zip(ITEM_COLUMNS, r))
-            for c in ("citations", "metrics"):
-                item[c] = json.loads(item[c]) if item[c] is not None else None
-            out.append(item)
+            citations = json.loads(item["citations"]) if item["citations"] is not None else None
+            item["citations"] = (
+                None if citations is None else tuple(Citation(c["paragraph"], tuple(c["item_ids"])) for c in citations)
+            )
+            item["metrics"] = json.loads(item["metrics"]) if item["metrics"] is not None else None
+            out.append(EvalItem(**item))
         return out

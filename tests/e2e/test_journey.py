@@ -28,7 +28,7 @@ from .journey import (
 )
 
 pytestmark = pytest.mark.e2e
-RUTH = Actor("ruth", "Ruth Abernathy", "supervisor", "LCSW, Clinical Supervisor", "K06")
+RUTH = Actor("ruth", "Ruth Abernathy", ("supervisor",), "LCSW, Clinical Supervisor", "K06")
 
 
 def test_a_deep_link_as_the_first_request_asks_to_sign_in_first(server, page, artifacts):

@@ -8,7 +8,7 @@ from core.models import Actor
 from core.service import Practice
 from tests.conftest import FIXTURES, NO_FIXTURES
 
-RUTH = Actor("ruth", "Ruth Abernathy", "supervisor", "LCSW, Clinical Supervisor", "K06")
+RUTH = Actor("ruth", "Ruth Abernathy", ("supervisor",), "LCSW, Clinical Supervisor", "K06")
 
 pytestmark = pytest.mark.skipif(FIXTURES is None, reason=NO_FIXTURES)
 

@@ -7,8 +7,8 @@ from core.config import Settings
 from core.models import Actor
 from core.service import Practice
 
-DANA = Actor("dana", "Dana Whitfield", "clinician", "LCSW", "K01")
-RUTH = Actor("ruth", "Ruth Abernathy", "supervisor", "LCSW, Clinical Supervisor", "K06")
+DANA = Actor("dana", "Dana Whitfield", ("clinician",), "LCSW", "K01")
+RUTH = Actor("ruth", "Ruth Abernathy", ("supervisor",), "LCSW, Clinical Supervisor", "K06")
 
 
 def lab(app):

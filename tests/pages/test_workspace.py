@@ -10,7 +10,7 @@ from core.config import Settings
 from core.models import Actor
 from core.service import Practice
 
-RUTH = Actor("ruth", "Ruth Abernathy", "supervisor", "LCSW, Clinical Supervisor", "K06")
+RUTH = Actor("ruth", "Ruth Abernathy", ("supervisor",), "LCSW, Clinical Supervisor", "K06")
 
 CLIENT = "C1001"
 
@@ -169,7 +169,7 @@ def test_a_window_behind_another_is_told_and_loads_the_latest(app, app_db):
     at = add_and_generate(open_summary_tab(app))
     d = draft_id(app_db)
     p = Practice.open(Settings(db_path=app_db), demo_data=False)
-    dana = Actor("dana", "Dana Whitfield", "clinician", "LCSW", "K01")
+    dana = Actor("dana", "Dana Whitfield", ("clinician",), "LCSW", "K01")
     latest = p.store.draft(d)
     summaries.save(p, dana, d, latest.text + "\nDana's edit.", base_revision=latest.revision)
     p.store.close()
