@@ -24,6 +24,17 @@ def paragraphs(text: str) -> list[str]:
     return [p.strip() for p in re.split(r"\n\s*\n", text.strip()) if p.strip()]
 
 
+def joined_lines(text: str) -> list[str]:
+    """Lines, with an indented line that starts in lower case joined to the one before ("Name\n is a ...")."""
+    out: list[str] = []
+    for line in text.splitlines():
+        if out and out[-1].strip() and re.match(r"^\s+[a-z]", line):
+            out[-1] = out[-1].rstrip() + " " + line.strip()
+        else:
+            out.append(line)
+    return out
+
+
 def sentences(text: str) -> list[str]:
     """Sentences of a chart entry; section labels ("S:", "Plan:") stay with their sentence."""
     out = []

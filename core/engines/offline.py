@@ -14,7 +14,7 @@ from ..models import Draft, Generation, Note
 from ..privacy import mask
 from ..safety import neutralize_markdown
 from ..sources import Selection, plural
-from ..text import RISK, addresses_a_model, attribute, paragraphs, sentences
+from ..text import RISK, addresses_a_model, attribute, joined_lines, paragraphs, sentences
 from .base import SECTIONS, TextSink, purpose_kind
 
 PROMPT_VERSION = "offline-2"
@@ -49,24 +49,13 @@ HEADING_PARTS = (
 )
 
 
-def _lines(text: str) -> list[str]:
-    """Lines, with an indented line that starts in lower case joined to the one before ("Name\n is a ...")."""
-    out: list[str] = []
-    for line in text.splitlines():
-        if out and out[-1].strip() and re.match(r"^\s+[a-z]", line):
-            out[-1] = out[-1].rstrip() + " " + line.strip()
-        else:
-            out.append(line)
-    return out
-
-
 def note_sections(note: Note) -> dict[str, list[str]]:
     """Sentences of a note by SOAP / DAP / BIRP part; lines of free text belong to the part their
     Markdown heading names, else to 'subjective'. Headings are not sentences; list items are."""
     parts: dict[str, list[str]] = defaultdict(list)
     current = "subjective"
     listing = None  # the part whose last sentence introduces a list ("The following were done:")
-    for line in _lines(note.text):
+    for line in joined_lines(note.text):
         heading = HEADING.match(line.strip())
         if heading:
             current = first((part for pattern, part in HEADING_PARTS if pattern.search(heading.group(1))), "subjective")

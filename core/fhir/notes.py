@@ -17,6 +17,7 @@ import html
 import re
 from datetime import date
 
+from ..text import joined_lines
 from .context import ERRORED, NOT_A_SESSION, NOT_BH, NOT_CHART, REPEATED_NOTE, Context, day, moment
 from .reader import Entry, Problem, reference_type
 from .relevance import behavioral, behavioral_concept, behavioral_medication, controlled, routine_visit
@@ -278,7 +279,7 @@ def behavioral_text(ctx: Context, text: str, when: date, enc_index: int | None) 
 
     out: list[tuple[str, str]] = []  # (kind, line): heading, item, intro (ends in ':'), text, blank
     section, dropped_intro = "", False
-    for line in _joined_lines(text):
+    for line in joined_lines(text):
         line = line.strip()
         heading, item = HEADING.match(line), ITEM.match(line)
         if not line:
@@ -301,17 +302,6 @@ def behavioral_text(ctx: Context, text: str, when: date, enc_index: int | None) 
             if kept:
                 out.append(("intro" if kept[-1].endswith(":") else "text", " ".join(kept)))
     return _tidy(out)
-
-
-def _joined_lines(text: str) -> list[str]:
-    """Lines, with an indented line that starts in lower case joined to the one before ("Name\n is a ...")."""
-    out: list[str] = []
-    for line in text.splitlines():
-        if out and out[-1].strip() and re.match(r"^\s+[a-z]", line):
-            out[-1] = out[-1].rstrip() + " " + line.strip()
-        else:
-            out.append(line)
-    return out
 
 
 def _tidy(out: list[tuple[str, str]]) -> str:
