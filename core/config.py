@@ -18,6 +18,13 @@ def default_db_path() -> Path:
     return Path(base) / "treatment-summaries" / "charts.duckdb"
 
 
+def default_key_path() -> Path:
+    """The key that seals signed summaries and chains the audit log: kept outside the database (and
+    away from its folder), so whoever holds only the database file cannot forge a seal."""
+    base = os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config"
+    return Path(base) / "treatment-summaries" / "seal.key"
+
+
 @dataclass(frozen=True)
 class Settings:
     db_path: Path = field(default_factory=default_db_path)
@@ -26,6 +33,8 @@ class Settings:
     anthropic_base_url: str | None = None
     practice_name: str = DEFAULT_PRACTICE
     timezone: str = DEFAULT_TIMEZONE
+    key_path: Path = field(default_factory=default_key_path)
+    generation_seconds: float = 120.0  # the longest a draft generation may take, start to end
 
     @property
     def engine_name(self) -> str:
@@ -49,4 +58,5 @@ def load_settings(secrets: Mapping[str, object] | None = None, db_path: str | Pa
         anthropic_base_url=pick("ANTHROPIC_BASE_URL"),
         practice_name=pick("TS_PRACTICE_NAME") or DEFAULT_PRACTICE,
         timezone=pick("TS_TIMEZONE") or DEFAULT_TIMEZONE,
+        key_path=Path(key).expanduser() if (key := pick("TS_KEY_PATH")) else default_key_path(),
     )

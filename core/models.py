@@ -33,6 +33,18 @@ class Clinician:
 
 
 @dataclass(frozen=True)
+class ClientContact:
+    """A person related to a client (FHIR Patient.contact or RelatedPerson): identifies the client too."""
+
+    client_id: str
+    relationship: str
+    name: str
+    phone: str | None = None
+    email: str | None = None
+    address: str | None = None
+
+
+@dataclass(frozen=True)
 class Client:
     id: str
     full_name: str
@@ -48,6 +60,7 @@ class Client:
     clinician_id: str | None
     ai_consent_on: date | None
     source: str = "demo"
+    contacts: tuple[ClientContact, ...] = ()  # related persons, masked like the client
 
     def age_on(self, day: date) -> int:
         years = day.year - self.date_of_birth.year
@@ -228,6 +241,7 @@ class Actor:
     credentials: str = ""
     clinician_id: str | None = None  # the clinician record this user signs as, if any
     auth: str = "local"  # how they signed in: local (password), oidc, or cli (a trusted shell)
+    session_id: str | None = None  # the sign-in session core checks on every action (None: in-process callers)
 
     def __post_init__(self) -> None:
         # a bare string would pass `"admin" in roles` as a substring test: refuse it outright

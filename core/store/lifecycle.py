@@ -608,7 +608,10 @@ class LifecycleStore:
 
     def add_portal_token(self, token_hash: str, client_id: str, now: datetime, actor: str) -> None:
         with self._transaction() as cur:
-            cur.execute("INSERT INTO portal_tokens VALUES (?, ?, ?, ?, NULL)", [token_hash, client_id, actor, now])
+            cur.execute(
+                "INSERT INTO portal_tokens (token_hash, client_id, created_by, created_at) VALUES (?, ?, ?, ?)",
+                [token_hash, client_id, actor, now],
+            )
             self._audit(cur, now, actor, "portal_token", client_id, None, None, "portal access token issued")
 
     def revoke_portal_tokens(self, client_id: str, now: datetime, actor: str) -> int:

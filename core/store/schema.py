@@ -288,4 +288,55 @@ MIGRATIONS: list[tuple[int, str]] = [
     ALTER TABLE audit_log_7 RENAME TO audit_log;
     """,
     ),
+    (
+        8,
+        """
+    -- Sign-in sessions: every action of a signed-in user is checked against its session (idle,
+    -- ended, account disabled or locked, roles changed since sign-in).
+    CREATE TABLE sessions (
+        id VARCHAR PRIMARY KEY,
+        user_id VARCHAR NOT NULL,
+        roles VARCHAR[] NOT NULL,
+        auth VARCHAR NOT NULL CHECK (auth IN ('local', 'oidc')),
+        started_at TIMESTAMP NOT NULL,
+        last_seen TIMESTAMP NOT NULL,
+        ended_at TIMESTAMP,
+        end_reason VARCHAR
+    );
+    -- A signed summary's seal: a keyed MAC (the key lives outside the database) over its content
+    -- hash and its state (shared, deleted), rewritten by the app at each change of state.
+    ALTER TABLE summaries ADD COLUMN seal VARCHAR;
+    -- Portal access codes expire.
+    ALTER TABLE portal_tokens ADD COLUMN expires_at TIMESTAMP;
+    -- People related to a client (FHIR Patient.contact, RelatedPerson): masked like the client.
+    CREATE TABLE client_contacts (
+        client_id VARCHAR NOT NULL REFERENCES clients(id),
+        relationship VARCHAR NOT NULL DEFAULT '',
+        name VARCHAR NOT NULL DEFAULT '',
+        phone VARCHAR,
+        email VARCHAR,
+        address VARCHAR
+    );
+    -- The audit log as a chain: each entry's MAC covers the entry and the MAC before it, so an
+    -- entry changed, inserted or removed by SQL breaks the chain from there on.
+    CREATE TABLE audit_log_8 (
+        id BIGINT PRIMARY KEY DEFAULT nextval('audit_ids'),
+        occurred_at TIMESTAMP NOT NULL,
+        actor VARCHAR NOT NULL,
+        action VARCHAR NOT NULL CHECK (action IN (
+            'generate', 'update', 'save', 'undo', 'redo', 'restore', 'discard', 'sign', 'download', 'share',
+            'unshare', 'delete', 'export', 'portal_token', 'portal_revoke', 'portal_view', 'portal_denied',
+            'import', 'rate', 'sign_in', 'sign_in_failed', 'lockout', 'sign_out', 'permission_denied',
+            'account', 'refused', 'maintain')),
+        client_id VARCHAR,
+        summary_id VARCHAR,
+        draft_id VARCHAR,
+        detail VARCHAR NOT NULL DEFAULT '',
+        entry_mac VARCHAR
+    );
+    INSERT INTO audit_log_8 SELECT *, NULL FROM audit_log;
+    DROP TABLE audit_log;
+    ALTER TABLE audit_log_8 RENAME TO audit_log;
+    """,
+    ),
 ]
