@@ -41,3 +41,29 @@ def neutralize_markdown(text: str) -> str:
     text = COMMENT.sub("", text)
     text = TAG.sub("", text)
     return OPEN_TAG.sub("", text)
+
+
+# Whatever neutralizing missed (a destination Markdown accepts but the patterns above do not, such as a
+# newline after "(" or deeper parentheses, or syntax left behind when a tag between its parts is removed)
+# and whatever never was syntax (a bare https://, www. or e-mail address, which the renderer turns into a
+# link by matching the parsed text, so a backslash escape does not stop it) is defused with an invisible
+# word joiner: "![" and "]" + "(", "[" or ":" can then open no image, link or link reference definition,
+# and no autolink pattern matches. The text reads and copies as before, apart from that invisible mark.
+WORD_JOINER = "\u2060"
+_DEFUSE = re.compile(
+    r"(?<=!)(?=\[)"  # image opener
+    r"|(?<=\])(?=[(\[:])"  # inline link or image, full or collapsed reference, reference definition
+    r"|(?<=[A-Za-z]:)(?=//)"  # scheme://, http:// and https:// among them
+    r"|(?<=www)(?=\.)"  # www.
+    r"|(?<=@)(?=[\w.-])",  # e-mail addresses, mailto: and xmpp: among them
+    re.IGNORECASE,
+)
+
+
+def shown(text: str) -> str:
+    """Any text the app did not write itself (chart, import, user, model), as it may be given to a Streamlit
+    call that renders Markdown: `neutralize_markdown`, then nothing left can render as an image or a link.
+    Ordinary Markdown (bold, lists, headings, tables) renders as before."""
+    if not text:
+        return text
+    return _DEFUSE.sub(WORD_JOINER, neutralize_markdown(text))

@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from core import summaries
+from core.safety import shown
 from ui.common import local, practice
 from ui.frame import current_actor, require_page
 
@@ -13,7 +14,7 @@ st.title("Audit log")
 client = st.text_input("Client id (optional)", key="audit_client", placeholder="e.g. C1001").strip() or None
 entries = summaries.audit_log(practice(), current_actor(), client)
 if not entries:
-    st.info("No audit entries" + (f" for client {client}." if client else "."))
+    st.info(shown("No audit entries" + (f" for client {client}." if client else ".")))
     st.stop()
 st.dataframe(
     pd.DataFrame(

@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from core import charts
+from core.safety import shown
 from ui.common import open_client, practice
 from ui.frame import current_actor, require_page
 
@@ -15,7 +16,7 @@ search = st.text_input(
 )
 rows = charts.find_clients(practice(), current_actor(), search)
 if not rows:
-    st.info(f"No client matches '{search}'. Check the spelling or search by client id.")
+    st.info(shown(f"No client matches '{search}'. Check the spelling or search by client id."))
     st.stop()
 
 table = pd.DataFrame(

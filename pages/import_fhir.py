@@ -6,6 +6,7 @@ from pathlib import Path
 import streamlit as st
 
 from core import charts
+from core.safety import shown
 from ui.chart import load_chart
 from ui.common import practice, user_errors
 from ui.frame import current_actor, require_page
@@ -25,7 +26,7 @@ if st.button("Import", type="primary", disabled=not files, key="fhir_import"):
     bar = st.progress(0.0, text="Reading files…")
 
     def show_progress(done: int, total: int, name: str) -> None:
-        bar.progress(done / total, text=f"Read {name} ({done} of {total})")
+        bar.progress(done / total, text=shown(f"Read {name} ({done} of {total})"))
 
     with tempfile.TemporaryDirectory() as folder, user_errors():
         paths = []
@@ -44,7 +45,7 @@ if st.button("Import", type="primary", disabled=not files, key="fhir_import"):
         load_chart.clear()
         for r in reports:
             with st.container(border=True):
-                st.markdown(f"**{r.client_name}** → client `{r.client_id}`")
+                st.markdown(shown(f"**{r.client_name}** → client `{r.client_id}`"))
                 st.text(r.describe())
                 st.page_link(
                     "pages/client.py",

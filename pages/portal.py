@@ -3,7 +3,7 @@
 import streamlit as st
 
 from core import summaries
-from core.safety import neutralize_markdown
+from core.safety import shown
 from ui.common import local, practice, user_errors
 
 st.title("Client portal")
@@ -19,12 +19,12 @@ if not code:
     st.stop()
 with user_errors():
     view = summaries.portal(practice(), code)
-    st.subheader(f"Hello, {view.first_name}")
+    st.subheader(shown(f"Hello, {view.first_name}"))
     if not view.summaries:
         st.info("Your care team has not shared any treatment summaries with you yet.")
     for s in view.summaries:
         with st.container(border=True):
             st.markdown(f"**Treatment Summary** · {s.range_start:%Y-%m-%d} to {s.range_end:%Y-%m-%d}")
-            st.caption(f"Signed by {s.signature} on {local(s.signed_at, '%Y-%m-%d')}")
+            st.caption(shown(f"Signed by {s.signature} on {local(s.signed_at, '%Y-%m-%d')}"))
             with st.expander("Read"):
-                st.markdown(neutralize_markdown(s.text))
+                st.markdown(shown(s.text))

@@ -7,7 +7,7 @@ import streamlit as st
 
 from core import charts, evaluation, ratings, summaries
 from core.models import EvalItem
-from core.safety import neutralize_markdown
+from core.safety import shown
 from ui import checks, keys
 from ui.common import local, practice, user_errors
 from ui.frame import current_actor, require_page
@@ -52,7 +52,7 @@ def pdqi_form(kind: str, target_id: str, version: int | None = None) -> None:
 
 def rate_section() -> None:
     clients = charts.find_clients(practice(), current_actor())
-    client = st.selectbox("Client", clients, format_func=lambda r: f"{r.full_name} ({r.id})", key="lab_client")
+    client = st.selectbox("Client", clients, format_func=lambda r: shown(f"{r.full_name} ({r.id})"), key="lab_client")
     draft = summaries.active_draft(practice(), current_actor(), client.id)
     options: list[tuple[str, str, int | None, str]] = []  # (kind, id, draft version, label)
     if draft:
@@ -78,7 +78,7 @@ def rate_section() -> None:
     left, right = st.columns([3, 2], gap="large")
     with left:
         with st.container(border=True, height=700):
-            st.markdown(neutralize_markdown(text))
+            st.markdown(shown(text))
     with right:
         checks.render(charts.check_text(practice(), current_actor(), sel, text, cites))
         pdqi_form(kind, target_id, version)
@@ -113,7 +113,7 @@ def compare_section() -> None:
         "Clients",
         [c.id for c in clients],
         default=[c.id for c in clients],
-        format_func=lambda i: next(f"{c.full_name} ({c.id})" for c in clients if c.id == i),
+        format_func=lambda i: next(shown(f"{c.full_name} ({c.id})") for c in clients if c.id == i),
         key="lab_clients",
     )
     c1, c2 = st.columns(2)
@@ -126,7 +126,7 @@ def compare_section() -> None:
         bar = st.progress(0.0, text="Drafting…")
 
         def show_progress(step: int, engine: str, n: int, total: int, cid: str) -> None:
-            bar.progress((step * total + n) / (2 * total), text=f"{engine}: {cid} ({n} of {total})")
+            bar.progress((step * total + n) / (2 * total), text=shown(f"{engine}: {cid} ({n} of {total})"))
 
         run_ids = []
         with user_errors():
@@ -145,7 +145,7 @@ def compare_section() -> None:
     runs = evaluation.runs(practice(), current_actor())
     if len(runs) < 1:
         return
-    labels = {r.id: f"{r.label} · prompt {r.prompt_version} · {local(r.created_at)} ({r.id})" for r in runs}
+    labels = {r.id: shown(f"{r.label} · prompt {r.prompt_version} · {local(r.created_at)} ({r.id})") for r in runs}
     picked = st.session_state.get(keys.COMPARE_RUNS) or [r.id for r in runs[:2]][::-1]
     c1, c2 = st.columns(2)
     run_a = c1.selectbox(
@@ -157,13 +157,13 @@ def compare_section() -> None:
     aggregate_view()
     for pair in evaluation.compare(practice(), current_actor(), run_a, run_b):
         a, b = pair.a, pair.b
-        with st.expander(f"{pair.client_id} · {pair.range_label} · A: {summary_line(a)} · B: {summary_line(b)}"):
+        with st.expander(shown(f"{pair.client_id} · {pair.range_label} · A: {summary_line(a)} · B: {summary_line(b)}")):
             for col, item in zip(st.columns(2), (a, b)):
                 with col:
                     if not item or item.status != "drafted":
-                        st.caption(item.message if item else "Not in this run.")
+                        st.caption(shown(item.message) if item else "Not in this run.")
                         continue
-                    st.markdown(neutralize_markdown(item.text or ""))
+                    st.markdown(shown(item.text or ""))
                     with st.popover("Rate this draft"):
                         pdqi_form("eval", item.id)
     rows = [

@@ -5,6 +5,7 @@ import streamlit as st
 
 from core import auth
 from core.models import ROLES
+from core.safety import shown
 from ui.common import local, practice, user_errors
 from ui.frame import current_actor, require_page
 
@@ -41,7 +42,7 @@ with user_errors():
         clinician = st.selectbox(
             "Signs as clinician (clinicians and supervisors)",
             [None, *clinicians],
-            format_func=lambda c: "—" if c is None else f"{c.signature_name} ({c.id})",
+            format_func=lambda c: "—" if c is None else shown(f"{c.signature_name} ({c.id})"),
             key="new_user_clinician",
         )
         email = st.text_input("E-mail (for identity-provider sign-in)", key="new_user_email")
@@ -67,7 +68,7 @@ with user_errors():
         if c1.button("Reset password", key="do_reset", disabled=not new_password):
             with user_errors():
                 auth.reset_password(practice(), current_actor(), target, new_password)
-                st.success(f"Password of {target} reset.")
+                st.success(shown(f"Password of {target} reset."))
         disabled = next(u.disabled for u in users if u.id == target)
         if c2.button("Enable" if disabled else "Disable", key="do_disable"):
             with user_errors():

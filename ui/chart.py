@@ -12,6 +12,7 @@ import streamlit as st
 
 from core import access, charts, summaries
 from core.models import Actor, Chart
+from core.safety import shown
 from core.scoring import INSTRUMENTS
 
 from .common import practice
@@ -91,18 +92,20 @@ def render(client_id: str) -> None:
             st.caption("No active diagnoses.")
         resolved = [d for d in chart.diagnoses if d not in active]
         if resolved:
-            st.caption("Resolved: " + "; ".join(f"{d.code} {d.description} ({d.resolved})" for d in resolved))
+            st.caption(shown("Resolved: " + "; ".join(f"{d.code} {d.description} ({d.resolved})" for d in resolved)))
         st.subheader("Current treatment plan")
         current = [p for p in chart.plans if p.status in ("active", "completed")]
         if current:
             plan = current[-1]
             st.caption(
-                f"{plan.status.capitalize()} · in effect from {plan.effective_from}"
-                + (f" to {plan.effective_to}" if plan.effective_to else "")
-                + f" · {plan.author or ''}"
+                shown(
+                    f"{plan.status.capitalize()} · in effect from {plan.effective_from}"
+                    + (f" to {plan.effective_to}" if plan.effective_to else "")
+                    + f" · {plan.author or ''}"
+                )
             )
-            st.markdown("\n".join(f"{i}. {g}" for i, g in enumerate(plan.goals, 1)))
-            st.caption("Interventions: " + "; ".join(plan.interventions))
+            st.markdown(shown("\n".join(f"{i}. {g}" for i, g in enumerate(plan.goals, 1))))
+            st.caption(shown("Interventions: " + "; ".join(plan.interventions)))
         else:
             st.caption("No treatment plan on file.")
         st.subheader("Notes by type")
@@ -132,14 +135,18 @@ def summaries_at_a_glance(client_id: str) -> None:
         st.caption("None yet. Open the Summary tab and choose Add → Treatment Summary.")
     if draft:
         st.badge("Draft", color="orange", icon=":material/edit:")
-        st.caption(f"{draft.range_start} to {draft.range_end}" + (f" · {draft.purpose}" if draft.purpose else ""))
+        st.caption(
+            shown(f"{draft.range_start} to {draft.range_end}" + (f" · {draft.purpose}" if draft.purpose else ""))
+        )
     for s in signed:
         label = "Signed" if s.verified else "Fails verification"
         color: Literal["green", "red"] = "green" if s.verified else "red"
         st.badge(label, color=color, icon=":material/verified:")
         if s.shared_at:
             st.badge("Shared", color="blue", icon=":material/share:")
-        st.caption(f"{s.range_start} to {s.range_end}" + (f" · {s.purpose}" if s.purpose else "") + f" · {s.signature}")
+        st.caption(
+            shown(f"{s.range_start} to {s.range_end}" + (f" · {s.purpose}" if s.purpose else "") + f" · {s.signature}")
+        )
 
 
 def export_client(p, actor, client_id: str) -> bytes:
@@ -154,7 +161,7 @@ def header(client_id: str) -> Chart:
     c = chart.client
     today: date = practice().today()
     name, action = st.columns([5, 1], vertical_alignment="bottom")
-    name.title(c.full_name)
+    name.title(shown(c.full_name))
     if access.can(actor, "export"):
         action.download_button(
             "Export client data",
@@ -169,10 +176,12 @@ def header(client_id: str) -> Chart:
         )
     consent = f"AI documentation consent {c.ai_consent_on}" if c.ai_consent_on else "No AI documentation consent"
     st.caption(
-        " · ".join(
-            x
-            for x in (f"{c.id}", f"{c.age_on(today)} years", c.pronouns, f"born {c.date_of_birth}", c.mrn, consent)
-            if x
+        shown(
+            " · ".join(
+                x
+                for x in (f"{c.id}", f"{c.age_on(today)} years", c.pronouns, f"born {c.date_of_birth}", c.mrn, consent)
+                if x
+            )
         )
     )
     return chart

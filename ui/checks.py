@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.quality import QualityReport
+from core.safety import shown
 
 
 def render(report: QualityReport) -> None:
@@ -26,14 +27,14 @@ def render(report: QualityReport) -> None:
         help="Runs of words shared with administrative, cancellation or psychotherapy notes (there must be none).",
     )
     for f in report.unsupported:
-        st.warning(f"Not in the sources: **{f.text}** — “{f.sentence}”", icon=":material/fact_check:")
+        st.warning(shown(f"Not in the sources: **{f.text}** — “{f.sentence}”"), icon=":material/fact_check:")
     for c in report.coverage:
         if not c.covered:
-            st.info(f"Not mentioned: {c.kind} — {c.label}", icon=":material/checklist:")
+            st.info(shown(f"Not mentioned: {c.kind} — {c.label}"), icon=":material/checklist:")
     for leak in report.leaks:
-        st.error(f"Text from an excluded note: “{leak}”", icon=":material/block:")
+        st.error(shown(f"Text from an excluded note: “{leak}”"), icon=":material/block:")
     if report.invalid_citations:
-        st.error("Cited items that are not sources: " + ", ".join(report.invalid_citations))
+        st.error(shown("Cited items that are not sources: " + ", ".join(report.invalid_citations)))
     st.caption(
         f"{report.words} words · reading grade {report.reading_grade} · "
         f"{len(report.uncited_paragraphs)} paragraphs without citations"

@@ -18,6 +18,7 @@ import streamlit as st
 
 from core import access
 from core.models import Actor, signature
+from core.safety import shown
 
 from . import keys, signin
 from .common import practice, style
@@ -59,8 +60,10 @@ def sidebar(actor: Actor) -> None:
                 st.page_link(path, label=title, icon=icon)
         st.divider()
         st.caption(
-            f"Signed in as {signature(actor.display_name, actor.credentials)} "
-            f"({', '.join(r.replace('_', ' ') for r in actor.roles)})"
+            shown(
+                f"Signed in as {signature(actor.display_name, actor.credentials)} "
+                f"({', '.join(r.replace('_', ' ') for r in actor.roles)})"
+            )
         )
         st.caption(f"Drafting engine: {practice().engine().label}")
         st.button("Sign out", key="sign_out", icon=":material/logout:", on_click=sign_out)

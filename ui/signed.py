@@ -10,7 +10,7 @@ import streamlit as st
 from core import access, auth, summaries
 from core.errors import UserError
 from core.models import SignedSummary
-from core.safety import neutralize_markdown
+from core.safety import shown
 
 from . import editor as draft_editor
 from . import keys
@@ -33,8 +33,10 @@ def item(s: SignedSummary) -> None:
     with st.container(border=True):
         title, badges = st.columns([4, 2], vertical_alignment="center")
         title.markdown(
-            f"**Treatment Summary** · {s.range_start:%Y-%m-%d} to {s.range_end:%Y-%m-%d}"
-            + (f" · {s.purpose}" if s.purpose else "")
+            shown(
+                f"**Treatment Summary** · {s.range_start:%Y-%m-%d} to {s.range_end:%Y-%m-%d}"
+                + (f" · {s.purpose}" if s.purpose else "")
+            )
         )
         with badges:
             if not s.verified:
@@ -43,7 +45,7 @@ def item(s: SignedSummary) -> None:
                 st.badge("Signed", color="green", icon=":material/verified:")
             if s.shared_at:
                 st.badge("Shared", color="blue", icon=":material/share:")
-        st.caption(f"Signed by {s.signature} on {local(s.signed_at)} {zone_name()} · {s.id}")
+        st.caption(shown(f"Signed by {s.signature} on {local(s.signed_at)} {zone_name()} · {s.id}"))
         if not s.verified:
             st.error(
                 "This summary no longer matches the hash taken when it was signed; it may have been altered "
@@ -52,7 +54,7 @@ def item(s: SignedSummary) -> None:
             )
         else:
             with st.expander("View"):
-                st.markdown(neutralize_markdown(s.text))
+                st.markdown(shown(s.text))
         actions(s)
 
 
@@ -77,7 +79,7 @@ def actions(s: SignedSummary) -> None:
             try:
                 summaries.share(practice(), current_actor(), s.id, shared=not s.shared_at)
             except UserError as e:
-                st.error(e.message)
+                st.error(shown(e.message))
             else:
                 st.rerun()
     if access.can(actor, "delete") and c3.button(
@@ -141,7 +143,7 @@ def _open_draft(draft_id: str):
     """The draft a dialog acts on and this window's view of it; None (said so) if it is gone."""
     draft = summaries.open_draft(practice(), current_actor(), draft_id)
     if draft is None:
-        st.warning(summaries.closed_reason(practice(), draft_id), icon=":material/sync_problem:")
+        st.warning(shown(summaries.closed_reason(practice(), draft_id)), icon=":material/sync_problem:")
     return draft, (draft_editor.window(draft) if draft else None)
 
 
@@ -151,11 +153,13 @@ def sign_dialog(draft_id: str) -> None:
     now = summaries.utcnow()
     draft, w = _open_draft(draft_id)
     st.markdown("The following signature will be applied to the summary as it stands in the editor:")
-    st.markdown(f"> **{summaries.signer_name(practice(), actor)}**  \n> {local(now)} {zone_name()}")
+    st.markdown(shown(f"> **{summaries.signer_name(practice(), actor)}**  \n> {local(now)} {zone_name()}"))
     if w is not None:
         st.caption(
-            f"Signs the text saved in this window at revision {w.revision} "
-            f"({w.status.removeprefix('Saved ').strip() or 'saved'})."
+            shown(
+                f"Signs the text saved in this window at revision {w.revision} "
+                f"({w.status.removeprefix('Saved ').strip() or 'saved'})."
+            )
         )
     st.markdown(f"*{summaries.ATTESTATION}*")
     agreed = st.checkbox("I attest to the statement above", key=f"attest:{draft_id}")
@@ -193,7 +197,7 @@ def sign_dialog(draft_id: str) -> None:
                 base_revision=w.revision,
             )
         except UserError as e:
-            st.error(e.message, icon=":material/error:")
+            st.error(shown(e.message), icon=":material/error:")
             return
         draft_editor.forget(draft_id)
         st.toast("Treatment summary signed.", icon=":material/verified:")
@@ -222,7 +226,7 @@ def discard_dialog(draft_id: str) -> None:
         try:
             summaries.discard(practice(), current_actor(), draft_id, base_revision=w.revision)
         except UserError as e:
-            st.error(e.message, icon=":material/error:")
+            st.error(shown(e.message), icon=":material/error:")
             return
         draft_editor.forget(draft_id)
         close()
@@ -232,10 +236,12 @@ def discard_dialog(draft_id: str) -> None:
 def delete_dialog(summary_id: str) -> None:
     s = summaries.get_summary(practice(), current_actor(), summary_id)
     st.markdown(
-        f"**Treatment Summary · {s.range_start:%Y-%m-%d} to {s.range_end:%Y-%m-%d}"
-        + (f" · {s.purpose}" if s.purpose else "")
-        + f"**  \nSigned by {s.signature} on "
-        f"{local(s.signed_at)} {zone_name()}"
+        shown(
+            f"**Treatment Summary · {s.range_start:%Y-%m-%d} to {s.range_end:%Y-%m-%d}"
+            + (f" · {s.purpose}" if s.purpose else "")
+            + f"**  \nSigned by {s.signature} on "
+            f"{local(s.signed_at)} {zone_name()}"
+        )
     )
     if s.shared_at:
         st.warning(
@@ -259,6 +265,6 @@ def delete_dialog(summary_id: str) -> None:
         try:
             summaries.delete(practice(), current_actor(), summary_id, reason)
         except UserError as e:
-            st.error(e.message, icon=":material/error:")
+            st.error(shown(e.message), icon=":material/error:")
             return
         close()

@@ -11,7 +11,7 @@ from core import access, charts, quality, sources, summaries
 from core.engines import Engine
 from core.errors import InsufficientInformation, UserError
 from core.models import ActiveDraft, Client
-from core.safety import neutralize_markdown
+from core.safety import shown
 from core.text import paragraphs
 
 from . import checks, keys, signed
@@ -38,7 +38,7 @@ def render(client_id: str) -> None:
         )
     notice = st.session_state.pop(keys.client_notice(client_id), None)
     if notice:
-        st.info(notice, icon=":material/info:")
+        st.info(shown(notice), icon=":material/info:")  # an Update's kept statements quote draft text
     actor = current_actor()
     head, add = st.columns([4, 1], vertical_alignment="bottom")
     head.subheader("Treatment summaries")
@@ -109,7 +109,7 @@ def compose(client_id: str) -> None:
         try:
             selection = charts.preview_sources(practice(), current_actor(), client_id, start, end, purpose)
         except UserError as e:
-            st.error(e.message, icon=":material/error:")
+            st.error(shown(e.message), icon=":material/error:")
             return
         st.markdown("**Sources** · untick anything that should not be used")
         rows = pd.DataFrame(
@@ -149,7 +149,7 @@ def compose(client_id: str) -> None:
             sources.require_sufficient(chosen)
             ready = True
         except InsufficientInformation as e:
-            st.warning(e.message, icon=":material/warning:")
+            st.warning(shown(e.message), icon=":material/warning:")
             ready = False
         engine = choose_engine(selection.client)
         go, cancel = st.columns([1, 5])
@@ -191,7 +191,7 @@ def generate(client_id: str, start, end, purpose: str, leave_out: list[str], eng
 
         def show(chunk: str) -> None:
             streamed.append(chunk)
-            box.markdown(neutralize_markdown("".join(streamed)))
+            box.markdown(shown("".join(streamed)))
 
         try:
             started = summaries.generate(
@@ -199,7 +199,7 @@ def generate(client_id: str, start, end, purpose: str, leave_out: list[str], eng
             )
         except UserError as e:
             status.update(label="The draft could not be generated", state="error")
-            st.error(e.message, icon=":material/error:")
+            st.error(shown(e.message), icon=":material/error:")
             return
         st.write("3. Draft saved.")
         status.update(label="Draft ready", state="complete")
@@ -217,7 +217,7 @@ def editor(draft: ActiveDraft) -> None:
         top, badge = st.columns([5, 1], vertical_alignment="center")
         top.markdown(
             f"#### Draft · {draft.range_start:%Y-%m-%d} to {draft.range_end:%Y-%m-%d}"
-            + (f" · {draft.purpose}" if draft.purpose else "")
+            + (f" · {shown(draft.purpose)}" if draft.purpose else "")
         )
         with badge:
             st.badge("Draft", color="orange", icon=":material/edit:")
@@ -227,7 +227,7 @@ def editor(draft: ActiveDraft) -> None:
             w = draft_editor.render(draft, editable)
             v = draft.current_version
             st.caption(
-                f"Version {v.number} of {len(draft.versions)} · {v.label} by {who(v.author)} "
+                f"Version {v.number} of {len(draft.versions)} · {v.label} by {shown(who(v.author))} "
                 f"at {local(v.updated_at, '%H:%M:%S')}"
             )
             if editable:
@@ -282,7 +282,7 @@ def update_controls(draft: ActiveDraft, w: draft_editor.EditorWindow) -> None:
 
         def stream(chunk: str) -> None:
             streamed.append(chunk)
-            box.markdown(neutralize_markdown("".join(streamed)))
+            box.markdown(shown("".join(streamed)))
 
         with user_errors(), st.spinner("Updating the draft…"):
             updated = summaries.update(
@@ -323,9 +323,9 @@ def versions(draft: ActiveDraft) -> None:
                     {
                         "Version": v.number,
                         "Kind": v.label,
-                        "By": who(v.author),
+                        "By": shown(who(v.author)),  # st.table renders Markdown in its cells
                         "Saved": local(v.updated_at, "%Y-%m-%d %H:%M:%S"),
-                        "Instruction": v.instruction or "",
+                        "Instruction": shown(v.instruction or ""),
                         "State": "current" if v.number == draft.current else "undone" if v.number in undone else "",
                     }
                     for v in reversed(draft.versions)
@@ -392,7 +392,7 @@ def details(draft: ActiveDraft) -> None:
                 cited = "; ".join(
                     f"{KIND_LABELS.get(by_id[i].kind, '')} {by_id[i].date:%Y-%m-%d}" for i in c.item_ids if i in by_id
                 )
-                st.caption(f"¶{c.paragraph + 1} “{opening}…” — {cited}")
+                st.caption(shown(f"¶{c.paragraph + 1} “{opening}…” — {cited}"))
 
 
 def sign_row(draft: ActiveDraft) -> None:
