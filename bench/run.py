@@ -88,7 +88,7 @@ class Bench:
     def demo(self) -> Practice:
         if self._demo is None:
             path = self.work / "demo.duckdb"
-            p = Practice.open(Settings(db_path=path), today=lambda: self.anchor, anchor=self.anchor)
+            p = Practice.open(Settings(db_path=path), demo_data=True, today=lambda: self.anchor, anchor=self.anchor)
             self._demo = p
         return self._demo
 
@@ -315,7 +315,7 @@ class Bench:
                 shutil.copyfile(source, db)
                 p = self.practice_at(db)
             else:
-                p = Practice.open(Settings(db_path=db), today=lambda: self.anchor, anchor=self.anchor)
+                p = Practice.open(Settings(db_path=db), demo_data=True, today=lambda: self.anchor, anchor=self.anchor)
             case = self.draft_case(p)
             drafting.summaries.generate(
                 p, drafting.ACTOR, case.client_id, case.start, case.end, "Case consultation", replace_existing=True

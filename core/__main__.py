@@ -6,6 +6,7 @@ import argparse
 import dataclasses
 import getpass
 import json
+import os
 import sys
 from collections.abc import Callable
 from datetime import date, datetime
@@ -17,6 +18,7 @@ from .config import load_settings
 from .errors import InvalidInput, Refused, UserError
 from .models import Actor
 from .service import Practice
+from .text import clean
 
 COMMANDS: dict[str, Callable[[Practice, argparse.Namespace], Any]] = {}
 
@@ -46,7 +48,8 @@ def parse_day(text: str) -> date:
 
 
 def out(args: argparse.Namespace, data: Any, text: str) -> None:
-    print(json.dumps(jsonable(data), indent=2, ensure_ascii=False) if args.json else text)
+    # JSON escapes control characters itself; plain text is printed without terminal escapes
+    print(json.dumps(jsonable(data), indent=2, ensure_ascii=False) if args.json else clean(text))
 
 
 # -- commands -----------------------------------------------------------------------------------------
@@ -264,27 +267,37 @@ def cmd_portal(p: Practice, args) -> None:
     )
 
 
-def out_path(text: str) -> Path:
-    """Where a file goes; checked before any work is done or audited."""
+def out_path(p: Practice, text: str, force: bool) -> Path:
+    """Where a file goes; checked before any work is done or audited. Never the database (or its
+    write-ahead log or seal key), and never over an existing file unless --force says so."""
     path = Path(text).expanduser()
     if not path.parent.is_dir():
         raise InvalidInput(f"Cannot write {path}: the folder {path.parent} does not exist.")
     if path.is_dir():
         raise InvalidInput(f"Cannot write {path}: it is a folder; give a file name.")
+    if path.resolve() in maintenance.practice_files(p):
+        raise InvalidInput(f"Cannot write {path}: it is the practice's database (or its key). Choose another file.")
+    if path.exists() and not force:
+        raise InvalidInput(f"{path} already exists; choose another name, or add --force to replace it.")
     return path
 
 
 def write(path: Path, data: bytes) -> None:
+    """Write beside the target and rename over it: a failed write (a full disk) leaves no half file
+    and leaves a file that was there as it was."""
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
     try:
-        path.write_bytes(data)
+        partial.write_bytes(data)
+        os.replace(partial, path)
     except OSError as e:
+        partial.unlink(missing_ok=True)
         raise InvalidInput(f"Cannot write {path}: {e.strerror or e}.") from None
 
 
-def deliver(args, subject: str, what: str, make) -> None:
+def deliver(p: Practice, args, subject: str, what: str, make) -> None:
     """Check the output path first (nothing is rendered or audited for a path that cannot be
     written), then make the file's bytes and write them."""
-    path = out_path(args.out)
+    path = out_path(p, args.out, args.force)
     data = make()
     write(path, data)
     out(
@@ -299,6 +312,7 @@ def cmd_pdf(p: Practice, args) -> None:
     from . import pdf  # here, so other commands do not pay for loading PyMuPDF and matplotlib
 
     deliver(
+        p,
         args,
         "summary",
         f"the PDF of signed summary {args.summary}",
@@ -311,6 +325,7 @@ def cmd_export(p: Practice, args) -> None:
     from . import export  # loads PyMuPDF and matplotlib, like pdf
 
     deliver(
+        p,
         args,
         "client",
         f"the data export of client {args.client}",
@@ -319,7 +334,11 @@ def cmd_export(p: Practice, args) -> None:
 
 
 @command
-def cmd_audit(p: Practice, args) -> None:
+def cmd_audit(p: Practice, args) -> int | None:
+    if args.verify:
+        report = summaries.audit_chain(p, cli_actor())
+        out(args, report, report.describe())
+        return 0 if report.holds else 1
     rows = summaries.audit_log(p, cli_actor(), args.client)
     out(
         args,
@@ -472,10 +491,14 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("pdf", parents=[common], help="the PDF of a signed summary (audited as a download)")
     s.add_argument("--summary", required=True)
     s.add_argument("--out", required=True, metavar="FILE.pdf")
+    s.add_argument("--force", action="store_true", help="replace FILE.pdf if it exists")
     s = sub.add_parser("export", parents=[common], help="a client's data export as a ZIP (audited)")
     s.add_argument("--client", required=True)
     s.add_argument("--out", required=True, metavar="FILE.zip")
-    sub.add_parser("audit", parents=[common], help="the audit log").add_argument("--client")
+    s.add_argument("--force", action="store_true", help="replace FILE.zip if it exists")
+    s = sub.add_parser("audit", parents=[common], help="the audit log")
+    s.add_argument("--client")
+    s.add_argument("--verify", action="store_true", help="check the audit log's chain of seals (exit 1 if broken)")
     s = sub.add_parser("eval", parents=[common], help="draft and check every chosen chart (quality lab)")
     s.add_argument("--engine", choices=("offline", "anthropic"))
     s.add_argument("--clients", default="all", help="all, or client ids separated by commas")
@@ -518,14 +541,17 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
-        # Imported patients in a new database are its charts: no demo charts alongside them.
-        demo_data = args.command not in ("init", "import-fhir", "compact")
-        practice = Practice.open(load_settings(db_path=args.db), demo_data=demo_data)
-        COMMANDS[args.command](practice, args)
+        # Only init creates a database, and only init --demo fills it with the demo charts (and the demo
+        # accounts, whose passwords are published): a mistyped path is an error, never a new practice.
+        practice = Practice.open(load_settings(db_path=args.db), create=args.command == "init")
+        status = COMMANDS[args.command](practice, args)
     except UserError as e:
-        print(f"Error: {e.message}", file=sys.stderr)
+        print(f"Error: {clean(e.message)}", file=sys.stderr)
         return 2
-    return 0
+    except OSError as e:  # a full disk or an unreadable file outside the database
+        print(f"Error: {e.strerror or e}{f' ({e.filename})' if e.filename else ''}.", file=sys.stderr)
+        return 2
+    return status or 0
 
 
 if __name__ == "__main__":

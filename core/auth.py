@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import secrets
+import threading
+from collections import defaultdict
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -9,7 +13,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from . import access
-from .errors import InvalidInput, NotFound, PermissionDenied
+from .errors import InvalidInput, NotFound, PermissionDenied, SessionEnded
 from .models import ROLES, Actor, UserAccount, UserSummary
 
 if TYPE_CHECKING:
@@ -17,7 +21,7 @@ if TYPE_CHECKING:
 
 MAX_FAILURES = 5  # failed sign-ins in a row before the account locks
 LOCK_MINUTES = 15
-IDLE_MINUTES = 30  # a signed-in session expires after this long without activity
+IDLE_MINUTES = access.IDLE_MINUTES
 SIGNATURE_LOGIN_MINUTES = 15  # an OIDC user signing must have signed in this recently
 MIN_PASSWORD = 10
 HASHER = PasswordHasher()
@@ -131,38 +135,71 @@ def load_demo_accounts(p: Practice) -> bool:
     return True
 
 
+# Sign-in attempts for one account take turns (Streamlit sessions are threads of one process): the
+# lock check, the password check and the count of a failure are one step, so parallel guesses are
+# counted one by one and the right password among them is refused once the account is locked.
+_attempts: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
+_attempts_guard = threading.Lock()
+
+
+def _attempt_lock(user_id: str) -> threading.Lock:
+    with _attempts_guard:
+        return _attempts[user_id]
+
+
 def sign_in(p: Practice, user_id: str, password: str) -> Actor:
-    """A local sign-in. Repeated failures lock the account for a while; all of it is audited
-    (never the password)."""
-    user = p.store.user((user_id or "").strip().lower())
-    moment = now()
-    if user is None:
-        p.store.audit(moment, (user_id or "")[:40] or "-", "sign_in_failed", detail="unknown user")
-        raise PermissionDenied(BAD_CREDENTIALS)
-    if user.disabled:
-        p.store.audit(moment, user.id, "sign_in_failed", detail="account disabled")
-        raise PermissionDenied("This account is disabled. Ask the practice administrator.")
-    if user.locked_until and user.locked_until > moment:
-        p.store.audit(moment, user.id, "sign_in_failed", detail="account locked")
-        raise PermissionDenied(_locked_message(user.locked_until, moment))
-    try:
-        HASHER.verify(user.password_hash or "", password or "")
-    except (VerificationError, InvalidHashError):
-        failures = user.failed_attempts + 1
-        locked = moment + timedelta(minutes=LOCK_MINUTES) if failures >= MAX_FAILURES else None
-        p.store.record_sign_in(user.id, 0 if locked else failures, locked)
+    """A local sign-in, with a session that core checks on every action. Repeated failures lock the
+    account for a while; every attempt is audited (never the password)."""
+    name = (user_id or "").strip().lower()
+    with _attempt_lock(name):
+        user = p.store.user(name)
+        moment = now()
+        if user is None:
+            p.store.audit(moment, name[:40] or "-", "sign_in_failed", detail="unknown user")
+            raise PermissionDenied(BAD_CREDENTIALS)
+        if user.disabled:
+            p.store.audit(moment, user.id, "sign_in_failed", detail="account disabled")
+            raise PermissionDenied("This account is disabled. Ask the practice administrator.")
+        if user.locked_until and user.locked_until > moment:
+            p.store.audit(moment, user.id, "sign_in_failed", detail="account locked")
+            raise PermissionDenied(_locked_message(user.locked_until, moment))
+        try:
+            HASHER.verify(user.password_hash or "", password or "")
+        except (VerificationError, InvalidHashError):
+            raise PermissionDenied(_count_failure(p, user.id, moment, "wrong password") or BAD_CREDENTIALS) from None
+        p.store.record_sign_in(user.id, 0, None)
+        if user.password_hash and HASHER.check_needs_rehash(user.password_hash):
+            p.store.set_password_hash(user.id, HASHER.hash(password))
+        return _start_session(p, user, "local", moment, "password")
+
+
+def _count_failure(p: Practice, user_id: str, moment: datetime, what: str) -> str | None:
+    """Count and audit a wrong password; the lockout message when this one locked the account."""
+    until = moment + timedelta(minutes=LOCK_MINUTES)
+    failures = p.store.count_failed_sign_in(user_id, moment, MAX_FAILURES, until)
+    if failures == 0:
         p.store.audit(
             moment,
-            user.id,
-            "lockout" if locked else "sign_in_failed",
-            detail=f"{failures} failed attempts" + (f"; locked for {LOCK_MINUTES} minutes" if locked else ""),
+            user_id,
+            "lockout",
+            detail=f"{what}: {MAX_FAILURES} failed attempts; locked for {LOCK_MINUTES} minutes",
         )
-        raise PermissionDenied(_locked_message(locked, moment) if locked else BAD_CREDENTIALS) from None
-    p.store.record_sign_in(user.id, 0, None)
-    if user.password_hash and HASHER.check_needs_rehash(user.password_hash):
-        p.store.set_password_hash(user.id, HASHER.hash(password))
-    p.store.audit(moment, user.id, "sign_in", detail="password")
-    return actor_of(p, user)
+        return _locked_message(until, moment)
+    p.store.audit(moment, user_id, "sign_in_failed", detail=f"{what}: {failures} failed attempts")
+    return None
+
+
+def _start_session(p: Practice, user: UserAccount, how: str, moment: datetime, detail: str) -> Actor:
+    session_id = secrets.token_urlsafe(24)
+    p.store.start_session(session_id, user, how, moment)
+    p.store.audit(moment, user.id, "sign_in", detail=detail)
+    return replace(actor_of(p, user, how), session_id=session_id)
+
+
+def check_session(p: Practice, actor: Actor) -> None:
+    """SessionEnded unless the actor's session is still good (the screens call this on every rerun;
+    core's permission check calls it on every action)."""
+    access.check_session(p.store, actor)
 
 
 def _locked_message(until: datetime, moment: datetime) -> str:
@@ -182,11 +219,12 @@ def sign_in_oidc(p: Practice, email: str | None) -> Actor:
             "You are signed in with the practice's identity provider, but there is no active "
             "account for your e-mail address here. Ask the practice administrator."
         )
-    p.store.audit(now(), user.id, "sign_in", detail="oidc")
-    return actor_of(p, user, "oidc")
+    return _start_session(p, user, "oidc", now(), "oidc")
 
 
 def sign_out(p: Practice, actor: Actor, reason: str = "signed out") -> None:
+    if actor.session_id:
+        p.store.end_session(actor.session_id, now(), reason)
     p.store.audit(now(), actor.id, "sign_out", detail=reason)
 
 
@@ -204,19 +242,28 @@ def confirm_signature(
                 f"the last {SIGNATURE_LOGIN_MINUTES} minutes is needed)."
             )
         return
-    user = p.store.user(actor.id)
-    try:
-        HASHER.verify((user.password_hash if user else None) or "", password or "")
-    except (VerificationError, InvalidHashError):
-        p.store.audit(now(), actor.id, "sign_in_failed", detail="signature confirmation: wrong password")
-        raise PermissionDenied("The password is not right; the summary was not signed.") from None
+    access.check_session(p.store, actor)
+    with _attempt_lock(actor.id):
+        user = p.store.user(actor.id)
+        try:
+            HASHER.verify((user.password_hash if user else None) or "", password or "")
+        except (VerificationError, InvalidHashError):
+            # counted like a failed sign-in: a wrong password at Sign is a guess too
+            locked = _count_failure(p, actor.id, now(), "signature confirmation") if user else None
+            if locked:
+                if actor.session_id:
+                    p.store.end_session(actor.session_id, now(), "locked after failed signature confirmations")
+                raise SessionEnded(locked + " You have been signed out; the draft is kept.") from None
+            raise PermissionDenied("The password is not right; the summary was not signed.") from None
+        p.store.record_sign_in(user.id if user else actor.id, 0, None)
 
 
 def acting_clinician(p: Practice, actor: Actor, clinician_id: str) -> Actor:
-    """The command line signs as a named clinician (the trusted shell of an administrator)."""
+    """The command line signs as a named clinician (the trusted shell of an administrator). The
+    signature is the clinician's; the audit log names who ran the command (cli:<user>)."""
     access.require(p.store, actor, "manage_users")
     clinician = p.store.clinician(clinician_id)
-    return Actor(clinician.id, clinician.display_name, ("clinician",), clinician.credentials, clinician.id, "cli")
+    return Actor(actor.id, clinician.display_name, ("clinician",), clinician.credentials, clinician.id, "cli")
 
 
 def clinicians(p: Practice, actor: Actor) -> list:

@@ -17,12 +17,10 @@ from .sources import DateRange, Selection
 
 def find_clients(p: Practice, actor: Actor, search: str = "") -> list[ClientRow]:
     """Clients matching the search that the actor may see (a clinician: their caseload)."""
+    access.check_session(p.store, actor)
     if not access.can(actor, "view"):
         return []
-    rows = p.store.client_rows(search)
-    if access.sees_all_clients(actor):
-        return rows
-    return [r for r in rows if r.clinician_id == actor.clinician_id]
+    return [r for r in p.store.client_rows(search) if access.can(actor, "view", r.clinician_id, client=True)]
 
 
 def chart(p: Practice, actor: Actor, client_id: str) -> Chart:

@@ -92,5 +92,10 @@ class PermissionDenied(UserError):
     """The signed-in user's role does not allow this action."""
 
 
+class SessionEnded(PermissionDenied):
+    """The sign-in session is over (signed out, idle too long, account disabled or locked, roles
+    changed): nothing was done; the user signs in again."""
+
+
 class StoreError(UserError):
     """The database could not be opened, migrated or written."""

@@ -1,10 +1,19 @@
-"""The SHA-256 over a signed summary's content and metadata, computed the same way at signing and reading."""
+"""The SHA-256 over a signed summary's content and metadata, computed the same way at signing and reading;
+the keyed seal over it and the chained MACs of the audit log."""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
+import os
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+
+from .errors import StoreError
 
 # The fields a signature covers, in the order they are hashed.
 SIGNED_FIELDS = (
@@ -42,3 +51,88 @@ def content_hash(fields: dict[str, Any]) -> str:
         {k: canonical(fields[k]) for k in SIGNED_FIELDS}, sort_keys=True, ensure_ascii=False, separators=(",", ":")
     )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+# -- the seal: what someone holding only the database file cannot recompute ----------------------------
+#
+# The SHA-256 above shows an accidental or careless change; anyone who edits the file can also
+# recompute it. The seal is an HMAC with a key kept outside the database (Settings.key_path): it
+# covers a summary's content hash and its state (shared, deleted), and each audit entry's MAC covers
+# the entry and the MAC before it, so an entry changed, inserted or removed by SQL breaks the chain.
+
+KEY_BYTES = 32
+
+
+def seal_key(path: Path) -> bytes:
+    """The practice's seal key, made (readable by this user only) the first time it is needed."""
+    try:
+        return bytes.fromhex(path.read_text().strip())
+    except FileNotFoundError:
+        pass
+    except (OSError, ValueError) as e:
+        raise StoreError(f"The seal key at {path} cannot be read ({e}); signed summaries cannot be checked.") from e
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_bytes(KEY_BYTES)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(key.hex())
+        return key
+    except FileExistsError:  # another process made it first
+        return seal_key(path)
+    except OSError as e:
+        raise StoreError(f"The seal key cannot be written at {path}: {e.strerror or e}.") from e
+
+
+def _mac(key: bytes, payload: Any) -> str:
+    message = json.dumps(canonical(payload), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hmac.new(key, message.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def seal(key: bytes, summary_id: str, content_hash: str, shared_at: Any, deleted_at: Any, deleted_by: Any) -> str:
+    return _mac(key, ["summary", summary_id, content_hash, shared_at, deleted_at, deleted_by])
+
+
+def seal_matches(key: bytes | None, stored: str | None, *fields: Any) -> bool:
+    return bool(key and stored) and hmac.compare_digest(stored or "", seal(key or b"", *fields))
+
+
+AUDIT_FIELDS = ("id", "occurred_at", "actor", "action", "client_id", "summary_id", "draft_id", "detail")
+
+
+def entry_mac(key: bytes, previous: str | None, entry: tuple) -> str:
+    """An audit entry's MAC: over the entry (AUDIT_FIELDS in order) and the MAC before it."""
+    return _mac(key, ["audit", previous or "", list(entry)])
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    entries: int  # entries checked
+    broken_at: int | None  # the id of the first entry that does not verify; None if the chain holds
+
+    @property
+    def holds(self) -> bool:
+        return self.broken_at is None
+
+    def describe(self) -> str:
+        if self.broken_at is not None:
+            return (
+                f"The audit log does not verify from entry {self.broken_at} on: an entry was changed, inserted or "
+                "removed outside the app (or the seal key is not this practice's). Keep the database file as it "
+                "is and tell the practice's privacy officer."
+            )
+        return f"The audit log verifies: {self.entries} entries, each sealed together with the one before."
+
+
+def verify_chain(key: bytes | None, rows: Iterable[tuple]) -> ChainReport:
+    """Walk the audit log in id order (rows: AUDIT_FIELDS, then entry_mac). Every entry has a MAC:
+    the entries from before the chain existed were sealed when the database was upgraded to it."""
+    previous: str | None = None
+    checked = 0
+    for row in rows:
+        *entry, mac = row
+        checked += 1
+        if key is None or mac is None or not hmac.compare_digest(mac, entry_mac(key, previous, tuple(entry))):
+            return ChainReport(checked, entry[0])
+        previous = mac
+    return ChainReport(checked, None)

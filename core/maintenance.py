@@ -24,6 +24,13 @@ def init(p: Practice, actor: Actor, *, demo: bool = False) -> DatabaseState:
     return DatabaseState(p.store.path, p.store.schema_version(), loaded)
 
 
+def practice_files(p: Practice) -> tuple[Path, ...]:
+    """The files a practice lives in (the database, its write-ahead log, the seal key): never an
+    output file of a command."""
+    db = p.store.path.resolve()
+    return (db, db.with_name(db.name + ".wal"), p.settings.key_path.resolve())
+
+
 def compact(p: Practice, actor: Actor) -> dict[str, int]:
     """Rewrite the chart tables in client order (see Store.compact); the rows per table."""
     access.require(p.store, actor, "maintain")

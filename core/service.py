@@ -6,10 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 
 from . import auth, demo
 from .config import Settings
 from .engines import Engine, get_engine
+from .errors import StoreError
+from .integrity import seal_key
 from .store import Store
 
 
@@ -27,12 +30,21 @@ class Practice:
         cls,
         settings: Settings,
         *,
-        demo_data: bool = True,
+        create: bool = False,
+        demo_data: bool = False,
         today: Callable[[], date] = date.today,
         anchor: date | None = None,
     ) -> Practice:
-        """Open (create and migrate) the database; fill an empty one with the demo charts."""
-        practice = cls(Store(settings.db_path), settings, today)
+        """Open and migrate the database. A file that does not exist is an error (a mistyped path
+        must not become a new, empty practice), unless asked to create it; with demo_data an empty
+        database gets the demo charts and the demo accounts, whose passwords are published."""
+        path = Path(settings.db_path)
+        if not (create or demo_data) and str(path) != ":memory:" and not path.exists():
+            raise StoreError(
+                f"There is no database at {path}. Check the path, or create one with "
+                "`python -m core init --db PATH` (add --demo for the demo charts)."
+            )
+        practice = cls(Store(path, key=seal_key(settings.key_path)), settings, today)
         if demo_data:
             practice.load_demo(anchor)
         return practice

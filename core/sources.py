@@ -20,6 +20,7 @@ from .models import (
     SourceItem,
 )
 from .store import Store
+from .text import clean
 
 MAX_PURPOSE_CHARS = 500
 PURPOSE_PRESETS = ("Case consultation", "Transfer of care", "Discharge")
@@ -71,7 +72,7 @@ def validate_range(start: date | None, end: date | None, today: date) -> DateRan
 
 
 def validate_purpose(purpose: str | None) -> str:
-    purpose = (purpose or "").strip()
+    purpose = clean(purpose).strip()
     if len(purpose) > MAX_PURPOSE_CHARS:
         raise InvalidInput(
             f"The purpose is {len(purpose)} characters long; keep it under {MAX_PURPOSE_CHARS} "

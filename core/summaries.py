@@ -8,17 +8,17 @@ import secrets
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from . import access, auth, charts, keep, sources
 from .clock import stamp, utcnow
 from .errors import ConflictError, DraftClosed, IntegrityFailure, InvalidInput, NotFound, Refused, StaleDraft
-from .integrity import content_hash
+from .integrity import ChainReport, content_hash
 from .models import ActiveDraft, Actor, AuditEntry, Citation, Draft, SignedSummary
 from .service import Practice
 from .sources import Selection
 from .store import DraftChanged, DraftExists, DraftGone
-from .text import attribute
+from .text import attribute, clean
 
 ATTESTATION = (
     "I have reviewed this treatment summary against the client's record, corrected it where needed, "
@@ -221,6 +221,7 @@ def save(p: Practice, actor: Actor, draft_id: str, text: str, *, base_revision: 
     the revision the text was typed on: when the draft changed since (another window), nothing is
     saved and StaleDraft says who changed it. None (the CLI) saves over the latest revision."""
     _allowed(p, actor, "edit", draft_id)
+    text = clean(text)
     revision, saved_at = _guarded(
         p, draft_id, lambda: p.store.save_draft_text(draft_id, text, base_revision, utcnow(), actor.id)
     )
@@ -241,7 +242,7 @@ def update(
     """Send the edited text and an instruction to the engine; on success the result becomes a new
     version (undo returns to the text that was sent). On failure the draft is exactly as it was.
     Risk statements and current goals the engine's text dropped are put back (`kept` lists them)."""
-    instruction = (instruction or "").strip()
+    instruction, current_text = clean(instruction).strip(), clean(current_text)
     if not instruction:
         raise InvalidInput("Write an instruction for Update, for example 'shorter' or 'focus on risk'.")
     if len(instruction) > MAX_INSTRUCTION_CHARS:
@@ -443,7 +444,7 @@ def record_download(p: Practice, actor: Actor, summary_id: str) -> None:
 def delete(p: Practice, actor: Actor, summary_id: str, reason: str) -> None:
     """Remove a signed summary from the chart, the portal and exports; the audit keeps who, when,
     why and its hash (the content itself is retained for record-keeping, see README)."""
-    reason = (reason or "").strip()
+    reason = clean(reason).strip()
     if not reason:
         raise InvalidInput(
             "Deleting a signed summary needs a reason (for example 'wrong client' or "
@@ -483,11 +484,17 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+PORTAL_DAYS = 90  # a portal access code works this long after it is issued
+PORTAL_MAX_FAILURES = 20  # wrong codes tried in PORTAL_WINDOW_MINUTES before the portal pauses
+PORTAL_WINDOW_MINUTES = 10
+
+
 def issue_portal_token(p: Practice, actor: Actor, client_id: str) -> str:
-    """A new portal access token for the client; only its hash is stored, so show it once."""
+    """A new portal access token for the client, valid PORTAL_DAYS; only its hash is stored, so show it once."""
     access.require(p.store, actor, "portal_token", client_id)
     token = secrets.token_urlsafe(24)
-    p.store.add_portal_token(_token_hash(token), client_id, utcnow(), actor.id)
+    now = utcnow()
+    p.store.add_portal_token(_token_hash(token), client_id, now, now + timedelta(days=PORTAL_DAYS), actor.id)
     return token
 
 
@@ -503,10 +510,22 @@ class PortalView:
 
 
 def portal(p: Practice, token: str) -> PortalView:
-    """What the client portal shows for a token: that client's shared, not-deleted, verified summaries."""
-    client_id = p.store.client_for_token(_token_hash((token or "").strip())) if token else None
+    """What the client portal shows for a token: that client's shared, not-deleted, verified summaries.
+    Wrong codes are audited, and many of them in a short while pause the portal for everyone (the
+    portal cannot tell one guesser from another: it has no sign-in)."""
+    now = utcnow()
+    since = now - timedelta(minutes=PORTAL_WINDOW_MINUTES)
+    if p.store.count_audit("portal_denied", since) >= PORTAL_MAX_FAILURES:
+        raise Refused(
+            "Too many wrong access codes were tried in the last few minutes. Wait "
+            f"{PORTAL_WINDOW_MINUTES} minutes and try again, or call the practice."
+        )
+    client_id = p.store.client_for_token(_token_hash(clean(token).strip()), now) if token else None
     if client_id is None:
-        raise NotFound("This portal link is not valid or has been revoked. Ask the practice for a new link.")
+        p.store.audit(now, "portal", "portal_denied", detail="access code not valid, revoked or expired")
+        raise NotFound(
+            "This portal link is not valid or has been revoked, or it has expired. Ask the practice for a new link."
+        )
     shown = tuple(s for s in p.store.shared_summaries(client_id) if s.verified)
     p.store.audit(utcnow(), "portal", "portal_view", client_id, None, None, f"{len(shown)} summaries shown")
     return PortalView(p.store.client(client_id).first_name, shown)
@@ -515,3 +534,9 @@ def portal(p: Practice, token: str) -> PortalView:
 def audit_log(p: Practice, actor: Actor, client_id: str | None = None, limit: int = 500) -> list[AuditEntry]:
     access.require(p.store, actor, "audit_log")
     return p.store.audit_entries(client_id, limit)
+
+
+def audit_chain(p: Practice, actor: Actor) -> ChainReport:
+    """Whether the whole audit log still verifies against the practice's seal key."""
+    access.require(p.store, actor, "audit_log")
+    return p.store.audit_chain()

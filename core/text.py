@@ -19,6 +19,21 @@ INSTRUCTION_LIKE = re.compile(
 )
 
 
+# Terminal escape sequences (CSI "ESC [ ... letter", OSC "ESC ] ... BEL or ESC \\", and two-character ones)
+# and the control characters that are never text: everything below space but tab and line feed, DEL,
+# and the C1 range. Stored raw, they recolor or rewrite a terminal that prints them, or cut a string at NUL.
+ESCAPE_SEQUENCE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def clean(text: str | None) -> str:
+    """Text as typed or imported, without terminal escapes and control characters (line breaks kept,
+    a carriage return before one dropped)."""
+    if not text:
+        return text or ""
+    return CONTROL.sub("", ESCAPE_SEQUENCE.sub("", text.replace("\r\n", "\n")))
+
+
 def paragraphs(text: str) -> list[str]:
     """Blank-line separated blocks: the unit citations refer to."""
     return [p.strip() for p in re.split(r"\n\s*\n", text.strip()) if p.strip()]

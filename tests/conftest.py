@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -25,6 +26,10 @@ def fixtures_dir() -> Path | None:
             return Path(candidate)
     return None
 
+
+# The seal key lives outside the database, by default in ~/.config: tests (and the app and CLI
+# processes they start, which inherit this) keep theirs in a folder of their own.
+os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="ts-config-")
 
 FIXTURES = fixtures_dir()
 NO_FIXTURES = (
@@ -62,7 +67,7 @@ def no_network(monkeypatch):
 def demo_db_template(tmp_path_factory) -> Path:
     """A demo database built once per run; tests get their own copy."""
     path = tmp_path_factory.mktemp("template") / "demo.duckdb"
-    practice = Practice.open(Settings(db_path=path), today=lambda: ANCHOR, anchor=ANCHOR)
+    practice = Practice.open(Settings(db_path=path), demo_data=True, today=lambda: ANCHOR, anchor=ANCHOR)
     practice.store.close()
     return path
 
@@ -79,7 +84,7 @@ def practice(tmp_path, demo_db_template) -> Practice:
 
 @pytest.fixture
 def empty_practice(tmp_path) -> Practice:
-    p = Practice.open(Settings(db_path=tmp_path / "empty.duckdb"), demo_data=False, today=lambda: ANCHOR)
+    p = Practice.open(Settings(db_path=tmp_path / "empty.duckdb"), create=True, today=lambda: ANCHOR)
     yield p
     p.store.close()
 

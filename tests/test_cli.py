@@ -114,6 +114,7 @@ def test_whole_lifecycle_from_the_command_line(tmp_path):
 def test_import_fhir(tmp_path):
     db = tmp_path / "fhir.duckdb"
     bundle = sorted(FIXTURES.glob("smart__*.json"))[0]
+    assert run("init", db=db).returncode == 0
     first = run("import-fhir", str(bundle), "--json", db=db)
     assert first.returncode == 0, first.stderr
     [report] = json.loads(first.stdout)

@@ -12,7 +12,7 @@ from core.store import MIGRATIONS, DraftExists, Store, StoreError
 
 def test_migrations_run_twice_are_harmless(tmp_path):
     path = tmp_path / "m.duckdb"
-    first = Practice.open(Settings(db_path=path), anchor=date(2026, 6, 30))
+    first = Practice.open(Settings(db_path=path), demo_data=True, anchor=date(2026, 6, 30))
     counts = first.store.note_counts("C1001")
     first.store.close()
     again = Store(path)
@@ -144,6 +144,6 @@ def test_cli_compact(tmp_path, capsys):
     from core.__main__ import main
 
     path = tmp_path / "cli.duckdb"
-    Practice.open(Settings(db_path=path), anchor=date(2026, 6, 30)).store.close()
+    Practice.open(Settings(db_path=path), demo_data=True, anchor=date(2026, 6, 30)).store.close()
     assert main(["compact", "--db", str(path)]) == 0
     assert "notes" in capsys.readouterr().out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -10,7 +11,8 @@ from zoneinfo import ZoneInfo
 import streamlit as st
 
 from core.config import load_settings
-from core.errors import UserError
+from core.errors import SessionEnded, UserError
+from core.safety import shown
 from core.service import Practice
 
 from . import keys
@@ -39,8 +41,10 @@ def style() -> None:
 
 @st.cache_resource(show_spinner="Opening the chart database…")
 def practice() -> Practice:
-    """One practice (one DuckDB connection) per server process, shared by every session."""
-    return Practice.open(load_settings(secrets()))
+    """One practice (one DuckDB connection) per server process, shared by every session. The demo
+    charts and accounts come only when asked for (TS_DEMO=1, as `./dev app` does); otherwise the
+    database must exist (`python -m core init`)."""
+    return Practice.open(load_settings(secrets()), demo_data=os.environ.get("TS_DEMO") == "1")
 
 
 @contextmanager
@@ -48,8 +52,22 @@ def user_errors() -> Iterator[None]:
     """Show a core error where the user is, in its own words; anything else is a real bug."""
     try:
         yield
+    except SessionEnded as e:  # core ended the sign-in: back to the sign-in screen, saying why
+        session_ended(e)
+        st.rerun()
     except UserError as e:
-        st.error(e.message, icon=":material/error:")
+        st.error(shown(e.message), icon=":material/error:")  # messages quote what was typed or asked for
+
+
+def session_ended(e: SessionEnded, unsaved: tuple[str, str, str] | None = None) -> None:
+    """Core ended the sign-in session (and recorded why): nothing of this browser session is kept but
+    the notice and, if a save was refused for it, the (user, client, text) typed, shown back only to
+    the same user once they sign in again."""
+    for key in list(st.session_state):
+        del st.session_state[key]
+    st.session_state[keys.NOTICE] = e.message
+    if unsaved:
+        st.session_state[keys.UNSAVED_AT_SIGN_OUT] = unsaved
 
 
 def current_client_id() -> str | None:

@@ -14,11 +14,12 @@ from pathlib import Path
 import streamlit as st
 
 from core import summaries
-from core.errors import DraftClosed, StaleDraft, UserError
+from core.errors import DraftClosed, SessionEnded, StaleDraft, UserError
 from core.models import ActiveDraft
+from core.safety import shown
 
 from . import keys
-from .common import local, practice, user_errors
+from .common import local, practice, session_ended, user_errors
 from .frame import current_actor
 
 HEIGHT = 600
@@ -99,6 +100,8 @@ def _on_save(draft_id: str, client_id: str) -> None:
         st.session_state[keys.editor(draft_id)] = replace(
             w, acked=acked, refused=e.message, kept=text, status="Not saved: this draft was changed in another window"
         )
+    except SessionEnded as e:
+        session_ended(e, (current_actor().id, client_id, text))
     except DraftClosed as e:
         # The draft is gone (signed or discarded elsewhere): the Summary tab shows the typed text instead.
         st.session_state[keys.closed_draft(client_id)] = (e.message, text)
@@ -136,9 +139,11 @@ def render(draft: ActiveDraft, editable: bool) -> EditorWindow:
         refused_panel(draft, w)
     elif draft.revision != w.revision:
         st.info(
-            f"{summaries.display_name(practice(), draft.changed_by)} changed this draft at "
-            f"{local(draft.changed_at, '%H:%M:%S')} in another window; this window still shows the text "
-            "before that change. Load the latest version before you go on.",
+            shown(
+                f"{summaries.display_name(practice(), draft.changed_by)} changed this draft at "
+                f"{local(draft.changed_at, '%H:%M:%S')} in another window; this window still shows the text "
+                "before that change. Load the latest version before you go on."
+            ),
             icon=":material/sync:",
         )
         if st.button("Load the latest version", key=f"load_latest:{draft.id}", icon=":material/refresh:"):
@@ -149,7 +154,7 @@ def render(draft: ActiveDraft, editable: bool) -> EditorWindow:
 
 def refused_panel(draft: ActiveDraft, w: EditorWindow) -> None:
     with st.container(border=True):
-        st.warning(w.refused, icon=":material/sync_problem:")
+        st.warning(shown(w.refused), icon=":material/sync_problem:")
         st.caption("Your text, as typed in this window (copy it with the button at its top right):")
         st.code(w.kept or "", language=None, wrap_lines=True, height=160)
         c1, c2 = st.columns(2)
@@ -179,7 +184,7 @@ def closed_notice(client_id: str) -> None:
         return
     message, text = notice
     with st.container(border=True):
-        st.warning(message, icon=":material/sync_problem:")
+        st.warning(shown(message), icon=":material/sync_problem:")
         st.caption("What you typed in this window, not saved (copy it with the button at its top right):")
         st.code(text, language=None, wrap_lines=True, height=160)
         if st.button("I have copied it; dismiss", key=f"dismiss_closed:{client_id}"):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 ACTOR = "actor"  # the signed-in core.models.Actor
 SIGNED_IN_AT = "signed_in_at"
-LAST_SEEN = "last_seen"  # for the idle sign-out
 NOTICE = "notice"  # a message for the sign-in form (why the session ended)
 LAST_CLIENT = "last_client"  # the sidebar's "Client record" opens it
 DIALOG = "dialog"  # (kind, target id) of the open confirmation dialog
@@ -18,6 +17,9 @@ def editor(draft_id: str) -> str:
 
 def editor_widget(draft_id: str) -> str:
     return f"editor_widget:{draft_id}"
+
+
+UNSAVED_AT_SIGN_OUT = "unsaved_at_sign_out"  # (user id, client id, text) a save refused because the session ended
 
 
 def closed_draft(client_id: str) -> str:

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import cast
 
 import streamlit as st
 
 from core import auth
-from core.errors import UserError
+from core.errors import SessionEnded, UserError
 from core.models import Actor
 
 from . import keys
-from .common import practice
+from .common import practice, session_ended
 
 
 def oidc_configured() -> bool:
@@ -28,11 +27,10 @@ def signed_in_actor() -> Actor | None:
     actor = st.session_state.get(keys.ACTOR)
     moment = auth.now()
     if actor is not None:
-        if moment - st.session_state.get(keys.LAST_SEEN, moment) > timedelta(minutes=auth.IDLE_MINUTES):
-            sign_out(f"signed out after {auth.IDLE_MINUTES} minutes without activity")
-            st.session_state[keys.NOTICE] = (
-                f"You were signed out after {auth.IDLE_MINUTES} minutes without activity. Sign in again to continue."
-            )
+        try:
+            auth.check_session(practice(), actor)  # idle, signed out elsewhere, disabled, locked, roles changed
+        except SessionEnded as e:
+            session_ended(e)
             return None
     elif oidc_configured() and st.user.is_logged_in:
         try:
@@ -42,15 +40,21 @@ def signed_in_actor() -> Actor | None:
             st.session_state[keys.NOTICE] = e.message
             return None
         st.session_state[keys.ACTOR], st.session_state[keys.SIGNED_IN_AT] = actor, moment
-    if actor is not None:
-        st.session_state[keys.LAST_SEEN] = moment
     return actor
 
 
 def sign_in(user_id: str, password: str) -> None:
     actor = auth.sign_in(practice(), user_id, password)
+    unsaved = st.session_state.pop(keys.UNSAVED_AT_SIGN_OUT, None)
+    if unsaved and unsaved[0] == actor.id:  # text a save refused when the session ended: shown back to its author
+        _, client_id, text = unsaved
+        st.session_state[keys.closed_draft(client_id)] = (
+            "You were signed out before this text was saved; it is not in the draft.",
+            text,
+        )
+        st.session_state[keys.LAST_CLIENT] = client_id
     st.session_state[keys.ACTOR] = actor
-    st.session_state[keys.SIGNED_IN_AT] = st.session_state[keys.LAST_SEEN] = auth.now()
+    st.session_state[keys.SIGNED_IN_AT] = auth.now()
 
 
 def sign_out(reason: str = "signed out") -> None:

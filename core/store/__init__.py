@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Iterator
@@ -12,14 +13,50 @@ from typing import Any
 import duckdb
 
 from ..errors import StoreError
+from ..integrity import AUDIT_FIELDS, entry_mac
 from .auth import AuthStore
 from .chart import CHART_TABLES, CLIENT_ORDER, ChartStore
 from .history import HistoryStore
 from .lifecycle import DraftChanged, DraftExists, DraftGone, LifecycleStore
 from .quality import QualityStore
-from .schema import MIGRATIONS
+from .schema import MIGRATIONS, SEALED_FROM
+
+_LOG = logging.getLogger(__name__)
 
 __all__ = ["CHART_TABLES", "DraftChanged", "DraftExists", "DraftGone", "MIGRATIONS", "Store", "StoreError"]
+
+
+def opening_failed(e: duckdb.Error) -> str:
+    """What a user is told when the file cannot be opened. Not DuckDB's words: they name the server's
+    paths and the process that holds the file, and the message may reach the public portal."""
+    text = str(e)
+    _LOG.error("opening the database failed: %s", text)
+    if "Could not set lock" in text or "Conflicting lock" in text:
+        return (
+            "The chart database is in use by another program (another copy of the app, or a command-line "
+            "command that is still running). Close it and try again."
+        )
+    if "not a valid" in text or "Corrupt" in text or "corrupt" in text:
+        return "The chart database file is damaged or is not a database. Restore it from a backup."
+    return (
+        "The chart database could not be opened. The server's log has the details; try again, or ask the administrator."
+    )
+
+
+WRITE_FAILED = (
+    "The chart database could not be written (the disk may be full, or the file read-only): nothing was saved. "
+    "What you typed is still on screen; try again once the administrator has made space."
+)
+
+
+def write_failed(e: duckdb.Error) -> bool:
+    """A failed write to disk (full, too large, read-only, or the database stopped after one), as
+    opposed to a conflict between two writers, which is retried."""
+    text = str(e)
+    failed = isinstance(e, (duckdb.IOException, duckdb.FatalException)) or "Could not write" in text
+    if failed:
+        _LOG.error("writing the database failed: %s", text)
+    return failed or "invalidated" in text
 
 
 def _quoted(path: Path) -> str:
@@ -36,14 +73,20 @@ def _first_value(row: tuple[Any, ...] | None) -> Any:
 class Store(ChartStore, HistoryStore, LifecycleStore, QualityStore, AuthStore):
     """One DuckDB file. Safe to share across threads: every call takes its own cursor."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, key: bytes | None = None):
+        """key: the practice's seal key (core.integrity.seal_key). Without one, nothing is sealed and
+        no signed summary or audit entry verifies."""
         self.path = Path(path)
+        self._key = key
+        # Write transactions take turns: the audit chain appends to the head it read, and Streamlit
+        # sessions are threads of one process (DuckDB lets one process write a file).
+        self._writes = threading.RLock()
         if str(path) != ":memory:":
             self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self._con = duckdb.connect(str(path))
         except duckdb.Error as e:
-            raise StoreError(f"Could not open the database at {path}: {e}") from e
+            raise StoreError(opening_failed(e)) from e
         self._migrate_lock = threading.Lock()
         self.migrate()
 
@@ -100,15 +143,22 @@ class Store(ChartStore, HistoryStore, LifecycleStore, QualityStore, AuthStore):
 
     @contextmanager
     def _cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        cur = self._con.cursor()
+        try:
+            cur = self._con.cursor()
+        except duckdb.Error as e:
+            raise StoreError(WRITE_FAILED) from e  # a connection DuckDB invalidated after a failed write
         try:
             yield cur
+        except duckdb.Error as e:
+            if write_failed(e):
+                raise StoreError(WRITE_FAILED) from e
+            raise
         finally:
             cur.close()
 
     @contextmanager
     def _transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        with self._cursor() as cur:
+        with self._writes, self._cursor() as cur:
             cur.execute("BEGIN TRANSACTION")
             try:
                 yield cur
@@ -127,6 +177,20 @@ class Store(ChartStore, HistoryStore, LifecycleStore, QualityStore, AuthStore):
             cur.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY)")
             return _first_value(cur.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone())
 
+    def _seal_existing(self, cur) -> None:
+        """The upgrade to sealing seals what the file holds at that moment: the audit entries as one
+        chain, and each signed summary with its state. From then on every entry and summary has a
+        seal, so one set to NULL later reads as tampered, not as old."""
+        if self._key is None:
+            return
+        rows = cur.execute(f"SELECT {', '.join(AUDIT_FIELDS)} FROM audit_log ORDER BY id").fetchall()
+        previous = None
+        for row in rows:
+            previous = entry_mac(self._key, previous, tuple(row))
+            cur.execute("UPDATE audit_log SET entry_mac = ? WHERE id = ?", [previous, row[0]])
+        for (summary_id,) in cur.execute("SELECT id FROM summaries").fetchall():
+            self._reseal(cur, summary_id)
+
     def migrate(self) -> int:
         """Apply the migrations this file has not seen yet; running it again changes nothing."""
         with self._migrate_lock:
@@ -136,5 +200,7 @@ class Store(ChartStore, HistoryStore, LifecycleStore, QualityStore, AuthStore):
                     continue
                 with self._transaction() as cur:
                     cur.execute(sql)
+                    if version == SEALED_FROM:
+                        self._seal_existing(cur)
                     cur.execute("INSERT INTO schema_version VALUES (?)", [version])
             return self.schema_version()

@@ -80,3 +80,44 @@ class AuthStore:
     def set_disabled(self, user_id: str, disabled: bool) -> None:
         with self._cursor() as cur:
             cur.execute("UPDATE users SET disabled = ? WHERE id = ?", [disabled, user_id])
+
+    # -- failed sign-ins and sessions ---------------------------------------------------------------
+
+    def count_failed_sign_in(self, user_id: str, now: datetime, limit: int, locked_until: datetime) -> int:
+        """One more failed sign-in, counted in the database itself (never read, add one, write back):
+        the failures so far, or 0 when this one reached the limit and locked the account."""
+        with self._transaction() as cur:
+            row = cur.execute(
+                """UPDATE users SET
+                       locked_until = CASE WHEN failed_attempts + 1 >= $limit THEN $until ELSE locked_until END,
+                       failed_attempts = CASE WHEN failed_attempts + 1 >= $limit THEN 0 ELSE failed_attempts + 1 END
+                   WHERE id = $id RETURNING failed_attempts""",
+                {"limit": limit, "until": locked_until, "id": user_id},
+            ).fetchone()
+        return row[0] if row else 0
+
+    def start_session(self, session_id: str, user: UserAccount, auth: str, now: datetime) -> None:
+        with self._transaction() as cur:
+            cur.execute(
+                "INSERT INTO sessions VALUES (?, ?, ?, ?, ?, ?, NULL, NULL)",
+                [session_id, user.id, list(user.roles), auth, now, now],
+            )
+
+    def session(self, session_id: str) -> tuple[str, tuple[str, ...], datetime, datetime | None, str | None] | None:
+        """(user id, roles at sign-in, last seen, ended at, why it ended) of a session."""
+        with self._cursor() as cur:
+            row = cur.execute(
+                "SELECT user_id, roles, last_seen, ended_at, end_reason FROM sessions WHERE id = ?", [session_id]
+            ).fetchone()
+        return (row[0], tuple(row[1]), row[2], row[3], row[4]) if row else None
+
+    def touch_session(self, session_id: str, now: datetime) -> None:
+        with self._transaction() as cur:
+            cur.execute("UPDATE sessions SET last_seen = ? WHERE id = ? AND ended_at IS NULL", [now, session_id])
+
+    def end_session(self, session_id: str, now: datetime, reason: str) -> None:
+        with self._transaction() as cur:
+            cur.execute(
+                "UPDATE sessions SET ended_at = ?, end_reason = ? WHERE id = ? AND ended_at IS NULL",
+                [now, reason, session_id],
+            )

@@ -12,7 +12,17 @@ from typing import NamedTuple
 
 import duckdb
 
-from ..integrity import SIGNED_FIELDS, canonical, content_hash
+from ..integrity import (
+    AUDIT_FIELDS,
+    SIGNED_FIELDS,
+    ChainReport,
+    canonical,
+    content_hash,
+    entry_mac,
+    seal,
+    seal_matches,
+    verify_chain,
+)
 from ..models import ActiveDraft, AuditEntry, Citation, Generation, SignedSummary, SourceRef, Version
 
 
@@ -85,14 +95,15 @@ def retry_on_conflict(fn, attempts: int = 8):
 SUMMARY_SELECT = """
     SELECT s.id, s.client_id, s.range_start, s.range_end, s.purpose, s.text, s.sources, s.citations, s.generation,
            s.generated_text, s.update_rounds, s.signer_id, s.signer_name, s.signer_credentials, s.signed_at,
-           s.attestation, s.content_hash, sh.shared_at, d.deleted_at, d.deleted_by, d.reason
+           s.attestation, s.content_hash, sh.shared_at, d.deleted_at, d.deleted_by, d.reason, se.seal
     FROM summaries s
     LEFT JOIN summary_shares sh ON sh.summary_id = s.id
     LEFT JOIN summary_deletions d ON d.summary_id = s.id
+    LEFT JOIN summary_seals se ON se.summary_id = s.id
 """
 
 
-def _summary(row) -> SignedSummary:
+def _summary(row, key: bytes | None) -> SignedSummary:
     (
         id_,
         client_id,
@@ -115,6 +126,7 @@ def _summary(row) -> SignedSummary:
         deleted_at,
         deleted_by,
         reason,
+        stored_seal,
     ) = row
     fields = dict(
         id=id_,
@@ -134,7 +146,11 @@ def _summary(row) -> SignedSummary:
         signed_at=signed_at,
         attestation=attestation,
     )
-    verified = content_hash(fields) == stored_hash  # checked on every read, for display, PDF and export
+    # Checked on every read, for display, PDF, export and the portal: the content against its hash,
+    # and the hash and the state (shared, deleted) against the seal only the app's key can make.
+    verified = content_hash(fields) == stored_hash and seal_matches(
+        key, stored_seal, id_, stored_hash, shared_at, deleted_at, deleted_by
+    )
     return SignedSummary(
         id_,
         client_id,
@@ -166,24 +182,59 @@ class LifecycleStore:
 
     _cursor: Callable
     _transaction: Callable
+    _key: bytes | None
 
     # -- audit -------------------------------------------------------------------------------------
 
-    @staticmethod
     def _audit(
-        cur, at: datetime, actor: str, action: str, client_id=None, summary_id=None, draft_id=None, detail: str = ""
+        self,
+        cur,
+        at: datetime,
+        actor: str,
+        action: str,
+        client_id=None,
+        summary_id=None,
+        draft_id=None,
+        detail: str = "",
     ) -> None:
+        """Append an entry chained to the one before. Runs inside a write transaction (they take
+        turns, see Store._transaction), so no other entry comes between reading the chain's head
+        and appending to it."""
+        entry_id = cur.execute("SELECT nextval('audit_ids')").fetchone()[0]
+        head = cur.execute("SELECT entry_mac FROM audit_log ORDER BY id DESC LIMIT 1").fetchall()
+        entry = (entry_id, at, actor, action, client_id, summary_id, draft_id, detail)
+        mac = entry_mac(self._key, head[0][0] if head else None, entry) if self._key else None
         cur.execute(
-            "INSERT INTO audit_log (occurred_at, actor, action, client_id, summary_id, draft_id, detail) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [at, actor, action, client_id, summary_id, draft_id, detail],
+            f"INSERT INTO audit_log ({', '.join(AUDIT_FIELDS)}, entry_mac) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [*entry, mac],
         )
 
     def audit(
         self, at: datetime, actor: str, action: str, client_id=None, summary_id=None, draft_id=None, detail: str = ""
     ) -> None:
-        with self._cursor() as cur:
+        with self._transaction() as cur:
             self._audit(cur, at, actor, action, client_id, summary_id, draft_id, detail)
+
+    def audit_chain(self) -> ChainReport:
+        """Walk the whole audit log in order and check each entry's MAC against the one before."""
+        with self._cursor() as cur:
+            rows = cur.execute(f"SELECT {', '.join(AUDIT_FIELDS)}, entry_mac FROM audit_log ORDER BY id").fetchall()
+        return verify_chain(self._key, rows)
+
+    def _reseal(self, cur, summary_id: str) -> None:
+        """Seal a summary's content hash with its state as it is now in this transaction."""
+        row = cur.execute(
+            """SELECT s.content_hash, sh.shared_at, d.deleted_at, d.deleted_by FROM summaries s
+               LEFT JOIN summary_shares sh ON sh.summary_id = s.id
+               LEFT JOIN summary_deletions d ON d.summary_id = s.id WHERE s.id = ?""",
+            [summary_id],
+        ).fetchone()
+        if self._key is None:
+            return
+        cur.execute(
+            "INSERT INTO summary_seals VALUES (?, ?) ON CONFLICT (summary_id) DO UPDATE SET seal = excluded.seal",
+            [summary_id, seal(self._key, summary_id, *row)],
+        )
 
     def audit_entries(self, client_id: str | None = None, limit: int = 500) -> list[AuditEntry]:
         with self._cursor() as cur:
@@ -537,6 +588,7 @@ class LifecycleStore:
                     ]
                     + [summary["content_hash"]],
                 )
+                self._reseal(cur, summary["id"])
                 self._remove_draft(cur, draft_id)
                 self._audit(
                     cur,
@@ -565,18 +617,18 @@ class LifecycleStore:
                 "ORDER BY s.signed_at DESC, s.id",
                 [client_id, include_deleted],
             ).fetchall()
-        return [_summary(r) for r in rows]
+        return [_summary(r, self._key) for r in rows]
 
     def all_summaries(self) -> list[SignedSummary]:
         """Every signed, not-deleted summary of the practice (edit burden)."""
         with self._cursor() as cur:
             rows = cur.execute(SUMMARY_SELECT + " WHERE d.summary_id IS NULL ORDER BY s.signed_at, s.id").fetchall()
-        return [_summary(r) for r in rows]
+        return [_summary(r, self._key) for r in rows]
 
     def summary(self, summary_id: str) -> SignedSummary | None:
         with self._cursor() as cur:
             rows = cur.execute(SUMMARY_SELECT + " WHERE s.id = ?", [summary_id]).fetchall()
-        return _summary(rows[0]) if rows else None
+        return _summary(rows[0], self._key) if rows else None
 
     def delete_summary(self, summary: SignedSummary, reason: str, now: datetime, actor: str) -> None:
         with self._transaction() as cur:
@@ -585,6 +637,7 @@ class LifecycleStore:
                 [summary.id, actor, now, reason, summary.content_hash],
             )
             cur.execute("DELETE FROM summary_shares WHERE summary_id = ?", [summary.id])
+            self._reseal(cur, summary.id)
             self._audit(
                 cur,
                 now,
@@ -602,15 +655,17 @@ class LifecycleStore:
                 cur.execute("INSERT OR IGNORE INTO summary_shares VALUES (?, ?, ?)", [summary.id, actor, now])
             else:
                 cur.execute("DELETE FROM summary_shares WHERE summary_id = ?", [summary.id])
+            self._reseal(cur, summary.id)
             self._audit(cur, now, actor, "share" if shared else "unshare", summary.client_id, summary.id)
 
     # -- client portal -------------------------------------------------------------------------------
 
-    def add_portal_token(self, token_hash: str, client_id: str, now: datetime, actor: str) -> None:
+    def add_portal_token(self, token_hash: str, client_id: str, now: datetime, expires: datetime, actor: str) -> None:
         with self._transaction() as cur:
             cur.execute(
-                "INSERT INTO portal_tokens (token_hash, client_id, created_by, created_at) VALUES (?, ?, ?, ?)",
-                [token_hash, client_id, actor, now],
+                "INSERT INTO portal_tokens (token_hash, client_id, created_by, created_at, expires_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [token_hash, client_id, actor, now, expires],
             )
             self._audit(cur, now, actor, "portal_token", client_id, None, None, "portal access token issued")
 
@@ -625,12 +680,22 @@ class LifecycleStore:
             self._audit(cur, now, actor, "portal_revoke", client_id, None, None, f"{n} token(s) revoked")
         return n
 
-    def client_for_token(self, token_hash: str) -> str | None:
+    def client_for_token(self, token_hash: str, now: datetime) -> str | None:
+        """The client of a token that is neither revoked nor expired (codes issued before expiry
+        existed last 90 days from issue)."""
         with self._cursor() as cur:
             rows = cur.execute(
-                "SELECT client_id FROM portal_tokens WHERE token_hash = ? AND revoked_at IS NULL", [token_hash]
+                "SELECT client_id FROM portal_tokens WHERE token_hash = ? AND revoked_at IS NULL "
+                "AND coalesce(expires_at, created_at + INTERVAL 90 DAY) > ?",
+                [token_hash, now],
             ).fetchall()
         return rows[0][0] if rows else None
+
+    def count_audit(self, action: str, since: datetime) -> int:
+        with self._cursor() as cur:
+            return cur.execute(
+                "SELECT count(*) FROM audit_log WHERE action = ? AND occurred_at >= ?", [action, since]
+            ).fetchone()[0]
 
     def shared_summaries(self, client_id: str) -> list[SignedSummary]:
         """What the client portal may show: this client's shared, not-deleted summaries."""
@@ -640,4 +705,4 @@ class LifecycleStore:
                 "AND d.summary_id IS NULL ORDER BY s.signed_at DESC",
                 [client_id],
             ).fetchall()
-        return [_summary(r) for r in rows]
+        return [_summary(r, self._key) for r in rows]

@@ -1,5 +1,7 @@
 """The versioned schema: migrations applied in order, each once."""
 
+SEALED_FROM = 8  # the migration after which summaries and audit entries carry seals (Store._seal_existing)
+
 INSTRUMENT_CHECK = """
     (instrument = 'PHQ-9' AND total_score BETWEEN 0 AND 27) OR
     (instrument = 'GAD-7' AND total_score BETWEEN 0 AND 21) OR
@@ -304,8 +306,12 @@ MIGRATIONS: list[tuple[int, str]] = [
         end_reason VARCHAR
     );
     -- A signed summary's seal: a keyed MAC (the key lives outside the database) over its content
-    -- hash and its state (shared, deleted), rewritten by the app at each change of state.
-    ALTER TABLE summaries ADD COLUMN seal VARCHAR;
+    -- hash and its state (shared, deleted), rewritten by the app at each change of state. In a table
+    -- of its own: a signed summary's row is never updated.
+    CREATE TABLE summary_seals (
+        summary_id VARCHAR PRIMARY KEY REFERENCES summaries(id),
+        seal VARCHAR NOT NULL
+    );
     -- Portal access codes expire.
     ALTER TABLE portal_tokens ADD COLUMN expires_at TIMESTAMP;
     -- People related to a client (FHIR Patient.contact, RelatedPerson): masked like the client.

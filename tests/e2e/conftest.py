@@ -36,7 +36,7 @@ class Server:
                 pytest.fail("Chromium is not installed; .ci/run installs Debian's chromium package.")
             pytest.skip("Debian's chromium is not installed (apt-get install chromium); CI runs these tests.")
         self.db = folder / "e2e.duckdb"
-        Practice.open(Settings(db_path=self.db), anchor=date.today()).store.close()
+        Practice.open(Settings(db_path=self.db), demo_data=True, anchor=date.today()).store.close()
         port = free_port()
         self.log = open(folder / "streamlit.log", "w")
         self.proc = subprocess.Popen(

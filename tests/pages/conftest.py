@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def app_db_template(tmp_path_factory) -> Path:
     """Demo charts anchored at the real today, as a first start of the app would make them."""
     path = tmp_path_factory.mktemp("app") / "demo.duckdb"
-    Practice.open(Settings(db_path=path), anchor=date.today()).store.close()
+    Practice.open(Settings(db_path=path), demo_data=True, anchor=date.today()).store.close()
     return path
 
 
@@ -49,9 +49,9 @@ def app(app_db):
     def make(user: str | None = "ruth") -> AppTest:
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
         if user:
-            p = Practice.open(Settings(db_path=app_db), demo_data=False)
-            at.session_state[keys.ACTOR] = auth.actor_of(p, p.store.user(user))
-            at.session_state[keys.SIGNED_IN_AT] = at.session_state[keys.LAST_SEEN] = auth.now()
+            p = Practice.open(Settings(db_path=app_db))
+            at.session_state[keys.ACTOR] = auth.sign_in(p, user, PASSWORDS[user])  # a real session, checked by core
+            at.session_state[keys.SIGNED_IN_AT] = auth.now()
             p.store.close()
         return at
 

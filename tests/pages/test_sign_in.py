@@ -69,9 +69,24 @@ def audit(app):
     return p.store.audit_entries()
 
 
+def idle(at) -> None:
+    """The session's last activity moved back past the idle limit, as if the user had left."""
+    import os
+
+    from core.config import Settings
+    from core.service import Practice
+
+    p = Practice.open(Settings(db_path=os.environ["TS_DB_PATH"]))
+    p.store.touch_session(
+        at.session_state[keys.ACTOR].session_id, auth.now() - timedelta(minutes=auth.IDLE_MINUTES + 1)
+    )
+    p.store.close()
+
+
 def test_idle_session_expires(app):
-    at = app()
-    at.session_state[keys.LAST_SEEN] = auth.now() - timedelta(minutes=auth.IDLE_MINUTES + 1)
+    at = app().run()
+    assert "Zoë Ñúñez" in all_text(at)
+    idle(at)
     at.run()
     assert "signed out after 30 minutes without activity" in at.info[0].value
     assert "Zoë Ñúñez" not in all_text(at)
