@@ -33,7 +33,7 @@ def workspace(db: Path, client_id: str):
     _clear()
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.session_state[keys.ACTOR] = ACTOR  # signed in, as the page would be
-    at.session_state[keys.SIGNED_IN_AT] = at.session_state[keys.LAST_SEEN] = auth.now()
+    at.session_state[keys.SIGNED_IN_AT] = auth.now()
     at.query_params["client"] = client_id
     at.query_params["tab"] = "Summary"
     at.switch_page("pages/client.py").run()

@@ -349,6 +349,7 @@ def cmd_audit(p: Practice, args) -> int | None:
             for e in rows
         ),
     )
+    return None
 
 
 @command

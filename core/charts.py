@@ -23,6 +23,13 @@ def find_clients(p: Practice, actor: Actor, search: str = "") -> list[ClientRow]
     return [r for r in p.store.client_rows(search) if access.can(actor, "view", r.clinician_id, client=True)]
 
 
+def permitted(p: Practice, actor: Actor, client_id: str) -> frozenset[str]:
+    """What the actor may do on this client, for the screens to offer (core still checks each action)."""
+    access.check_session(p.store, actor)
+    clinician = p.store.client(client_id).clinician_id
+    return frozenset(a for a in access.ACTIONS if access.can(actor, a, clinician, client=True))
+
+
 def chart(p: Practice, actor: Actor, client_id: str) -> Chart:
     access.require(p.store, actor, "view", client_id)
     return p.store.chart(client_id)

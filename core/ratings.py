@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from . import access
-from .errors import InvalidInput, NotFound
+from .errors import IntegrityFailure, InvalidInput, NotFound
 from .models import Actor
 from .service import Practice
 from .store.quality import PDQI_COLUMNS
@@ -50,12 +50,20 @@ class Rating:
         return sum(self.scores.values())
 
 
+TAMPERED_NOT_RATED = (
+    "This signed summary fails its integrity check (it was changed outside the app), so it is not rated: "
+    "a rating would judge text nobody signed."
+)
+
+
 def _target(p: Practice, kind: str, target_id: str, version: int | None) -> tuple[str, str, str, str]:
     """(client, engine, model, prompt version) of what is being rated."""
     if kind == "summary":
         s = p.store.summary(target_id)
         if s is None:
             raise NotFound(f"There is no signed summary {target_id} to rate.")
+        if not s.verified:
+            raise IntegrityFailure(TAMPERED_NOT_RATED)
         g = s.generation
         return s.client_id, g.engine, g.model, g.prompt_version
     if kind == "draft":

@@ -11,6 +11,11 @@ from ui.frame import current_actor, require_page
 require_page("audit_log")
 
 st.title("Audit log")
+chain = summaries.audit_chain(practice(), current_actor())
+if chain.holds:
+    st.success(chain.describe(), icon=":material/verified:")
+else:
+    st.error(chain.describe(), icon=":material/gpp_bad:")
 client = st.text_input("Client id (optional)", key="audit_client", placeholder="e.g. C1001").strip() or None
 entries = summaries.audit_log(practice(), current_actor(), client)
 if not entries:

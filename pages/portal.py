@@ -4,8 +4,9 @@ import streamlit as st
 
 from core import summaries
 from core.safety import shown
-from ui.common import local, practice, user_errors
+from ui.common import local, opened, practice, user_errors
 
+opened()
 st.title("Client portal")
 code = st.text_input(
     "Access code",

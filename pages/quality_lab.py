@@ -58,7 +58,13 @@ def rate_section() -> None:
     if draft:
         options += [("draft", draft.id, v.number, f"Draft version {v.number} ({v.kind})") for v in draft.versions]
     options += [
-        ("summary", s.id, None, f"Signed summary {s.range_start} to {s.range_end} ({s.id})")
+        (
+            "summary",
+            s.id,
+            None,
+            f"Signed summary {s.range_start} to {s.range_end} ({s.id})"
+            + ("" if s.verified else " · FAILS ITS INTEGRITY CHECK"),
+        )
         for s in summaries.summaries(practice(), current_actor(), client.id)
     ]
     if not options:
@@ -73,6 +79,9 @@ def rate_section() -> None:
         sel, cites = summaries.draft_selection(practice(), current_actor(), draft), version_.citations
     else:
         s = summaries.get_summary(practice(), current_actor(), target_id)
+        if not s.verified:
+            st.error(ratings.TAMPERED_NOT_RATED, icon=":material/gpp_bad:")
+            return
         text, cites = s.text, s.citations
         sel = summaries.summary_selection(practice(), current_actor(), s)
     left, right = st.columns([3, 2], gap="large")

@@ -10,12 +10,12 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from core import access, charts, summaries
+from core import charts, summaries
 from core.models import Actor, Chart
 from core.safety import shown
 from core.scoring import INSTRUMENTS
 
-from .common import practice
+from .common import may, practice
 from .frame import current_actor
 
 BAND_COLORS = ["#2e7d32", "#9e9d24", "#f9a825", "#ef6c00", "#c62828"]
@@ -162,7 +162,7 @@ def header(client_id: str) -> Chart:
     today: date = practice().today()
     name, action = st.columns([5, 1], vertical_alignment="bottom")
     name.title(shown(c.full_name))
-    if access.can(actor, "export"):
+    if may("export", client_id):
         action.download_button(
             "Export client data",
             functools.partial(export_client, practice(), actor, client_id),

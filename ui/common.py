@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
+from core import charts
 from core.config import load_settings
 from core.errors import SessionEnded, UserError
 from core.safety import shown
@@ -47,6 +48,15 @@ def practice() -> Practice:
     return Practice.open(load_settings(secrets()), demo_data=os.environ.get("TS_DEMO") == "1")
 
 
+def opened() -> None:
+    """The database opens, or the screen (the portal too) says why not, in core's words."""
+    try:
+        practice()
+    except UserError as e:
+        st.error(e.message, icon=":material/database:")
+        st.stop()
+
+
 @contextmanager
 def user_errors() -> Iterator[None]:
     """Show a core error where the user is, in its own words; anything else is a real bug."""
@@ -68,6 +78,15 @@ def session_ended(e: SessionEnded, unsaved: tuple[str, str, str] | None = None) 
     st.session_state[keys.NOTICE] = e.message
     if unsaved:
         st.session_state[keys.UNSAVED_AT_SIGN_OUT] = unsaved
+
+
+def may(action: str, client_id: str) -> bool:
+    """Whether to offer the action on this client: core's answer, asked once per client in a session
+    (a change of roles ends the session; core checks every action again anyway)."""
+    key = keys.permitted(client_id)
+    if key not in st.session_state:
+        st.session_state[key] = charts.permitted(practice(), st.session_state[keys.ACTOR], client_id)
+    return action in st.session_state[key]
 
 
 def current_client_id() -> str | None:

@@ -154,7 +154,7 @@ def render(draft: ActiveDraft, editable: bool) -> EditorWindow:
 
 def refused_panel(draft: ActiveDraft, w: EditorWindow) -> None:
     with st.container(border=True):
-        st.warning(shown(w.refused), icon=":material/sync_problem:")
+        st.warning(shown(w.refused or ""), icon=":material/sync_problem:")
         st.caption("Your text, as typed in this window (copy it with the button at its top right):")
         st.code(w.kept or "", language=None, wrap_lines=True, height=160)
         c1, c2 = st.columns(2)

@@ -21,7 +21,7 @@ from core.models import Actor, signature
 from core.safety import shown
 
 from . import keys, signin
-from .common import practice, style
+from .common import opened, practice, style
 from .session import sign_out, signed_in_actor
 
 # Staff screens: (section, file, title, icon, the action that opens it). Core enforces the same actions again.
@@ -72,6 +72,7 @@ def sidebar(actor: Actor) -> None:
 def navigation() -> st.Page:
     """app.py: the pages this session may open, with the sign-in gate in front of the staff ones."""
     setup()
+    opened()
     actor = signed_in_actor()
     portal = st.Page(PORTAL[0], title=PORTAL[1], icon=PORTAL[2])
     if actor is None:
@@ -121,6 +122,7 @@ def require_page(action: str) -> Actor:
     signed-in actor, if their role opens this screen; otherwise the screen stops here."""
     if not getattr(_run, "framed", False):
         setup()
+        opened()
         actor = signed_in_actor()
         if actor is None:
             signin.render()

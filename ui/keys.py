@@ -22,6 +22,11 @@ def editor_widget(draft_id: str) -> str:
 UNSAVED_AT_SIGN_OUT = "unsaved_at_sign_out"  # (user id, client id, text) a save refused because the session ended
 
 
+def permitted(client_id: str) -> str:
+    """The actions core permits the signed-in actor on this client (ui.common.may)."""
+    return f"permitted:{client_id}"
+
+
 def closed_draft(client_id: str) -> str:
     """(message, typed text) of a draft that was signed or discarded in another window."""
     return f"closed_draft:{client_id}"

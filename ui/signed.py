@@ -7,14 +7,14 @@ from datetime import timedelta
 
 import streamlit as st
 
-from core import access, auth, summaries
+from core import auth, summaries
 from core.errors import UserError
 from core.models import SignedSummary
 from core.safety import shown
 
 from . import editor as draft_editor
 from . import keys
-from .common import local, practice, zone_name
+from .common import local, may, practice, zone_name
 from .frame import current_actor
 
 
@@ -25,7 +25,7 @@ def render(client_id: str) -> None:
         st.caption("No signed treatment summaries yet.")
     for s in rows:
         item(s)
-    if access.can(current_actor(), "portal_token"):
+    if may("portal_token", client_id):
         portal_access(client_id)
 
 
@@ -61,7 +61,7 @@ def item(s: SignedSummary) -> None:
 def actions(s: SignedSummary) -> None:
     actor = current_actor()
     c1, c2, c3 = st.columns(3)
-    if s.verified and access.can(actor, "download"):
+    if s.verified and may("download", s.client_id):
         # Rendered (and the download audited) only when clicked.
         c1.download_button(
             "Download PDF",
@@ -73,7 +73,7 @@ def actions(s: SignedSummary) -> None:
             width="stretch",
             on_click="ignore",
         )
-    if s.verified and access.can(actor, "share"):
+    if s.verified and may("share", s.client_id):
         label = "Stop sharing" if s.shared_at else "Share to client portal"
         if c2.button(label, key=f"share:{s.id}", icon=":material/share:", width="stretch"):
             try:
@@ -82,7 +82,7 @@ def actions(s: SignedSummary) -> None:
                 st.error(shown(e.message))
             else:
                 st.rerun()
-    if access.can(actor, "delete") and c3.button(
+    if may("delete", s.client_id) and c3.button(
         "Delete", key=f"delete:{s.id}", icon=":material/delete:", width="stretch"
     ):
         st.session_state[keys.DIALOG] = ("delete", s.id)

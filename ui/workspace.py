@@ -7,7 +7,7 @@ from datetime import date, datetime
 import pandas as pd
 import streamlit as st
 
-from core import access, charts, quality, sources, summaries
+from core import charts, quality, sources, summaries
 from core.engines import Engine
 from core.errors import InsufficientInformation, UserError
 from core.models import ActiveDraft, Client
@@ -16,7 +16,7 @@ from core.text import paragraphs
 
 from . import checks, keys, signed
 from . import editor as draft_editor
-from .common import local, practice, user_errors, zone_name
+from .common import local, may, practice, user_errors, zone_name
 from .frame import current_actor
 
 RANGE_CHOICES = ("Last 3 months", "Last 6 months", "Last 12 months", "Whole treatment", "Custom")
@@ -39,14 +39,13 @@ def render(client_id: str) -> None:
     notice = st.session_state.pop(keys.client_notice(client_id), None)
     if notice:
         st.info(shown(notice), icon=":material/info:")  # an Update's kept statements quote draft text
-    actor = current_actor()
     head, add = st.columns([4, 1], vertical_alignment="bottom")
     head.subheader("Treatment summaries")
     choice = (
         add.menu_button(
             "Add", ["Treatment Summary"], key=f"add:{client_id}", icon=":material/add:", type="primary", width="stretch"
         )
-        if access.can(actor, "generate")
+        if may("generate", client_id)
         else None
     )
     if choice == "Treatment Summary":
@@ -223,7 +222,7 @@ def editor(draft: ActiveDraft) -> None:
             st.badge("Draft", color="orange", icon=":material/edit:")
         left, right = st.columns([3, 2], gap="large")
         with left:
-            editable = access.can(current_actor(), "edit")
+            editable = may("edit", draft.client_id)
             w = draft_editor.render(draft, editable)
             v = draft.current_version
             st.caption(
@@ -236,7 +235,7 @@ def editor(draft: ActiveDraft) -> None:
         with right:
             details(draft)
             checks.render(draft_checks(draft.id, draft.generation.generated_at, w.text, draft))
-        if access.can(current_actor(), "sign"):
+        if may("sign", draft.client_id):
             sign_row(draft)
 
 
@@ -332,7 +331,7 @@ def versions(draft: ActiveDraft) -> None:
                 ]
             ).set_index("Version")
         )
-        if not access.can(current_actor(), "undo") or len(draft.versions) < 2:
+        if not may("undo", draft.client_id) or len(draft.versions) < 2:
             return
         others = [v.number for v in reversed(draft.versions) if v.number != draft.current]
         c1, c2 = st.columns([2, 1], vertical_alignment="bottom")

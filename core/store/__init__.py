@@ -146,7 +146,9 @@ class Store(ChartStore, HistoryStore, LifecycleStore, QualityStore, AuthStore):
         try:
             cur = self._con.cursor()
         except duckdb.Error as e:
-            raise StoreError(WRITE_FAILED) from e  # a connection DuckDB invalidated after a failed write
+            if write_failed(e):  # DuckDB invalidated the database after a failed write
+                raise StoreError(WRITE_FAILED) from e
+            raise
         try:
             yield cur
         except duckdb.Error as e:

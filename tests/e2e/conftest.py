@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -30,13 +31,17 @@ def free_port() -> int:
 class Server:
     """`streamlit run app.py` on a free loopback port, on its own demo database."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, prepare: Callable[[Practice], None] | None = None):
+        """prepare: work on the demo database before the server opens it (DuckDB admits one process)."""
         if not Path(CHROMIUM).exists():
             if os.environ.get("CI"):
                 pytest.fail("Chromium is not installed; .ci/run installs Debian's chromium package.")
             pytest.skip("Debian's chromium is not installed (apt-get install chromium); CI runs these tests.")
         self.db = folder / "e2e.duckdb"
-        Practice.open(Settings(db_path=self.db), demo_data=True, anchor=date.today()).store.close()
+        practice = Practice.open(Settings(db_path=self.db), demo_data=True, anchor=date.today())
+        if prepare:
+            prepare(practice)
+        practice.store.close()
         port = free_port()
         self.log = open(folder / "streamlit.log", "w")
         self.proc = subprocess.Popen(
