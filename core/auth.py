@@ -225,6 +225,7 @@ def sign_in_oidc(p: Practice, email: str | None) -> Actor:
 def sign_out(p: Practice, actor: Actor, reason: str = "signed out") -> None:
     if actor.session_id:
         p.store.end_session(actor.session_id, now(), reason)
+        p.tickets.forget(actor.session_id)
     p.store.audit(now(), actor.id, "sign_out", detail=reason)
 
 

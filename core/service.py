@@ -14,6 +14,7 @@ from .engines import Engine, get_engine
 from .errors import StoreError
 from .integrity import seal_key
 from .store import Store
+from .tickets import Tickets
 
 
 @dataclass
@@ -24,6 +25,7 @@ class Practice:
     settings: Settings
     today: Callable[[], date] = field(default=date.today)
     engines: dict[str, Engine] = field(default_factory=dict)  # made on first use; tests put fakes here
+    tickets: Tickets = field(default_factory=Tickets)  # open download tickets of this process
 
     @classmethod
     def open(

@@ -434,3 +434,39 @@ def test_concurrent_audits_and_draft_saves_keep_one_chain(practice):
     for t in threads:
         t.join()
     assert errors == [] and practice.store.audit_chain().holds
+
+
+# -- 5. a download leaves the server once, to the session that asked -------------------------------------------------
+
+
+def test_a_download_ticket_is_checked_when_asked_and_when_fetched_and_serves_once(practice, monkeypatch):
+    from core import downloads
+
+    own, other = own_and_other_client(practice)
+    s, theirs = (
+        signed_summary(practice, own),
+        signed_summary(practice, other, practice.store.client(other).clinician_id),
+    )
+    dana = auth.sign_in(practice, "dana", DANA_PASSWORD)
+    with pytest.raises(PermissionDenied, match="not on your caseload"):
+        downloads.ticket(practice, dana, "pdf", theirs.id)  # refused at the click, before any bytes exist
+    ticket = downloads.ticket(practice, dana, "pdf", s.id)
+    file = downloads.redeem(practice, ticket)
+    assert file.data.startswith(b"%PDF") and file.file_name.endswith(".pdf") and file.mime == "application/pdf"
+    with pytest.raises(NotFound, match="expired or was already used"):
+        downloads.redeem(practice, ticket)  # once
+    export_ticket = downloads.ticket(practice, dana, "export", own)
+    auth.sign_out(practice, dana)
+    with pytest.raises(NotFound):
+        downloads.redeem(practice, export_ticket)  # signing out drops the session's tickets
+    ruth = auth.sign_in(practice, "ruth", RUTH_PASSWORD)
+    late = downloads.ticket(practice, ruth, "pdf", s.id)
+    monkeypatch.setattr(downloads, "TICKET_SECONDS", 0)
+    stale = downloads.ticket(practice, ruth, "pdf", s.id)
+    with pytest.raises(NotFound):
+        downloads.redeem(practice, stale)  # not fetched in time
+    practice.store.touch_session(ruth.session_id, auth.now() - timedelta(minutes=auth.IDLE_MINUTES + 1))
+    with pytest.raises(SessionEnded):
+        downloads.redeem(practice, late)  # the session ended between the click and the fetch
+    downloads_audited = [e for e in practice.store.audit_entries() if e.action == "download"]
+    assert len(downloads_audited) == 1

@@ -20,9 +20,10 @@ SQL = re.compile(
 
 
 def product_files() -> list[Path]:
-    """Every Python file of the product: app.py, the screens, ui/ and core/ (the CLI included)."""
+    """Every Python file of the product: app.py, serve.py, the screens, ui/ and core/ (the CLI included)."""
     files = [
         ROOT / "app.py",
+        ROOT / "serve.py",
         *(ROOT / "pages").glob("*.py"),
         *(ROOT / "ui").rglob("*.py"),
         *(ROOT / "core").rglob("*.py"),

@@ -10,11 +10,12 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from core import charts, summaries
+from core import charts, downloads, summaries
 from core.models import Actor, Chart
 from core.safety import shown
 from core.scoring import INSTRUMENTS
 
+from . import download
 from .common import may, practice
 from .frame import current_actor
 
@@ -149,12 +150,6 @@ def summaries_at_a_glance(client_id: str) -> None:
         )
 
 
-def export_client(p, actor, client_id: str) -> bytes:
-    from core import export  # loads the PDF renderer on the first export, not with every page
-
-    return export.export_client(p, actor, client_id)
-
-
 def header(client_id: str) -> Chart:
     actor = current_actor()
     chart = load_chart(client_id, actor)
@@ -163,17 +158,15 @@ def header(client_id: str) -> Chart:
     name, action = st.columns([5, 1], vertical_alignment="bottom")
     name.title(shown(c.full_name))
     if may("export", client_id):
-        action.download_button(
-            "Export client data",
-            functools.partial(export_client, practice(), actor, client_id),
-            f"client-data-{c.id}.zip",
-            "application/zip",
-            key=f"export:{c.id}",
-            icon=":material/folder_zip:",
-            on_click="ignore",
-            help="A ZIP of the chart (JSON and CSV) with every signed summary as PDF and JSON "
-            "and a manifest of SHA-256 hashes; psychotherapy notes, drafts and deleted summaries are left out.",
-        )
+        with action:
+            download.button(
+                "Export client data",
+                f"export:{c.id}",
+                f"client-data-{c.id}.zip",
+                functools.partial(downloads.ticket, practice(), actor, "export", client_id),
+                help="A ZIP of the chart (JSON and CSV) with every signed summary as PDF and JSON and a manifest "
+                "of SHA-256 hashes; psychotherapy notes, drafts and deleted summaries are left out.",
+            )
     consent = f"AI documentation consent {c.ai_consent_on}" if c.ai_consent_on else "No AI documentation consent"
     st.caption(
         shown(

@@ -22,6 +22,15 @@ def editor_widget(draft_id: str) -> str:
 UNSAVED_AT_SIGN_OUT = "unsaved_at_sign_out"  # (user id, client id, text) a save refused because the session ended
 
 
+def download(key: str) -> str:
+    """The ticket address a download button's click got, handed to the browser once."""
+    return f"download_url:{key}"
+
+
+def download_error(key: str) -> str:
+    return f"download_error:{key}"
+
+
 def permitted(client_id: str) -> str:
     """The actions core permits the signed-in actor on this client (ui.common.may)."""
     return f"permitted:{client_id}"

@@ -7,13 +7,13 @@ from datetime import timedelta
 
 import streamlit as st
 
-from core import auth, summaries
+from core import auth, downloads, summaries
 from core.errors import UserError
 from core.models import SignedSummary
 from core.safety import shown
 
+from . import download, keys
 from . import editor as draft_editor
-from . import keys
 from .common import local, may, practice, zone_name
 from .frame import current_actor
 
@@ -62,17 +62,13 @@ def actions(s: SignedSummary) -> None:
     actor = current_actor()
     c1, c2, c3 = st.columns(3)
     if s.verified and may("download", s.client_id):
-        # Rendered (and the download audited) only when clicked.
-        c1.download_button(
-            "Download PDF",
-            functools.partial(summary_pdf, practice(), actor, s.id),
-            f"treatment-summary-{s.client_id}-{s.range_end:%Y-%m-%d}.pdf",
-            "application/pdf",
-            key=f"pdf:{s.id}",
-            icon=":material/picture_as_pdf:",
-            width="stretch",
-            on_click="ignore",
-        )
+        with c1:  # rendered (and the download audited) only when clicked, then served once
+            download.button(
+                "Download PDF",
+                f"pdf:{s.id}",
+                f"treatment-summary-{s.client_id}-{s.range_end:%Y-%m-%d}.pdf",
+                functools.partial(downloads.ticket, practice(), actor, "pdf", s.id),
+            )
     if s.verified and may("share", s.client_id):
         label = "Stop sharing" if s.shared_at else "Share to client portal"
         if c2.button(label, key=f"share:{s.id}", icon=":material/share:", width="stretch"):
@@ -87,12 +83,6 @@ def actions(s: SignedSummary) -> None:
     ):
         st.session_state[keys.DIALOG] = ("delete", s.id)
         st.rerun()
-
-
-def summary_pdf(p, actor, summary_id: str) -> bytes:
-    from core import pdf  # PyMuPDF and matplotlib load on the first download, not with every page
-
-    return pdf.summary_pdf(p, actor, summary_id)
 
 
 def portal_access(client_id: str) -> None:

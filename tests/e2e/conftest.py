@@ -29,7 +29,7 @@ def free_port() -> int:
 
 
 class Server:
-    """`streamlit run app.py` on a free loopback port, on its own demo database."""
+    """`streamlit run serve.py` (the app and its download route) on a free loopback port, on its own demo database."""
 
     def __init__(self, folder: Path, prepare: Callable[[Practice], None] | None = None):
         """prepare: work on the demo database before the server opens it (DuckDB admits one process)."""
@@ -50,7 +50,7 @@ class Server:
                 "-m",
                 "streamlit",
                 "run",
-                "app.py",
+                "serve.py",
                 "--server.port",
                 str(port),
                 "--server.headless",

@@ -3,6 +3,8 @@ summary, type (and reload mid-typing), Update, Undo, Redo, sign, download, share
 
 import io
 import re
+import urllib.error
+import urllib.request
 import zipfile
 
 import pytest
@@ -29,6 +31,14 @@ from .journey import (
 
 pytestmark = pytest.mark.e2e
 RUTH = Actor("ruth", "Ruth Abernathy", ("supervisor",), "LCSW, Clinical Supervisor", "K06")
+
+
+def fetch_status(url: str) -> int:
+    """What the address answers to a request without the browser (no cookie, no session)."""
+    try:
+        return urllib.request.urlopen(url, timeout=10).status
+    except urllib.error.HTTPError as e:
+        return e.code
 
 
 def test_a_deep_link_as_the_first_request_asks_to_sign_in_first(server, page, artifacts):
@@ -129,6 +139,8 @@ def test_clinician_journey_by_clicking(server, page, artifacts):
     with page.expect_download() as download:
         page.get_by_role("button", name="Download PDF").click()
     pdf = download.value.path().read_bytes()
+    assert re.search(r"/download/[\w-]{40,}$", download.value.url)
+    assert fetch_status(download.value.url) == 404  # served once: the address gives nothing afterwards
     pdf_text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
     assert "Seen today; engaged and hopeful." in pdf_text  # the signed text is the text Undo restored
     with page.expect_download() as export:

@@ -2,6 +2,7 @@
 summary are said, actions past a role are not offered, a session core ended goes to the sign-in
 screen, and a database that cannot be opened is explained."""
 
+import json
 from datetime import timedelta
 
 from streamlit.testing.v1 import AppTest
@@ -69,9 +70,37 @@ def test_a_clinician_who_also_tests_is_not_offered_actions_on_another_caseload(a
     at.switch_page("pages/client.py").run()
     assert not at.exception
     assert s.id in " ".join(m.value for m in at.markdown) or at.caption  # the summary is there to read
-    labels = {b.label for b in at.button} | {b.label for b in at.get("download_button")}
-    assert not labels & {"Delete", "Share to client portal", "Export client data", "Download PDF"}
+    actions = {"Delete", "Share to client portal", "Export client data", "Download PDF"}
+    assert not offered(at) & actions
     assert not at.get("menu_button")  # no Add
+    at.query_params["client"] = own_client(app_db)
+    at.run()
+    assert offered(at) >= actions and at.get("menu_button")  # on their own caseload, all of it
+
+
+def own_client(app_db) -> str:
+    p = Practice.open(Settings(db_path=app_db))
+    client_id = next(r.id for r in p.store.client_rows() if r.clinician_id == "K01")
+    today = p.today()
+    draft = summaries.generate(p, ADMIN, client_id, today - timedelta(days=365), today, "").draft
+    summaries.sign(p, auth.acting_clinician(p, ADMIN, "K01"), draft.id)
+    p.store.close()
+    return client_id
+
+
+def offered(at) -> set[str]:
+    """The labels of the buttons on screen, the download buttons (a component of their own) included."""
+    labels = {b.label for b in at.button}
+
+    def walk(node):
+        for child in getattr(node, "children", {}).values():
+            proto = getattr(child, "proto", None)
+            if getattr(proto, "component_name", None) == "treatment_summaries.download":
+                labels.add(json.loads(proto.json)["label"])
+            walk(child)
+
+    walk(at._tree)
+    return labels
 
 
 def test_a_session_core_ended_goes_to_the_sign_in_screen_with_the_reason(app, app_db):
