@@ -59,4 +59,5 @@ def load_settings(secrets: Mapping[str, object] | None = None, db_path: str | Pa
         practice_name=pick("TS_PRACTICE_NAME") or DEFAULT_PRACTICE,
         timezone=pick("TS_TIMEZONE") or DEFAULT_TIMEZONE,
         key_path=Path(key).expanduser() if (key := pick("TS_KEY_PATH")) else default_key_path(),
+        generation_seconds=float(pick("TS_GENERATION_SECONDS") or 120),
     )

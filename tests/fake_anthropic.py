@@ -1,12 +1,15 @@
 """A hand-written fake of the Messages API at the HTTP level: canned SSE streams and error responses,
-served through httpx2.MockTransport (in process) or a tiny loopback HTTP server (for the CLI).
+served through httpx2.MockTransport (in process) or a tiny loopback HTTP server (for the CLI), and
+loopback gateways that misbehave on the wire: silent, trickling, or going quiet mid-stream.
 
 The real SDK builds the requests, parses the stream, retries and maps errors; only the wire is fake."""
 
 from __future__ import annotations
 
 import json
+import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -167,3 +170,92 @@ def serve(events: list[dict]) -> Iterator[tuple[str, list[dict]]]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+# -- gateways that misbehave on the wire (loopback sockets, for the time limit) -----------------------
+
+SSE_HEAD = b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n"
+Answer = Callable[[socket.socket, threading.Event], None]
+
+
+def chunk(data: bytes) -> bytes:
+    """One HTTP/1.1 chunk of a chunked body."""
+    return b"%x\r\n%s\r\n" % (len(data), data)
+
+
+def say_nothing(_conn: socket.socket, stop: threading.Event) -> None:
+    """Accept the request and never answer (a gateway stuck upstream)."""
+    stop.wait()
+
+
+def trickle(first: bytes = b"", drip: bytes = b":", every: float = 0.2, for_seconds: float | None = None) -> Answer:
+    """Send SSE headers and `first`, then `drip` every `every` seconds: for ever, or for `for_seconds`
+    and then nothing more (the connection left open and silent)."""
+
+    def answer(conn: socket.socket, stop: threading.Event) -> None:
+        conn.sendall(SSE_HEAD + (chunk(first) if first else b""))
+        ends = None if for_seconds is None else time.monotonic() + for_seconds
+        while not stop.wait(every) and (ends is None or time.monotonic() < ends):
+            conn.sendall(chunk(drip))
+        stop.wait()
+
+    return answer
+
+
+def read_request(conn: socket.socket) -> bool:
+    """Read one HTTP request (headers and a content-length body); False if the client went away."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        more = conn.recv(65536)
+        if not more:
+            return False
+        data += more
+    head, _, body = data.partition(b"\r\n\r\n")
+    lengths = [line.split(b":", 1)[1] for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:")]
+    needed = int(lengths[0]) if lengths else 0
+    while len(body) < needed:
+        more = conn.recv(65536)
+        if not more:
+            return False
+        body += more
+    return True
+
+
+@contextmanager
+def misbehaving_gateway(answer: Answer) -> Iterator[tuple[str, list[float]]]:
+    """A loopback server that reads each request and lets `answer` write to the raw socket; yields
+    its base URL and the monotonic time each request arrived (to show no request came late)."""
+    arrivals: list[float] = []
+    stop = threading.Event()
+    conns: list[socket.socket] = []
+    server = socket.create_server(("127.0.0.1", 0))
+    server.settimeout(0.1)  # so the accepting thread sees `stop`: closing a socket does not wake accept()
+
+    def handle(conn: socket.socket) -> None:
+        try:
+            if read_request(conn):
+                arrivals.append(time.monotonic())
+                answer(conn, stop)
+        except OSError:  # the client gave up and closed the connection
+            pass
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            conn.settimeout(None)
+            conns.append(conn)
+            threading.Thread(target=handle, args=(conn,), daemon=True).start()
+
+    threading.Thread(target=accept, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.getsockname()[1]}", arrivals
+    finally:
+        stop.set()
+        server.close()
+        for conn in conns:
+            conn.close()

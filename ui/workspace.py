@@ -9,6 +9,7 @@ import streamlit as st
 
 from core import charts, quality, sources, summaries
 from core.engines import Engine
+from core.engines.base import time_limit
 from core.errors import InsufficientInformation, UserError
 from core.models import ActiveDraft, Client
 from core.safety import shown
@@ -181,10 +182,16 @@ def choose_engine(client: Client) -> Engine:
     return names[st.radio("Drafting engine", list(names), key=f"engine:{client.id}", horizontal=True)]
 
 
+def within(engine: Engine) -> str:
+    """The time limit of an engine that waits on a network, said before anyone waits for it."""
+    seconds = time_limit(engine)
+    return f" (at most {seconds:g} seconds; if it takes longer, it stops and nothing changes)" if seconds else ""
+
+
 def generate(client_id: str, start, end, purpose: str, leave_out: list[str], engine: Engine) -> None:
     with st.status("Generating the treatment summary…", expanded=True) as status:
         st.write(f"1. Sources selected ({len(leave_out)} left out by you).")
-        st.write(f"2. Drafting with {engine.label}…")
+        st.write(f"2. Drafting with {engine.label}…{within(engine)}")
         box = st.empty()
         streamed: list[str] = []
 
@@ -283,7 +290,7 @@ def update_controls(draft: ActiveDraft, w: draft_editor.EditorWindow) -> None:
             streamed.append(chunk)
             box.markdown(shown("".join(streamed)))
 
-        with user_errors(), st.spinner("Updating the draft…"):
+        with user_errors(), st.spinner(f"Updating the draft…{within(practice().engine(draft.generation.engine))}"):
             updated = summaries.update(
                 practice(), current_actor(), draft.id, w.text, instruction, base_revision=w.revision, on_text=stream
             )

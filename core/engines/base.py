@@ -48,8 +48,17 @@ def purpose_kind(purpose: str) -> str | None:
     return None
 
 
+def time_limit(engine: object) -> float | None:
+    """The longest a draft by `engine` may take in seconds, so the UI can say so before anyone waits;
+    None for an engine without one (the offline engine drafts on this computer). A function rather
+    than a member of Engine, so an engine need not declare what it does not have."""
+    seconds = getattr(engine, "time_limit_seconds", None)
+    return float(seconds) if isinstance(seconds, int | float) and not isinstance(seconds, bool) else None
+
+
 class Engine(Protocol):
-    """Drafts and refines treatment summaries. Both calls stream text to `on_text` when given."""
+    """Drafts and refines treatment summaries. Both calls stream text to `on_text` when given. An
+    engine that waits on a network also has `time_limit_seconds` (see time_limit)."""
 
     name: str  # "offline", "anthropic"
     model: str
