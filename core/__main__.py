@@ -111,6 +111,29 @@ def cmd_sources(p: Practice, args) -> None:
     out(args, data, "\n".join(lines))
 
 
+@command
+def cmd_check(p: Practice, args) -> None:
+    """Any draft text against the client's sources for the range: every claim-level finding, and the
+    older checks' counts. Exit 0 whatever it finds (a finding is the answer, not a failure)."""
+    try:
+        text = Path(args.text_file).expanduser().read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise InvalidInput(f"Cannot read {args.text_file}: {getattr(e, 'strerror', None) or e}.") from None
+    sel = charts.preview_sources(p, cli_actor(), args.client, parse_day(args.start), parse_day(args.end), args.purpose)
+    report = charts.check_text(p, cli_actor(), sel, clean(text))
+    rows = [dataclasses.asdict(f) for f in report.claims]
+    lines = [
+        f"{f.severity.upper():<8} {f.kind:<10} {f.claim}\n         “{f.sentence}”\n         chart: {f.evidence}"
+        for f in report.claims
+    ]
+    lines.append(
+        f"{len(report.claim_errors)} wrong, {sum(f.severity == 'omission' for f in report.claims)} left out, "
+        f"{sum(f.severity == 'warning' for f in report.claims)} to look at; {len(report.unsupported)} facts in no "
+        f"source; coverage {sum(c.covered for c in report.coverage)}/{len(report.coverage)}."
+    )
+    out(args, rows, "\n".join(lines))
+
+
 def cli_actor() -> Actor:
     """Who runs the command line: the operating-system user. Whoever can run it can read the database
     file, so it is a trusted shell with supervisor and administrator rights (audited as cli:<user>)."""
@@ -471,6 +494,12 @@ def parser() -> argparse.ArgumentParser:
             s.add_argument("--engine", choices=("offline", "anthropic"))
             s.add_argument("--save", action="store_true", help="keep it as the client's active draft")
             s.add_argument("--replace", action="store_true", help="with --save: discard an existing draft first")
+    s = sub.add_parser("check", parents=[common], help="check any draft text against a client's sources for a range")
+    s.add_argument("--client", required=True)
+    s.add_argument("--from", dest="start", required=True, metavar="YYYY-MM-DD")
+    s.add_argument("--to", dest="end", required=True, metavar="YYYY-MM-DD")
+    s.add_argument("--purpose", default="")
+    s.add_argument("--text-file", required=True, metavar="FILE", help="the draft text (Markdown)")
     s = sub.add_parser("sign", parents=[common], help="sign the client's open draft")
     s.add_argument("--client", required=True)
     s.add_argument("--clinician", required=True, help="clinician id of the signer")

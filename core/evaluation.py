@@ -91,6 +91,9 @@ def metrics(report: quality.QualityReport) -> dict:
         "invalid_citations": list(report.invalid_citations),
         "uncited_paragraphs": len(report.uncited_paragraphs),
         "leaks": len(report.leaks),
+        "claim_errors": len(report.claim_errors),
+        "claim_omissions": sum(f.severity == "omission" for f in report.claims),
+        "claim_examples": [f"{f.kind}: {f.claim} — {f.evidence[:120]}" for f in report.claims[:5]],
         "words": report.words,
         "reading_grade": report.reading_grade,
     }
@@ -228,6 +231,8 @@ def totals(items: list[EvalItem]) -> dict:
         "coverage_rate": round(sum(x["coverage_covered"] for x in m) / expected, 4) if expected else 1.0,
         "invalid_citations": sum(len(x["invalid_citations"]) for x in m),
         "leaks": sum(x["leaks"] for x in m),
+        "claim_errors": sum(x.get("claim_errors", 0) for x in m),
+        "claim_omissions": sum(x.get("claim_omissions", 0) for x in m),
         "mean_words": round(sum(x["words"] for x in m) / len(m), 1) if m else 0.0,
         "mean_reading_grade": round(sum(x["reading_grade"] for x in m) / len(m), 1) if m else 0.0,
     }
@@ -314,6 +319,7 @@ def item_rows(items: list[EvalItem]) -> list[dict]:
                 "facts": m.get("facts"),
                 "coverage": f"{m['coverage_covered']}/{m['coverage_total']}" if m else None,
                 "leaks": m.get("leaks"),
+                "claim_errors": m.get("claim_errors"),
                 "invalid_citations": len(m.get("invalid_citations", [])) if m else None,
                 "words": m.get("words"),
                 "reading_grade": m.get("reading_grade"),

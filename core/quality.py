@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from . import course, risk
+from . import claims, course, risk
 from .engines.base import purpose_kind
 from .models import Assessment, Citation
 from .sources import Selection
@@ -284,6 +284,11 @@ class QualityReport:
     leaks: tuple[str, ...]
     words: int
     reading_grade: float
+    claims: tuple[claims.Finding, ...] = ()  # claim-level findings (core.claims), errors first
+
+    @property
+    def claim_errors(self) -> tuple[claims.Finding, ...]:
+        return tuple(f for f in self.claims if f.severity == "error")
 
     @property
     def unsupported_rate(self) -> float:
@@ -295,11 +300,15 @@ class QualityReport:
 
     @property
     def ok(self) -> bool:
-        return not (self.unsupported or self.invalid_citations or self.leaks) and self.coverage_rate == 1.0
+        return (
+            not (self.unsupported or self.invalid_citations or self.leaks or self.claim_errors)
+            and self.coverage_rate == 1.0
+        )
 
 
 def check(text: str, sel: Selection, citations: Iterable[Citation], excluded_texts: Iterable[str]) -> QualityReport:
     """Every automated check of SPEC section 5 on one draft against its own sources."""
+    citations = tuple(citations)
     facts = extract_facts(text)
     known = supported_facts(sel)
     invalid, uncited = citation_problems(text, citations, sel.item_ids)
@@ -312,4 +321,5 @@ def check(text: str, sel: Selection, citations: Iterable[Citation], excluded_tex
         leaks=tuple(leaked_runs(text, excluded_texts)),
         words=len(re.findall(r"\w+", text)),
         reading_grade=reading_grade(text),
+        claims=tuple(claims.findings(text, sel, citations)),
     )

@@ -165,3 +165,32 @@ def test_pdf_and_export_errors_are_one_clear_line(db, tmp_path, args, message):
     result = run(*[a.format(tmp=tmp_path) for a in args], db=db)
     assert result.returncode == 2 and message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and not list(tmp_path.iterdir())
+
+
+def test_check_reads_any_text_claim_by_claim(db, tmp_path):
+    chart = json.loads(run("chart", "--client", "C1001", "--json", db=db).stdout)
+    first = min(n["note_date"] for n in chart["notes"])
+    last = max(n["note_date"] for n in chart["notes"])
+    wrong = tmp_path / "wrong.md"
+    wrong.write_text("## Risk and safety\n\nNo suicidal ideation was ever reported.\n")
+    result = run(
+        "check", "--client", "C1001", "--from", first, "--to", last, "--text-file", str(wrong), "--json", db=db
+    )
+    assert result.returncode == 0, result.stderr  # findings are the answer, not a failure
+    found = json.loads(result.stdout)
+    assert {"kind", "severity", "sentence", "claim", "evidence"} <= set(found[0])
+    risk = [f for f in found if f["kind"] == "risk"]
+    assert risk and risk[0]["severity"] == "error" and "suicidal ideation" in risk[0]["evidence"]
+    draft = json.loads(run("draft", "--client", "C1001", "--from", first, "--to", last, "--json", db=db).stdout)
+    right = tmp_path / "right.md"
+    right.write_text(draft["text"])
+    clean = json.loads(
+        run(
+            "check", "--client", "C1001", "--from", first, "--to", last, "--text-file", str(right), "--json", db=db
+        ).stdout
+    )
+    assert [f for f in clean if f["severity"] == "error"] == []
+    missing = run(
+        "check", "--client", "C1001", "--from", first, "--to", last, "--text-file", str(tmp_path / "no.md"), db=db
+    )
+    assert missing.returncode == 2 and "Cannot read" in missing.stderr and "Traceback" not in missing.stderr

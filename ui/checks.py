@@ -10,7 +10,7 @@ from core.safety import shown
 
 def render(report: QualityReport) -> None:
     st.markdown("**Automated checks**")
-    cols = st.columns([5, 3, 2])
+    cols = st.columns([4, 3, 2, 3])
     cols[0].metric(
         "Unsupported facts",
         len(report.unsupported),
@@ -26,6 +26,20 @@ def render(report: QualityReport) -> None:
         len(report.leaks),
         help="Runs of words shared with administrative, cancellation or psychotherapy notes (there must be none).",
     )
+    cols[3].metric(
+        "Claims against the chart",
+        f"{len(report.claim_errors)} wrong",
+        help="Each score, band, change label, trend, risk statement, diagnosis status, dose and goal status "
+        "read as a claim and checked against the chart; also what the chart documents and the text leaves out.",
+    )
+    for f in report.claims:
+        text = f"**{f.claim}** — “{f.sentence}”  \nChart: {f.evidence}"
+        if f.severity == "error":
+            st.error(shown(text), icon=":material/report:")
+        elif f.severity == "omission":
+            st.info(shown(f"Left out: {f.evidence}"), icon=":material/playlist_remove:")
+        else:
+            st.warning(shown(text), icon=":material/help:")
     for f in report.unsupported:
         st.warning(shown(f"Not in the sources: **{f.text}** — “{f.sentence}”"), icon=":material/fact_check:")
     for c in report.coverage:

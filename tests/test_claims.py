@@ -1,0 +1,224 @@
+"""Claim-level checks: for every check, a wrong sentence it catches and a right one it leaves alone,
+built from the demo chart's own items; and the offline engine's drafts of every demo client pass
+with no error."""
+
+import re
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+
+from core import claims, course, quality, risk, sources
+from core.engines.offline import OfflineEngine
+from core.errors import InsufficientInformation
+from core.models import Citation, Medication
+from core.scoring import INSTRUMENTS, change, severity
+from core.text import paragraphs
+from tests.conftest import ANCHOR
+
+
+def whole(practice, client_id):
+    rng = sources.preset_range("Whole treatment", ANCHOR, practice.store, client_id)
+    return sources.select(practice.store, client_id, rng.start, rng.end, "Case consultation", ANCHOR)
+
+
+def errors(text, sel, citations=()):
+    return [f for f in claims.findings(text, sel, citations) if f.severity == "error"]
+
+
+def kinds(text, sel, citations=()):
+    return {f.kind for f in errors(text, sel, citations)}
+
+
+def measure_of(practice, want):
+    """(selection, course) of the first demo client whose measure satisfies `want`."""
+    for row in practice.store.client_rows():
+        sel = whole(practice, row.id)
+        for m in course.measures(sel.assessments):
+            if want(m):
+                return sel, m
+    raise AssertionError("no demo client has such a measure")
+
+
+def test_a_score_must_be_the_administration_it_names(practice):
+    sel, m = measure_of(practice, lambda m: len(m.scores) >= 2)
+    a = m.latest
+    assert errors(f"{m.instrument} {a.total_score} on {a.administered_on}.", sel) == []
+    wrong = errors(f"{m.instrument} {a.total_score + 3} on {a.administered_on}.", sel)
+    assert [f.kind for f in wrong] == ["score"] and str(a.total_score) in wrong[0].evidence
+    assert kinds(f"{m.instrument} {a.total_score} on 2001-01-01.", sel) >= {"score"}
+    assert errors(f"The latest {m.instrument} score was {a.total_score}.", sel) == []
+    never = max(x.total_score for x in m.scores) + 1
+    assert kinds(f"The latest {m.instrument} score was {never}.", sel) == {"score"}
+
+
+def test_a_severity_band_must_be_the_band_of_its_score(practice):
+    sel, m = measure_of(practice, lambda m: m.instrument == "PHQ-9")
+    a = m.latest
+    right = severity("PHQ-9", a.total_score)
+    other = next(b for _, b in INSTRUMENTS["PHQ-9"].bands if b != right)
+    assert errors(f"PHQ-9 {a.total_score} ({right}) on {a.administered_on}.", sel) == []
+    assert kinds(f"PHQ-9 {a.total_score} ({other}) on {a.administered_on}.", sel) == {"band"}
+
+
+def test_a_change_label_must_be_the_rules_word_for_the_scores_it_compares(practice):
+    sel, m = measure_of(practice, lambda m: m.instrument == "PHQ-9" and m.change.reliable)
+    a, b = m.first.total_score, m.latest.total_score
+    right = change("PHQ-9", a, b).describe()
+    assert errors(f"PHQ-9 went from {a} to {b}: {right}.", sel) == []
+    assert kinds(f"PHQ-9 went from {a} to {b}: no reliable change.", sel) == {"change"}
+    assert kinds(f"PHQ-9 went {a} -> {b}, reliable deterioration.", sel) == {"change"}
+    # without numbers, a label is read against the range's first and latest scores
+    assert errors(f"PHQ-9 over the range: {right}.", sel) == []
+    assert kinds("PHQ-9 over the range: no reliable change.", sel) == {"change"}
+
+
+def test_a_worsening_told_as_no_change_is_caught(practice):
+    sel, m = measure_of(practice, lambda m: m.relapse is not None and m.instrument == "PCL-5")
+    low, peak = m.relapse
+    assert kinds(f"PCL-5 {low.total_score} -> {peak.total_score}, no reliable change.", sel) == {"change"}
+    label = change("PCL-5", low.total_score, peak.total_score).describe()
+    assert errors(f"PCL-5 {low.total_score} -> {peak.total_score}, {label}.", sel) == []
+
+
+def test_remains_in_the_clinical_range_needs_every_score_at_or_above_the_cut_off(practice):
+    sel, m = measure_of(practice, lambda m: m.instrument == "PHQ-9" and not m.in_clinical_range_throughout)
+    assert kinds("PHQ-9 remains in the clinical range.", sel) == {"trend"}
+    sel2, _ = measure_of(
+        practice, lambda m: m.instrument == "PHQ-9" and m.in_clinical_range_throughout and len(m.scores) > 1
+    )
+    assert errors("PHQ-9 remains in the clinical range.", sel2) == []
+
+
+def test_a_trend_must_agree_with_the_scores(practice):
+    sel, m = measure_of(practice, lambda m: m.trend == "worsening" and m.spec.higher_is_worse)
+    assert kinds(f"{m.instrument} scores are steadily improving.", sel) == {"trend"}
+    assert errors(f"{m.instrument} scores are worsening.", sel) == []
+
+
+def test_a_denial_of_risk_must_not_contradict_a_documented_event(practice):
+    sel = whole(practice, "C1001")
+    found = risk.picture(sel.notes, sel.carried_risk, sel.assessments, sel.medications)
+    assert found.events, "C1001's chart documents passive suicidal ideation"
+    wrong = errors("No suicidal ideation was ever reported.", sel)
+    assert [f.kind for f in wrong] == ["risk"] and found.events[0].day in wrong[0].evidence
+    assert kinds("The client has no history of suicidal ideation.", sel) == {"risk"}
+    event = found.events[0]
+    assert kinds(f"On {event.day} the client denied suicidal ideation.", sel) == {"risk"}
+    assert errors(f"On {event.day} the client disclosed passive suicidal ideation.", sel) == []
+    latest = found.latest_screen
+    assert latest is not None and not risk.POSITIVE.search(latest.sentence)
+    assert errors("The client currently denies suicidal ideation.", sel) == []
+
+
+def test_a_documented_risk_event_left_out_is_an_omission(practice):
+    sel = whole(practice, "C1001")
+    found = risk.picture(sel.notes, sel.carried_risk, sel.assessments, sel.medications)
+    draft = OfflineEngine().generate(sel).text
+    assert not [f for f in claims.findings(draft, sel) if f.severity == "omission"]
+    cut = "\n".join(line for line in draft.splitlines() if found.events[0].day not in line)
+    omitted = [f for f in claims.findings(cut, sel) if f.severity == "omission"]
+    assert omitted and any(found.events[0].day in f.evidence for f in omitted)
+
+
+def test_a_diagnosis_status_and_description_must_be_the_charts(practice):
+    sel = whole(practice, "C1013")
+    active = next(d for d in sel.diagnoses if d.resolved is None)
+    resolved = next(d for d in sel.diagnoses if d.resolved is not None)
+    assert errors(f"- {active.code} {active.description}; active.", sel) == []
+    assert kinds(f"- {active.code} {active.description}; resolved.", sel) == {"diagnosis"}
+    assert errors(f"- {resolved.code} {resolved.description}; resolved {resolved.resolved}.", sel) == []
+    assert kinds(f"- {resolved.code} {resolved.description}; active.", sel) == {"diagnosis"}
+    assert kinds(f"- {active.code} Schizophrenia, paranoid type; active.", sel) == {"diagnosis"}
+
+
+def test_a_dose_and_a_medications_status_must_be_the_charts(practice):
+    base = whole(practice, "C1001")
+    med = Medication("M-T1", "C1001", "Sertraline", "50 mg daily", base.range.start, None, "active", "Dr. Ames")
+    sel = replace(base, medications=(med,))
+    assert errors("Sertraline 50 mg daily, prescribed by primary care.", sel) == []
+    assert kinds("Sertraline 100 mg daily, prescribed by primary care.", sel) == {"medication"}
+    assert kinds("Sertraline was discontinued.", sel) == {"medication"}
+
+
+def test_a_goal_said_met_needs_its_evidence(practice):
+    found: dict[str, tuple] = {}
+    for row in practice.store.client_rows():
+        sel = whole(practice, row.id)
+        now, _ = course.goals(sel.plans, list(sel.baseline) + list(sel.assessments))
+        for g in now:
+            state = "unmet" if g.status == "not met" else "met" if g.status.startswith("met by") else None
+            if state and "not sustained" not in g.status:
+                found.setdefault(state, (sel, g))
+    (sel, unmet), (sel_met, met) = found["unmet"], found["met"]
+    assert kinds(f"{unmet.goal}: met.", sel) == {"goal"}
+    assert errors(f"{unmet.goal}: not met.", sel) == []
+    assert errors(f"{met.goal}: met.", sel_met) == []
+
+
+def test_a_date_after_the_range_is_caught_unless_it_is_planned(practice):
+    sel = whole(practice, "C1001")
+    later = (sel.range.end + timedelta(days=20)).isoformat()
+    assert kinds(f"The client attended a session on {later}.", sel) == {"date"}
+    assert errors(f"The next session is planned for {later}.", sel) == []
+
+
+def test_a_citation_must_carry_what_its_paragraph_says(practice):
+    sel = whole(practice, "C1001")
+    draft = OfflineEngine().generate(sel)
+    assert errors(draft.text, sel, draft.citations) == []
+    blocks = paragraphs(draft.text)
+    cited = next(c for c in draft.citations if re.search(r"\d{4}-\d{2}-\d{2}", blocks[c.paragraph]))
+    days = set(re.findall(r"\d{4}-\d{2}-\d{2}", blocks[cited.paragraph]))
+    unrelated = min(  # an item of another date that shares the fewest words with the paragraph
+        (i for i in sel.items if i.date.isoformat() not in days),
+        key=lambda i: len(quality._content_words(i.text) & quality._content_words(blocks[cited.paragraph])),
+    )
+    moved = [Citation(c.paragraph, (unrelated.id,)) if c == cited else c for c in draft.citations]
+    assert "citation" in kinds(draft.text, sel, moved)
+
+
+@pytest.fixture(scope="module")
+def clean_drafts(demo_db_template, tmp_path_factory):
+    import shutil
+
+    from core.config import Settings
+    from core.service import Practice
+
+    path = tmp_path_factory.mktemp("claims") / "demo.duckdb"
+    shutil.copy(demo_db_template, path)
+    p = Practice.open(Settings(db_path=path), today=lambda: ANCHOR)
+    out = []
+    for row in p.store.client_rows():
+        rng = sources.preset_range("Whole treatment", ANCHOR, p.store, row.id)
+        for start in (rng.start, ANCHOR - timedelta(days=182), ANCHOR - timedelta(days=91)):
+            for purpose in ("Case consultation", "Transfer of care", "Discharge summary", ""):
+                try:
+                    sel = sources.select(p.store, row.id, max(start, rng.start), ANCHOR, purpose, ANCHOR)
+                except InsufficientInformation:
+                    continue
+                out.append((sel, OfflineEngine().generate(sel)))
+    p.store.close()
+    return out
+
+
+def test_every_demo_draft_passes_with_no_error_and_no_omission(clean_drafts):
+    assert len(clean_drafts) > 300
+    bad = [
+        (sel.client.id, sel.range, f.kind, f.claim, f.sentence[:80], f.evidence[:80])
+        for sel, draft in clean_drafts
+        for f in claims.findings(draft.text, sel, draft.citations)
+        if f.severity in ("error", "omission")
+    ]
+    assert bad == []
+
+
+def test_the_report_carries_the_claims_and_fails_on_a_claim_error(practice):
+    from core import quality
+
+    sel = whole(practice, "C1001")
+    draft = OfflineEngine().generate(sel)
+    report = quality.check(draft.text, sel, draft.citations, ())
+    assert report.claim_errors == () and report.ok
+    wrong = quality.check(draft.text + "\n\nNo suicidal ideation was ever reported.", sel, draft.citations, ())
+    assert [f.kind for f in wrong.claim_errors] == ["risk"] and not wrong.ok
