@@ -107,6 +107,7 @@ def findings(text: str, sel: Selection, citations: Iterable[Citation] = ()) -> l
             continue
         for line in block.splitlines():
             context = None  # the measure a line is about, for its sentences that do not name it again
+            checker.line = line
             for s in sentences(line):
                 found += checker.sentence(s, context)
                 named = INSTRUMENT.findall(s)
@@ -123,6 +124,7 @@ class _Checker:
         self.scores: tuple[Assessment, ...] = sel.assessments + sel.baseline
         self.courses = {m.instrument: m for m in course.measures(sel.assessments)}
         self.risk = risk.picture(sel.notes, sel.carried_risk, sel.assessments, sel.medications)
+        self.line = ""  # the line the sentence being read comes from
 
     # -- scores, bands, change labels, trends -----------------------------------------------------------
 
@@ -275,8 +277,10 @@ class _Checker:
             return []
         improving_claim = _claimed_direction(s) == "improving"
         trends = {i: m.trend for i, m in self.courses.items() if len(m.scores) > 1}
-        relapsed = [i for i, m in self.courses.items() if m.relapse]
-        if improving_claim and trends and (relapsed or all(t in ("worsening", "stable") for t in trends.values())):
+        better = [i for i, m in self.courses.items() if len(m.scores) > 1 and m.change.direction == "improved"]
+        reliably = [i for i in better if self.courses[i].change.reliable is not False]
+        qualified = re.search(r"do not show|does not show|scores (?:did not|do not)", self.line, re.I)
+        if improving_claim and trends and not reliably and not qualified:
             told = "; ".join(f"{i} {_listing(list(self.courses[i].scores))}" for i in trends)
             return [Finding("trend", "warning", s, "symptoms improving", f"the scores do not show it: {told}")]
         if not improving_claim and trends and all(t == "improving" for t in trends.values()):

@@ -222,3 +222,12 @@ def test_the_report_carries_the_claims_and_fails_on_a_claim_error(practice):
     assert report.claim_errors == () and report.ok
     wrong = quality.check(draft.text + "\n\nNo suicidal ideation was ever reported.", sel, draft.citations, ())
     assert [f.kind for f in wrong.claim_errors] == ["risk"] and not wrong.ok
+
+
+def test_symptoms_said_to_decrease_beside_scores_that_do_not_is_a_warning(practice):
+    sel = sources.select(practice.store, "C1003", ANCHOR - timedelta(days=182), ANCHOR, "", ANCHOR)
+    assert not any(m.change.direction == "improved" for m in course.measures(sel.assessments))
+    [f] = claims.findings("Progress rating: symptoms are decreasing.", sel)
+    assert (f.kind, f.severity) == ("trend", "warning") and "GAD-7" in f.evidence
+    assert claims.findings("Progress rating: symptoms are decreasing. The scores do not show this.", sel) == []
+    assert claims.findings("Progress rating: symptoms are unchanged.", sel) == []
