@@ -391,7 +391,7 @@ class _Checker:
     def omissions(self, text: str) -> list[Finding]:
         must = {"risk history", "safety plan", "means safety", "relapse", "last contact", "risk"}
         return [
-            Finding("omission", "omission", c.label, c.kind, f"documented in the chart: {c.label}")
+            Finding("omission", "omission", "", c.kind, f"documented in the chart: {c.label}")
             for c in quality.coverage(text, self.sel)
             if c.kind in must and not c.covered
         ] + self._events_omitted(text)
@@ -401,7 +401,7 @@ class _Checker:
         out = []
         for e in self.risk.events:
             if e.day not in text:
-                out.append(Finding("omission", "omission", e.sentence, "risk event", f"{e.day}: {e.sentence}"))
+                out.append(Finding("omission", "omission", "", "risk event", f"{e.day}: {e.sentence}"))
         return out
 
     def citations(self, text: str, cites: tuple[Citation, ...]) -> list[Finding]:
