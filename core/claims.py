@@ -199,7 +199,7 @@ class _Checker:
         out += self._risk(s) + self._diagnosis(s) + self._medication(s) + self._goal(s) + self._date(s)
         return out
 
-    def _change(self, s: str, inst: str, seg: str, pair: re.Match | None) -> list[Finding]:
+    def _change(self, s: str, inst: str, seg: str, pair: re.Match | _Pair | None) -> list[Finding]:
         m = LABEL.search(seg)
         mc = self.courses.get(inst)
         if not m or inst not in INSTRUMENTS:

@@ -23,6 +23,16 @@ N_CLIENTS = 44
 # same latent value, so a note written on the day of a score agrees with it).
 SCALE = {"PHQ-9": 24, "GAD-7": 19, "PCL-5": 70, "AUDIT": 30}
 TRAJECTORIES = ("improving", "improving", "improving", "plateau", "worsening", "relapse", "dropout")
+# Related persons on file for every ninth client (relationship, first name, last name; None: the
+# client's), so the masking of relatives is exercised on demo charts. Chosen by client number, not
+# drawn from the generator's random stream, so every chart stays as it was; no note names them.
+CONTACTS = (
+    ("mother", "Marisol", None),
+    ("partner", "Teodoro", "Castellane"),
+    ("brother", "Anselm", None),
+    ("emergency contact", "Lucinda", "Ferrante"),
+    ("sister", "Beatriz", None),
+)
 
 
 def load_inputs() -> tuple[dict, dict]:
@@ -76,6 +86,7 @@ def item_responses(rng: random.Random, instrument: str, total: int) -> list[int]
 class Rows:
     clinicians: list[dict] = field(default_factory=list)
     clients: list[dict] = field(default_factory=list)
+    client_contacts: list[dict] = field(default_factory=list)
     diagnoses: list[dict] = field(default_factory=list)
     assessments: list[dict] = field(default_factory=list)
     treatment_plans: list[dict] = field(default_factory=list)
@@ -221,6 +232,8 @@ class ClientCourse:
                 "source": "demo",
             }
         )
+        if n % 9 == 0:
+            g.rows.client_contacts.append(contact(self.id, n, spec["last_name"]))
         self.intake_date, self.age, self.dob = intake, age, dob
 
         sessions = self.schedule(intake)
@@ -486,6 +499,20 @@ class ClientCourse:
         if self.case == "sparse":
             later = intake + timedelta(days=100)
             self.note("cancellation", later, "No-show", ex["cancellation"][1])
+
+
+def contact(client_id: str, n: int, last_name: str) -> dict:
+    """The related person of demo client number n (see CONTACTS); phones stay in the fictional 555-01xx."""
+    k = n // 9 % len(CONTACTS)
+    relationship, first, last = CONTACTS[k]
+    return {
+        "client_id": client_id,
+        "relationship": relationship,
+        "name": f"{first} {last or last_name}",
+        "phone": f"(312) 555-01{70 + k:02d}",
+        "email": f"contact{n}@example.org" if k % 2 else None,
+        "address": f"{40 + k} Quarry Rd, Eastvale" if k == 1 else None,
+    }
 
 
 def generate(seed: int = DEFAULT_SEED, anchor: date | None = None) -> dict[str, list[dict]]:

@@ -9,9 +9,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from . import claims, course, risk
+from . import claims as claim_checks
+from . import course, risk
 from .engines.base import purpose_kind
 from .models import Assessment, Citation
+from .scoring import severity
 from .sources import Selection
 from .text import ICD10, POSITIVE_RISK, RISK, paragraphs, sentences
 
@@ -140,6 +142,12 @@ STOPWORDS = set(
 )
 
 
+GOAL_STATUS = re.compile(
+    r"\b(?:not yet met|not met|met|achieved|in progress|partially|no score criterion|not judged|ongoing|progress)\b",
+    re.I,
+)
+
+
 @dataclass(frozen=True)
 class Coverage:
     kind: str  # diagnosis, latest score, plan goal, risk
@@ -167,19 +175,32 @@ def coverage(text: str, sel: Selection) -> list[Coverage]:
     latest: dict[str, Assessment] = {}
     for a in sel.assessments:
         latest[a.instrument] = a
+    lines = [line for block in paragraphs(text) for line in block.splitlines()]
     for inst, a in latest.items():
+        band = severity(inst, a.total_score).lower()
         said = any(
             inst.lower() in s.lower()
             and re.search(rf"(?<![\w.-]){a.total_score}(?![\w.])", INSTRUMENT_NAME.sub(" ", s))
+            and band in s.lower()
             for s in sentences(text)
         )
-        items.append(Coverage("latest score", f"{inst} {a.total_score} on {a.administered_on.isoformat()}", said))
+        items.append(
+            Coverage("latest score", f"{inst} {a.total_score} ({band}) on {a.administered_on.isoformat()}", said)
+        )
+    for m in course.measures(sel.assessments):
+        if len(m.scores) > 1:  # the course: the measure with the change label from first to latest
+            label = m.change.describe().lower()
+            said = any(m.instrument in line and label in line.lower() for line in lines)
+            items.append(Coverage("course", f"{m.instrument} first to latest: {label}", said))
     if sel.plans:
         # Per paragraph: a goal's words scattered over the whole draft do not state the goal.
         blocks = [_content_words(line) for block in paragraphs(text) for line in block.splitlines()]
-        for goal in sel.plans[-1].goals:
+        for goal in sel.plans[-1].goals:  # with its status, on the line that states it
             words = _content_words(goal)
-            said = bool(words) and any(len(words & b) / len(words) >= 0.6 for b in blocks)
+            said = bool(words) and any(
+                len(words & b) / len(words) >= 0.6 and GOAL_STATUS.search(line)
+                for b, line in zip(blocks, lines, strict=True)
+            )
             items.append(Coverage("plan goal", goal, said))
     risk_in_sources = [s for n in sel.notes for s in sentences(n.text) if RISK.search(s)]
     if risk_in_sources:
@@ -284,10 +305,10 @@ class QualityReport:
     leaks: tuple[str, ...]
     words: int
     reading_grade: float
-    claims: tuple[claims.Finding, ...] = ()  # claim-level findings (core.claims), errors first
+    claims: tuple[claim_checks.Finding, ...] = ()  # claim-level findings (core.claims), errors first
 
     @property
-    def claim_errors(self) -> tuple[claims.Finding, ...]:
+    def claim_errors(self) -> tuple[claim_checks.Finding, ...]:
         return tuple(f for f in self.claims if f.severity == "error")
 
     @property
@@ -321,5 +342,5 @@ def check(text: str, sel: Selection, citations: Iterable[Citation], excluded_tex
         leaks=tuple(leaked_runs(text, excluded_texts)),
         words=len(re.findall(r"\w+", text)),
         reading_grade=reading_grade(text),
-        claims=tuple(claims.findings(text, sel, citations)),
+        claims=tuple(claim_checks.findings(text, sel, citations)),
     )

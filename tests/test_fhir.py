@@ -7,6 +7,7 @@ import copy
 import json
 import re
 from collections import Counter
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ import pytest
 from core import charts, sources
 from core.config import Settings
 from core.engines.base import SECTIONS
+from core.engines.prompts import build_request
 from core.errors import InsufficientInformation, InvalidImport
 from core.models import Actor
 from core.privacy import mask
@@ -84,7 +86,7 @@ def fresh(tmp_path):
     made = []
 
     def make(name: str = "charts") -> Practice:
-        p = Practice.open(Settings(db_path=tmp_path / f"{name}.duckdb"), demo_data=False, today=lambda: ANCHOR)
+        p = Practice.open(Settings(db_path=tmp_path / f"{name}.duckdb"), create=True, today=lambda: ANCHOR)
         made.append(p)
         return p
 
@@ -579,3 +581,147 @@ def test_every_imported_patient_gets_a_grounded_draft(empty_practice, behavioral
             cited = {i for c in draft.citations for i in c.item_ids}
             assert cited and cited <= set(sel.item_ids), where
     assert refused == ({"Zulema784 Carolin818 Ratke343"} if behavioral_only else set())
+
+
+# -- faults: files no FHIR export writes ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("suffix", [".json", ".ndjson"])
+def test_json_nested_past_reading_is_refused_and_named(empty_practice, tmp_path, suffix):
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps(tiny_bundle()))
+    nested = "[" * 100_000 + "]" * 100_000
+    deep = tmp_path / f"deep{suffix}"
+    kind = "Bundle" if suffix == ".json" else "Patient"
+    deep.write_text(f'{{"resourceType": "{kind}", "entry": {nested}}}\n')
+    with pytest.raises(InvalidImport, match=r"too deeply") as e:
+        charts.import_fhir(empty_practice, IMPORTER, [good, deep])  # the good file is not saved either
+    assert e.value.message.startswith(f"deep{suffix}: ") and e.value.message.endswith("Nothing was imported.")
+    assert empty_practice.store.count_clients() == 0
+
+
+@pytest.mark.parametrize(
+    "born,why",
+    [
+        ("2999-01-01", "in the future"),
+        ((date.today() + timedelta(days=2)).isoformat(), "in the future"),
+        ("1899-12-31", "before 1900"),
+        ("0001-01-01", "before 1900"),
+    ],
+)
+def test_an_impossible_birth_date_imports_nothing(empty_practice, tmp_path, born, why):
+    """A draft of the imported chart would say "-973 years old": the file is refused, all of it."""
+    bundle = tiny_bundle()
+    first_where(bundle, lambda r: r["resourceType"] == "Patient")["birthDate"] = born
+    bad = tmp_path / "born.json"
+    bad.write_text(json.dumps(bundle))
+    with pytest.raises(InvalidImport) as e:
+        charts.import_fhir(empty_practice, IMPORTER, [bad])
+    assert e.value.message == (
+        f"born.json: Patient/p1 (entry 1) has a birthDate '{born}' {why}, which cannot be a "
+        f"{'living ' if why == 'before 1900' else ''}client's. Nothing was imported."
+    )
+    assert empty_practice.store.count_clients() == 0
+
+
+def test_a_birth_date_of_today_or_of_1900_is_a_client(empty_practice, tmp_path):
+    for n, born in enumerate((date.today().isoformat(), "1900-01-01")):
+        bundle = tiny_bundle()
+        for e in bundle["entry"]:
+            e["resource"]["id"] += f"-{n}"
+        patient = first_where(bundle, lambda r: r["resourceType"] == "Patient")
+        patient.update(birthDate=born, identifier=[])
+        path = tmp_path / f"p{n}.json"
+        path.write_text(json.dumps(bundle))
+        [report] = charts.import_fhir(empty_practice, IMPORTER, [path])
+        assert empty_practice.store.client(report.client_id).date_of_birth.isoformat() == born
+
+
+# -- related persons, and what the model's request holds of the client and of them ----------------------
+
+# A note as the security review found it: identifiers written other than the record writes them.
+REVIEW_NOTE = (
+    "MARA QUILL came with her mother Ines Quill, (413) 555 0188; mara reports low mood and worry. "
+    "DOB 14.07.1985 (July 14th, 1985). She lives in the Orchard Lane apartment with her brother Tobias. "
+    "Call 555.201.3344 or write MARA.QUILL@EXAMPLE.ORG. Anxiety and depressed mood were discussed."
+)
+
+
+def relatives_bundle() -> dict:
+    """The tiny bundle's patient as Mara Quill, with a maiden name, an emergency contact (Patient.contact),
+    a brother (RelatedPerson) and a psychotherapy note that names them all."""
+    b = tiny_bundle()
+    patient = first_where(b, lambda r: r["resourceType"] == "Patient")
+    patient.update(
+        name=[
+            {"use": "official", "family": "Quill", "given": ["Mara"]},
+            {"use": "maiden", "family": "Lindgren", "given": ["Mara"]},
+        ],
+        birthDate="1985-07-14",
+        telecom=[{"system": "phone", "value": "555-201-3344"}, {"system": "email", "value": "mara.quill@example.org"}],
+        address=[{"line": ["12 Orchard Lane", "Apt 3"], "city": "Springfield", "state": "MA", "postalCode": "01103"}],
+        contact=[
+            {
+                "relationship": [
+                    {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v2-0131", "code": "C"}]}
+                ],
+                "name": {"family": "Quill", "given": ["Ines"]},
+                "telecom": [{"system": "phone", "value": "(413) 555-0188"}],
+            }
+        ],
+    )
+    related = {
+        "resourceType": "RelatedPerson",
+        "id": "rp1",
+        "patient": {"reference": "urn:uuid:p1"},
+        "relationship": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-RoleCode", "code": "BRO"}]}],
+        "name": [{"family": "Quill", "given": ["Tobias"]}],
+    }
+    note = {
+        "resourceType": "DocumentReference",
+        "id": "doc1",
+        "status": "current",
+        "subject": {"reference": "urn:uuid:p1"},
+        "date": "2024-03-05T11:00:00-05:00",
+        "type": {"text": "Psychotherapy note"},
+        "context": {"encounter": [{"reference": "urn:uuid:e1"}]},
+        "content": [
+            {"attachment": {"contentType": "text/plain", "data": base64.b64encode(REVIEW_NOTE.encode()).decode()}}
+        ],
+    }
+    b["entry"] += [{"fullUrl": "urn:uuid:rp1", "resource": related}, {"fullUrl": "urn:uuid:doc1", "resource": note}]
+    return b
+
+
+def test_related_persons_become_the_clients_contacts(empty_practice, tmp_path):
+    path = tmp_path / "quill.json"
+    path.write_text(json.dumps(relatives_bundle()))
+    [report] = charts.import_fhir(empty_practice, IMPORTER, [path])
+    client = empty_practice.store.client(report.client_id)
+    assert [(c.relationship, c.name, c.phone) for c in client.contacts] == [
+        ("brother", "Tobias Quill", None),
+        ("emergency contact", "Ines Quill", "(413) 555-0188"),
+        ("self", "Mara Lindgren", None),  # the maiden name: the client's own, masked as the client
+    ]
+    assert report.added["client_contacts"] == 3 and report.used["RelatedPerson"] == 1
+    [again] = charts.import_fhir(empty_practice, IMPORTER, [path])
+    assert sum(again.added.values()) == 0 and again.duplicates["client_contacts"] == 3
+    assert empty_practice.store.client(report.client_id) == client
+
+
+def test_the_model_request_holds_no_identifier_of_the_client_or_relatives(empty_practice, tmp_path):
+    """The security review's findings, end to end: from the FHIR file to the request text."""
+    path = tmp_path / "quill.json"
+    path.write_text(json.dumps(relatives_bundle()))
+    [report] = charts.import_fhir(empty_practice, IMPORTER, [path], behavioral_only=False)
+    assert any("mara reports" in n.text for n in empty_practice.store.chart(report.client_id).notes)
+    rng = sources.preset_range("Whole treatment", empty_practice.today(), empty_practice.store, report.client_id)
+    sel = sources.require_sufficient(charts.selection(empty_practice, report.client_id, rng.start, rng.end))
+    body = build_request(sel, "generate", model="claude-test").body
+    text = json.dumps(body, ensure_ascii=False)
+    found = re.findall(
+        r"(?i)mara|quill|ines|tobias|lindgren|14\.07\.1985|july 14|orchard|springfield|01103|555\W*0188|201\W*3344",
+        text,
+    )
+    assert found == []
+    assert "the client's emergency contact" in text and "the client's brother" in text and "[date of birth]" in text

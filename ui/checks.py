@@ -32,12 +32,12 @@ def render(report: QualityReport) -> None:
         help="Each score, band, change label, trend, risk statement, diagnosis status, dose and goal status "
         "read as a claim and checked against the chart; also what the chart documents and the text leaves out.",
     )
-    for f in report.claims:
-        text = f"**{f.claim}** — “{f.sentence}”  \nChart: {f.evidence}"
-        if f.severity == "error":
+    for claim in report.claims:
+        text = f"**{claim.claim}** — “{claim.sentence}”  \nChart: {claim.evidence}"
+        if claim.severity == "error":
             st.error(shown(text), icon=":material/report:")
-        elif f.severity == "omission":
-            st.info(shown(f"Left out: {f.evidence}"), icon=":material/playlist_remove:")
+        elif claim.severity == "omission":
+            st.info(shown(f"Left out: {claim.evidence}"), icon=":material/playlist_remove:")
         else:
             st.warning(shown(text), icon=":material/help:")
     for f in report.unsupported:

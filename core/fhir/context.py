@@ -44,6 +44,7 @@ class Context:
     treated: set[int] = field(default_factory=set)  # entry index of conditions a kept controlled drug treats
     kept_terms: set[str] = field(default_factory=set)  # fact_key of items kept although not BH (those conditions)
     _encounters: dict[int, Entry | None] = field(default_factory=dict)  # by id() of the resource
+    today: date = field(default_factory=date.today)  # no one is born after it
 
     def use(self, entry: Entry) -> None:
         self.outcome[entry.index] = None

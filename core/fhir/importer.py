@@ -6,6 +6,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from ..errors import InvalidImport
@@ -116,14 +117,22 @@ def files(paths: Iterable[str | Path]) -> list[Path]:
 
 
 def import_files(
-    store: Store, paths: Iterable[str | Path], *, behavioral_only: bool = True, on_progress: Progress | None = None
+    store: Store,
+    paths: Iterable[str | Path],
+    *,
+    behavioral_only: bool = True,
+    on_progress: Progress | None = None,
+    today: date | None = None,
 ) -> list[ImportReport]:
     """Import FHIR R4 files: all of them or, if any is malformed, none (the error names the file,
-    the resource and the problem). Importing the same files again adds nothing."""
+    the resource and the problem). Importing the same files again adds nothing. A birth date after
+    today (by default the later of the local and the UTC date, so no time zone refuses a newborn) is
+    malformed."""
+    today = today or max(date.today(), datetime.now(UTC).date())
     todo = files(paths)
     mapped: list[Mapped] = []
     for n, path in enumerate(todo, 1):
-        mapped += map_file(path, behavioral_only)
+        mapped += map_file(path, behavioral_only, today)
         if on_progress:
             on_progress(n, len(todo), path.name)
     check_record_numbers(store, mapped)
@@ -131,14 +140,16 @@ def import_files(
     return [m.report(a) for m, a in zip(mapped, added)]
 
 
-def map_file(path: Path, behavioral_only: bool = True) -> list[Mapped]:
+def map_file(path: Path, behavioral_only: bool = True, today: date | None = None) -> list[Mapped]:
     started = time.perf_counter()
     entries = read_file(path)
     try:
-        mapped = map_entries(path.name, entries, behavioral_only)
+        mapped = map_entries(path.name, entries, behavioral_only, today)
     except Problem as p:
         where = f"{p.entry.label} " if p.entry else ""
         raise InvalidImport(f"{path.name}: {where}{p.message}. Nothing was imported.") from None
+    except RecursionError:  # a resource nested deeper than any FHIR resource is, past the parser
+        raise InvalidImport(f"{path.name}: nests its resources too deeply to read. Nothing was imported.") from None
     ms = round((time.perf_counter() - started) * 1000)
     for m in mapped:
         m.read_ms = ms
@@ -149,7 +160,7 @@ def needs_subject(entry: Entry) -> bool:
     return entry.type in NEEDS_SUBJECT or (entry.type == "Observation" and mapping.measure(entry) is not None)
 
 
-def map_entries(name: str, entries: list[Entry], behavioral_only: bool) -> list[Mapped]:
+def map_entries(name: str, entries: list[Entry], behavioral_only: bool, today: date | None = None) -> list[Mapped]:
     index = Index(entries)
     patients = [e for e in entries if e.type == "Patient"]
     if not patients:
@@ -178,7 +189,7 @@ def map_entries(name: str, entries: list[Entry], behavioral_only: bool) -> list[
     out = []
     for n, p in enumerate(patients):
         own = groups[p.index] + (shared if n == 0 else [])
-        ctx = Context(index, client_id(p), behavioral_only, clinicians)
+        ctx = Context(index, client_id(p), behavioral_only, clinicians, today=today or date.today())
         rows = map_patient(ctx, p, own)
         if n == 0:
             rows["clinicians"] = list({r["id"]: r for r in clinician_rows.values()}.values())
@@ -212,8 +223,9 @@ def map_patient(ctx: Context, patient: Entry, own: list[Entry]) -> dict[str, lis
     by_type: dict[str, list[Entry]] = {}
     for e in own:
         by_type.setdefault(e.type, []).append(e)
-    client = mapping.patient(patient, ctx.client_id)
+    client = mapping.patient(patient, ctx.client_id, ctx.today)
     ctx.use(patient)
+    ctx.rows["client_contacts"] = mapping.contacts(ctx, patient, by_type.get("RelatedPerson", []))
     if ctx.behavioral_only:
         ctx.treated = mapping.treated_conditions(
             ctx, by_type.get("MedicationRequest", []), by_type.get("Condition", [])

@@ -79,13 +79,23 @@ def practitioner(entry: Entry) -> dict:
     }
 
 
-def patient(entry: Entry, client_id: str) -> dict:
+# The oldest date of birth taken as a client's; before it a birthDate is an error of the export.
+EARLIEST_BIRTH = date(1900, 1, 1)
+
+
+def patient(entry: Entry, client_id: str, today: date | None = None) -> dict:
     r = entry.resource
     full, first, last = human_name(r.get("name"))
     if not full:
         raise Problem(entry, "has no name")
     if not r.get("birthDate"):
         raise Problem(entry, "has no birthDate")
+    born = day(entry, r["birthDate"], "a birthDate")
+    # A birth date in the future or before 1900 is a broken export: a draft would say "-973 years old".
+    if born > (today or date.today()):
+        raise Problem(entry, f"has a birthDate {r['birthDate']!r} in the future, which cannot be a client's")
+    if born < EARLIEST_BIRTH:
+        raise Problem(entry, f"has a birthDate {r['birthDate']!r} before 1900, which cannot be a living client's")
     telecom = [t for t in r.get("telecom") or [] if isinstance(t, dict) and t.get("value")]
     contact = {s: next((str(t["value"]) for t in telecom if t.get("system") == s), None) for s in ("phone", "email")}
     mrn = next(
@@ -101,7 +111,7 @@ def patient(entry: Entry, client_id: str) -> dict:
         "full_name": full,
         "first_name": first,
         "last_name": last,
-        "date_of_birth": day(entry, r["birthDate"], "a birthDate"),
+        "date_of_birth": born,
         "pronouns": pronouns(r),
         "gender": r.get("gender"),
         "phone": contact["phone"],
@@ -112,6 +122,94 @@ def patient(entry: Entry, client_id: str) -> dict:
         "ai_consent_on": None,
         "source": "fhir",
     }
+
+
+# Relationship codes as words: HL7 v2 table 0131 (Patient.contact) and v3 RoleCode (RelatedPerson).
+RELATIONSHIPS = {
+    "C": "emergency contact",
+    "E": "employer",
+    "F": "federal agency",
+    "I": "insurance company",
+    "N": "next of kin",
+    "S": "state agency",
+    "U": "contact",
+    "ECON": "emergency contact",
+    "NOK": "next of kin",
+    "MTH": "mother",
+    "FTH": "father",
+    "PRN": "parent",
+    "SPS": "spouse",
+    "HUSB": "husband",
+    "WIFE": "wife",
+    "DOMPART": "domestic partner",
+    "SIGOTHR": "significant other",
+    "SIB": "sibling",
+    "BRO": "brother",
+    "SIS": "sister",
+    "CHILD": "child",
+    "SON": "son",
+    "DAU": "daughter",
+    "GRMTH": "grandmother",
+    "GRFTH": "grandfather",
+    "GRPRN": "grandparent",
+    "FAMMEMB": "family member",
+    "FRND": "friend",
+    "NBOR": "neighbor",
+    "ROOM": "roommate",
+    "GUARD": "guardian",
+}
+
+
+def relationship(concepts: object) -> str:
+    """The first relationship in words ("mother", "emergency contact"); codes read through RELATIONSHIPS."""
+    for concept in concepts if isinstance(concepts, list) else [concepts]:
+        text = text_of(concept)
+        if text:
+            coded = {str(c.get("code")) for c in codings(concept)}
+            return RELATIONSHIPS.get(text.upper(), text.lower()) if text in coded else text.lower()
+    return ""
+
+
+def contacts(ctx: Context, patient_entry: Entry, related: list[Entry]) -> list[dict]:
+    """The people the record names beside the patient (Patient.contact, RelatedPerson), and the
+    patient's own other names (a maiden name, as relationship "self"): identifiers to mask, not chart
+    items. The same person given twice is one row."""
+    r = patient_entry.resource
+    found: list[tuple[str, list, list, object]] = []  # (relationship, names, telecom, address)
+    official = human_name(r.get("name"))[0]
+    for n in r.get("name") or []:
+        if isinstance(n, dict) and human_name([n])[0] not in ("", official):
+            found.append(("self", [n], [], None))
+    for c in r.get("contact") or []:
+        if isinstance(c, dict):
+            org = (c.get("organization") or {}).get("display") if isinstance(c.get("organization"), dict) else None
+            names = [c["name"]] if isinstance(c.get("name"), dict) else [{"text": org}] if org else []
+            found.append((relationship(c.get("relationship")), names, c.get("telecom") or [], c.get("address")))
+    for e in related:
+        p = e.resource
+        ctx.use(e)
+        names = [n for n in p.get("name") or [] if isinstance(n, dict)]
+        found.append((relationship(p.get("relationship")), names, p.get("telecom") or [], p.get("address")))
+    rows: dict[tuple, dict[str, str | None]] = {}
+    for rel, names, telecom, where in found:
+        points = [t for t in telecom if isinstance(t, dict) and t.get("value")]
+        phone = next((str(t["value"]) for t in points if t.get("system") in ("phone", "sms")), None)
+        email = next((str(t["value"]) for t in points if t.get("system") == "email"), None)
+        place = address(where if isinstance(where, list) else [where] if isinstance(where, dict) else [])
+        spelled = [human_name([n])[0] for n in names] or [""]
+        for k, name in enumerate(dict.fromkeys(spelled)):  # other names of one person: a row each
+            first = k == 0
+            row: dict[str, str | None] = {
+                "client_id": ctx.client_id,
+                "relationship": rel,
+                "name": name,
+                "phone": phone if first else None,
+                "email": email if first else None,
+                "address": place if first else None,
+            }
+            if row["name"] or row["phone"] or row["email"] or row["address"]:
+                rows.setdefault(tuple(row.values()), row)
+    return list(rows.values())
 
 
 def pronouns(r: dict) -> str | None:

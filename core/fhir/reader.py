@@ -57,6 +57,12 @@ def _fail(path: Path, message: str) -> InvalidImport:
     return InvalidImport(f"{path.name}: {message}. Nothing was imported.")
 
 
+def _too_deep(path: Path, where: str) -> InvalidImport:
+    """JSON nested past what the parser can follow: no FHIR resource is (they stay within a few
+    dozen levels), so it is refused as such rather than failing with a traceback."""
+    return _fail(path, f"{where} nests its JSON too deeply to read (no FHIR resource is nested that deep)")
+
+
 def _json_error(path: Path, text: str, e: json.JSONDecodeError, where: str = "") -> InvalidImport:
     truncated = e.pos >= len(text.rstrip()) or e.msg.startswith("Unterminated string")
     if truncated:
@@ -84,6 +90,8 @@ def read_file(path: Path) -> list[Entry]:
         return _ndjson(path, text)
     try:
         doc = json.loads(text)
+    except RecursionError:
+        raise _too_deep(path, "the file") from None
     except json.JSONDecodeError as e:
         # Several JSON objects one per line is NDJSON, whatever the file is called.
         if e.msg == "Extra data" and text.lstrip().startswith("{") and "\n" in text.strip():
@@ -114,6 +122,8 @@ def _ndjson(path: Path, text: str) -> list[Entry]:
             continue
         try:
             resource = json.loads(line)
+        except RecursionError:
+            raise _too_deep(path, f"line {n}") from None
         except json.JSONDecodeError as e:
             if n == last:  # a cut-off file ends in a broken line
                 raise _json_error(path, line, e, f"line {n}") from None

@@ -16,6 +16,7 @@ from ..models import (
     Assessment,
     Chart,
     Client,
+    ClientContact,
     ClientRow,
     Clinician,
     Diagnosis,
@@ -43,6 +44,9 @@ CHART_TABLES = {
         "ai_consent_on",
         "source",
     ),
+    # People related to a client (FHIR Patient.contact, RelatedPerson): no id of their own, so a row
+    # is left out of an import when the same row is already there (see _insert_tables).
+    "client_contacts": ("client_id", "relationship", "name", "phone", "email", "address"),
     "diagnoses": ("id", "client_id", "code_system", "code", "description", "onset", "resolved"),
     "assessments": ("id", "client_id", "instrument", "administered_on", "total_score", "items", "severity"),
     "treatment_plans": (
@@ -70,7 +74,13 @@ CLIENT_ORDER = {
     "medications": "start_date",
 }
 
-CLIENT_COLUMNS = ", ".join(CHART_TABLES["clients"])
+CONTACT_FIELDS = CHART_TABLES["client_contacts"][1:]
+# A client with their related persons in one statement (a list of rows in a fixed order, so two
+# reads of one chart compare equal).
+CLIENT_SELECT = f"""SELECT {", ".join("c." + col for col in CHART_TABLES["clients"])},
+    (SELECT list(({", ".join(CONTACT_FIELDS)}) ORDER BY {", ".join(CONTACT_FIELDS)})
+     FROM client_contacts k WHERE k.client_id = c.id)
+    FROM clients c"""
 NOTE_COLUMNS = (
     "n.id, n.client_id, n.note_type, n.note_format, n.note_date, n.title, c.display_name, n.signed_at, n.text"
 )
@@ -99,7 +109,16 @@ class RangeSources:
 
 
 def _client(row) -> Client:
-    return Client(*row)
+    """A client row and, last, the list of their contacts' rows (None when they have none)."""
+    *values, contacts = row
+    fields = dict(zip(CHART_TABLES["clients"], values))  # the columns are named as the fields
+    people = tuple(ClientContact(fields["id"], *_fields(k)) for k in contacts or ())
+    return Client(**fields, contacts=people)
+
+
+def _fields(row) -> tuple:
+    """A DuckDB struct as a tuple: unnamed ones come back as tuples, named ones as dicts."""
+    return tuple(row.values()) if isinstance(row, dict) else tuple(row)
 
 
 def _diagnosis(row) -> Diagnosis:
@@ -156,7 +175,14 @@ class ChartStore:
             before = cur.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
             cur.register("incoming", frame)
             cols = ", ".join(columns)
-            cur.execute(f"{verb} INTO {table} ({cols}) SELECT {cols} FROM incoming")
+            if table == "client_contacts" and ignore_existing:  # no key: compare whole rows
+                same = " AND ".join(f"k.{c} IS NOT DISTINCT FROM i.{c}" for c in columns)
+                cur.execute(
+                    f"""INSERT INTO {table} ({cols}) SELECT DISTINCT {cols} FROM incoming i
+                        WHERE NOT EXISTS (SELECT 1 FROM {table} k WHERE {same})"""
+                )
+            else:
+                cur.execute(f"{verb} INTO {table} ({cols}) SELECT {cols} FROM incoming")
             cur.unregister("incoming")
             added[table] = cur.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0] - before
         return added
@@ -201,7 +227,7 @@ class ChartStore:
 
     def client(self, client_id: str) -> Client:
         with self._cursor() as cur:
-            row = cur.execute(f"SELECT {CLIENT_COLUMNS} FROM clients WHERE id = ?", [client_id]).fetchone()
+            row = cur.execute(f"{CLIENT_SELECT} WHERE c.id = ?", [client_id]).fetchone()
         if row is None:
             raise NotFound(f"No client with id {client_id!r}.")
         return _client(row)
