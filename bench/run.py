@@ -2,8 +2,9 @@
 
     bench/run.py [--out FILE] [--clients N] [--notes M] [--quick] [--rebuild] [--only a,b,...]
 
-Sections: database, selection, payload, draft, autosave, page, pdf, memory. Every figure is a median
-(p95 where asked) over repeated runs, next to a baseline measured in the same run on this machine.
+Sections: database, selection, payload, draft, autosave, page, pdf, memory, mutations. Every figure is a
+median (p95 where asked) over repeated runs, next to a baseline measured in the same run on this machine;
+mutations is the claim checker's detection rate of injected errors on the demo charts (bench/mutations.py).
 The practice-scale database is cached under bench/.cache/ (see bench/bigdb.py); --rebuild makes it
 again. Benchmarks that write work on a copy, so the cached file stays as built.
 """
@@ -24,11 +25,11 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench import bigdb, common, drafting, memory, page, payload, pdf_render, selection  # noqa: E402
+from bench import bigdb, common, drafting, memory, mutations, page, payload, pdf_render, selection  # noqa: E402
 from core.config import Settings  # noqa: E402
 from core.service import Practice  # noqa: E402
 
-SECTIONS = ("database", "selection", "payload", "draft", "autosave", "page", "pdf", "memory")
+SECTIONS = ("database", "selection", "payload", "draft", "autosave", "page", "pdf", "memory", "mutations")
 TARGETS = {
     "selection_p50_ms": 1.0,
     "draft_p50_ms": 50.0,
@@ -335,6 +336,30 @@ class Bench:
                 f"{out['practice']['peak_rss_mib']:.0f} MiB",
                 f"demo database: {out['demo']['peak_rss_mib']:.0f} MiB",
                 self.target("memory_mib", out["practice"]["peak_rss_mib"], "MiB"),
+            )
+        )
+
+    def mutations(self) -> None:
+        """Recall of the claim checker on errors injected into the demo charts' drafts (no big database)."""
+        res = mutations.run(self.quick, practice=self.demo())
+        self.results["mutations"] = res
+        o, fa = res["overall"], res["false_alarms"]
+        scored = [(r["recall"], name) for name, r in res["operators"].items() if r["recall"] is not None]
+        self.rows.append(
+            (
+                "Claim checker: injected errors detected",
+                f"{mutations.pct(o['recall'])} of {o['applicable']} ({res['drafts']} drafts)",
+                f"false alarms: {mutations.fine_pct(fa['rate'])} of {fa['sentences']} clean sentences; "
+                f"macro recall {mutations.pct(o['macro_recall'])}",
+                "",
+            )
+        )
+        self.rows.append(
+            (
+                "  weakest error types",
+                "; ".join(f"{name} {mutations.pct(r)}" for r, name in sorted(scored)[:3]),
+                f"checker p50 {res['findings_ms_p50'] or 0:.0f} ms per draft",
+                "",
             )
         )
 
