@@ -6,8 +6,11 @@ import argparse
 import dataclasses
 import getpass
 import json
+import logging
 import os
+import pwd
 import sys
+import tempfile
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
@@ -75,6 +78,12 @@ def cmd_compact(p: Practice, args) -> None:
 
 
 @command
+def cmd_seal_existing(p: Practice, args) -> None:
+    entries, sealed = maintenance.seal_existing(p, cli_actor())
+    print(f"Sealed {entries} audit entries and {sealed} signed summaries as the file holds them now.")
+
+
+@command
 def cmd_clients(p: Practice, args) -> None:
     rows = charts.find_clients(p, cli_actor())
     out(args, rows, "\n".join(f"{r.id}  {r.full_name:<28} {r.first_date or '-'}  {r.last_date or '-'}" for r in rows))
@@ -137,7 +146,7 @@ def cmd_check(p: Practice, args) -> None:
 def cli_actor() -> Actor:
     """Who runs the command line: the operating-system user. Whoever can run it can read the database
     file, so it is a trusted shell with supervisor and administrator rights (audited as cli:<user>)."""
-    user = getpass.getuser()
+    user = pwd.getpwuid(os.getuid()).pw_name  # the account, not $LOGNAME or $USER, which anyone can set
     return Actor(f"cli:{user}", user, ("supervisor", "admin"), auth="cli")
 
 
@@ -209,7 +218,9 @@ def cmd_sign(p: Practice, args) -> None:
     draft = summaries.active_draft(p, cli_actor(), args.client)
     if draft is None:
         raise Refused(f"Client {args.client} has no open draft to sign. Create one with 'draft ... --save' first.")
-    s = summaries.sign(p, auth.acting_clinician(p, cli_actor(), args.clinician), draft.id)
+    s = summaries.sign(
+        p, auth.acting_clinician(p, cli_actor(), args.clinician), draft.id, acknowledged=args.acknowledge
+    )
     out(args, s, f"Signed summary {s.id} by {s.signature} at {s.signed_at} UTC (sha256 {s.content_hash}).")
 
 
@@ -307,13 +318,18 @@ def out_path(p: Practice, text: str, force: bool) -> Path:
 
 def write(path: Path, data: bytes) -> None:
     """Write beside the target and rename over it: a failed write (a full disk) leaves no half file
-    and leaves a file that was there as it was."""
-    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    and leaves a file that was there as it was. The temporary file is made new (O_EXCL, a random
+    name, readable by this user only), so a link planted under a guessable name is never followed."""
+    partial: Path | None = None
     try:
-        partial.write_bytes(data)
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+        partial = Path(name)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
         os.replace(partial, path)
     except OSError as e:
-        partial.unlink(missing_ok=True)
+        if partial is not None:
+            partial.unlink(missing_ok=True)
         raise InvalidInput(f"Cannot write {path}: {e.strerror or e}.") from None
 
 
@@ -480,6 +496,11 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("init", parents=[common], help="create or migrate the database").add_argument(
         "--demo", action="store_true", help="load the demo charts into an empty database"
     )
+    sub.add_parser(
+        "seal-existing",
+        parents=[common],
+        help="once, right after upgrading to sealing: seal the audit log and signed summaries as they are",
+    )
     sub.add_parser("clients", parents=[common], help="list clients")
     sub.add_parser("chart", parents=[common], help="every chart item of a client").add_argument(
         "--client", required=True
@@ -503,6 +524,9 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("sign", parents=[common], help="sign the client's open draft")
     s.add_argument("--client", required=True)
     s.add_argument("--clinician", required=True, help="clinician id of the signer")
+    s.add_argument(
+        "--acknowledge", action="store_true", help="sign although the checks find statements the chart contradicts"
+    )
     sub.add_parser("summaries", parents=[common], help="signed summaries of a client").add_argument(
         "--client", required=True
     )
@@ -570,13 +594,18 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    logging.getLogger("core").addHandler(logging.NullHandler())  # details go to logs, not to the terminal
     try:
+        if args.db is not None and not args.db.strip():
+            raise InvalidInput("--db needs a file name.")
         # Only init creates a database, and only init --demo fills it with the demo charts (and the demo
         # accounts, whose passwords are published): a mistyped path is an error, never a new practice.
         practice = Practice.open(load_settings(db_path=args.db), create=args.command == "init")
         status = COMMANDS[args.command](practice, args)
     except UserError as e:
         print(f"Error: {clean(e.message)}", file=sys.stderr)
+        for finding in getattr(e, "findings", ()):
+            print(f"  - {clean(finding)}", file=sys.stderr)
         return 2
     except OSError as e:  # a full disk or an unreadable file outside the database
         print(f"Error: {e.strerror or e}{f' ({e.filename})' if e.filename else ''}.", file=sys.stderr)

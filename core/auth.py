@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 import threading
 from collections import defaultdict
@@ -15,6 +16,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from . import access
 from .errors import InvalidInput, NotFound, PermissionDenied, SessionEnded
 from .models import ROLES, Actor, UserAccount, UserSummary
+from .text import clean
 
 if TYPE_CHECKING:
     from .service import Practice
@@ -60,6 +62,7 @@ def _create(
     email: str | None,
 ) -> None:
     roles = tuple(roles)
+    display_name, email = clean(display_name).strip(), clean(email).strip() or None
     if not roles or any(r not in ROLES for r in roles):
         raise InvalidInput(f"Roles must be some of: {', '.join(ROLES)}.")
     if p.store.user(user_id):
@@ -112,6 +115,8 @@ def set_disabled(p: Practice, actor: Actor, user_id: str, disabled: bool = True)
     if not p.store.user(user_id):
         raise NotFound(f"There is no user {user_id!r}.")
     p.store.set_disabled(user_id, disabled)
+    if disabled:  # now, not at the session's next action: enabling again must not revive it
+        p.store.end_user_sessions(user_id, now(), "account disabled")
     p.store.audit(
         now(), actor.id, "account", None, None, None, f"user {user_id} {'disabled' if disabled else 'enabled'}"
     )
@@ -123,6 +128,7 @@ def reset_password(p: Practice, actor: Actor, user_id: str, password: str) -> No
         raise NotFound(f"There is no user {user_id!r}.")
     _check_password(password)
     p.store.set_password_hash(user_id, HASHER.hash(password))
+    p.store.end_user_sessions(user_id, now(), "password reset")  # a stolen session ends with the old password
     p.store.audit(now(), actor.id, "account", None, None, None, f"password of {user_id} reset")
 
 
@@ -150,11 +156,12 @@ def _attempt_lock(user_id: str) -> threading.Lock:
 def sign_in(p: Practice, user_id: str, password: str) -> Actor:
     """A local sign-in, with a session that core checks on every action. Repeated failures lock the
     account for a while; every attempt is audited (never the password)."""
-    name = (user_id or "").strip().lower()
+    name = clean(user_id).strip().lower()
     with _attempt_lock(name):
         user = p.store.user(name)
         moment = now()
         if user is None:
+            _equal_time(password)  # an unknown name takes as long as a wrong password: names are not told
             p.store.audit(moment, name[:40] or "-", "sign_in_failed", detail="unknown user")
             raise PermissionDenied(BAD_CREDENTIALS)
         if user.disabled:
@@ -173,11 +180,24 @@ def sign_in(p: Practice, user_id: str, password: str) -> Actor:
         return _start_session(p, user, "local", moment, "password")
 
 
+@functools.cache
+def _dummy_hash() -> str:
+    return HASHER.hash("not the password of anyone")
+
+
+def _equal_time(password: str) -> None:
+    try:
+        HASHER.verify(_dummy_hash(), password or "")
+    except (VerificationError, InvalidHashError):
+        pass
+
+
 def _count_failure(p: Practice, user_id: str, moment: datetime, what: str) -> str | None:
     """Count and audit a wrong password; the lockout message when this one locked the account."""
     until = moment + timedelta(minutes=LOCK_MINUTES)
     failures = p.store.count_failed_sign_in(user_id, moment, MAX_FAILURES, until)
     if failures == 0:
+        p.store.end_user_sessions(user_id, moment, "account locked")
         p.store.audit(
             moment,
             user_id,

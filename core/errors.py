@@ -67,6 +67,15 @@ class Refused(UserError):
     """The action is not allowed in the current state (e.g. signing without a draft)."""
 
 
+class OpenFindings(Refused):
+    """The text still says things the chart contradicts; signing needs the signer to acknowledge them.
+    `findings` are the claim-level findings (errors) as the checks describe them."""
+
+    def __init__(self, message: str, findings: tuple[str, ...]):
+        super().__init__(message)
+        self.findings = findings
+
+
 class ConflictError(Refused):
     """Someone else changed the same record at the same time."""
 

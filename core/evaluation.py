@@ -62,7 +62,8 @@ class EditBurden:
 
 
 def edit_burdens(p: Practice, actor: Actor) -> list[EditBurden]:
-    """For each signed, not-deleted summary: how much generated text survived and how many Updates it took."""
+    """For each signed, not-deleted summary that verifies: how much generated text survived and how many
+    Updates it took (a summary changed outside the app is left out: its text is not what was signed)."""
     access.require(p.store, actor, "quality_lab")
     return [
         EditBurden(
@@ -77,6 +78,7 @@ def edit_burdens(p: Practice, actor: Actor) -> list[EditBurden]:
             len(re.findall(r"\w+", s.text)),
         )
         for s in p.store.all_summaries()
+        if s.verified
     ]
 
 

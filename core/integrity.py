@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import os
 import secrets
 from collections.abc import Iterable
@@ -14,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from .errors import StoreError
+
+_LOG = logging.getLogger(__name__)
 
 # The fields a signature covers, in the order they are hashed.
 SIGNED_FIELDS = (
@@ -63,14 +66,27 @@ def content_hash(fields: dict[str, Any]) -> str:
 KEY_BYTES = 32
 
 
-def seal_key(path: Path) -> bytes:
-    """The practice's seal key, made (readable by this user only) the first time it is needed."""
+KEY_UNREADABLE = (
+    "The seal key cannot be read (see the server's log), so signed summaries cannot be checked. "
+    "Restore the key file from the backup made with the database."
+)
+
+
+def read_seal_key(path: Path) -> bytes | None:
+    """The practice's seal key, or None when there is no key file yet."""
     try:
         return bytes.fromhex(path.read_text().strip())
     except FileNotFoundError:
-        pass
+        return None
     except (OSError, ValueError) as e:
-        raise StoreError(f"The seal key at {path} cannot be read ({e}); signed summaries cannot be checked.") from e
+        _LOG.error("reading the seal key at %s failed: %s", path, e)
+        raise StoreError(KEY_UNREADABLE) from e
+
+
+def seal_key(path: Path) -> bytes:
+    """The practice's seal key, made (readable by this user only) the first time it is needed."""
+    if (key := read_seal_key(path)) is not None:
+        return key
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         key = secrets.token_bytes(KEY_BYTES)
@@ -81,7 +97,8 @@ def seal_key(path: Path) -> bytes:
     except FileExistsError:  # another process made it first
         return seal_key(path)
     except OSError as e:
-        raise StoreError(f"The seal key cannot be written at {path}: {e.strerror or e}.") from e
+        _LOG.error("writing the seal key at %s failed: %s", path, e)
+        raise StoreError("The seal key cannot be written (see the server's log).") from e
 
 
 def _mac(key: bytes, payload: Any) -> str:
@@ -89,12 +106,24 @@ def _mac(key: bytes, payload: Any) -> str:
     return hmac.new(key, message.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
-def seal(key: bytes, summary_id: str, content_hash: str, shared_at: Any, deleted_at: Any, deleted_by: Any) -> str:
-    return _mac(key, ["summary", summary_id, content_hash, shared_at, deleted_at, deleted_by])
+def seal(key: bytes, summary_id: str, audit_id: int, state: tuple) -> str:
+    """Over the summary's content hash and state (STATE_FIELDS) and the audit entry of the change of
+    state it was made at: a seal copied back from an older state names an older entry than the log's
+    latest for that summary, so it does not verify."""
+    return _mac(key, ["summary", summary_id, audit_id, list(state)])
 
 
-def seal_matches(key: bytes | None, stored: str | None, *fields: Any) -> bool:
-    return bool(key and stored) and hmac.compare_digest(stored or "", seal(key or b"", *fields))
+# What a summary's seal covers, as SUMMARY_STATE selects it.
+STATE_FIELDS = ("content_hash", "shared_by", "shared_at", "deleted_by", "deleted_at", "reason")
+STATE_ACTIONS = ("sign", "share", "unshare", "delete")  # the audit entries that change a summary's state
+
+
+def seal_matches(key: bytes | None, stored: str | None, summary_id: str, audit_id: int | None, state: tuple) -> bool:
+    return (
+        bool(key and stored)
+        and audit_id is not None
+        and hmac.compare_digest(stored or "", seal(key or b"", summary_id, audit_id, state))
+    )
 
 
 AUDIT_FIELDS = ("id", "occurred_at", "actor", "action", "client_id", "summary_id", "draft_id", "detail")
@@ -118,8 +147,9 @@ class ChainReport:
         if self.broken_at is not None:
             return (
                 f"The audit log does not verify from entry {self.broken_at} on: an entry was changed, inserted or "
-                "removed outside the app (or the seal key is not this practice's). Keep the database file as it "
-                "is and tell the practice's privacy officer."
+                "removed outside the app, or the seal key is not this practice's. Keep the database file as it "
+                "is and tell the practice's privacy officer. (Right after an upgrade to sealing, an administrator "
+                "seals what the file holds once: python -m core seal-existing.)"
             )
         return f"The audit log verifies: {self.entries} entries, each sealed together with the one before."
 

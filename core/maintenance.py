@@ -8,6 +8,7 @@ from pathlib import Path
 from . import access
 from .models import Actor
 from .service import Practice
+from .summaries import utcnow as now
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,16 @@ def init(p: Practice, actor: Actor, *, demo: bool = False) -> DatabaseState:
     access.require(p.store, actor, "maintain")
     loaded = p.load_demo() if demo else False
     return DatabaseState(p.store.path, p.store.schema_version(), loaded)
+
+
+def seal_existing(p: Practice, actor: Actor) -> tuple[int, int]:
+    """Once, right after a database is upgraded to sealing (schema 8): seal the audit entries and
+    signed summaries it holds, as they are. Opening a database never does this by itself, so a file
+    taken back to an older schema by someone with the file alone does not get its changes sealed."""
+    access.require(p.store, actor, "maintain")
+    entries, summaries = p.store.seal_existing()
+    p.store.audit(now(), actor.id, "maintain", detail=f"sealed {entries} audit entries and {summaries} summaries")
+    return entries, summaries
 
 
 def practice_files(p: Practice) -> tuple[Path, ...]:

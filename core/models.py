@@ -214,6 +214,8 @@ class Generation:
     cache_read_tokens: int | None = None
     cache_write_tokens: int | None = None
     label: str = ""
+    # findings of the checks still open when the clinician signed, acknowledged by them (signed records only)
+    acknowledged: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -211,6 +211,8 @@ def _details(summary: SignedSummary, settings: Settings, ids: _Ids) -> str:
         ("Update rounds", str(summary.update_rounds)),
         ("Summary ID", _e(summary.id)),
     ]
+    if g.acknowledged:  # the signer saw these findings of the checks and signed the text as it is
+        details.append(("Signed with open findings", "<br/>".join(_e(f) for f in g.acknowledged)))
     rows = "\n".join(f'<tr><td class="k">{k}</td><td>{v}</td></tr>' for k, v in details)
     return (
         f'<h2 id="{ids("h")}">Generation details</h2>\n<table class="details" id="{ids("k")}">\n{rows}\n'

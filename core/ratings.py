@@ -12,6 +12,7 @@ from .models import Actor
 from .service import Practice
 from .store.quality import PDQI_COLUMNS
 from .summaries import utcnow
+from .text import clean
 
 # The nine attributes with the instrument's descriptions; each is rated 1 (not at all) to 5 (extremely).
 PDQI9 = (
@@ -96,6 +97,7 @@ def rate(
     bad = [label for key, label, _ in PDQI9 if scores[key] not in ANCHORS]
     if bad:
         raise InvalidInput("Each PDQI-9 item takes a score from 1 to 5; check: " + ", ".join(bad) + ".")
+    comment = clean(comment)
     if len(comment) > 2000:
         raise InvalidInput("Keep the comment under 2,000 characters.")
     client_id, engine, model, prompt_version = _target(p, kind, target_id, version)

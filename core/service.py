@@ -12,7 +12,7 @@ from . import auth, demo
 from .config import Settings
 from .engines import Engine, get_engine
 from .errors import StoreError
-from .integrity import seal_key
+from .integrity import read_seal_key, seal_key
 from .store import Store
 from .tickets import Tickets
 
@@ -43,10 +43,21 @@ class Practice:
         path = Path(settings.db_path)
         if not (create or demo_data) and str(path) != ":memory:" and not path.exists():
             raise StoreError(
-                f"There is no database at {path}. Check the path, or create one with "
-                "`python -m core init --db PATH` (add --demo for the demo charts)."
+                f"There is no database file named {path.name!r} where the settings point. Check the path, or "
+                "create one with `python -m core init --db PATH` (add --demo for the demo charts)."
             )
-        practice = cls(Store(path, key=seal_key(settings.key_path)), settings, today)
+        key = read_seal_key(settings.key_path)
+        store = Store(path, key=key)
+        if key is None:
+            if store.has_seals():  # a key file gone (or a mistyped TS_KEY_PATH): never make a new one over it
+                store.close()
+                raise StoreError(
+                    "The seal key of this database is missing, so signed summaries cannot be checked and nothing "
+                    "can be signed. Restore the key file from the backup made with the database, or set "
+                    "TS_KEY_PATH to where it is."
+                )
+            store.use_key(seal_key(settings.key_path))
+        practice = cls(store, settings, today)
         if demo_data:
             practice.load_demo(anchor)
         return practice

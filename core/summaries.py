@@ -5,14 +5,24 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 
-from . import access, auth, charts, keep, sources
+from . import access, auth, charts, claims, keep, sources
 from .clock import stamp, utcnow
-from .errors import ConflictError, DraftClosed, IntegrityFailure, InvalidInput, NotFound, Refused, StaleDraft
+from .errors import (
+    ConflictError,
+    DraftClosed,
+    IntegrityFailure,
+    InvalidInput,
+    NotFound,
+    OpenFindings,
+    Refused,
+    StaleDraft,
+)
 from .integrity import ChainReport, content_hash
 from .models import ActiveDraft, Actor, AuditEntry, Citation, Draft, SignedSummary
 from .service import Practice
@@ -201,6 +211,19 @@ def summary_selection(p: Practice, actor: Actor, summary: SignedSummary) -> Sele
     )
 
 
+def open_findings(
+    p: Practice, actor: Actor, draft: ActiveDraft, text: str | None = None
+) -> tuple[claims.Finding, ...]:
+    """The claim-level findings on the draft's text (or the text a window shows), errors first (for
+    the Sign checklist)."""
+    sel = draft_selection(p, actor, draft)
+    return charts.check_text(p, actor, sel, draft.text if text is None else text, draft.citations).claims
+
+
+def describe(f: claims.Finding) -> str:
+    return f"{f.kind}: {f.claim} (“{f.sentence[:120]}”) — chart: {f.evidence[:160]}"
+
+
 def draft_selection(p: Practice, actor: Actor, draft: ActiveDraft) -> Selection:
     """The draft's own sources, read again from the chart (for Update and the quality checks)."""
     access.require(p.store, actor, "view", draft.client_id)
@@ -353,11 +376,14 @@ def sign(
     password: str | None = None,
     signed_in_at: datetime | None = None,
     base_revision: int | None = None,
+    acknowledged: bool = False,
 ) -> SignedSummary:
     """Sign the draft as the acting clinician, after they confirm who they are (password again, or a
     recent identity-provider sign-in). `text`, when given, is what the clinician sees and is saved
     first, so the signature covers exactly what was on screen; `base_revision` is the revision that
-    screen showed: if the draft changed since (another window), nothing is signed."""
+    screen showed: if the draft changed since (another window), nothing is signed. When the checks
+    find claims the chart contradicts, signing needs `acknowledged`; the findings are then recorded
+    in the signed record (and its PDF)."""
     client_id = p.store.draft_client_id(draft_id)
     if client_id is None:
         raise _closed(p, draft_id)
@@ -376,6 +402,13 @@ def sign(
         raise _stale(p, DraftChanged(draft.revision, draft.changed_by, draft.changed_at))
     if not draft.text.strip():
         raise Refused("The draft is empty; there is nothing to sign.")
+    wrong = tuple(describe(f) for f in open_findings(p, actor, draft) if f.severity == "error")
+    if wrong and not acknowledged:
+        raise OpenFindings(
+            f"{len(wrong)} statement{'s' if len(wrong) != 1 else ''} of the draft disagree with the chart. "
+            "Correct them, or acknowledge them to sign as it is.",
+            wrong,
+        )
     summary_id = f"S-{uuid.uuid4().hex[:12]}"
     fields = {
         "id": summary_id,
@@ -386,7 +419,7 @@ def sign(
         "text": draft.text,
         "sources": [s.__dict__ for s in draft.sources],
         "citations": _citations(draft.citations),
-        "generation": draft.generation.__dict__,
+        "generation": {**draft.generation.__dict__, "acknowledged": list(wrong)},
         "generated_text": draft.versions[0].text,
         "update_rounds": draft.update_rounds,
         "signer_id": clinician.id,
@@ -487,6 +520,7 @@ def _token_hash(token: str) -> str:
 PORTAL_DAYS = 90  # a portal access code works this long after it is issued
 PORTAL_MAX_FAILURES = 20  # wrong codes tried in PORTAL_WINDOW_MINUTES before the portal pauses
 PORTAL_WINDOW_MINUTES = 10
+_portal_tries = threading.Lock()
 
 
 def issue_portal_token(p: Practice, actor: Actor, client_id: str) -> str:
@@ -513,19 +547,21 @@ def portal(p: Practice, token: str) -> PortalView:
     """What the client portal shows for a token: that client's shared, not-deleted, verified summaries.
     Wrong codes are audited, and many of them in a short while pause the portal for everyone (the
     portal cannot tell one guesser from another: it has no sign-in)."""
-    now = utcnow()
-    since = now - timedelta(minutes=PORTAL_WINDOW_MINUTES)
-    if p.store.count_audit("portal_denied", since) >= PORTAL_MAX_FAILURES:
-        raise Refused(
-            "Too many wrong access codes were tried in the last few minutes. Wait "
-            f"{PORTAL_WINDOW_MINUTES} minutes and try again, or call the practice."
-        )
-    client_id = p.store.client_for_token(_token_hash(clean(token).strip()), now) if token else None
-    if client_id is None:
-        p.store.audit(now, "portal", "portal_denied", detail="access code not valid, revoked or expired")
-        raise NotFound(
-            "This portal link is not valid or has been revoked, or it has expired. Ask the practice for a new link."
-        )
+    with _portal_tries:  # count, check and record one try at a time: parallel guesses cannot pass the limit
+        now = utcnow()
+        since = now - timedelta(minutes=PORTAL_WINDOW_MINUTES)
+        if p.store.count_audit("portal_denied", since) >= PORTAL_MAX_FAILURES:
+            p.store.audit(now, "portal", "portal_denied", detail="portal paused after too many wrong codes")
+            raise Refused(
+                "Too many wrong access codes were tried in the last few minutes. Wait "
+                f"{PORTAL_WINDOW_MINUTES} minutes and try again, or call the practice."
+            )
+        client_id = p.store.client_for_token(_token_hash(clean(token).strip()), now) if token else None
+        if client_id is None:
+            p.store.audit(now, "portal", "portal_denied", detail="access code not valid, revoked or expired")
+            raise NotFound(
+                "This portal link is not valid or has been revoked, or it has expired. Ask the practice for a new link."
+            )
     shown = tuple(s for s in p.store.shared_summaries(client_id) if s.verified)
     p.store.audit(utcnow(), "portal", "portal_view", client_id, None, None, f"{len(shown)} summaries shown")
     return PortalView(p.store.client(client_id).first_name, shown)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .models import Actor
@@ -16,6 +17,7 @@ class Ticket:
     kind: str  # pdf (target: a summary id) or export (target: a client id)
     target: str
     expires: float  # time.monotonic()
+    rows: Callable[[], list[dict]] | None = None  # a table's rows, made at the fetch (kind "table")
 
 
 @dataclass

@@ -5,10 +5,10 @@ import functools
 import pandas as pd
 import streamlit as st
 
-from core import charts, evaluation, ratings, summaries
+from core import charts, downloads, evaluation, ratings, summaries
 from core.models import EvalItem
 from core.safety import shown
-from ui import checks, keys
+from ui import checks, download, keys
 from ui.common import local, practice, user_errors
 from ui.frame import current_actor, require_page
 
@@ -180,8 +180,16 @@ def compare_section() -> None:
         for run_id in (run_a, run_b)
         for row in evaluation.item_rows(evaluation.run(practice(), current_actor(), run_id)[1])
     ]
-    st.download_button(
-        "Download drafts' checks (CSV)", evaluation.to_csv(rows), "quality-lab-drafts.csv", "text/csv", key="csv_items"
+    table_download("Download drafts' checks (CSV)", "quality-lab-drafts.csv", lambda: rows)
+
+
+def table_download(label: str, file_name: str, rows) -> None:
+    """A CSV served once by ticket, like the PDFs (never kept in Streamlit's media store)."""
+    download.button(
+        label,
+        f"csv:{file_name}",
+        file_name,
+        functools.partial(downloads.table_ticket, practice(), current_actor(), file_name, rows),
     )
 
 
@@ -201,9 +209,7 @@ def aggregate_view() -> None:
     st.dataframe(table, hide_index=True, width="stretch")
     chart = table.assign(engine=table["engine"] + " " + table["prompt_version"]).set_index("engine")
     st.bar_chart(chart[["unsupported_rate", "coverage_rate"]], stack=False, height=220)
-    st.download_button(
-        "Download by engine (CSV)", evaluation.to_csv(rows), "quality-lab-engines.csv", "text/csv", key="csv_aggregates"
-    )
+    table_download("Download by engine (CSV)", "quality-lab-engines.csv", lambda: rows)
 
 
 def burden_section() -> None:
@@ -226,13 +232,7 @@ def burden_section() -> None:
         hide_index=True,
         width="stretch",
     )
-    st.download_button(
-        "Download edit burden (CSV)",
-        evaluation.to_csv([r.__dict__ for r in rows]),
-        "edit-burden.csv",
-        "text/csv",
-        key="csv_burden",
-    )
+    table_download("Download edit burden (CSV)", "edit-burden.csv", lambda: [r.__dict__ for r in rows])
 
 
 if rate_tab.open:

@@ -234,6 +234,7 @@ def test_without_the_key_nothing_verifies(practice, tmp_path):
     s = signed_summary(practice, own)
     path = practice.store.path
     practice.store.close()
+    (tmp_path / "another.key").write_text(os.urandom(32).hex())  # a key, but not this practice's
     other_key = Practice.open(Settings(db_path=path, key_path=tmp_path / "another.key"))
     assert other_key.store.summary(s.id).verified is False
     assert not other_key.store.audit_chain().holds
@@ -253,7 +254,7 @@ def test_a_database_path_that_does_not_exist_is_an_error_except_for_init(tmp_pat
     typo = tmp_path / "typo.duckbd"
     for args in (("summaries", "--client", "C1001"), ("clients",), ("users", "list"), ("import-fhir", str(tmp_path))):
         result = cli(*args, db=typo)
-        assert result.returncode == 2 and "There is no database at" in result.stderr, args
+        assert result.returncode == 2 and "There is no database file named" in result.stderr, args
         assert not typo.exists()
     assert cli("init", db=typo).returncode == 0
     assert cli("clients", "--json", db=typo).stdout.strip() == "[]"  # no demo charts, no demo accounts
@@ -306,15 +307,15 @@ def test_control_characters_are_not_stored_or_printed(practice):
 
 
 def test_the_command_lines_signature_is_audited_as_who_ran_it(tmp_path):
-    import getpass
     import json
+    import pwd
 
     db = tmp_path / "charts.duckdb"
     assert cli("init", "--demo", db=db).returncode == 0
     signed_via_cli(db)
     audit = json.loads(cli("audit", "--client", "C1001", "--json", db=db).stdout)
     sign = next(e for e in audit if e["action"] == "sign")
-    assert sign["actor"] == f"cli:{getpass.getuser()}"
+    assert sign["actor"] == f"cli:{pwd.getpwuid(os.getuid()).pw_name}"
     listed = json.loads(cli("summaries", "--client", "C1001", "--json", db=db).stdout)
     assert listed[0]["signer"] == "Dana Whitfield, LCSW"
     verify = cli("audit", "--verify", db=db)
@@ -470,3 +471,139 @@ def test_a_download_ticket_is_checked_when_asked_and_when_fetched_and_serves_onc
         downloads.redeem(practice, late)  # the session ended between the click and the fetch
     downloads_audited = [e for e in practice.store.audit_entries() if e.action == "download"]
     assert len(downloads_audited) == 1
+
+
+# -- 8, after review: the upgrade never seals by itself; a seal replayed from an older state fails --------------------
+
+
+BACK_TO_SCHEMA_7 = (
+    "DELETE FROM schema_version WHERE version = 8",
+    "DROP TABLE summary_seals",
+    "DROP TABLE sessions",
+    "DROP TABLE client_contacts",
+    "ALTER TABLE portal_tokens DROP COLUMN expires_at",
+    "ALTER TABLE audit_log DROP COLUMN entry_mac",
+)
+
+
+def test_an_upgrade_to_sealing_waits_for_the_administrator_and_a_forced_re_upgrade_seals_nothing(practice):
+    from core import maintenance
+    from core.config import Settings
+    from core.service import Practice
+
+    s = signed_summary(practice, own_and_other_client(practice)[0])
+    path = practice.store.path
+    for sql in BACK_TO_SCHEMA_7:  # a database as it was before sealing existed
+        practice.store._con.execute(sql)
+    practice.store.close()
+    p = Practice.open(Settings(db_path=path), today=practice.today)
+    assert p.store.schema_version() == 8
+    assert p.store.summary(s.id).verified is False and not p.store.audit_chain().holds  # opening seals nothing
+    entries, sealed = maintenance.seal_existing(p, ADMIN)
+    assert entries > 0 and sealed == 1
+    assert p.store.summary(s.id).verified and p.store.audit_chain().holds
+    # Someone with the file alone edits it and takes it back to schema 7: opening it seals nothing.
+    p.store._con.execute("UPDATE summaries SET text = text || ' (edited)' WHERE id = ?", [s.id])
+    for sql in BACK_TO_SCHEMA_7:
+        p.store._con.execute(sql)
+    p.store.close()
+    again = Practice.open(Settings(db_path=path), today=practice.today)
+    assert again.store.summary(s.id).verified is False and not again.store.audit_chain().holds
+    again.store.close()
+
+
+def test_a_seal_copied_back_from_an_older_state_does_not_verify(practice):
+    own, _ = own_and_other_client(practice)
+    s = signed_summary(practice, own)
+    token = summaries.issue_portal_token(practice, ADMIN, own)
+    summaries.share(practice, ADMIN, s.id)
+    shared_row = practice.store._con.execute("SELECT * FROM summary_shares WHERE summary_id = ?", [s.id]).fetchone()
+    shared_seal = practice.store._con.execute("SELECT * FROM summary_seals WHERE summary_id = ?", [s.id]).fetchone()
+    summaries.share(practice, ADMIN, s.id, False)
+    practice.store._con.execute("INSERT INTO summary_shares VALUES (?, ?, ?)", list(shared_row))
+    practice.store._con.execute("DELETE FROM summary_seals WHERE summary_id = ?", [s.id])
+    practice.store._con.execute("INSERT INTO summary_seals VALUES (?, ?, ?)", list(shared_seal))
+    assert practice.store.summary(s.id).verified is False
+    assert summaries.portal(practice, token).summaries == ()
+
+
+def test_ratings_and_every_other_write_keep_the_audit_chain(practice):
+    from core import ratings
+
+    own, _ = own_and_other_client(practice)
+    s = signed_summary(practice, own)
+    pat = auth.sign_in(practice, "pat", "pat-demo-2026")
+    ratings.rate(practice, pat, "summary", s.id, {k: 4 for k, _, _ in ratings.PDQI9})
+    assert practice.store.audit_chain().holds
+
+
+def test_a_missing_or_mistyped_key_is_an_error_once_the_database_has_seals(practice, tmp_path):
+    from core.config import Settings
+    from core.errors import StoreError
+    from core.service import Practice
+
+    signed_summary(practice, own_and_other_client(practice)[0])
+    practice.store.close()
+    with pytest.raises(StoreError, match="seal key of this database is missing") as e:
+        Practice.open(Settings(db_path=practice.store.path, key_path=tmp_path / "typo" / "seal.key"))
+    assert not (tmp_path / "typo" / "seal.key").exists() and str(tmp_path) not in e.value.message
+    fresh = Practice.open(Settings(db_path=tmp_path / "new.duckdb", key_path=tmp_path / "k" / "seal.key"), create=True)
+    assert (tmp_path / "k" / "seal.key").exists()  # a new database gets its key
+    assert oct((tmp_path / "k" / "seal.key").stat().st_mode & 0o777) == "0o600"
+    fresh.store.close()
+
+
+def test_disabling_or_resetting_ends_sessions_at_once_so_enabling_again_revives_none(practice):
+    dana = auth.sign_in(practice, "dana", DANA_PASSWORD)
+    auth.set_disabled(practice, ADMIN, "dana", True)
+    auth.set_disabled(practice, ADMIN, "dana", False)
+    with pytest.raises(SessionEnded, match="disabled"):
+        charts.find_clients(practice, dana)
+    again = auth.sign_in(practice, "dana", DANA_PASSWORD)
+    auth.reset_password(practice, ADMIN, "dana", "a-new-password-2026")
+    with pytest.raises(SessionEnded, match="password reset"):
+        charts.find_clients(practice, again)
+
+
+def test_a_quality_lab_table_is_served_once_by_ticket_to_the_lab_only(practice):
+    from core import downloads, evaluation
+
+    pat = auth.sign_in(practice, "pat", "pat-demo-2026")
+    dana = auth.sign_in(practice, "dana", DANA_PASSWORD)
+    with pytest.raises(PermissionDenied):
+        downloads.table_ticket(practice, dana, "x.csv", lambda: [])
+    ticket = downloads.table_ticket(practice, pat, "burden.csv", lambda: evaluation.edit_burdens(practice, pat) and [])
+    file = downloads.redeem(practice, ticket)
+    assert (file.file_name, file.mime) == ("burden.csv", "text/csv")
+    with pytest.raises(NotFound):
+        downloads.redeem(practice, ticket)
+
+
+def test_portal_tries_in_a_pause_are_audited_and_parallel_guesses_cannot_pass_the_limit(practice):
+    from concurrent.futures import ThreadPoolExecutor
+
+    def guess(i):
+        try:
+            summaries.portal(practice, f"guess-{i}")
+        except (NotFound, Refused) as e:
+            return type(e).__name__
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        results = list(pool.map(guess, range(60)))
+    assert results.count("NotFound") == summaries.PORTAL_MAX_FAILURES and results.count("Refused") == 40
+    denied = [e for e in practice.store.audit_entries(limit=1000) if e.action == "portal_denied"]
+    assert len(denied) == 60  # the paused tries too
+
+
+def test_names_comments_and_sign_in_names_are_stored_without_control_characters(practice):
+    from core import ratings
+
+    auth.add_user(practice, ADMIN, "newbie", "New\x1b]0;PWNED\x07 Person\x00", ("pilot_tester",), "new-person-2026")
+    assert practice.store.user("newbie").display_name == "New Person"
+    with pytest.raises(PermissionDenied):
+        auth.sign_in(practice, "nobody\x1b]0;pwned\x07", "x")
+    assert all("\x1b" not in e.actor for e in practice.store.audit_entries())
+    s = signed_summary(practice, own_and_other_client(practice)[0])
+    pat = auth.sign_in(practice, "pat", "pat-demo-2026")
+    ratings.rate(practice, pat, "summary", s.id, {k: 4 for k, _, _ in ratings.PDQI9}, comment="Good\x1b[2J\x00.")
+    assert [r.comment for r in ratings.ratings(practice, pat, "summary", s.id)] == ["Good."]

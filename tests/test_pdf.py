@@ -20,9 +20,10 @@ CREATED = datetime(2026, 7, 1, 15, 30)
 
 
 def sign(practice, client="C1001", days=182, purpose="Transfer of care", text=None):
+    """A signed summary; a made-up text (a layout test's) is signed over the checks' findings."""
     today = practice.today()
     draft = summaries.generate(practice, DANA, client, today - timedelta(days=days), today, purpose).draft
-    return summaries.sign(practice, DANA, draft.id, text=text, password=PASSWORD)
+    return summaries.sign(practice, DANA, draft.id, text=text, password=PASSWORD, acknowledged=text is not None)
 
 
 def extract(data: bytes) -> str:

@@ -151,6 +151,7 @@ def sign_dialog(draft_id: str) -> None:
                 f"({w.status.removeprefix('Saved ').strip() or 'saved'})."
             )
         )
+    acknowledged = checklist(draft, (w.kept or w.text) if w is not None else None)
     st.markdown(f"*{summaries.ATTESTATION}*")
     agreed = st.checkbox("I attest to the statement above", key=f"attest:{draft_id}")
     password = None
@@ -170,7 +171,10 @@ def sign_dialog(draft_id: str) -> None:
             st.login()
     c1, c2 = st.columns(2)
     complete = c1.button(
-        "Sign and Complete", type="primary", disabled=not agreed or w is None, key=f"complete:{draft_id}"
+        "Sign and Complete",
+        type="primary",
+        disabled=not agreed or w is None or acknowledged is False,
+        key=f"complete:{draft_id}",
     )
     if c2.button("Cancel", key=f"cancel_sign:{draft_id}"):
         close()
@@ -185,6 +189,7 @@ def sign_dialog(draft_id: str) -> None:
                 password=password,
                 signed_in_at=st.session_state.get(keys.SIGNED_IN_AT),
                 base_revision=w.revision,
+                acknowledged=bool(acknowledged),
             )
         except UserError as e:
             st.error(shown(e.message), icon=":material/error:")
@@ -192,6 +197,31 @@ def sign_dialog(draft_id: str) -> None:
         draft_editor.forget(draft_id)
         st.toast("Treatment summary signed.", icon=":material/verified:")
         close()
+
+
+def checklist(draft, text: str | None) -> bool | None:
+    """The checks' open findings on the text to be signed, errors first. None when nothing is wrong;
+    else whether the signer acknowledged the errors (signing needs it, and records them)."""
+    if draft is None:
+        return None
+    found = summaries.open_findings(practice(), current_actor(), draft, text)
+    wrong = [f for f in found if f.severity == "error"]
+    left_out = [f for f in found if f.severity == "omission"]
+    if not found:
+        st.success("The checks find nothing in this draft that the chart contradicts.", icon=":material/task_alt:")
+        return None
+    with st.container(border=True):
+        st.markdown(f"**Before you sign:** {len(wrong)} statement(s) disagree with the chart, {len(left_out)} left out")
+        for f in wrong:
+            st.error(shown(f"**{f.claim}** — “{f.sentence}”  \nChart: {f.evidence}"), icon=":material/report:")
+        for f in left_out:
+            st.info(shown(f"Left out: {f.evidence}"), icon=":material/playlist_remove:")
+    if not wrong:
+        return None
+    return st.checkbox(
+        f"I have read the {len(wrong)} statement(s) above and sign the text as it is (recorded with the summary)",
+        key=f"acknowledge:{draft.id}",
+    )
 
 
 @st.dialog("Discard draft", on_dismiss=dismissed)

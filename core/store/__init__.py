@@ -13,13 +13,12 @@ from typing import Any
 import duckdb
 
 from ..errors import StoreError
-from ..integrity import AUDIT_FIELDS, entry_mac
 from .auth import AuthStore
 from .chart import CHART_TABLES, CLIENT_ORDER, ChartStore
 from .history import HistoryStore
 from .lifecycle import DraftChanged, DraftExists, DraftGone, LifecycleStore
 from .quality import QualityStore
-from .schema import MIGRATIONS, SEALED_FROM
+from .schema import MIGRATIONS
 
 _LOG = logging.getLogger(__name__)
 
@@ -89,6 +88,18 @@ class Store(ChartStore, HistoryStore, LifecycleStore, QualityStore, AuthStore):
             raise StoreError(opening_failed(e)) from e
         self._migrate_lock = threading.Lock()
         self.migrate()
+
+    def use_key(self, key: bytes) -> None:
+        """The seal key, for a database that has no seals yet (see Practice.open)."""
+        self._key = key
+
+    def has_seals(self) -> bool:
+        """Whether anything in the file was sealed: then only its own key may be used with it."""
+        with self._cursor() as cur:
+            row = cur.execute(
+                "SELECT EXISTS (SELECT 1 FROM summary_seals) OR EXISTS (SELECT 1 FROM audit_log WHERE entry_mac IS NOT NULL)"
+            ).fetchone()
+        return bool(row and row[0])
 
     def close(self) -> None:
         self._con.close()
@@ -179,20 +190,6 @@ class Store(ChartStore, HistoryStore, LifecycleStore, QualityStore, AuthStore):
             cur.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY)")
             return _first_value(cur.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone())
 
-    def _seal_existing(self, cur) -> None:
-        """The upgrade to sealing seals what the file holds at that moment: the audit entries as one
-        chain, and each signed summary with its state. From then on every entry and summary has a
-        seal, so one set to NULL later reads as tampered, not as old."""
-        if self._key is None:
-            return
-        rows = cur.execute(f"SELECT {', '.join(AUDIT_FIELDS)} FROM audit_log ORDER BY id").fetchall()
-        previous = None
-        for row in rows:
-            previous = entry_mac(self._key, previous, tuple(row))
-            cur.execute("UPDATE audit_log SET entry_mac = ? WHERE id = ?", [previous, row[0]])
-        for (summary_id,) in cur.execute("SELECT id FROM summaries").fetchall():
-            self._reseal(cur, summary_id)
-
     def migrate(self) -> int:
         """Apply the migrations this file has not seen yet; running it again changes nothing."""
         with self._migrate_lock:
@@ -202,7 +199,5 @@ class Store(ChartStore, HistoryStore, LifecycleStore, QualityStore, AuthStore):
                     continue
                 with self._transaction() as cur:
                     cur.execute(sql)
-                    if version == SEALED_FROM:
-                        self._seal_existing(cur)
                     cur.execute("INSERT INTO schema_version VALUES (?)", [version])
             return self.schema_version()

@@ -115,6 +115,15 @@ class AuthStore:
         with self._transaction() as cur:
             cur.execute("UPDATE sessions SET last_seen = ? WHERE id = ? AND ended_at IS NULL", [now, session_id])
 
+    def end_user_sessions(self, user_id: str, now: datetime, reason: str) -> int:
+        """End every open session of an account (disabled, password reset, locked)."""
+        with self._transaction() as cur:
+            rows = cur.execute(
+                "UPDATE sessions SET ended_at = ?, end_reason = ? WHERE user_id = ? AND ended_at IS NULL RETURNING id",
+                [now, reason, user_id],
+            ).fetchall()
+        return len(rows)
+
     def end_session(self, session_id: str, now: datetime, reason: str) -> None:
         with self._transaction() as cur:
             cur.execute(

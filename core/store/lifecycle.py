@@ -15,6 +15,8 @@ import duckdb
 from ..integrity import (
     AUDIT_FIELDS,
     SIGNED_FIELDS,
+    STATE_ACTIONS,
+    STATE_FIELDS,
     ChainReport,
     canonical,
     content_hash,
@@ -33,6 +35,7 @@ def _json(value) -> str:
 def _generation(data: dict) -> Generation:
     data = dict(data)
     data["generated_at"] = datetime.fromisoformat(data["generated_at"])
+    data["acknowledged"] = tuple(data.get("acknowledged", ()))
     return Generation(**data)
 
 
@@ -92,14 +95,25 @@ def retry_on_conflict(fn, attempts: int = 8):
             time.sleep(random.uniform(0.002, 0.01) * (attempt + 1))
 
 
-SUMMARY_SELECT = """
-    SELECT s.id, s.client_id, s.range_start, s.range_end, s.purpose, s.text, s.sources, s.citations, s.generation,
-           s.generated_text, s.update_rounds, s.signer_id, s.signer_name, s.signer_credentials, s.signed_at,
-           s.attestation, s.content_hash, sh.shared_at, d.deleted_at, d.deleted_by, d.reason, se.seal
-    FROM summaries s
+STATE_JOIN = """
     LEFT JOIN summary_shares sh ON sh.summary_id = s.id
     LEFT JOIN summary_deletions d ON d.summary_id = s.id
-    LEFT JOIN summary_seals se ON se.summary_id = s.id
+"""
+SUMMARY_STATE = "s.content_hash, sh.shared_by, sh.shared_at, d.deleted_by, d.deleted_at, d.reason"
+assert SUMMARY_STATE.count(",") == len(STATE_FIELDS) - 1
+# The newest audit entry that changed each summary's state: its seal must have been made at that one.
+LAST_CHANGE = f"""
+    LEFT JOIN (SELECT summary_id, max(id) AS audit_id FROM audit_log
+               WHERE summary_id IS NOT NULL AND action IN ({", ".join(repr(a) for a in STATE_ACTIONS)})
+               GROUP BY summary_id) ch ON ch.summary_id = s.id
+"""
+SUMMARY_SELECT = f"""
+    SELECT s.id, s.client_id, s.range_start, s.range_end, s.purpose, s.text, s.sources, s.citations, s.generation,
+           s.generated_text, s.update_rounds, s.signer_id, s.signer_name, s.signer_credentials, s.signed_at,
+           s.attestation, s.content_hash, sh.shared_at, d.deleted_at, d.deleted_by, d.reason,
+           se.seal, se.audit_id, ch.audit_id, {SUMMARY_STATE}
+    FROM summaries s {STATE_JOIN}
+    LEFT JOIN summary_seals se ON se.summary_id = s.id {LAST_CHANGE}
 """
 
 
@@ -127,6 +141,9 @@ def _summary(row, key: bytes | None) -> SignedSummary:
         deleted_by,
         reason,
         stored_seal,
+        sealed_at_entry,
+        last_change,
+        *state,
     ) = row
     fields = dict(
         id=id_,
@@ -148,8 +165,10 @@ def _summary(row, key: bytes | None) -> SignedSummary:
     )
     # Checked on every read, for display, PDF, export and the portal: the content against its hash,
     # and the hash and the state (shared, deleted) against the seal only the app's key can make.
-    verified = content_hash(fields) == stored_hash and seal_matches(
-        key, stored_seal, id_, stored_hash, shared_at, deleted_at, deleted_by
+    verified = (
+        content_hash(fields) == stored_hash
+        and sealed_at_entry == last_change
+        and seal_matches(key, stored_seal, id_, sealed_at_entry, tuple(state))
     )
     return SignedSummary(
         id_,
@@ -222,19 +241,41 @@ class LifecycleStore:
         return verify_chain(self._key, rows)
 
     def _reseal(self, cur, summary_id: str) -> None:
-        """Seal a summary's content hash with its state as it is now in this transaction."""
-        row = cur.execute(
-            """SELECT s.content_hash, sh.shared_at, d.deleted_at, d.deleted_by FROM summaries s
-               LEFT JOIN summary_shares sh ON sh.summary_id = s.id
-               LEFT JOIN summary_deletions d ON d.summary_id = s.id WHERE s.id = ?""",
-            [summary_id],
-        ).fetchone()
+        """Seal a summary's state as it is now in this transaction, at the audit entry that changed
+        it (so call it after that entry is written)."""
         if self._key is None:
             return
+        audit_id, *state = cur.execute(
+            f"SELECT ch.audit_id, {SUMMARY_STATE} FROM summaries s {STATE_JOIN} {LAST_CHANGE} WHERE s.id = ?",
+            [summary_id],
+        ).fetchone()
         cur.execute(
-            "INSERT INTO summary_seals VALUES (?, ?) ON CONFLICT (summary_id) DO UPDATE SET seal = excluded.seal",
-            [summary_id, seal(self._key, summary_id, *row)],
+            "INSERT INTO summary_seals VALUES (?, ?, ?) "
+            "ON CONFLICT (summary_id) DO UPDATE SET audit_id = excluded.audit_id, seal = excluded.seal",
+            [summary_id, audit_id or 0, seal(self._key, summary_id, audit_id or 0, tuple(state))],
         )
+
+    def seal_existing(self) -> tuple[int, int]:
+        """Seal what the file holds now: the audit entries that have no MAC (continuing the chain
+        after the last one that has) and each summary without a seal. Run once by an administrator
+        right after the upgrade to sealing; it trusts the file as it is. (entries, summaries) sealed."""
+        if self._key is None:
+            return 0, 0
+        with self._transaction() as cur:
+            rows = cur.execute(f"SELECT {', '.join(AUDIT_FIELDS)}, entry_mac FROM audit_log ORDER BY id").fetchall()
+            previous, entries = None, 0
+            for *entry, mac in rows:
+                if mac is None:
+                    mac = entry_mac(self._key, previous, tuple(entry))
+                    cur.execute("UPDATE audit_log SET entry_mac = ? WHERE id = ?", [mac, entry[0]])
+                    entries += 1
+                previous = mac
+            unsealed = cur.execute(
+                "SELECT id FROM summaries WHERE id NOT IN (SELECT summary_id FROM summary_seals)"
+            ).fetchall()
+            for (summary_id,) in unsealed:
+                self._reseal(cur, summary_id)
+        return entries, len(unsealed)
 
     def audit_entries(self, client_id: str | None = None, limit: int = 500) -> list[AuditEntry]:
         with self._cursor() as cur:
@@ -588,7 +629,6 @@ class LifecycleStore:
                     ]
                     + [summary["content_hash"]],
                 )
-                self._reseal(cur, summary["id"])
                 self._remove_draft(cur, draft_id)
                 self._audit(
                     cur,
@@ -600,6 +640,7 @@ class LifecycleStore:
                     draft_id,
                     f"sha256 {summary['content_hash']}",
                 )
+                self._reseal(cur, summary["id"])
 
         retry_on_conflict(attempt)
 
@@ -637,7 +678,6 @@ class LifecycleStore:
                 [summary.id, actor, now, reason, summary.content_hash],
             )
             cur.execute("DELETE FROM summary_shares WHERE summary_id = ?", [summary.id])
-            self._reseal(cur, summary.id)
             self._audit(
                 cur,
                 now,
@@ -648,6 +688,7 @@ class LifecycleStore:
                 None,
                 f"reason: {reason[:200]}; sha256 {summary.content_hash}",
             )
+            self._reseal(cur, summary.id)
 
     def set_shared(self, summary: SignedSummary, shared: bool, now: datetime, actor: str) -> None:
         with self._transaction() as cur:
@@ -655,8 +696,8 @@ class LifecycleStore:
                 cur.execute("INSERT OR IGNORE INTO summary_shares VALUES (?, ?, ?)", [summary.id, actor, now])
             else:
                 cur.execute("DELETE FROM summary_shares WHERE summary_id = ?", [summary.id])
-            self._reseal(cur, summary.id)
             self._audit(cur, now, actor, "share" if shared else "unshare", summary.client_id, summary.id)
+            self._reseal(cur, summary.id)
 
     # -- client portal -------------------------------------------------------------------------------
 

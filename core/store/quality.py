@@ -56,6 +56,7 @@ class QualityStore:
 
     _cursor: Callable
     _transaction: Callable
+    _audit: Callable
 
     def add_rating(self, rating: dict, actor: str) -> None:
         with self._transaction() as cur:
@@ -63,17 +64,15 @@ class QualityStore:
                 f"INSERT INTO ratings ({', '.join(RATING_COLUMNS)}) VALUES ({', '.join('?' for _ in RATING_COLUMNS)})",
                 [rating[c] for c in RATING_COLUMNS],
             )
-            cur.execute(
-                "INSERT INTO audit_log (occurred_at, actor, action, client_id, summary_id, draft_id, detail) "
-                "VALUES (?, ?, 'rate', ?, ?, ?, ?)",
-                [
-                    rating["rated_at"],
-                    actor,
-                    rating["client_id"],
-                    rating["target_id"] if rating["target_kind"] == "summary" else None,
-                    rating["target_id"] if rating["target_kind"] == "draft" else None,
-                    f"PDQI-9 on {rating['target_kind']} {rating['target_id']}",
-                ],
+            self._audit(  # chained like every entry
+                cur,
+                rating["rated_at"],
+                actor,
+                "rate",
+                rating["client_id"],
+                rating["target_id"] if rating["target_kind"] == "summary" else None,
+                rating["target_id"] if rating["target_kind"] == "draft" else None,
+                f"PDQI-9 on {rating['target_kind']} {rating['target_id']}",
             )
 
     def ratings(self, target_kind: str | None = None, target_id: str | None = None) -> list[dict]:

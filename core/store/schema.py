@@ -1,7 +1,5 @@
 """The versioned schema: migrations applied in order, each once."""
 
-SEALED_FROM = 8  # the migration after which summaries and audit entries carry seals (Store._seal_existing)
-
 INSTRUMENT_CHECK = """
     (instrument = 'PHQ-9' AND total_score BETWEEN 0 AND 27) OR
     (instrument = 'GAD-7' AND total_score BETWEEN 0 AND 21) OR
@@ -310,6 +308,7 @@ MIGRATIONS: list[tuple[int, str]] = [
     -- of its own: a signed summary's row is never updated.
     CREATE TABLE summary_seals (
         summary_id VARCHAR PRIMARY KEY REFERENCES summaries(id),
+        audit_id BIGINT NOT NULL,  -- the audit entry of the change of state the seal was made at
         seal VARCHAR NOT NULL
     );
     -- Portal access codes expire.
