@@ -29,7 +29,7 @@ import duckdb
 import pandas as pd
 
 from core import demo
-from core.store import Store
+from core.store import Store, schema
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "bench" / ".cache"
@@ -48,6 +48,7 @@ class Params:
     def key(self) -> str:
         inputs = b"".join(p.read_bytes() for p in sorted(demo.DATA_DIR.glob("*.toml")))
         inputs += Path(demo.__file__).read_bytes()
+        inputs += Path(schema.__file__).read_bytes()  # a new migration builds the database again
         blob = json.dumps({**asdict(self), "anchor": self.anchor.isoformat(), "v": BUILD_VERSION}, sort_keys=True)
         return hashlib.sha256(blob.encode() + inputs).hexdigest()[:12]
 

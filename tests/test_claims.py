@@ -139,6 +139,8 @@ def test_a_dose_and_a_medications_status_must_be_the_charts(practice):
     assert errors("Sertraline 50 mg daily, prescribed by primary care.", sel) == []
     assert kinds("Sertraline 100 mg daily, prescribed by primary care.", sel) == {"medication"}
     assert kinds("Sertraline was discontinued.", sel) == {"medication"}
+    # a course of it in the past, told as history, is not a claim about the prescription on file now
+    assert errors("History: previously treated with sertraline, discontinued due to side effects.", sel) == []
 
 
 def test_a_goal_said_met_needs_its_evidence(practice):
@@ -227,6 +229,7 @@ def test_the_report_carries_the_claims_and_fails_on_a_claim_error(practice):
 def test_symptoms_said_to_decrease_beside_scores_that_do_not_is_a_warning(practice):
     sel = sources.select(practice.store, "C1003", ANCHOR - timedelta(days=182), ANCHOR, "", ANCHOR)
     assert not any(m.change.direction == "improved" for m in course.measures(sel.assessments))
+
     def trends(text):
         return [f for f in claims.findings(text, sel) if f.kind == "trend"]
 
@@ -234,3 +237,123 @@ def test_symptoms_said_to_decrease_beside_scores_that_do_not_is_a_warning(practi
     assert f.severity == "warning" and "GAD-7" in f.evidence
     assert trends("Progress rating: symptoms are decreasing. The scores do not show this.") == []
     assert trends("Progress rating: symptoms are unchanged.") == []
+
+
+def test_a_medication_the_chart_does_not_have_is_an_error(practice):
+    sel = whole(practice, "C1001")
+    assert not sel.medications and "sertraline" in " ".join(i.text for i in sel.items).lower()
+    wrong = errors("Medications on file: escitalopram 10 mg daily.", sel)
+    assert [f.kind for f in wrong] == ["medication"] and wrong[0].claim == "escitalopram"
+    # named by the intake note as a past treatment: right as history, wrong as a prescription on file
+    assert errors("Previously treated with sertraline by primary care, discontinued due to side effects.", sel) == []
+    assert kinds("Medications on file: sertraline 50 mg daily.", sel) == {"medication"}
+
+
+def test_another_clients_diagnosis_is_an_error(practice):
+    sel = whole(practice, "C1001")
+    corpus = " ".join(i.text for i in sel.items).lower()
+    other = next(
+        d
+        for row in practice.store.client_rows()
+        if row.id != "C1001"
+        for d in whole(practice, row.id).diagnoses
+        if d.code.lower() not in corpus and d.description.lower() not in corpus and "disorder" in d.description
+    )
+    own = sel.diagnoses[0]
+    assert errors(f"- {own.code} {own.description} (ICD-10-CM); onset {own.onset}; active.", sel) == []
+    line = f"- {other.code} {other.description} (ICD-10-CM); onset {own.onset}; active."
+    assert kinds(line, sel) == {"diagnosis"}
+    assert kinds(f"Diagnosed with {other.description.split(',')[0]}.", sel) == {"diagnosis"}  # no code
+    assert errors(f"Diagnosed with {own.description.split(',')[0]}.", sel) == []
+
+
+def test_a_measure_without_a_reliable_change_index_is_told_by_its_direction(practice):
+    sel, m = measure_of(practice, lambda m: m.instrument == "AUDIT" and m.first.total_score != m.latest.total_score)
+    right = change("AUDIT", m.first.total_score, m.latest.total_score).describe()
+    wrong = "lower" if right.startswith("higher") else "higher"
+    assert errors(f"AUDIT at first and latest: {right}.", sel) == []
+    assert kinds(f"AUDIT at first and latest: {wrong} than at first administration.", sel) == {"change"}
+    first, latest = m.first, m.latest
+    row = f"| AUDIT | {first.total_score} ({first.administered_on}) | {latest.total_score} ({latest.administered_on}) |"
+    table = "| Measure | First | Latest | First to latest |\n|---|---|---|---|\n"
+    assert errors(f"{table}{row} {right} |", sel) == []
+    assert kinds(f"{table}{row} {wrong} than at first administration |", sel) == {"change"}
+
+
+def test_a_denial_is_read_within_its_scope_and_of_its_kind_of_risk(practice):
+    sel = whole(practice, "C1001")  # passive suicidal ideation documented in range
+    assert errors("Denies SI but reports HI toward her ex-partner.", sel) == []  # an affirmation, not a denial
+    assert kinds("Denies SI and HI.", sel) == {"risk"}
+    assert kinds("The client did not endorse suicidal ideation at any point.", sel) == {"risk"}  # 'endorse' denied
+    assert errors("Denies homicidal ideation.", sel) == []  # HI: nothing documented contradicts it
+    assert errors("She denies any overdose.", sel) == []
+    assert errors("The client has no history of suicide attempts.", sel) == []  # ideation is no attempt
+    assert errors("Her father died by suicide when she was a teenager.", sel) == []
+    assert claims.read_risk("Client denies overdose.") == "denied_now"
+    assert claims.read_risk("Without a plan or intent, she described suicidal thoughts.") == "affirmed"
+    assert claims.read_risk("No lifetime history of NSSI.") == "denied_ever"
+    assert claims.read_risk("Self-injurious behavior: none this month.") == "denied_now"
+    assert claims.read_risk("C-SSRS screen positive today.") == "affirmed"
+    assert claims.read_risk("C-SSRS completed.") == "other"
+    assert claims.read_risk("If HI returns she will call the crisis line.") == "other"
+
+
+def test_a_risk_event_whose_date_survives_elsewhere_is_still_an_omission(practice):
+    sel = sources.select(practice.store, "C1001", ANCHOR - timedelta(days=182), ANCHOR, "", ANCHOR)
+    found = risk.picture(sel.notes, sel.carried_risk, sel.assessments, sel.medications)
+    event = found.earlier_events[0]  # carried into the range; the safety plan was made the same day
+    draft = OfflineEngine().generate(sel).text
+    assert not [f for f in claims.findings(draft, sel) if f.severity == "omission"]
+    lines = draft.splitlines()
+    cut = "\n".join(x for x in lines if not (event.day in x and not re.search("safety plan|means", x, re.I)))
+    assert event.day in cut
+    omitted = [f for f in claims.findings(cut, sel) if f.severity == "omission"]
+    assert any(f.claim == "risk history" and event.day in f.evidence for f in omitted)
+
+
+def test_the_safety_plan_in_force_is_named_with_the_date_it_was_last_documented(practice):
+    sel = sources.select(practice.store, "C1001", ANCHOR - timedelta(days=182), ANCHOR, "", ANCHOR)
+    last = risk.picture(sel.notes, sel.carried_risk, sel.assessments, sel.medications).safety_plan[-1]
+    draft = OfflineEngine().generate(sel).text
+    cut = "\n".join(x for x in draft.splitlines() if not (last.day in x and "safety plan" in x.lower()))
+    assert "safety plan" in cut.lower() and last.day in cut  # the goal and the date elsewhere are not the plan
+
+    def plan(text):
+        return [f for f in claims.findings(text, sel) if f.claim == "safety plan"]
+
+    assert plan(draft) == [] and [f.severity for f in plan(cut)] == ["omission"]
+    assert plan(cut + f"\n\nThe safety plan was last reviewed on {last.day}.\n") == []
+
+
+def test_a_citation_moved_to_a_note_of_another_date_is_caught_even_with_shared_words(practice):
+    sel = whole(practice, "C1001")
+    draft = OfflineEngine().generate(sel)
+    blocks = paragraphs(draft.text)
+    dated = {i.date.isoformat() for i in sel.items}
+    cited = next(c for c in draft.citations if set(re.findall(r"\d{4}-\d{2}-\d{2}", blocks[c.paragraph])) & dated)
+    days = set(re.findall(r"\d{4}-\d{2}-\d{2}", blocks[cited.paragraph]))
+    similar = max(  # a note of another date that shares the most words with the paragraph
+        (
+            i
+            for i in sel.items
+            if i.kind == "note"
+            and i.date.isoformat() not in days
+            and not days & set(re.findall(r"\d{4}-\d{2}-\d{2}", i.text))
+        ),
+        key=lambda i: len(quality._content_words(i.text) & quality._content_words(blocks[cited.paragraph])),
+    )
+    moved = [Citation(c.paragraph, (similar.id,)) if c == cited else c for c in draft.citations]
+    assert errors(draft.text, sel, draft.citations) == []
+    assert "citation" in kinds(draft.text, sel, moved)
+
+
+def test_symptoms_said_to_increase_where_every_score_reliably_improved_is_an_error(practice):
+    sel = whole(practice, "C1001")
+    measured = [m for m in course.measures(sel.assessments) if len(m.scores) > 1]
+    assert measured and all(m.change.reliable and m.change.direction == "improved" for m in measured)
+    draft = OfflineEngine().generate(sel).text
+    quoted = next(x for x in draft.splitlines() if "progress rating in a note" in x and "decreasing" in x)
+    assert errors(quoted, sel) == []
+    assert kinds(quoted.replace("decreasing", "increasing"), sel) == {"trend"}  # the note says 'decreasing'
+    assert kinds("Overall, symptoms are increasing.", sel) == {"trend"}
+    assert errors("Overall, symptoms are decreasing.", sel) == []
