@@ -314,3 +314,25 @@ def test_a_step_down_in_session_frequency_while_above_the_cut_off_is_asked_about
         at = [a for a in sel.assessments if a.instrument == inst and a.administered_on.isoformat() <= day]
         assert at[-1].total_score == score >= cutoff == INSTRUMENTS[inst].cutoff
     assert asked >= 3
+
+
+def test_a_plan_renewed_unchanged_after_a_relapse_is_raised_with_the_relapse(corpus):
+    """Where a consultation asks about a relapse, and every plan version that began after its peak
+    has the same problems, goals, objectives and interventions as the version in force at the peak,
+    the question says the plan was renewed without a change; otherwise it does not."""
+    _, drafts = corpus
+    raised = 0
+    for sel, text in drafts:
+        recommendations = section(text, "Recommendations and next steps")
+        for line in recommendations.splitlines():
+            m = re.search(r"(\S+) rose from \d+ \(\S+\) to \d+ \((\d{4}-\d{2}-\d{2})\) after improving", line)
+            if not m:
+                continue
+            peak = m.group(2)
+            content = [(p.problems, p.goals, p.objectives, p.interventions) for p in sel.plans]
+            before = [c for p, c in zip(sel.plans, content, strict=True) if p.effective_from.isoformat() <= peak]
+            after = [c for p, c in zip(sel.plans, content, strict=True) if p.effective_from.isoformat() > peak]
+            unchanged = bool(before and after) and all(c == before[-1] for c in after)
+            assert ("renewed after it" in line) == unchanged, (sel.client.id, sel.range, line)
+            raised += unchanged
+    assert raised >= 1  # at least one demo relapse was met with unchanged renewals

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import time
 from collections import defaultdict
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from .. import course, keep, risk
 from ..errors import RefineNotSupported
@@ -671,6 +671,17 @@ class Writer:
                 )
         return None
 
+    def unchanged_since(self, day: date) -> str:
+        """Plan renewals after a worsening that changed nothing the plan contains: said beside the
+        question the worsening raises (a supervisor asks why the plan stayed the same)."""
+        content = lambda p: (p.problems, p.goals, p.objectives, p.interventions)  # noqa: E731
+        before = [p for p in self.sel.plans if p.effective_from <= day]
+        after = [p for p in self.sel.plans if p.effective_from > day]
+        if not before or not after or any(content(p) != content(before[-1]) for p in after):
+            return ""
+        days = ", ".join(p.effective_from.isoformat() for p in after)
+        return f" The plan was renewed after it ({days}) without a change to its goals or interventions."
+
     def questions(self) -> list[str]:
         qs = []
         for m in self.measures:
@@ -682,12 +693,13 @@ class Writer:
                 qs.append(
                     f"{m.instrument} rose from {lo.total_score} ({lo.administered_on.isoformat()}) to "
                     f"{peak.total_score} ({peak.administered_on.isoformat()}) after improving: what drove the "
-                    "relapse, and is the current plan addressing it?"
+                    "relapse, and is the current plan addressing it?" + self.unchanged_since(peak.administered_on)
                 )
             elif m.change.direction == "worsened" and m.change.reliable:
                 qs.append(
                     f"{m.instrument} shows reliable deterioration over the range ({m.first.total_score} to "
                     f"{m.latest.total_score}): what changes to the treatment approach should be considered?"
+                    + self.unchanged_since(m.first.administered_on)
                 )
             elif not m.change.reliable and m.spec.cutoff is not None and m.latest.total_score >= m.spec.cutoff:
                 qs.append(

@@ -249,3 +249,34 @@ def test_two_windows_on_one_draft_never_lose_an_edit(own_server, browser, artifa
     log = {(e.actor, e.action) for e in summaries.audit_log(p, RUTH, "C1011")}
     assert log >= {("dana", "generate"), ("dana", "save"), ("ruth", "save"), ("dana", "sign")}
     p.store.close()
+
+
+def test_signing_over_a_statement_the_chart_contradicts_goes_through_the_checklist(server, page, artifacts):
+    """A wrong sentence typed into the draft is listed before signing, signing needs its
+    acknowledgement, and the PDF's generation details then carry it."""
+    page.goto(server.url)
+    sign_in(page, "dana")
+    open_from_clients(page, "Ñúñez", "Zoë Ñúñez")
+    summary_tab(page)
+    if page.get_by_role("button", name="Sign & Approve").count() == 0:
+        generate(page)
+    type_at_end(page, "\n\nNo suicidal ideation was ever reported.")
+    expect(status(page)).to_have_text(re.compile(r"^Saved "), timeout=10_000)
+    page.get_by_role("button", name="Sign & Approve").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_text(re.compile(r"Before you sign: 1 statement\(s\) disagree"))).to_be_visible()
+    expect(dialog.get_by_text("No suicidal ideation was ever reported.", exact=False).first).to_be_visible()
+    dialog.get_by_text("I attest to the statement above").click()
+    dialog.get_by_label("Your password, to confirm it is you signing").fill("dana-demo-2026")
+    dialog.get_by_label("Your password, to confirm it is you signing").press("Enter")
+    expect(dialog.get_by_role("button", name="Sign and Complete")).to_be_disabled()  # not yet acknowledged
+    shot(page, artifacts, "12-sign-checklist")
+    dialog.get_by_text(re.compile(r"^I have read the 1 statement")).click()
+    dialog.get_by_role("button", name="Sign and Complete").click()
+    expect(page.get_by_role("button", name="Share to client portal").first).to_be_visible()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download PDF").first.click()
+    text = " ".join(
+        " ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(download.value.path().read_bytes())).pages
+    )
+    assert "Signed with open findings" in text and "No suicidal ideation was ever reported" in text
