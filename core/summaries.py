@@ -211,9 +211,7 @@ def summary_selection(p: Practice, actor: Actor, summary: SignedSummary) -> Sele
     )
 
 
-def open_findings(
-    p: Practice, actor: Actor, draft: ActiveDraft, text: str | None = None
-) -> tuple[claims.Finding, ...]:
+def open_findings(p: Practice, actor: Actor, draft: ActiveDraft, text: str | None = None) -> tuple[claims.Finding, ...]:
     """The claim-level findings on the draft's text (or the text a window shows), errors first (for
     the Sign checklist)."""
     sel = draft_selection(p, actor, draft)
