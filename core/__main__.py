@@ -130,7 +130,16 @@ def cmd_check(p: Practice, args) -> None:
         raise InvalidInput(f"Cannot read {args.text_file}: {getattr(e, 'strerror', None) or e}.") from None
     sel = charts.preview_sources(p, cli_actor(), args.client, parse_day(args.start), parse_day(args.end), args.purpose)
     report = charts.check_text(p, cli_actor(), sel, clean(text))
-    rows = [dataclasses.asdict(f) for f in report.claims]
+    rows = [dataclasses.asdict(f) for f in report.claims] + [  # the older checks' findings, in the same shape
+        {
+            "kind": "unsupported",
+            "severity": "warning",
+            "sentence": f.sentence,
+            "claim": f.text,
+            "evidence": "in no source",
+        }
+        for f in report.unsupported
+    ]
     lines = [
         f"{f.severity.upper():<8} {f.kind:<10} {f.claim}\n         “{f.sentence}”\n         chart: {f.evidence}"
         for f in report.claims

@@ -98,6 +98,11 @@ BEFORE_WORDS = re.compile(
 )
 
 
+ONGOING = re.compile(
+    r"\b(?:care|treatment|therapy) (?:is|remains) (?:ongoing|active|current)\b|\bremains in (?:\w+ )?(?:treatment|care|therapy)\b|"
+    r"\bcontinues to (?:attend|engage)\b|\battending (?:regularly|weekly|consistently)\b",
+    re.I,
+)
 PLANNED = re.compile(r"\b(?:planned|next|scheduled|due|expected|review(?:ed)? by|follow-up|until)\b", re.I)
 SAFETY_PLAN = re.compile(r"\bsafety plan", re.I)
 ON_FILE = re.compile(r"\bon file\b|\bstatus active\b|\bcurrently (?:takes|taking|prescribed)\b", re.I)
@@ -212,6 +217,7 @@ class _Checker:
         if not segments:
             out += self._symptom_trend(s)
         out += self._risk(s) + self._diagnosis(s) + self._medication(s) + self._goal(s) + self._date(s)
+        out += self._contact(s)
         return out
 
     def _change(self, s: str, inst: str, seg: str, pair: re.Match | _Pair | None) -> list[Finding]:
@@ -350,7 +356,11 @@ class _Checker:
                 return [Finding("risk", "error", s, "risk denied", f"{day[0]}: {positive[0]}")]
             return []
         events = [e for e, k in self.events + self.earlier_events if _same_risk(kinds, k)]
-        if state == "denied_ever" and events:
+        # "has been documented", "was reported": a claim about the record, carried history included
+        about_the_record = re.search(
+            r"\b(?:has|have) (?:ever )?been\b|\bwas (?:ever )?(?:reported|documented|noted)\b", s, re.I
+        )
+        if (state == "denied_ever" or about_the_record) and events:
             e = events[0]
             return [Finding("risk", "error", s, "no risk ever documented", f"{e.day}: {e.sentence}")]
         if NOW.search(s):
@@ -438,6 +448,25 @@ class _Checker:
                 if GOAL_MET.search(head):
                     why = "no score criterion" if g.status == "not measurable" else g.status
                     return [Finding("goal", "error", s, "goal met", f"{g.goal}: {why}")]
+        return []
+
+    def _contact(self, s: str) -> list[Finding]:
+        """Care said to be going on when the chart shows it lapsed (no session for weeks) or ended in a
+        discharge session."""
+        if not ONGOING.search(s):
+            return []
+        progress = self.sel.progress_notes
+        if any(n.title == "Discharge session" for n in progress):
+            last = next(n for n in reversed(progress) if n.title == "Discharge session")
+            return [Finding("contact", "error", s, "care ongoing", f"discharge session on {last.note_date}")]
+        contact = course.contact(progress, self.sel.range.end)
+        if contact.lapsed and contact.last:
+            days = (self.sel.range.end - contact.last.note_date).days
+            return [
+                Finding(
+                    "contact", "error", s, "care ongoing", f"last session {contact.last.note_date}, {days} days before"
+                )
+            ]
         return []
 
     def _date(self, s: str) -> list[Finding]:

@@ -357,3 +357,24 @@ def test_symptoms_said_to_increase_where_every_score_reliably_improved_is_an_err
     assert kinds(quoted.replace("decreasing", "increasing"), sel) == {"trend"}  # the note says 'decreasing'
     assert kinds("Overall, symptoms are increasing.", sel) == {"trend"}
     assert errors("Overall, symptoms are decreasing.", sel) == []
+
+
+def test_care_said_to_go_on_after_a_discharge_or_a_lapse_is_caught(practice):
+    for row in practice.store.client_rows():
+        sel = whole(practice, row.id)
+        if any(n.title == "Discharge session" for n in sel.progress_notes):
+            break
+    else:
+        raise AssertionError("no demo client has a discharge session")
+    assert kinds("The client remains in weekly treatment.", sel) == {"contact"}
+    attending = whole(practice, "C1001")
+    assert not course.contact(attending.progress_notes, attending.range.end).lapsed
+    assert errors("The client remains in weekly treatment.", attending) == []
+
+
+def test_no_risk_documented_is_read_against_the_history_carried_into_the_range(practice):
+    sel = sources.select(practice.store, "C1001", ANCHOR - timedelta(days=91), ANCHOR, "", ANCHOR)
+    found = risk.picture(sel.notes, sel.carried_risk, sel.assessments, sel.medications)
+    assert found.earlier_events and not found.events  # the disclosure was before these three months
+    assert kinds("No suicidal ideation has been documented.", sel) == {"risk"}
+    assert errors("The client currently denies suicidal ideation.", sel) == []

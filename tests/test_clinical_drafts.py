@@ -230,8 +230,8 @@ def test_purpose_changes_the_content(corpus):
         assert "For the receiving provider:" in recs["Transfer of care"]
         assert re.search(r"Medications on file: |No medications are on file", recs["Transfer of care"])
         assert "Last documented session:" in recs["Transfer of care"]
-        assert "Attendance:" in recs["Discharge"] and (
-            "Aftercare:" in recs["Discharge"] or "Discharge plan" in recs["Discharge"]
+        assert "Attendance:" in recs["Discharge"] and re.search(
+            r"Aftercare:|Discharge plan|has not been discharged", recs["Discharge"]
         )
         assert len({recs[p] for p in PURPOSES}) == 4, (client_id, rng)
 
@@ -336,3 +336,26 @@ def test_a_plan_renewed_unchanged_after_a_relapse_is_raised_with_the_relapse(cor
             assert ("renewed after it" in line) == unchanged, (sel.client.id, sel.range, line)
             raised += unchanged
     assert raised >= 1  # at least one demo relapse was met with unchanged renewals
+
+
+def test_a_discharge_summary_says_whether_the_client_is_still_in_care(corpus):
+    """Still attending (a session in the last six weeks, no discharge session): not discharged, no
+    outreach. Gone quiet: outreach and aftercare. Discharged by a planned session: no re-engagement."""
+    _, drafts = corpus
+    seen = {"attending": 0, "lapsed": 0, "discharged": 0}
+    for sel, text in drafts:
+        progress = [n for n in sel.notes if n.note_type == "progress"]
+        if not progress:
+            continue
+        recs = section(text, "Recommendations and next steps")
+        discharged = any(n.title == "Discharge session" for n in progress)
+        lapsed = (sel.range.end - max(n.note_date for n in progress)).days > 42
+        if discharged:
+            seen["discharged"] += 1
+            assert "re-engage" not in recs, (sel.client.id, sel.range)
+        elif sel.purpose == "Discharge":
+            state = "lapsed" if lapsed else "attending"
+            seen[state] += 1
+            assert ("outreach to the client" in recs) == lapsed, (sel.client.id, sel.range)
+            assert ("has not been discharged" in recs) == (not lapsed), (sel.client.id, sel.range)
+    assert all(seen.values()), seen

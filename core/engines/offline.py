@@ -627,10 +627,16 @@ class Writer:
                 else ""
             )
         blocks.append(attendance)
-        if not self.discharge_note:
+        if not self.discharge_note and self.contact.lapsed:
             blocks.append(
                 "Aftercare: no discharge session or aftercare plan is documented in this range; "
                 "outreach to the client and an aftercare plan are needed before closing the case."
+            )
+        elif not self.discharge_note and self.contact.last:  # still attending: not discharged
+            blocks.append(
+                f"The client has not been discharged: sessions continue (the last on "
+                f"{self.contact.last.note_date.isoformat()}). Closing the case needs a planned discharge session "
+                "and an aftercare plan."
             )
         return blocks
 
@@ -721,11 +727,9 @@ class Writer:
                 f"A risk event was documented before this range ({r.earlier_events[-1].day}): is the safety "
                 "plan still current?"
             )
-        if self.contact.lapsed:
+        if self.contact.lapsed and self.contact.last and not self.discharge_note:  # a planned discharge is no lapse
             qs.append(
                 f"No session since {self.contact.last.note_date.isoformat()}: how should the team re-engage the client?"
-                if self.contact.last
-                else ""
             )
         if q := self.frequency_question():
             qs.append(q)
