@@ -10,25 +10,26 @@ from core.safety import shown
 
 def render(report: QualityReport) -> None:
     st.markdown("**Automated checks**")
-    cols = st.columns([4, 3, 2, 3])
-    cols[0].metric(
+    top, bottom = st.columns(2), st.columns(2)  # two by two: the pane beside the editor is narrow
+    top[0].metric(
         "Unsupported facts",
         len(report.unsupported),
         help="Numbers, dates, scores, ICD codes and medication names in the text that appear in none of its sources.",
     )
-    cols[1].metric(
+    top[1].metric(
         "Coverage",
         f"{sum(c.covered for c in report.coverage)}/{len(report.coverage)}",
-        help="Active diagnoses, latest score per measure, current plan goals and documented risk.",
+        help="What a summary of this purpose must carry: active diagnoses, the latest score with its band, the "
+        "course of each measure, current goals with their status, documented risk and the safety plan.",
     )
-    cols[2].metric(
+    bottom[0].metric(
         "Leaks",
         len(report.leaks),
         help="Runs of words shared with administrative, cancellation or psychotherapy notes (there must be none).",
     )
-    cols[3].metric(
-        "Claims against the chart",
-        f"{len(report.claim_errors)} wrong",
+    bottom[1].metric(
+        "Wrong claims",
+        len(report.claim_errors),
         help="Each score, band, change label, trend, risk statement, diagnosis status, dose and goal status "
         "read as a claim and checked against the chart; also what the chart documents and the text leaves out.",
     )

@@ -74,3 +74,18 @@ def test_edit_burden_tab(app, app_db):
     assert not at.exception
     table = at.dataframe[0].value
     assert table.iloc[0]["retained"] == 1.0 and table.iloc[0]["update_rounds"] == 0
+
+
+def test_the_lab_shows_each_wrong_claim_with_the_charts_evidence(app, app_db):
+    p = Practice.open(Settings(db_path=app_db), demo_data=False)
+    today = p.today()
+    d = summaries.generate(p, DANA, "C1001", today - timedelta(days=365), today).draft
+    summaries.save(p, DANA, d.id, d.text + "\n\nNo suicidal ideation was ever reported.", base_revision=d.revision)
+    at = lab(app)
+    at.selectbox(key="lab_client").set_value(next(r for r in p.store.client_rows() if r.id == "C1001")).run()
+    at.selectbox(key="lab_target").set_value(("draft", d.id, 2, "Draft version 2 (edited)")).run()
+    assert not at.exception
+    wrong = next(m for m in at.metric if m.label == "Wrong claims")
+    assert wrong.value == "1"
+    [error] = [e.value for e in at.error if "ever reported" in e.value]
+    assert "Chart:" in error and "suicidal ideation" in error.split("Chart:")[1]
