@@ -104,7 +104,6 @@ ONGOING = re.compile(
     re.I,
 )
 PLANNED = re.compile(r"\b(?:planned|next|scheduled|due|expected|review(?:ed)? by|follow-up|until)\b", re.I)
-SAFETY_PLAN = re.compile(r"\bsafety plan", re.I)
 ON_FILE = re.compile(r"\bon file\b|\bstatus active\b|\bcurrently (?:takes|taking|prescribed)\b", re.I)
 DIAGNOSIS_CONTEXT = re.compile(r"\bdiagnos\w*|\bICD\b|\bDSM\b", re.I)
 # "Major depressive disorder", "Post-traumatic stress disorder": the words that name a disorder
@@ -520,7 +519,7 @@ class _Checker:
         if not self.risk.safety_plan:
             return []
         last = self.risk.safety_plan[-1]
-        if any(SAFETY_PLAN.search(line) and last.day in line for line in text.splitlines()):
+        if any(risk.SAFETY_PLAN.search(line) and last.day in line for line in text.splitlines()):
             return []
         return [Finding("omission", "omission", "", "safety plan", f"documented in the chart: documented {last.day}")]
 

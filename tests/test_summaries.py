@@ -352,6 +352,7 @@ def test_crash_while_signing_leaves_draft_or_summary_never_both_or_neither(pract
 def test_signing_over_statements_the_chart_contradicts_needs_an_acknowledgement_recorded_in_the_pdf(practice):
     from core import pdf
     from core.errors import OpenFindings
+    from tests.test_pdf import extract
 
     d = start(practice).draft
     wrong = d.text + "\n\nNo suicidal ideation was ever reported."
@@ -361,13 +362,5 @@ def test_signing_over_statements_the_chart_contradicts_needs_an_acknowledgement_
     assert summaries.active_draft(practice, DANA, CLIENT) is not None  # nothing signed
     s = summaries.sign(practice, DANA, d.id, text=wrong, password=PASSWORD, acknowledged=True)
     assert s.verified and s.generation.acknowledged == refused.value.findings
-    text = pdf_text(pdf.summary_pdf(practice, DANA, s.id))
+    text = extract(pdf.summary_pdf(practice, DANA, s.id))
     assert "Signed with open findings" in text and "ever documented" in text
-
-
-def pdf_text(data: bytes) -> str:
-    import io
-
-    from pypdf import PdfReader
-
-    return " ".join(" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(data)).pages)

@@ -73,8 +73,7 @@ def session_ended(e: SessionEnded, unsaved: tuple[str, str, str] | None = None) 
     """Core ended the sign-in session (and recorded why): nothing of this browser session is kept but
     the notice and, if a save was refused for it, the (user, client, text) typed, shown back only to
     the same user once they sign in again."""
-    for key in list(st.session_state):
-        del st.session_state[key]
+    st.session_state.clear()
     st.session_state[keys.NOTICE] = e.message
     if unsaved:
         st.session_state[keys.UNSAVED_AT_SIGN_OUT] = unsaved

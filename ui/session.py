@@ -61,7 +61,6 @@ def sign_out(reason: str = "signed out") -> None:
     actor = st.session_state.get(keys.ACTOR)
     if actor is not None:
         auth.sign_out(practice(), actor, reason)
-    for key in list(st.session_state):
-        del st.session_state[key]  # nothing of the session survives: drafts are in the database
+    st.session_state.clear()  # nothing of the session survives: drafts are in the database
     if actor is not None and actor.auth == "oidc":
         st.logout()
