@@ -85,7 +85,7 @@ class Client:
 
 @dataclass(frozen=True)
 class ClientRow:
-    """One line of the client list."""
+    """One line of the client list: who the client is, and what is waiting on their chart."""
 
     id: str
     full_name: str
@@ -93,6 +93,17 @@ class ClientRow:
     first_date: date | None
     last_date: date | None
     clinician_id: str | None = None
+    # The open draft, if any (times UTC, people by display name): who started it and when, and
+    # who changed it last (an edit, Update, Undo or Redo) and when.
+    draft_started_at: datetime | None = None
+    draft_started_by: str | None = None
+    draft_changed_at: datetime | None = None
+    draft_changed_by: str | None = None
+    # The newest signed summary that was not deleted: when, and the signer's name.
+    last_signed_at: datetime | None = None
+    last_signed_by: str | None = None
+    # Intake and progress notes without a signature (they cannot feed a summary until signed).
+    unsigned_notes: int = 0
 
 
 @dataclass(frozen=True)

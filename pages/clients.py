@@ -1,14 +1,23 @@
-"""Clients: find a client by name or id and open their chart."""
+"""Clients: find a client by name or id, see what waits on each chart, and open their Summary tab."""
+
+from datetime import datetime
 
 import pandas as pd
 import streamlit as st
 
 from core import charts
 from core.safety import shown
-from ui.common import open_client, practice
+from ui.common import local, open_client, practice
 from ui.frame import current_actor, require_page
 
 require_page("view")
+WHEN_WHO = 240  # pixels: "2026-11-30 14:02 · Ruth Abernathy" and a longer name
+
+
+def when_who(moment: datetime | None, who: str | None) -> str:
+    """When, in the practice's time zone, and who: "2026-11-30 14:02 · Ruth Abernathy"; empty if never."""
+    return f"{local(moment)} · {shown(who or '')}" if moment else ""
+
 
 st.title("Clients")
 search = st.text_input(
@@ -22,18 +31,51 @@ if not rows:
 table = pd.DataFrame(
     [
         {
-            "Client": r.full_name,
-            "ID": r.id,
-            "Clinician": r.clinician,
+            "Client": shown(r.full_name),
+            "ID": shown(r.id),
+            "Clinician": shown(r.clinician or ""),
+            "Draft in progress": when_who(r.draft_started_at, r.draft_started_by),
+            "Draft last changed": when_who(r.draft_changed_at, r.draft_changed_by),
+            "Last signed": when_who(r.last_signed_at, r.last_signed_by),
+            "Unsigned notes": r.unsigned_notes,
             "First seen": r.first_date,
             "Last seen": r.last_date,
         }
         for r in rows
     ]
 )
-st.caption(f"{len(rows)} client{'s' if len(rows) != 1 else ''}. Select a row to open the chart.")
-picked = st.dataframe(
-    table, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key="client_table"
+zone = practice().settings.timezone
+st.caption(
+    f"{len(rows)} client{'s' if len(rows) != 1 else ''}. Select a row to open the client's Summary tab "
+    f"(the Chart tab is beside it). Times are in the practice's time zone, {zone}."
 )
-if picked.selection.rows:
-    open_client(rows[picked.selection.rows[0]].id)
+picked = st.dataframe(
+    table,
+    hide_index=True,
+    width="stretch",
+    on_select="rerun",
+    selection_mode=["single-row", "single-cell"],  # a click on any cell of a row opens that client
+    key="client_table",
+    column_config={
+        "Client": st.column_config.TextColumn(width=160),
+        "ID": st.column_config.TextColumn(width=70),
+        "Clinician": st.column_config.TextColumn(width=140),
+        "Draft in progress": st.column_config.TextColumn(
+            width=WHEN_WHO, help="The open draft: when it was started and by whom. Empty when there is none."
+        ),
+        "Draft last changed": st.column_config.TextColumn(
+            width=WHEN_WHO, help="The open draft's latest edit, Update, Undo or Redo: when and by whom."
+        ),
+        "Last signed": st.column_config.TextColumn(
+            width=WHEN_WHO, help="The newest signed treatment summary that was not deleted: when, and who signed it."
+        ),
+        "Unsigned notes": st.column_config.NumberColumn(
+            width=115, help="Intake and progress notes without a signature: a summary can use them only once signed."
+        ),
+        "First seen": st.column_config.DateColumn(width=95),
+        "Last seen": st.column_config.DateColumn(width=95),
+    },
+)
+chosen = picked.selection.rows or [row for row, _ in picked.selection.cells]
+if chosen:
+    open_client(rows[chosen[0]].id, tab="Summary")
