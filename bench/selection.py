@@ -85,6 +85,8 @@ class _Reads(Protocol):
 
     def baseline_assessments(self, client_id: str, before: date) -> list[Assessment]: ...
 
+    def history_assessments(self, client_id: str, before: date) -> list[Assessment]: ...
+
 
 class ThreeReads:
     """range_sources as three separate reads (items, excluded counts, baselines), as sources.select
@@ -95,6 +97,7 @@ class ThreeReads:
             self.range_items(client_id, start, end),
             self.excluded_note_counts(client_id, start, end),
             tuple(self.baseline_assessments(client_id, start)),
+            tuple(self.history_assessments(client_id, start)),
         )
 
 
@@ -167,6 +170,15 @@ class LegacyChart(ThreeReads):
                 """SELECT * FROM assessments WHERE client_id = ? AND administered_on < ?
                    QUALIFY row_number() OVER (PARTITION BY instrument ORDER BY administered_on DESC, id DESC) = 1
                    ORDER BY instrument""",
+                [client_id, before],
+            ).fetchall()
+        return [_assessment(r) for r in rows]
+
+    def history_assessments(self, client_id: str, before: date) -> list[Assessment]:
+        with self.store._cursor() as cur:
+            rows = cur.execute(
+                """SELECT * FROM assessments WHERE client_id = ? AND administered_on < ?
+                   ORDER BY administered_on, instrument, id""",
                 [client_id, before],
             ).fetchall()
         return [_assessment(r) for r in rows]
@@ -295,6 +307,14 @@ class SqliteChart(ThreeReads):
                                                            ORDER BY administered_on DESC, id DESC) AS k
                               FROM assessments WHERE client_id = ? AND administered_on < ?)
                WHERE k = 1 ORDER BY instrument""",
+            [client_id, before.isoformat()],
+        ).fetchall()
+        return [self._assessment(r[:7]) for r in rows]
+
+    def history_assessments(self, client_id: str, before: date) -> list[Assessment]:
+        rows = self.con.execute(
+            """SELECT * FROM assessments WHERE client_id = ? AND administered_on < ?
+               ORDER BY administered_on, instrument, id""",
             [client_id, before.isoformat()],
         ).fetchall()
         return [self._assessment(r[:7]) for r in rows]

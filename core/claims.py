@@ -134,7 +134,9 @@ def findings(text: str, sel: Selection, citations: Iterable[Citation] = ()) -> l
 class _Checker:
     def __init__(self, sel: Selection):
         self.sel = sel
-        self.scores: tuple[Assessment, ...] = sel.assessments + sel.baseline
+        self.scores: tuple[Assessment, ...] = tuple(
+            {a.id: a for a in sel.history + sel.baseline + sel.assessments}.values()
+        )
         self.courses = {m.instrument: m for m in course.measures(sel.assessments)}
         self.risk = risk.picture(sel.notes, sel.carried_risk, sel.assessments, sel.medications)
         # the documented events with the kinds of risk they report ("denies overdose" is none)
@@ -436,13 +438,9 @@ class _Checker:
     def _goal(self, s: str) -> list[Finding]:
         if not GOAL_MET.search(s) or not self.sel.plans:
             return []
-        current, earlier = course.goals(self.sel.plans, list(self.sel.baseline) + list(self.sel.assessments))
+        current, earlier = course.goals_of(self.sel)
         for g in current + earlier:
-            if (
-                g.goal[:40] in s
-                and g.status in ("not met", "not measurable")
-                or (g.goal[:40] in s and g.status.startswith("not yet met"))
-            ):
+            if g.goal[:40] in s and g.status.startswith(("not met", "not measurable", "not yet met")):
                 head = s[s.index(g.goal[:40]) + len(g.goal) :]
                 if GOAL_MET.search(head):
                     why = "no score criterion" if g.status == "not measurable" else g.status
@@ -481,7 +479,9 @@ class _Checker:
                 continue
             if day > rng.end:
                 return [Finding("date", "error", s, m[0], f"after the end of the range ({rng.end})")]
-            known = {n.note_date for n in self.sel.carried} | {a.administered_on for a in self.sel.baseline}
+            known = {n.note_date for n in self.sel.carried} | {
+                a.administered_on for a in self.sel.history + self.sel.baseline
+            }
             if day not in known:
                 return [Finding("date", "warning", s, m[0], f"before the range ({rng.start} to {rng.end})")]
         return []

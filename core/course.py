@@ -164,6 +164,94 @@ class MeasureCourse:
         return text
 
 
+@dataclass(frozen=True)
+class Episode:
+    """One measure over the whole episode of care: the scores before the range and those in it. A
+    range shorter than the treatment hides where the client started, a remission and relapse before
+    it, and non-response over years; this says them."""
+
+    instrument: str
+    before: tuple[Assessment, ...]  # oldest first
+    within: tuple[Assessment, ...]
+
+    @property
+    def whole(self) -> MeasureCourse:
+        return MeasureCourse(self.instrument, self.before + self.within)
+
+    def sentence(self) -> str | None:
+        if not self.before or not self.within:
+            return None
+        whole, spec = self.whole, self.whole.spec
+        a, b = whole.first, whole.latest
+        bands = f"{a.severity} at both" if a.severity == b.severity else f"from {a.severity} to {b.severity}"
+        text = (
+            f"{self.instrument} over the whole episode, {a.total_score} ({a.administered_on.isoformat()}, the first "
+            f"administration) to {b.total_score} ({b.administered_on.isoformat()}), {bands}: {whole.change_words()}."
+        )
+        cutoff = spec.cutoff
+        if cutoff is not None and whole.in_clinical_range_throughout:
+            text += (
+                f" All {len(whole.scores)} administrations since the first were at or above the cut-off of {cutoff}: "
+                "the score has not fallen below it in this episode."
+            )
+        elif cutoff is not None and all(a.total_score >= cutoff for a in self.within):
+            below = [a for a in self.before if a.total_score < cutoff]
+            if below:
+                text += (
+                    f" Before this range it was below the cut-off of {cutoff} ({below[-1].total_score} on "
+                    f"{below[-1].administered_on.isoformat()}); in this range it was at or above it throughout."
+                )
+        relapse = whole.relapse
+        if relapse and relapse[0].administered_on < self.within[0].administered_on and not self.within_relapse:
+            lo, peak = relapse
+            when = "before this range" if peak.administered_on < self.within[0].administered_on else "across the range start"
+            text += (
+                f" Relapse {when}: after improving to {lo.total_score} "
+                f"({lo.administered_on.isoformat()}), the score rose reliably to {peak.total_score} "
+                f"({peak.administered_on.isoformat()})."
+            )
+        return text
+
+    @property
+    def cited(self) -> tuple[Assessment, ...]:
+        """The scores before the range that the sentence names (the sources it rests on)."""
+        if not self.sentence():
+            return ()
+        whole, cutoff = self.whole, self.whole.spec.cutoff
+        named = [whole.first]
+        if cutoff is not None and all(a.total_score >= cutoff for a in self.within):
+            named += [a for a in self.before if a.total_score < cutoff][-1:]
+        if (r := whole.relapse) and r[0].administered_on < self.within[0].administered_on and not self.within_relapse:
+            named += list(r)
+        return tuple(a for a in dict.fromkeys(named) if a in self.before)
+
+    @property
+    def within_relapse(self) -> bool:
+        return MeasureCourse(self.instrument, self.within).relapse is not None
+
+    @property
+    def never_responded(self) -> bool:
+        """At or above the cut-off at every administration of an episode of at least six months."""
+        whole = self.whole
+        return (
+            bool(self.before)
+            and whole.in_clinical_range_throughout
+            and (whole.latest.administered_on - whole.first.administered_on).days >= 182
+        )
+
+
+def episodes(history, assessments) -> list[Episode]:
+    """Per measure given in range (primary first), its course since the first administration."""
+    return [
+        Episode(
+            m.instrument,
+            tuple(a for a in sorted(history, key=lambda a: (a.administered_on, a.id)) if a.instrument == m.instrument),
+            m.scores,
+        )
+        for m in measures(assessments)
+    ]
+
+
 def measures(assessments: tuple[Assessment, ...] | list[Assessment]) -> list[MeasureCourse]:
     """Per instrument in range, the most often given (the primary measure) first."""
     by: dict[str, list[Assessment]] = {}
@@ -211,30 +299,51 @@ def criterion(goal: str) -> tuple[str, int, int] | None:
     return inst, threshold, need
 
 
+MAINTAIN = re.compile(r"\b(?:maintain|sustain|keep)\b", re.I)
+
+
 @dataclass(frozen=True)
 class GoalStatus:
     goal: str
     plan: Plan
-    status: str  # "met", "met, not sustained", "not met", "not measurable"
+    status: str  # "met ...", "met ..., not sustained", "not met", "not yet met (...)", "not measurable"
     evidence: tuple[Assessment, ...]  # the scores the status rests on
     since: date | None = None  # when the plan versions that carry the goal began
+    earlier: str = ""  # the goal met under earlier plan versions, before it was set again
+    earlier_evidence: tuple[Assessment, ...] = ()
 
     def sentence(self) -> str:
         if self.status == "not measurable":
-            return f"{self.goal}: no score criterion, so not judged from the scores (see the session notes)."
+            return (
+                f"{self.goal}: no score criterion, and no note sentence about it was found: its status is for the "
+                "clinician to judge from the notes."
+            )
         scores = ", ".join(f"{a.instrument} {a.total_score} on {a.administered_on.isoformat()}" for a in self.evidence)
         if self.status.startswith("not yet met"):
-            return f"{self.goal}: not yet met ({scores}; {self.status.removeprefix('not yet met ').strip('()')})."
-        return f"{self.goal}: {self.status} ({scores})."
+            text = f"{self.goal}: not yet met ({scores}; {self.status.removeprefix('not yet met ').strip('()')})."
+        else:
+            text = f"{self.goal}: {self.status} ({scores})."
+        return text + (f" {self.earlier}" if self.earlier else "")
 
 
 def goal_status(
-    goal: str, plan: Plan, scores: list[Assessment], since: date | None = None, range_start: date | None = None
+    goal: str,
+    plan: Plan,
+    scores: list[Assessment],
+    since: date | None = None,
+    range_start: date | None = None,
+    until: date | None = None,
 ) -> GoalStatus:
-    """The goal's status from the scores after it was set (`since`: when the plan versions that
-    carry it began; a score on that day is the baseline it was set against, not progress)."""
+    """The goal's status from the scores while it was in the plan (after `since`, when the plan
+    versions that carry it began: a score on that day is the baseline it was set against, not
+    progress; up to `until`, when the plan dropped it). A goal to maintain a score must hold at
+    every administration of that time, not at one."""
     found = criterion(goal)
-    after = [a for a in scores if since is None or a.administered_on > since]
+    after = [
+        a
+        for a in scores
+        if (since is None or a.administered_on > since) and (until is None or a.administered_on <= until)
+    ]
     band = re.search(r"\bin the (minimal|mild) range\b", goal, re.I)
     if not found and band and after:  # "mood and worry in the mild range": every measure's latest score
         last_of = {a.instrument: a for a in after}
@@ -247,6 +356,15 @@ def goal_status(
     if not found or not series:
         return GoalStatus(goal, plan, "not measurable", ())
     _, threshold, need = found
+    if MAINTAIN.search(goal):
+        above = [a for a in series if a.total_score >= threshold]
+        if above:
+            return GoalStatus(
+                goal, plan, f"not met: at or above {threshold} while the goal was in the plan", tuple(above)
+            )
+        return GoalStatus(
+            goal, plan, f"met at every administration while the goal was in the plan (below {threshold})", tuple(series)
+        )
     run: list[Assessment] = []
     met: list[Assessment] | None = None
     for a in series:
@@ -267,31 +385,71 @@ def goal_status(
 
 
 def goals(plans: tuple[Plan, ...], scores: list[Assessment]) -> tuple[list[GoalStatus], list[GoalStatus]]:
-    """(the current plan's goals, goals of earlier plan versions that the current plan no longer has)."""
+    """(the current plan's goals, goals of earlier plan versions that the current plan no longer has).
+    Each is judged over the unbroken run of plan versions that carries it; a goal set again after a
+    gap also says whether it was met in its earlier run."""
     if not plans:
         return [], []
     current = plans[-1]
-
-    def since(goal: str, upto: int) -> date:
-        """When the unbroken run of plan versions ending at plans[upto] that carry the goal began."""
-        start = upto
-        while start > 0 and goal in plans[start - 1].goals:
-            start -= 1
-        return plans[start].effective_from
-
     first_day = min(p.effective_from for p in plans)
-    now = [
-        replace(goal_status(g, current, scores, since(g, len(plans) - 1), first_day), since=since(g, len(plans) - 1))
-        for g in current.goals
-    ]
-    earlier: dict[str, tuple[Plan, int]] = {}
-    for i, p in enumerate(plans[:-1]):
+
+    def runs(goal: str) -> list[tuple[int, int]]:
+        """(first, last) plan indexes of each unbroken run of versions carrying the goal."""
+        out: list[tuple[int, int]] = []
+        for i, p in enumerate(plans):
+            if goal in p.goals:
+                if out and out[-1][1] == i - 1:
+                    out[-1] = (out[-1][0], i)
+                else:
+                    out.append((i, i))
+        return out
+
+    def judged(goal: str, start: int, end: int) -> GoalStatus:
+        since = plans[start].effective_from
+        until = plans[end].effective_to if end < len(plans) - 1 else None
+        if end < len(plans) - 1 and until is None:
+            until = plans[end + 1].effective_from
+        status = replace(goal_status(goal, plans[end], scores, since, first_day, until), since=since)
+        before = runs(goal)[:-1] if runs(goal)[-1] == (start, end) else []
+        for s, e in reversed(before):
+            prior = goal_status(goal, plans[e], scores, plans[s].effective_from, first_day, plans[e + 1].effective_from)
+            if prior.status.startswith("met") and prior.evidence:
+                status = replace(
+                    status,
+                    earlier=(
+                        f"It was also met earlier, by {prior.evidence[-1].administered_on.isoformat()} "
+                        f"({prior.evidence[-1].instrument} {prior.evidence[-1].total_score}), under the plan versions "
+                        f"from {plans[s].effective_from.isoformat()}; the plan of {since.isoformat()} set it again."
+                    ),
+                    earlier_evidence=prior.evidence[-1:],
+                )
+                break
+        return status
+
+    now = [judged(g, *runs(g)[-1]) for g in current.goals]
+    earlier: dict[str, tuple[int, int]] = {}
+    for p in plans[:-1]:
         for g in p.goals:
             if g not in current.goals:
-                earlier[g] = (p, i)
-    return now, [
-        replace(goal_status(g, p, scores, since(g, i), first_day), since=since(g, i)) for g, (p, i) in earlier.items()
-    ]
+                earlier[g] = runs(g)[-1]
+    return now, [judged(g, s, e) for g, (s, e) in earlier.items()]
+
+
+def context_scores(sel) -> list[Assessment]:
+    """The scores before the range that a draft names: the whole episode's course and the goals
+    judged from when they were set. They are sources of the draft like the items in range."""
+    before = {a.id for a in sel.history}
+    named = [a for e in episodes(sel.history, sel.assessments) for a in e.cited]
+    now, earlier = goals_of(sel)
+    named += [a for g in now + earlier for a in (*g.evidence, *g.earlier_evidence)]
+    return sorted({a.id: a for a in named if a.id in before}.values(), key=lambda a: (a.administered_on, a.id))
+
+
+def goals_of(sel) -> tuple[list[GoalStatus], list[GoalStatus]]:
+    """The goals of a selection's plans, judged on every score of the episode (a goal set before the
+    range is judged from when it was set)."""
+    scores = {a.id: a for a in (*sel.history, *sel.baseline, *sel.assessments)}
+    return goals(sel.plans, sorted(scores.values(), key=lambda a: (a.administered_on, a.id)))
 
 
 # -- contact -----------------------------------------------------------------------------------------
@@ -357,6 +515,9 @@ def derived_numbers(sel) -> tuple[set[str], set[str]]:
         spec = m.spec
         numbers |= {str(x) for x in (spec.cutoff, spec.reliable_change) if x is not None}
         numbers.add(str(abs(m.latest.total_score - m.first.total_score)))
+    for e in episodes(getattr(sel, "history", ()), sel.assessments):
+        whole = e.whole
+        numbers |= {str(abs(whole.latest.total_score - whole.first.total_score)), str(len(whole.scores))}
     for plan in sel.plans:
         for g in plan.goals:
             if found := criterion(g):
@@ -378,20 +539,99 @@ STOP = frozenset(
     "until use using very was were when which while who will with within without".split()
 )
 
+# What a goal without a score criterion is about, and the words a note uses when it speaks of that:
+# "Resume driving on routes avoided since the event" is answered by "avoiding the route where the
+# collision happened" and by "driving short distances with distress", which share few of its words.
+TOPICS = (
+    re.compile(r"\bsleep|\basleep|nightmares?|insomnia|\bnights?\b|\bwak(?:e|ing)\b", re.I),
+    re.compile(r"\bdriv\w*|\broutes?\b|\bhighway\b", re.I),
+    re.compile(r"\bwork\b|\bjobs?\b|\bshifts?\b|\bdeadlines?\b|\bmeetings?\b|\bworkdays?\b", re.I),
+    re.compile(r"\bactivit\w*|\bwalk\w*|\bfriends?\b|\bsocial\b|\benjoy\w*|\bhobb\w*", re.I),
+    re.compile(r"\bdrink\w*|\balcohol\w*|\bbeers?\b|\bwine\b|\bagreed limit\b|\bsober\w*", re.I),
+    re.compile(r"\bcravings?\b", re.I),
+    re.compile(r"\bplanner\b|\bplanning routine\b|\borgani[sz]ational\b|\breminders?\b", re.I),
+    re.compile(r"\broutine\b|\bmeals?\b", re.I),
+    re.compile(r"\brelapse[- ]prevention\b|\bwarning signs\b|\bmaintaining gains\b", re.I),
+    re.compile(r"\banniversar\w*", re.I),
+    re.compile(r"\bsafety plan\b|\bwarning signs\b", re.I),
+)
+AVOIDANCE = re.compile(r"\bavoid\w*|\bescape\b|\bexposure\b", re.I)  # a topic only of goals naming no other
+NUMBER = r"(\d+|one|two|three|four|five|six|seven|eight|ten|twelve)"
+AT_LEAST = re.compile(rf"\bat least {NUMBER} ((?:[\w-]+ ){{0,1}}[\w-]+?)s?\b(?: per| a| each| on)", re.I)
+NO_MORE = re.compile(rf"\bno more than {NUMBER} (?:[\w-]+ )?([\w-]+?)s?\b", re.I)
+NUMBER_WORDS = {**WORDS, "seven": 7, "ten": 10}
+
+
+def _number(word: str) -> int:
+    return int(word) if word.isdigit() else NUMBER_WORDS[word.lower()]
+
 
 def _stems(text: str) -> set[str]:
     return {w[:5] for w in re.findall(r"[a-z]+", text.lower()) if len(w) > 3 and w not in STOP}
 
 
-def goal_evidence(goal: str, notes: tuple[Note, ...], sentences_of) -> tuple[Note, str] | None:
-    """The most recent note sentence about a goal that has no score criterion: one that shares at
-    least two word stems and two fifths of the goal's, so the draft can quote what the chart says."""
+@dataclass(frozen=True)
+class GoalEvidence:
+    """What the latest note about a goal without a score criterion says, and, where the goal counts
+    something ("at least four alcohol-free days per week"), the latest count the notes give and
+    whether it falls short."""
+
+    note: Note
+    sentence: str
+    shortfall: str = ""  # "three alcohol-free days, where the goal asks for at least four"
+    counted: Note | None = None  # the note of that count
+
+
+def _counts(goal: str, sentence: str) -> tuple[bool, str]:
+    """(whether the sentence counts what the goal counts, the shortfall if its count is below the
+    goal's "at least N X" or above its "no more than N X")."""
+    found = False
+    for m in AT_LEAST.finditer(goal):
+        want, noun = _number(m[1]), m[2].lower()
+        for n in re.finditer(rf"\b{NUMBER} {re.escape(noun)}s?\b", sentence, re.I):
+            found = True
+            if _number(n[1]) < want:
+                return True, f"{n[0]}, where the goal asks for at least {m[1]}"
+    for m in NO_MORE.finditer(goal):
+        limit, noun = _number(m[1]), m[2].lower()
+        for n in re.finditer(rf"\b{NUMBER}(?: or more)? (?:[\w-]+ )?{re.escape(noun)}s?\b", sentence, re.I):
+            found = True
+            if _number(n[1]) > limit:
+                return True, f"{n[0]}, where the goal allows no more than {m[1]}"
+    return found, ""
+
+
+def goal_evidence(goal: str, notes: tuple[Note, ...], sentences_of) -> GoalEvidence | None:
+    """The most recent note sentence about a goal that has no score criterion, so the draft can quote
+    what the chart says now (a setback as much as a success): a sentence on the goal's topic (TOPICS),
+    the one naming most of the goal's topics in the latest note that has one; for a goal of no listed
+    topic, one sharing at least two word stems and two fifths of the goal's. With it, the latest count
+    of what the goal counts, when that count falls short."""
+    topics = [t for t in TOPICS if t.search(goal)] or [t for t in (AVOIDANCE,) if t.search(goal)]
     wanted = _stems(goal)
-    if len(wanted) < 2:
-        return None
+    quoted: tuple[Note, str] | None = None
     for note in reversed(notes):
-        for s in reversed(sentences_of(note)):
-            shared = wanted & _stems(s)
-            if len(shared) >= 2 and len(shared) >= 0.4 * len(wanted):
-                return note, s
-    return None
+        found = sentences_of(note)
+        if topics:
+            best = max(((sum(bool(t.search(x)) for t in topics), i, x) for i, x in enumerate(found)), default=None)
+            if best and best[0]:
+                quoted = note, best[2]
+                break
+            continue
+        hit = next((x for x in reversed(found) if _shares(wanted, x)), None)
+        if hit:
+            quoted = note, hit
+            break
+    if quoted is None:
+        return None
+    for note in reversed(notes):  # the latest count of what the goal counts
+        for x in sentences_of(note):
+            counts, short = _counts(goal, x)
+            if counts:
+                return GoalEvidence(*quoted, short, note if short else None)
+    return GoalEvidence(*quoted)
+
+
+def _shares(wanted: set[str], sentence: str) -> bool:
+    shared = wanted & _stems(sentence)
+    return len(wanted) >= 2 and len(shared) >= 2 and len(shared) >= 0.4 * len(wanted)

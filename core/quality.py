@@ -229,7 +229,12 @@ def course_coverage(text: str, sel: Selection) -> list[Coverage]:
             )
     found = risk.picture(sel.notes, sel.carried_risk, sel.assessments, sel.medications)
     for f in found.earlier_events[:1] + found.earlier_events[-1:]:
-        items.append(Coverage("risk history", f"{f.day}: {f.sentence[:60]}", f.day in text))
+        # the date said with the risk it reports: a score on the same day is not the risk history
+        told = any(
+            f.day in line and (RISK.search(line) or f.sentence[-30:].lower() in line.lower())
+            for line in text.splitlines()
+        )
+        items.append(Coverage("risk history", f"{f.day}: {f.sentence[:60]}", told))
     if found.safety_plan:
         last = found.safety_plan[-1]  # the plan in force: named with the date it was last documented
         items.append(

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from . import risk
+from . import course, risk
 from .errors import InsufficientInformation, InvalidInput
 from .models import (
     EXCLUDED_NOTE_TYPES,
@@ -113,6 +113,9 @@ class Selection:
     # Signed notes from before the range that a summary must carry into it (SPEC section 4): the
     # risk history and safety plan in force at the range start, and the intake when none is in range.
     carried: tuple[Note, ...] = ()
+    # Every score before the range (context only, like the baseline): the course of the whole episode,
+    # from the first administration, that a range shorter than the treatment would otherwise hide.
+    history: tuple[Assessment, ...] = ()
 
     @property
     def carried_risk(self) -> tuple[Note, ...]:
@@ -149,6 +152,7 @@ class Selection:
             notes=keep(self.notes),
             medications=keep(self.medications),
             carried=keep(self.carried),
+            history=keep(self.history),
             excluded=excluded,
         )
 
@@ -188,6 +192,7 @@ def select(
         found.baseline,
         excluded,
         carried_forward(chart.notes, store.notes_before(client_id, rng.start)),
+        found.history,
     )
 
 
@@ -312,6 +317,19 @@ def source_items(sel: Selection) -> list[SourceItem]:
                 "administered in the range",
                 f"{a.instrument} administered {a.administered_on.isoformat()}: total score "
                 f"{a.total_score} ({a.severity}).{answers}",
+            )
+        )
+    for a in course.context_scores(sel):
+        items.append(
+            SourceItem(
+                a.id,
+                "assessment",
+                a.administered_on,
+                f"{a.instrument} {a.total_score} ({a.severity})",
+                None,
+                "score before the range, named in the course of the episode or of a goal",
+                f"{a.instrument} administered {a.administered_on.isoformat()}: total score "
+                f"{a.total_score} ({a.severity}).",
             )
         )
     for n in sel.carried:

@@ -151,7 +151,10 @@ THEMES = re.compile(
     r"return(?:ing)? to work)\b",
     re.I,
 )
-CLINICIAN_DID = re.compile(r"(?:Discussed|Reviewed|Practiced|Scheduled|Introduced|Explored|Assigned|Taught)\b")
+CLINICIAN_DID = re.compile(
+    r"(?:Discussed|Reviewed|Practiced|Scheduled|Introduced|Explored|Assigned|Taught|Provided|Conducted|Worked)\b"
+)
+SAFETY_GOAL = re.compile(r"\bsafety plan\b", re.I)
 IMPROVING_CLAIM = re.compile(r"\b(?:decreas|improv|reduc|lower)\w*", re.I)
 MAX_THEMES = 6
 
@@ -166,7 +169,8 @@ class Writer:
         self.intake = first(n for n in sel.notes if n.note_type == "intake")
         self.earlier_intake = first(n for n in reversed(sel.carried) if n.note_type == "intake")
         self.measures = course.measures(sel.assessments)
-        self.goal_now, self.goal_earlier = course.goals(sel.plans, list(sel.baseline) + list(sel.assessments))
+        self.episodes = {e.instrument: e for e in course.episodes(sel.history, sel.assessments)}
+        self.goal_now, self.goal_earlier = course.goals_of(sel)
         self.contact = course.contact(self.progress, sel.range.end)
         self.risk_picture = risk.picture(sel.notes, sel.carried_risk, sel.assessments, sel.medications, self.clean)
         # Plans in effect side by side (imported care plans), not versions of one plan.
@@ -231,6 +235,8 @@ class Writer:
         if unsigned:
             span += f" Not used: {plural(unsigned, 'unsigned note')} in this range."
         blocks = [f"{who} {span}"]
+        if self.contact.lapsed and not self.discharge_note:  # what a reader must know first
+            blocks.insert(0, self.contact.sentence())
         if self.sel.purpose:
             blocks.append(f"Purpose of this summary: {self.sel.purpose}.")
         return blocks
@@ -338,26 +344,49 @@ class Writer:
             blocks.append(line)
         return blocks
 
+    def note_evidence(self, g: course.GoalStatus) -> course.GoalEvidence | None:
+        """For a goal without a score criterion: what the latest note about it says."""
+        if g.status != "not measurable":
+            return None
+        # what the client reported or did; for the safety plan, also the clinician's review of it
+        parts = ("subjective", "response") + (("objective", "assessment") if SAFETY_GOAL.search(g.goal) else ())
+        return course.goal_evidence(
+            g.goal,
+            self.progress,
+            lambda n: [
+                s
+                for part, ss in note_sections(n).items()
+                if part in parts
+                for s in ss
+                if usable(s) and not MSE.search(s) and not CLINICIAN_DID.match(s) and not PROGRESS.search(s)
+            ],
+        )
+
+    def unmet(self, g: course.GoalStatus) -> bool:
+        """Not met by its scores, or short of its count at the latest note about it."""
+        if g.status.startswith("not met") or "not sustained" in g.status:
+            return True
+        found = self.note_evidence(g)
+        return bool(found and found.shortfall)
+
     def goal_line(self, g: course.GoalStatus) -> str:
         """A goal with its score status, or for a goal without a score criterion what the latest
         note about it says, quoted."""
-        if g.status != "not measurable":
-            return g.sentence()
-        found = course.goal_evidence(
-            g.goal,
-            self.progress,
-            lambda n: [  # what the client reported or did
-                s
-                for part, ss in note_sections(n).items()
-                if part in ("subjective", "response")
-                for s in ss
-                if usable(s) and not MSE.search(s) and not CLINICIAN_DID.match(s)
-            ],
-        )
+        found = self.note_evidence(g)
         if found is None:
             return g.sentence()
-        note, s = found
-        return f"{g.goal}: no score criterion; the latest note about it ({note.note_date.isoformat()}): {self.clean(s)}"
+        text = (
+            f"{g.goal}: no score criterion; the latest note about it ({found.note.note_date.isoformat()}): "
+            f"{self.clean(found.sentence)}"
+        )
+        if found.shortfall and found.counted:
+            at = (
+                "that note"
+                if found.counted is found.note
+                else f"the latest count ({found.counted.note_date.isoformat()})"
+            )
+            text += f" Not met at {at}: {found.shortfall}."
+        return text
 
     def interventions(self) -> list[str]:
         blocks = []
@@ -452,7 +481,7 @@ class Writer:
 
         for m in self.measures:
             if len(m.scores) == 1:
-                rows.append(f"| {m.instrument} | {cell(m.first)} | | | single administration | not assessable |")
+                rows.append(f"| {m.instrument} | {cell(m.first)} | – | – | {cell(m.first)} | one administration |")
                 continue
             rows.append(
                 f"| {m.instrument} | {cell(m.first)} | {cell(m.lowest)} | {cell(m.highest)} | {cell(m.latest)} | "
@@ -460,7 +489,14 @@ class Writer:
             )
         blocks = ["\n".join(rows)]
         blocks += [f"{m.instrument}: {m.remarks()}" for m in self.measures if len(m.scores) > 1]
-        baseline = [b for b in self.sel.baseline if any(b.instrument == m.instrument for m in self.measures)]
+        episode = [line for m in self.measures if (line := self.episodes[m.instrument].sentence())]
+        if episode:
+            blocks.append("Since the start of the episode, before this range:\n" + "\n".join(f"- {x}" for x in episode))
+        baseline = [
+            b
+            for b in self.sel.baseline
+            if any(b.instrument == m.instrument for m in self.measures) and not self.episodes[b.instrument].sentence()
+        ]
         if baseline:
             blocks.append(
                 "For context, most recent scores before the range: "
@@ -526,7 +562,8 @@ class Writer:
             n = self.progress[-1]
             said = self.said(n)
             if said:
-                blocks.append(f"At the most recent session ({n.note_date.isoformat()}): " + " ".join(said))
+                line = f"At the most recent session ({n.note_date.isoformat()}): " + " ".join(said)
+                blocks.append(line + self.copied(n))
         if self.measures:
             blocks.append(
                 "Latest scores: "
@@ -550,9 +587,27 @@ class Writer:
                     f"Discharged on {self.discharge_note.note_date.isoformat()}; no later session is "
                     f"documented through {self.sel.range.end.isoformat()}."
                 )
-        elif self.progress and self.kind != "transfer":  # the transfer list gives the last contact
+        elif (
+            self.progress and self.kind != "transfer" and not self.contact.lapsed
+        ):  # said first, or in the transfer list
             blocks.append(self.contact.sentence())
         return blocks
+
+    def copied(self, note: Note) -> str:
+        """When the latest note's report is word for word the report of earlier notes: a line that may
+        be carried forward rather than current, said so a reader confirms it."""
+        key = lambda n: [re.sub(r"\W+", " ", x.lower()) for x in self.said(n)]  # noqa: E731
+        mine, run = key(note), []
+        for n in reversed(self.progress[:-1]):  # the unbroken run of notes before it that say the same
+            if not mine or key(n) != mine:
+                break
+            run.append(n)
+        if len(run) < 2:
+            return ""
+        return (
+            f" The notes since {run[-1].note_date.isoformat()} report this in the same words: it may be carried "
+            "forward from note to note; confirm it describes the client now."
+        )
 
     def recommendations(self) -> list[str]:
         blocks = []
@@ -591,10 +646,25 @@ class Writer:
                 + (f" (safety plan last documented {r.safety_plan[-1].day})" if r.safety_plan else "")
                 + "."
             )
-        open_goals = [g.goal for g in self.goal_now if g.status.startswith("not met") or "not sustained" in g.status]
+        open_goals = [g.goal for g in self.goal_now if self.unmet(g)]
         if open_goals:
             items.append("Goals not met at transfer: " + "; ".join(open_goals) + ".")
-        if self.measures:
+        for m in self.measures[:1]:  # the primary measure
+            e = self.episodes[m.instrument]
+            if e.never_responded:
+                items.append(
+                    f"{m.instrument} has not fallen below the cut-off of {m.spec.cutoff} since the first administration "
+                    f"({e.whole.first.administered_on.isoformat()}): review the diagnosis and the treatment approach."
+                )
+        if self.measures and self.contact.lapsed:
+            items.append(
+                "At the first contact, repeat "
+                + ", ".join(m.instrument for m in self.measures)
+                + " and a risk screen: the latest were given before care lapsed ("
+                + ", ".join(f"{m.instrument} {m.latest.administered_on.isoformat()}" for m in self.measures)
+                + ")."
+            )
+        elif self.measures:
             items.append(
                 "Continue measurement-based care with "
                 + ", ".join(f"{m.instrument} (latest {m.latest.administered_on.isoformat()})" for m in self.measures)
@@ -608,11 +678,18 @@ class Writer:
         if goals:  # each goal's status is under Treatment goals: here, the tally over every plan version
             met = [g for g in goals if g.status.startswith("met") and "not sustained" not in g.status]
             scored = [g for g in goals if g.status != "not measurable"]
+            short = [g.goal for g in goals if g.status == "not measurable" and self.unmet(g)]
             blocks.append(
-                f"Goal attainment over the plans of this range: {len(met)} of {plural(len(scored), 'goal')} with a "
-                "score result met"
-                + (f" ({'; '.join(g.goal for g in met)})" if met else "")
-                + f"; {plural(len(goals) - len(scored), 'goal')} without a score result (see Treatment goals)."
+                (
+                    f"Goal attainment over the plans of this range: {len(met)} of {plural(len(scored), 'goal')} with a "
+                    "score result met"
+                    + (f" ({'; '.join(g.goal for g in met)})" if met else "")
+                    + f"; {plural(len(goals) - len(scored), 'goal')} without a score result (see Treatment goals)."
+                    if scored
+                    else "No goal of the plans of this range has a score criterion: each is judged from the notes "
+                    "(see Treatment goals)."
+                )
+                + (f" Short of its count at the latest note about it: {'; '.join(short)}." if short else "")
             )
         missed = self.sel.excluded_count("cancellation")
         attendance = f"Attendance: {plural(len(self.progress), 'session')} with signed progress notes"
@@ -633,10 +710,17 @@ class Writer:
                 "outreach to the client and an aftercare plan are needed before closing the case."
             )
         elif not self.discharge_note and self.contact.last:  # still attending: not discharged
+            stuck = [m.instrument for m in self.measures if self.episodes[m.instrument].never_responded]
             blocks.append(
                 f"The client has not been discharged: sessions continue (the last on "
                 f"{self.contact.last.note_date.isoformat()}). Closing the case needs a planned discharge session "
                 "and an aftercare plan."
+                + (
+                    f" {' and '.join(stuck)} {'has' if len(stuck) == 1 else 'have'} not fallen below the cut-off "
+                    "since the first administration: a change of treatment, not discharge, is what the scores ask."
+                    if stuck
+                    else ""
+                )
             )
         return blocks
 
@@ -644,6 +728,11 @@ class Writer:
         """When the course raises no flag: what the stage of treatment asks."""
         primary = self.measures[0] if self.measures else None
         cutoff = primary.spec.cutoff if primary else None
+        if self.discharge_note:
+            return [
+                f"Treatment ended with a planned discharge session on {self.discharge_note.note_date.isoformat()}: "
+                "is the aftercare plan in place, and what would bring the client back to care?"
+            ]
         if primary and cutoff is not None and primary.latest.total_score < cutoff:
             return [
                 f"{primary.instrument} is below the cut-off of {cutoff} ({primary.latest.total_score} on "
@@ -677,6 +766,19 @@ class Writer:
                 )
         return None
 
+    def diagnosis_question(self) -> str | None:
+        """An adjustment disorder still coded long after onset: the diagnosis a supervisor revisits
+        (its symptoms are expected to resolve within six months once the stressor and its
+        consequences end)."""
+        end = self.sel.range.end
+        for d in self.sel.diagnoses:
+            if d.code.startswith("F43.2") and (not d.resolved or d.resolved > end) and (end - d.onset).days > 365:
+                return (
+                    f"{d.code} {d.description} has been the diagnosis since {d.onset.isoformat()}, more than a year: "
+                    "does it still fit, or does the course point to another diagnosis?"
+                )
+        return None
+
     def unchanged_since(self, day: date) -> str:
         """Plan renewals after a worsening that changed nothing the plan contains: said beside the
         question the worsening raises (a supervisor asks why the plan stayed the same)."""
@@ -691,15 +793,35 @@ class Writer:
     def questions(self) -> list[str]:
         qs = []
         for m in self.measures:
-            if len(m.scores) < 2:
+            if len(m.scores) < 2 and not (m is self.measures[0] and self.episodes[m.instrument].never_responded):
                 continue
             relapse = m.relapse
+            rise = ""
             if relapse:
                 lo, peak = relapse
-                qs.append(
+                rise = (
                     f"{m.instrument} rose from {lo.total_score} ({lo.administered_on.isoformat()}) to "
-                    f"{peak.total_score} ({peak.administered_on.isoformat()}) after improving: what drove the "
-                    "relapse, and is the current plan addressing it?" + self.unchanged_since(peak.administered_on)
+                    f"{peak.total_score} ({peak.administered_on.isoformat()}) after improving"
+                )
+            if m is self.measures[0] and self.episodes[m.instrument].never_responded:  # not a relapse from response
+                e = self.episodes[m.instrument].whole
+                qs.append(
+                    f"{m.instrument} has been at or above the cut-off of {m.spec.cutoff} at every administration "
+                    f"since the first ({e.first.total_score} on {e.first.administered_on.isoformat()}; latest "
+                    f"{e.latest.total_score} on {e.latest.administered_on.isoformat()}): after this long without "
+                    "response, should the diagnosis, the treatment modality or its intensity change"
+                    + ("" if self.sel.medications else ", and is a medication evaluation indicated (none is on file)")
+                    + "?"
+                    + (
+                        f" Within this range, {rise}." + self.unchanged_since(relapse[1].administered_on)
+                        if relapse
+                        else ""
+                    )
+                )
+            elif relapse:
+                qs.append(
+                    f"{rise}: what drove the relapse, and is the current plan addressing it?"
+                    + self.unchanged_since(relapse[1].administered_on)
                 )
             elif m.change.direction == "worsened" and m.change.reliable:
                 qs.append(
@@ -713,8 +835,9 @@ class Writer:
                     "without reliable change over the range: is the current approach the right fit, or should "
                     "intensity or modality change?"
                 )
+        relapsed = {m.instrument for m in self.measures if m.relapse}
         for g in self.goal_now:
-            if "not sustained" in g.status:
+            if "not sustained" in g.status and not {a.instrument for a in g.evidence} & relapsed:
                 qs.append(f"The goal '{g.goal}' was met earlier but is not met at the latest score: what changed?")
         r = self.risk_picture
         if r.events:
@@ -732,6 +855,8 @@ class Writer:
                 f"No session since {self.contact.last.note_date.isoformat()}: how should the team re-engage the client?"
             )
         if q := self.frequency_question():
+            qs.append(q)
+        if q := self.diagnosis_question():
             qs.append(q)
         if self.sel.excluded_count("unsigned"):
             qs.append(

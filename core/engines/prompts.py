@@ -297,6 +297,11 @@ def measures(sel: Selection) -> list[str]:
     ]
     if baseline:
         lines.append("- For context only, latest scores before the period: " + "; ".join(baseline) + ".")
+    lines += [
+        f"- Whole episode (say it: a period shorter than the treatment hides it): {e}"
+        for e in (x.sentence() for x in course.episodes(sel.history, sel.assessments))
+        if e
+    ]
     return (
         ["Course of care per measure (computed from the assessment documents):", *lines]
         if lines
@@ -308,7 +313,7 @@ def plans_and_goals(sel: Selection) -> list[str]:
     if not sel.plans:
         return []
     current = sel.plans[-1]
-    now, earlier = course.goals(sel.plans, list(sel.baseline) + list(sel.assessments))
+    now, earlier = course.goals_of(sel)
     lines = [
         f"Current treatment plan: the plan document in effect from {current.effective_from.isoformat()}; "
         + (

@@ -106,6 +106,7 @@ class RangeSources:
     chart: Chart  # the usable items; notes are signed intake and progress notes only
     excluded: dict[str, int]  # notes left out, by type ('unsigned' for unsigned intake/progress)
     baseline: tuple[Assessment, ...]  # latest score per instrument before the range, by instrument
+    history: tuple[Assessment, ...] = ()  # every score before the range, oldest first (the episode so far)
 
 
 def _client(row) -> Client:
@@ -353,7 +354,8 @@ class ChartStore:
             tuple(map(_medication, meds)),
         )
         baseline = tuple(_assessment(latest[k]) for k in sorted(latest))
-        return RangeSources(chart, excluded, baseline)
+        history = tuple(_assessment(a) for a in assessments if a[3] < start)
+        return RangeSources(chart, excluded, baseline, history)
 
     def _author_names(self, ids: set[str | None]) -> dict[str, str]:
         """Clinicians' names by id, kept in memory: rows of clinicians are only ever added (never
