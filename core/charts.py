@@ -7,16 +7,19 @@ from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
 
-from . import access, fhir, quality, sources
+from . import access, evidence, fhir, quality, sources
+from .claims import Finding
 from .clock import utcnow
 from .engines import Engine
-from .models import Actor, Chart, ClientRow, Draft
+from .models import Actor, Chart, Citation, ClientRow, Draft
 from .service import Practice
 from .sources import DateRange, Selection
 
 
 def find_clients(p: Practice, actor: Actor, search: str = "") -> list[ClientRow]:
-    """Clients matching the search that the actor may see (a clinician: their caseload)."""
+    """Clients matching the search (every word in the name or id, ignoring case and accents) that
+    the actor may see (a clinician: their caseload), each with what waits on the chart: the open
+    draft, the last signed summary and the unsigned notes (one query for the whole list)."""
     access.check_session(p.store, actor)
     if not access.can(actor, "view"):
         return []
@@ -98,6 +101,21 @@ def check_text(p: Practice, actor: Actor, selection_: Selection, text: str, cita
     client's excluded notes, for leaks: their text is compared in core and never returned)."""
     access.require(p.store, actor, "view", selection_.client.id)
     return quality.check(text, selection_, citations, p.store.excluded_note_texts(selection_.client.id))
+
+
+def paragraph_evidence(
+    p: Practice,
+    actor: Actor,
+    selection_: Selection,
+    text: str,
+    generated: str = "",
+    citations: Iterable[Citation] = (),
+    findings: Iterable[Finding] = (),
+) -> list[evidence.Paragraph]:
+    """Per paragraph of a text, the chart items it rests on with the passages it carries, and the
+    checks' findings on it (see core.evidence)."""
+    access.require(p.store, actor, "view", selection_.client.id)
+    return evidence.of_text(selection_, text, generated, citations, findings)
 
 
 def import_fhir(

@@ -204,7 +204,11 @@ class Episode:
         relapse = whole.relapse
         if relapse and relapse[0].administered_on < self.within[0].administered_on and not self.within_relapse:
             lo, peak = relapse
-            when = "before this range" if peak.administered_on < self.within[0].administered_on else "across the range start"
+            when = (
+                "before this range"
+                if peak.administered_on < self.within[0].administered_on
+                else "across the range start"
+            )
             text += (
                 f" Relapse {when}: after improving to {lo.total_score} "
                 f"({lo.administered_on.isoformat()}), the score rose reliably to {peak.total_score} "

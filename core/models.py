@@ -182,6 +182,12 @@ class Chart:
     notes: tuple[Note, ...]
     medications: tuple[Medication, ...] = ()
 
+    @property
+    def usable_notes(self) -> tuple[Note, ...]:
+        """Signed intake and progress notes: the only notes whose text may be shown beside a summary or
+        feed one (administrative, cancellation and psychotherapy notes never are)."""
+        return tuple(n for n in self.notes if n.note_type in USABLE_NOTE_TYPES and n.signed)
+
 
 @dataclass(frozen=True)
 class SourceItem:

@@ -6,9 +6,10 @@ import pandas as pd
 import streamlit as st
 
 from core import charts, downloads, evaluation, ratings, summaries
+from core.evidence import used
 from core.models import EvalItem
 from core.safety import shown
-from ui import checks, download, keys
+from ui import checks, download, evidence, keys
 from ui.common import local, practice, user_errors
 from ui.frame import current_actor, require_page
 
@@ -84,12 +85,20 @@ def rate_section() -> None:
             return
         text, cites = s.text, s.citations
         sel = summaries.summary_selection(practice(), current_actor(), s)
+    report = charts.check_text(practice(), current_actor(), sel, text, cites)
+    found = charts.paragraph_evidence(practice(), current_actor(), sel, text, text, cites, report.claims)
+    key = f"lab:{target_id}:{version}"
     left, right = st.columns([3, 2], gap="large")
-    with left:
-        with st.container(border=True, height=700):
+    with left:  # the text, and the chart it rests on, beside the rating form
+        at_text, at_evidence, at_sources = st.tabs(["Text", "Evidence by paragraph", "Sources"])
+        with at_text, st.container(border=True, height=700):
             st.markdown(shown(text))
+        with at_evidence:
+            evidence.paragraphs(found, key)
+        with at_sources:
+            evidence.sources(sel.items, used(found), key)
     with right:
-        checks.render(charts.check_text(practice(), current_actor(), sel, text, cites))
+        checks.render(report)
         pdqi_form(kind, target_id, version)
     previous = ratings.ratings(practice(), current_actor(), kind, target_id)
     if previous:

@@ -119,6 +119,7 @@ def render(client_id: str) -> None:
             hide_index=True,
             width="stretch",
         )
+        session_notes(chart.usable_notes, client_id)
         summaries_at_a_glance(client_id)
         if unsigned:
             st.warning(
@@ -126,6 +127,22 @@ def render(client_id: str) -> None:
                 "used in summaries until signed.",
                 icon=":material/edit_note:",
             )
+
+
+def session_notes(notes, client_id: str) -> None:
+    """The text of signed intake and progress notes, newest first, searchable (other note types are
+    counted above, never shown)."""
+    with st.expander(f"Signed session notes ({len(notes)})", icon=":material/description:"):
+        query = st.text_input("Search the notes", key=f"chart_notes_query:{client_id}", placeholder="e.g. sleep")
+        words = [w for w in query.lower().split() if w]
+        found = [n for n in reversed(notes) if all(w in n.text.lower() for w in words)]
+        st.caption(f"{len(found)} of {len(notes)} notes" + (" match" if words else ""))
+        for n in found[:30]:
+            st.markdown(shown(f"**{n.note_date} · {n.title}** · {n.author or ''}"))
+            st.markdown(shown("\n\n".join(line for line in n.text.splitlines() if line.strip())))
+            st.divider()
+        if len(found) > 30:
+            st.caption(f"The {len(found) - 30} older ones: narrow the search to find them.")
 
 
 def summaries_at_a_glance(client_id: str) -> None:

@@ -11,11 +11,12 @@ from core import charts, quality, sources, summaries
 from core.engines import Engine
 from core.engines.base import time_limit
 from core.errors import InsufficientInformation, UserError
+from core.evidence import Paragraph, used
 from core.models import ActiveDraft, Client
 from core.safety import shown
 from core.text import paragraphs
 
-from . import checks, keys, signed
+from . import checks, evidence, keys, signed
 from . import editor as draft_editor
 from .common import local, may, practice, user_errors, zone_name
 from .frame import current_actor
@@ -241,7 +242,15 @@ def editor(draft: ActiveDraft) -> None:
             versions(draft)
         with right:
             details(draft)
-            checks.render(draft_checks(draft.id, draft.generation.generated_at, w.text, draft))
+            report = draft_checks(draft.id, draft.generation.generated_at, w.text, draft)
+            at_checks, at_evidence, at_sources = st.tabs(["Checks", "Evidence by paragraph", "Sources"])
+            with at_checks:
+                checks.render(report)
+            found = draft_evidence(draft.id, draft.generation.generated_at, w.text, draft)
+            with at_evidence:
+                evidence.paragraphs(found, draft.id)
+            with at_sources:
+                evidence.sources(draft_sources(draft.id, draft).items, used(found), draft.id)
         if may("sign", draft.client_id):
             sign_row(draft)
 
@@ -263,6 +272,25 @@ def draft_checks(draft_id: str, generated_at: datetime, text: str, _draft: Activ
     anywhere on the page) reuses them; an edit, or an Update (a new generation, new citations),
     checks again."""
     return charts.check_text(practice(), current_actor(), draft_sources(draft_id, _draft), text, _draft.citations)
+
+
+@st.cache_data(max_entries=64, ttl=600, show_spinner=False)
+def draft_evidence(draft_id: str, generated_at: datetime, text: str, _draft: ActiveDraft) -> list[Paragraph]:
+    """Per paragraph of the text on screen, its sources and findings (recomputed as the checks are)."""
+    return charts.paragraph_evidence(
+        practice(),
+        current_actor(),
+        draft_sources(draft_id, _draft),
+        text,
+        generated_text(_draft),
+        _draft.citations,
+        draft_checks(draft_id, generated_at, text, _draft).claims,
+    )
+
+
+def generated_text(draft: ActiveDraft) -> str:
+    """The text as the engine last wrote it (the one its citations count paragraphs of)."""
+    return next(v.text for v in reversed(draft.lineage) if v.kind != "edited")
 
 
 def update_controls(draft: ActiveDraft, w: draft_editor.EditorWindow) -> None:
@@ -392,7 +420,7 @@ def details(draft: ActiveDraft) -> None:
         )
         if draft.citations:
             st.markdown("**Cited per paragraph** (as generated)")
-            generated = paragraphs(next(v.text for v in reversed(draft.lineage) if v.kind != "edited"))
+            generated = paragraphs(generated_text(draft))
             for c in draft.citations:
                 opening = generated[c.paragraph][:70] if c.paragraph < len(generated) else f"¶{c.paragraph + 1}"
                 cited = "; ".join(
