@@ -7,7 +7,7 @@ from datetime import date, datetime
 import pandas as pd
 import streamlit as st
 
-from core import charts, quality, sources, summaries
+from core import changes, charts, quality, sources, summaries
 from core.engines import Engine
 from core.engines.base import time_limit
 from core.errors import InsufficientInformation, UserError
@@ -16,6 +16,7 @@ from core.models import ActiveDraft, Client
 from core.safety import shown
 from core.text import paragraphs
 
+from . import changes as tracked
 from . import checks, evidence, keys, signed
 from . import editor as draft_editor
 from .common import local, may, practice, user_errors, zone_name
@@ -238,6 +239,7 @@ def editor(draft: ActiveDraft) -> None:
                 f"at {local(v.updated_at, '%H:%M:%S')}"
             )
             if editable:
+                update_review(draft, w)
                 update_controls(draft, w)
             versions(draft)
         with right:
@@ -347,6 +349,31 @@ def update_controls(draft: ActiveDraft, w: draft_editor.EditorWindow) -> None:
                 st.rerun()
 
 
+def update_review(draft: ActiveDraft, w: draft_editor.EditorWindow) -> None:
+    """Right after an Update: its changes against the version before, each accepted or rejected; the
+    result is saved as the clinician's version (the Update's own stays in the history)."""
+    v = draft.current_version
+    reviewed = f"update_reviewed:{draft.id}:{v.number}"
+    if v.kind != "refined" or v.based_on is None or w.text != v.text or w.refused or st.session_state.get(reviewed):
+        return
+    comparison = changes.compare(draft.version(v.based_on).text, v.text)
+    n = len(comparison.changes)
+    with st.expander(
+        f"What the Update changed: {sources.plural(n, 'change')} · accept or reject each",
+        expanded=True,
+        icon=":material/difference:",
+    ):
+        accepted = tracked.render(comparison, f"update_change:{draft.id}:{v.number}", decide=True)
+        if st.button("Apply my choices", key=f"apply_changes:{draft.id}:{v.number}", type="primary", disabled=not n):
+            text = changes.resolve(comparison, accepted)
+            with user_errors():
+                if text != v.text:
+                    summaries.save(practice(), current_actor(), draft.id, text, base_revision=w.revision)
+                    draft_editor.show(summaries.active_draft(practice(), current_actor(), draft.client_id) or draft)
+                st.session_state[reviewed] = True
+                st.rerun()
+
+
 def versions(draft: ActiveDraft) -> None:
     """Every version of the draft, with who made it and how; any one can be made current again."""
     with st.expander(f"Versions ({len(draft.versions)})", icon=":material/history:"):
@@ -366,6 +393,16 @@ def versions(draft: ActiveDraft) -> None:
                 ]
             ).set_index("Version")
         )
+        if len(draft.versions) >= 2:
+            numbers = [v.number for v in reversed(draft.versions)]
+            a, b = st.columns(2)
+            older = a.selectbox("Compare version", numbers, index=1, key=f"compare_a:{draft.id}")
+            newer = b.selectbox("with version", numbers, index=0, key=f"compare_b:{draft.id}")
+            tracked.render(
+                changes.compare(draft.version(older).text, draft.version(newer).text),
+                f"compare:{draft.id}",
+                decide=False,
+            )
         if not may("undo", draft.client_id) or len(draft.versions) < 2:
             return
         others = [v.number for v in reversed(draft.versions) if v.number != draft.current]
