@@ -319,8 +319,8 @@ class GoalStatus:
     def sentence(self) -> str:
         if self.status == "not measurable":
             return (
-                f"{self.goal}: no score criterion, and no note sentence about it was found: its status is for the "
-                "clinician to judge from the notes."
+                f"{self.goal}: no score criterion, and no note in this range reports on it: its status is for the "
+                "clinician to judge."
             )
         scores = ", ".join(f"{a.instrument} {a.total_score} on {a.administered_on.isoformat()}" for a in self.evidence)
         if self.status.startswith("not yet met"):
@@ -605,13 +605,22 @@ def _counts(goal: str, sentence: str) -> tuple[bool, str]:
     return found, ""
 
 
+def goal_topics(goal: str) -> list[re.Pattern]:
+    """The goal's topics; avoidance is one only when the goal leads with it ("Re-engage in avoided
+    situations (driving, meetings)"), not when it qualifies another ("Resume driving on routes avoided")."""
+    found = [(m.start(), t) for t in TOPICS if (m := t.search(goal))]
+    if (m := AVOIDANCE.search(goal)) and all(m.start() < at for at, _ in found):
+        found.append((m.start(), AVOIDANCE))
+    return [t for _, t in sorted(found, key=lambda x: x[0])]
+
+
 def goal_evidence(goal: str, notes: tuple[Note, ...], sentences_of) -> GoalEvidence | None:
     """The most recent note sentence about a goal that has no score criterion, so the draft can quote
     what the chart says now (a setback as much as a success): a sentence on the goal's topic (TOPICS),
     the one naming most of the goal's topics in the latest note that has one; for a goal of no listed
     topic, one sharing at least two word stems and two fifths of the goal's. With it, the latest count
     of what the goal counts, when that count falls short."""
-    topics = [t for t in TOPICS if t.search(goal)] or [t for t in (AVOIDANCE,) if t.search(goal)]
+    topics = goal_topics(goal)
     wanted = _stems(goal)
     quoted: tuple[Note, str] | None = None
     for note in reversed(notes):

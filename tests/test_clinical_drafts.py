@@ -229,7 +229,9 @@ def test_purpose_changes_the_content(corpus):
             continue
         assert "For the receiving provider:" in recs["Transfer of care"]
         assert re.search(r"Medications on file: |No medications are on file", recs["Transfer of care"])
-        assert "Last documented session:" in recs["Transfer of care"]
+        assert re.search(
+            r"Last documented session:|Discharged at a planned discharge session", recs["Transfer of care"]
+        )
         assert "Attendance:" in recs["Discharge"] and re.search(
             r"Aftercare:|Discharge plan|has not been discharged", recs["Discharge"]
         )
@@ -386,6 +388,8 @@ def test_goals_quote_the_latest_note_on_their_topic_setbacks_included(corpus):
     topics = {
         "Resume driving on routes avoided since the event": r"\bdriv|\broute",
         "Sleep at least six hours on most nights": r"sleep|asleep|nightmare",
+        # a goal that leads with avoidance is answered by "no avoidance in the past weeks" too
+        "Re-engage in avoided situations (driving, meetings) without escape": r"\bdriv|\broute|meeting|\bwork\b|shift|avoid",
     }
     checked = 0
     for sel, text in drafts:
@@ -545,6 +549,11 @@ def test_the_stage_of_care_sets_the_questions_and_the_hand_over(corpus):
         if discharged and sel.purpose == "Case consultation":
             assert "step down" not in recs, (sel.client.id, sel.range)
             seen["discharged"] += 1
+        if discharged and progress[-1].title == "Discharge session" and sel.purpose == "Transfer of care":
+            assert "Discharged at a planned discharge session" in recs and "lapsed" not in recs, (
+                sel.client.id,
+                sel.range,
+            )
         if lapsed and sel.purpose == "Transfer of care" and sel.assessments:
             assert "At the first contact, repeat" in recs and "Continue measurement-based care" not in recs
             seen["lapsed"] += 1
@@ -564,3 +573,16 @@ def test_a_safety_plan_goal_quotes_the_latest_note_about_the_plan(corpus):
             assert f"the latest note about it ({about[-1].note_date.isoformat()})" in line, (sel.client.id, line)
             quoted += 1
     assert quoted >= 3
+
+
+def test_after_a_lapse_the_last_risk_screening_is_said_to_predate_it(corpus):
+    _, drafts = corpus
+    stamped = 0
+    for sel, text in drafts:
+        line = next((x for x in section(text, "Risk and safety").splitlines() if x.startswith("Most recent risk")), "")
+        discharged = any(n.title == "Discharge session" for n in sel.progress_notes)
+        lapsed = "care appears to have lapsed" in text and not discharged
+        if line:
+            assert ("before care lapsed" in line) == lapsed, (sel.client.id, sel.range)
+            stamped += lapsed
+    assert stamped >= 3

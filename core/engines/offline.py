@@ -551,7 +551,12 @@ class Writer:
                 + "."
             )
         if r.latest_screen:
-            blocks.append(f"Most recent risk screening ({r.latest_screen.day}): {r.latest_screen.sentence}")
+            stale = (
+                " (before care lapsed: repeat it at the next contact)"
+                if self.contact.lapsed and not self.discharge_note
+                else ""
+            )
+            blocks.append(f"Most recent risk screening ({r.latest_screen.day}{stale}): {r.latest_screen.sentence}")
         elif blocks:
             blocks.append("No risk screening is documented in this range.")
         return blocks
@@ -638,7 +643,12 @@ class Writer:
             if meds
             else "No medications are on file in the sources for this range; confirm with the client and prescriber."
         )
-        items.append(self.contact.sentence())
+        items.append(
+            f"Discharged at a planned discharge session on {self.discharge_note.note_date.isoformat()}; no later "
+            "session is documented."
+            if self.discharge_note and self.discharge_note is self.progress[-1]
+            else self.contact.sentence()
+        )
         r = self.risk_picture
         if r.any_event or r.safety_plan:
             items.append(
@@ -656,7 +666,7 @@ class Writer:
                     f"{m.instrument} has not fallen below the cut-off of {m.spec.cutoff} since the first administration "
                     f"({e.whole.first.administered_on.isoformat()}): review the diagnosis and the treatment approach."
                 )
-        if self.measures and self.contact.lapsed:
+        if self.measures and self.contact.lapsed and not self.discharge_note:
             items.append(
                 "At the first contact, repeat "
                 + ", ".join(m.instrument for m in self.measures)
@@ -829,7 +839,13 @@ class Writer:
                     f"{m.latest.total_score}): what changes to the treatment approach should be considered?"
                     + self.unchanged_since(m.first.administered_on)
                 )
-            elif not m.change.reliable and m.spec.cutoff is not None and m.latest.total_score >= m.spec.cutoff:
+            elif (
+                not m.change.reliable
+                and m.spec.cutoff is not None
+                # the primary measure at or above its cut-off; another one well above it, not at its edge
+                and m.latest.total_score
+                >= m.spec.cutoff + (0 if m is self.measures[0] else m.spec.reliable_change or 0)
+            ):
                 qs.append(
                     f"{m.instrument} is at {m.latest.total_score}, at or above the cut-off of {m.spec.cutoff}, "
                     "without reliable change over the range: is the current approach the right fit, or should "
