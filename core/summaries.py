@@ -24,7 +24,8 @@ from .errors import (
     StaleDraft,
 )
 from .integrity import ChainReport, content_hash
-from .models import ActiveDraft, Actor, AuditEntry, Citation, Draft, SignedSummary
+from .models import ActiveDraft, Actor, AuditEntry, Citation, Draft, Generation, SignedSummary
+from .safety import neutralize_markdown
 from .service import Practice
 from .sources import Selection
 from .store import DraftChanged, DraftExists, DraftGone
@@ -159,6 +160,46 @@ def generate(
     result = p.engine(engine).generate(selection, on_text)
     if existing:
         discard(p, actor, existing.id)
+    return _keep(p, actor, client_id, selection, result)
+
+
+def keep_stopped(
+    p: Practice,
+    actor: Actor,
+    client_id: str,
+    start: date,
+    end: date,
+    purpose: str,
+    leave_out: Iterable[str],
+    engine: str,
+    text: str,
+    seconds: float,
+) -> Started:
+    """What an engine had written when the user stopped it, kept as the client's draft (labeled as
+    stopped and incomplete) for them to finish, Update or discard. The client's existing draft, if
+    one appeared meanwhile, is opened instead."""
+    access.require(p.store, actor, "generate", client_id)
+    existing = p.store.draft_for_client(client_id)
+    if existing:
+        return Started(existing, True)
+    if not text.strip():
+        raise InvalidInput("The engine had written nothing yet when it was stopped, so there is no draft to keep.")
+    selection = sources.require_sufficient(charts.selection(p, client_id, start, end, purpose, leave_out))
+    made = p.engine(engine)
+    text = neutralize_markdown(clean(text))
+    generation = Generation(
+        engine=made.name,
+        model=made.model,
+        prompt_version=made.prompt_version,
+        generated_at=utcnow(),
+        duration_ms=round(seconds * 1000),
+        label=f"{made.label} · stopped by the user before it finished: incomplete",
+    )
+    return _keep(p, actor, client_id, selection, Draft(text, attribute(text, selection.items), generation))
+
+
+def _keep(p: Practice, actor: Actor, client_id: str, selection: Selection, result: Draft) -> Started:
+    """An engine's draft stored as the client's one active draft."""
     used = [i for i in selection.items if i.id not in set(result.omitted_item_ids)]
     draft_id = f"D-{uuid.uuid4().hex[:12]}"
     record = {

@@ -51,3 +51,13 @@ def client_notice(client_id: str) -> str:
 
 def new_token(client_id: str) -> str:
     return f"new_token:{client_id}"
+
+
+def partial(client_id: str) -> str:
+    """(text, seconds) an engine has streamed so far for this client's new draft."""
+    return f"partial:{client_id}"
+
+
+def stop(client_id: str) -> str:
+    """The Stop request of a streaming draft: the arguments of its generation."""
+    return f"stop:{client_id}:request"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import date, datetime
 
 import pandas as pd
@@ -9,7 +10,7 @@ import streamlit as st
 
 from core import changes, charts, quality, sources, summaries
 from core.engines import Engine
-from core.engines.base import time_limit
+from core.engines.base import SECTIONS, progress, time_limit
 from core.errors import InsufficientInformation, UserError
 from core.evidence import Paragraph, used
 from core.models import ActiveDraft, Client
@@ -34,6 +35,7 @@ KIND_LABELS = {
 
 
 def render(client_id: str) -> None:
+    keep_stopped(client_id)
     draft = summaries.active_draft(practice(), current_actor(), client_id)
     if draft and st.session_state.pop(keys.composing(client_id), None):
         st.session_state[keys.client_notice(client_id)] = (
@@ -191,30 +193,71 @@ def within(engine: Engine) -> str:
 
 
 def generate(client_id: str, start, end, purpose: str, leave_out: list[str], engine: Engine) -> None:
+    began = time.monotonic()
     with st.status("Generating the treatment summary…", expanded=True) as status:
         st.write(f"1. Sources selected ({len(leave_out)} left out by you).")
         st.write(f"2. Drafting with {engine.label}…{within(engine)}")
-        box = st.empty()
+        if time_limit(engine):  # an engine that waits on a network can be stopped; the rule-based one is instant
+            st.button(
+                "Stop and keep what is written",
+                key=f"stop:{client_id}",
+                icon=":material/stop_circle:",
+                on_click=request_stop,
+                args=(client_id, start, end, purpose, leave_out, engine.name),
+            )
+        line, box = st.empty(), st.empty()
         streamed: list[str] = []
 
         def show(chunk: str) -> None:
             streamed.append(chunk)
-            box.markdown(shown("".join(streamed)))
+            text, seconds = "".join(streamed), time.monotonic() - began
+            st.session_state[keys.partial(client_id)] = (text, seconds)  # what a Stop keeps
+            done, current = progress(text)
+            line.caption(
+                (f"Writing “{current}” · " if current else "Starting · ")
+                + f"{done} of {len(SECTIONS)} sections done · {seconds:.0f} s"
+            )
+            box.markdown(shown(text))
 
         try:
             started = summaries.generate(
                 practice(), current_actor(), client_id, start, end, purpose, leave_out, engine=engine.name, on_text=show
             )
         except UserError as e:
+            st.session_state.pop(keys.partial(client_id), None)
             status.update(label="The draft could not be generated", state="error")
             st.error(shown(e.message), icon=":material/error:")
             return
+        st.session_state.pop(keys.partial(client_id), None)
         st.write("3. Draft saved.")
         status.update(label="Draft ready", state="complete")
     st.session_state.pop(keys.composing(client_id), None)
     if started.existing:
         st.session_state[keys.client_notice(client_id)] = "This client already had a draft; it is open below."
     st.rerun()
+
+
+def request_stop(client_id: str, start, end, purpose: str, leave_out: list[str], engine: str) -> None:
+    """The Stop click: the run streaming the draft ends with this rerun; the next one keeps its text."""
+    st.session_state[keys.stop(client_id)] = (start, end, purpose, leave_out, engine)
+
+
+def keep_stopped(client_id: str) -> None:
+    """After a Stop: what the engine had written becomes the draft, marked incomplete."""
+    request = st.session_state.pop(keys.stop(client_id), None)
+    text, seconds = st.session_state.pop(keys.partial(client_id), ("", 0.0))
+    if request is None:
+        return
+    start, end, purpose, leave_out, engine = request
+    with user_errors():
+        summaries.keep_stopped(
+            practice(), current_actor(), client_id, start, end, purpose, leave_out, engine, text, seconds
+        )
+        st.session_state.pop(keys.composing(client_id), None)
+        st.session_state[keys.client_notice(client_id)] = (
+            "Stopped. What the engine had written so far is kept as the draft, marked incomplete: finish it, "
+            "Update it, or discard it."
+        )
 
 
 # -- the editor -----------------------------------------------------------------------------------------------

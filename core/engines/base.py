@@ -36,6 +36,12 @@ def missing_sections(text: str) -> list[str]:
     return [s for s in SECTIONS if s not in found]
 
 
+def progress(text: str) -> tuple[int, str | None]:
+    """While a draft streams: (sections finished, the one being written) by its level-2 headings so far."""
+    started = [line[3:].strip() for line in text.splitlines() if line.startswith("## ")]
+    return max(len(started) - 1, 0), (started[-1] if started else None)
+
+
 def purpose_kind(purpose: str) -> str | None:
     """Which of the known purposes a free-text purpose is closest to, if any."""
     p = purpose.lower()

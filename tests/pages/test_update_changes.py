@@ -59,3 +59,23 @@ def test_any_two_versions_can_be_compared(app, app_db):
     assert not at.exception
     heads = [c.value for c in at.caption if c.value.startswith("Change 1 of ")]
     assert heads  # the comparison lists its changes
+
+
+def test_a_stopped_generation_opens_as_an_incomplete_draft(app, app_db):
+    from datetime import timedelta
+
+    from ui import keys
+
+    p = Practice.open(Settings(db_path=app_db), demo_data=False)
+    today = p.today()
+    p.store.close()
+    at = open_summary_tab(app)
+    partial = "## Identifying context\n\nThe client is 63 years old.\n\n## Reason for referral and presenting concerns\n\nFrom"
+    at.session_state[keys.stop("C1001")] = (today - timedelta(days=180), today, "", [], "offline")
+    at.session_state[keys.partial("C1001")] = (partial, 8.0)
+    at = at.run()
+    assert not at.exception
+    draft = stored(app_db)
+    assert draft.text.startswith("## Identifying context\n\nThe client is 63 years old.")
+    assert "incomplete" in draft.generation.label
+    assert any("Stopped. What the engine had written" in i.value for i in at.info)
