@@ -38,7 +38,7 @@ def item(i: SourceItem, passages: tuple[str, ...] = ()) -> None:
     st.caption(shown(f"{label(i)} · {i.title}" + (f" · {i.author}" if i.author else "") + f" · {i.reason}"))
     if i.kind == "plan":
         lines = [x for x in i.text.splitlines() if x.strip()]
-        st.markdown("\n".join(f"- {shown(x)}" for x in lines))
+        st.markdown("\n".join(f"- {_highlighted(x, passages)}" for x in lines))
         return
     st.markdown(_highlighted(i.text, passages))
     if i.kind == "note" and passages:

@@ -27,7 +27,7 @@ def slow_draft(conn, stop):
         conn.sendall(chunk(sse([word])))
 
 
-def test_stop_keeps_what_the_engine_wrote_as_an_incomplete_draft(tmp_path, page, monkeypatch):
+def test_stop_keeps_what_the_engine_wrote_as_an_incomplete_draft(tmp_path, page, monkeypatch, artifacts):
     with misbehaving_gateway(slow_draft) as (url, arrivals):
         monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-fake")
         monkeypatch.setenv("ANTHROPIC_BASE_URL", url)
@@ -44,6 +44,7 @@ def test_stop_keeps_what_the_engine_wrote_as_an_incomplete_draft(tmp_path, page,
             expect(
                 page.get_by_text(re.compile(r"^Writing “Reason for referral and presenting concerns” · 1 of 9"))
             ).to_be_visible()
+            page.screenshot(path=artifacts / "e2e" / "23-generation-progress.png")
             page.get_by_role("button", name="Stop and keep what is written").click()
             expect(editor(page)).to_have_value(re.compile(r"^## Identifying context\n\nThe client is 63 years old\."))
             expect(page.get_by_text(re.compile(r"^Stopped\. What the engine had written"))).to_be_visible()
