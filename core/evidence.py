@@ -65,12 +65,18 @@ def _key(s: str) -> str:
     return re.sub(r"\W+", " ", s.lower()).strip()
 
 
-def passages(item: SourceItem, paragraph: str, sel: Selection) -> tuple[str, ...]:
-    """The item's sentences that the paragraph carries, word for word once masked as drafts mask them
-    (dates and codes alone make no passage)."""
-    said = _key(paragraph)
+def passages(item: SourceItem, paragraph: str, sel: Selection, quotes: Iterable[str] = ()) -> tuple[str, ...]:
+    """The item's sentences that the paragraph carries, word for word once masked as drafts mask them,
+    or that the engine quotes (its quotes are of the masked text it was sent); dates and codes alone
+    make no passage."""
+    said, quoted = _key(paragraph), [_key(q) for q in quotes if len(q.split()) >= 3]
     bare = (LABEL.sub("", s) for s in sentences(item.text))  # "S: Client notes …": the label is no passage
-    return tuple(s for s in bare if len(s.split()) >= 4 and _key(mask(s, sel.client)) in said)
+    out = []
+    for s in bare:
+        masked = _key(mask(s, sel.client))
+        if len(s.split()) >= 4 and (masked in said or any(q in masked or masked in q for q in quoted)):
+            out.append(s)
+    return tuple(out)
 
 
 def of_text(
@@ -83,8 +89,11 @@ def of_text(
     """Every paragraph of `text` (headings left out) with its evidence. `citations` are the engine's,
     for the paragraphs of `generated`; a paragraph of `text` found unchanged there keeps them."""
     by_id = {i.id: i for i in sel.items}
+    citations = tuple(citations)
     given = {c.paragraph: c.item_ids for c in citations}
+    quotes = {c.paragraph: c.quotes for c in citations}
     old = {block: given[n] for n, block in enumerate(paragraphs(generated)) if n in given}
+    old_quotes = {block: quotes[n] for n, block in enumerate(paragraphs(generated)) if n in given}
     derived = {c.paragraph: c.item_ids for c in attribute(text, sel.items)}
     findings = tuple(findings)
     out, section = [], ""
@@ -96,7 +105,8 @@ def of_text(
         items = sorted(
             (by_id[i] for i in dict.fromkeys(ids) if i in by_id), key=lambda i: (KINDS.index(i.kind), i.date)
         )
-        cited = tuple(Cited(i, label(i), passages(i, block, sel)) for i in items)
+        said = old_quotes.get(block, ())
+        cited = tuple(Cited(i, label(i), passages(i, block, sel, (q for k, q in said if k == i.id))) for i in items)
         mine = tuple(f for f in findings if f.sentence and (f.sentence in block or _key(f.sentence) in _key(block)))
         out.append(Paragraph(n, section, block, cited, mine))
     return out

@@ -215,6 +215,8 @@ class Citation:
 
     paragraph: int
     item_ids: tuple[str, ...]
+    # (item id, the text of it the engine quotes) where the engine says which words it cites
+    quotes: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,11 @@ MAX_REASON_CHARS = 500
 
 
 def _citations(citations: Iterable[Citation]) -> list[dict]:
-    return [{"paragraph": c.paragraph, "item_ids": list(c.item_ids)} for c in citations]
+    return [
+        {"paragraph": c.paragraph, "item_ids": list(c.item_ids)}
+        | ({"quotes": [list(q) for q in c.quotes]} if c.quotes else {})
+        for c in citations
+    ]
 
 
 def _generation(draft: Draft) -> dict:

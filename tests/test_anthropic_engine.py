@@ -90,7 +90,8 @@ def test_stream_of_text_and_citation_deltas_gives_text_and_paragraph_citations(p
         "\n\n## Diagnoses\n\nMajor depressive disorder, recurrent.\n\nNo other diagnoses are "
         "documented.\n\n## Reason for referral"
     )
-    assert draft.citations == (Citation(1, (ids[0], ids[4])), Citation(3, (ids[1],)))
+    assert [(c.paragraph, c.item_ids) for c in draft.citations] == [(1, (ids[0], ids[4])), (3, (ids[1],))]
+    assert draft.citations[0].quotes == ((ids[0], "cited sentence"), (ids[4], "cited sentence"))
     assert len(chunks) == len(paragraphs(draft.text)) and "".join(chunks).strip() == draft.text.strip()
     assert (draft.generation.engine, draft.generation.model, draft.generation.prompt_version) == (
         "anthropic",
@@ -198,7 +199,7 @@ def test_update_sends_edited_text_and_instruction_with_the_same_cached_documents
     town = sel.client.address.rsplit(", ", 1)[1]
     assert town not in json.dumps(fake.bodies, ensure_ascii=False)
     assert refined.text.startswith("## Identifying context\n\nShorter.\n")
-    assert refined.citations == (Citation(1, (sel.item_ids[2],)),)
+    assert refined.citations == (Citation(1, (sel.item_ids[2],), ((sel.item_ids[2], "cited sentence"),)),)
     g = refined.generation
     assert (g.cache_read_tokens, g.cache_write_tokens, g.input_tokens) == (14200, 0, 900)
 
@@ -506,7 +507,8 @@ def test_cli_drafts_against_a_local_fake_server(practice, cli_db):
     assert out["engine"] == "anthropic" and out["text"].startswith(
         "## Identifying context\n\nThe client attended weekly sessions.\n"
     )
-    assert out["citations"] == [{"paragraph": 1, "item_ids": [out["sources"][0]["id"]]}]
+    first = out["sources"][0]["id"]
+    assert out["citations"] == [{"paragraph": 1, "item_ids": [first], "quotes": [[first, "cited sentence"]]}]
     assert out["generation"]["cache_read_tokens"] == 700 and out["prompt_version"] == PROMPT_VERSION
     assert len(received) == 1 and "Zoë" not in json.dumps(received[0], ensure_ascii=False)
 

@@ -128,3 +128,37 @@ def test_evidence_is_a_use_case_that_checks_the_actor(practice):
     sel_other, _ = drafted(practice, other.id)
     with pytest.raises(PermissionDenied):
         charts.paragraph_evidence(practice, stranger, sel_other, "text")
+
+
+def test_the_ai_engines_quoted_text_is_highlighted_in_the_note_it_cites(practice, tmp_path):
+    """A model paraphrases; the words it cites (of the masked text it was sent) mark the passage."""
+    from core.config import Settings
+    from core.engines.anthropic import AnthropicEngine
+    from core.engines.base import SECTIONS
+    from tests.fake_anthropic import FakeMessagesAPI, cite, message_events
+
+    sel, _ = drafted(practice)
+    note = sel.progress_notes[-1]
+    sentence = next(s for s in evidence.sentences(note.text) if len(s.split()) >= 6 and s.startswith("S:"))
+    quoted = mask(evidence.LABEL.sub("", sentence), sel.client)
+    index = sel.item_ids.index(note.id)
+    fake = FakeMessagesAPI(
+        message_events(
+            [
+                (f"## {SECTIONS[0]}\n\n", []),
+                ("At the latest session the client described how the week went.", [cite(index, quoted)]),
+                ("\n", []),
+            ]
+        )
+    )
+    engine = AnthropicEngine.from_settings(
+        Settings(db_path=tmp_path / "x.duckdb", anthropic_api_key="sk-ant-test"), http_client=fake.http_client()
+    )
+    draft = engine.generate(sel)
+    found = evidence.of_text(sel, draft.text, draft.text, draft.citations)
+    para = next(p for p in found if p.text.startswith("At the latest session"))
+    [cited] = [c for c in para.cited if c.item.id == note.id]
+    assert cited.passages == (evidence.LABEL.sub("", sentence),)
+    edited = draft.text.replace("how the week went", "how the week had gone")  # no longer the engine's words
+    again = next(p for p in evidence.of_text(sel, edited, draft.text, draft.citations) if p.text.startswith("At the"))
+    assert all(not c.passages for c in again.cited if c.item.id == note.id)

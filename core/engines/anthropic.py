@@ -324,17 +324,23 @@ def assemble(content: list, request: Request) -> tuple[list[str], tuple[Citation
 
     The API returns the text in blocks, each with the citations of its sentence(s); a paragraph
     cites every item cited by a block that overlaps it."""
-    pieces: list[tuple[int, int, list[str]]] = []
+    pieces: list[tuple[int, int, list[str], list[tuple[str, str]]]] = []
     raw = ""
     for block in content:
         if block.type != "text":
             continue
-        ids = [
-            request.document_ids[c.document_index]
+        valid = [
+            c
             for c in block.citations or ()
             if isinstance(getattr(c, "document_index", None), int) and 0 <= c.document_index < len(request.document_ids)
         ]
-        pieces.append((len(raw), len(raw) + len(block.text), ids))
+        ids = [request.document_ids[c.document_index] for c in valid]
+        quotes = [
+            (request.document_ids[c.document_index], c.cited_text.strip())
+            for c in valid
+            if isinstance(getattr(c, "cited_text", None), str) and c.cited_text.strip()
+        ]
+        pieces.append((len(raw), len(raw) + len(block.text), ids, quotes))
         raw += block.text
     order = {item_id: n for n, item_id in enumerate(request.document_ids)}
     paragraphs: list[str] = []
@@ -343,9 +349,11 @@ def assemble(content: list, request: Request) -> tuple[list[str], tuple[Citation
     for end, next_start in [(m.start(), m.end()) for m in PARAGRAPH_BREAK.finditer(raw)] + [(len(raw), len(raw))]:
         text = tidy(raw[start:end])
         if text:
-            cited_ids = {i for s, e, cited in pieces if s < end and e > start for i in cited}
+            cited_ids = {i for s, e, cited, _ in pieces if s < end and e > start for i in cited}
+            quoted = tuple(dict.fromkeys(q for s, e, _, qs in pieces if s < end and e > start for q in qs))
             if cited_ids and not text.startswith("#"):  # a heading states nothing to cite
-                citations.append(Citation(len(paragraphs), tuple(sorted(cited_ids, key=order.__getitem__))))
+                ordered = tuple(sorted(cited_ids, key=order.__getitem__))
+                citations.append(Citation(len(paragraphs), ordered, quoted))
             paragraphs.append(text)
         start = next_start
     return paragraphs, tuple(citations)

@@ -44,7 +44,9 @@ def _refs(data: list) -> tuple[SourceRef, ...]:
 
 
 def _citations(data: list) -> tuple[Citation, ...]:
-    return tuple(Citation(c["paragraph"], tuple(c["item_ids"])) for c in data)
+    return tuple(
+        Citation(c["paragraph"], tuple(c["item_ids"]), tuple((q[0], q[1]) for q in c.get("quotes", ()))) for c in data
+    )
 
 
 class DraftExists(Exception):

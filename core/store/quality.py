@@ -148,7 +148,12 @@ class QualityStore:
             item = dict(zip(ITEM_COLUMNS, r))
             citations = json.loads(item["citations"]) if item["citations"] is not None else None
             item["citations"] = (
-                None if citations is None else tuple(Citation(c["paragraph"], tuple(c["item_ids"])) for c in citations)
+                None
+                if citations is None
+                else tuple(
+                    Citation(c["paragraph"], tuple(c["item_ids"]), tuple((q[0], q[1]) for q in c.get("quotes", ())))
+                    for c in citations
+                )
             )
             item["metrics"] = json.loads(item["metrics"]) if item["metrics"] is not None else None
             out.append(EvalItem(**item))
