@@ -282,7 +282,8 @@ def editor(draft: ActiveDraft) -> None:
                 f"at {local(v.updated_at, '%H:%M:%S')}"
             )
             if editable:
-                update_review(draft, w)
+                with st.container():  # always there, so the widgets below keep their place when it empties
+                    update_review(draft, w)
                 update_controls(draft, w)
             versions(draft)
         with right:
