@@ -132,7 +132,10 @@ def render(client_id: str) -> None:
 def session_notes(notes, client_id: str) -> None:
     """The text of signed intake and progress notes, newest first, searchable (other note types are
     counted above, never shown)."""
-    with st.expander(f"Signed session notes ({len(notes)})", icon=":material/description:"):
+    # Drawn only when asked for: a chart's notes are long, and the Chart tab is the first screen opened.
+    if not st.toggle(f"Show the signed session notes ({len(notes)})", key=f"chart_notes:{client_id}"):
+        return
+    with st.container(border=True):
         query = st.text_input("Search the notes", key=f"chart_notes_query:{client_id}", placeholder="e.g. sleep")
         words = [w for w in query.lower().split() if w]
         found = [n for n in reversed(notes) if all(w in n.text.lower() for w in words)]

@@ -176,6 +176,7 @@ class Writer:
         # Plans in effect side by side (imported care plans), not versions of one plan.
         self.concurrent = any(p.status != "revised" for p in sel.plans[:-1])
         self.discharge_note = first(n for n in reversed(self.progress) if n.title == "Discharge session")
+        self.lapsed = self.contact.lapsed and not self.discharge_note  # a planned discharge is no lapse
 
     def clean(self, sentence: str) -> str:
         return mask(sentence, self.sel.client)
@@ -235,7 +236,7 @@ class Writer:
         if unsigned:
             span += f" Not used: {plural(unsigned, 'unsigned note')} in this range."
         blocks = [f"{who} {span}"]
-        if self.contact.lapsed and not self.discharge_note:  # what a reader must know first
+        if self.lapsed:  # what a reader must know first
             blocks.insert(0, self.contact.sentence())
         if self.sel.purpose:
             blocks.append(f"Purpose of this summary: {self.sel.purpose}.")
@@ -551,11 +552,7 @@ class Writer:
                 + "."
             )
         if r.latest_screen:
-            stale = (
-                " (before care lapsed: repeat it at the next contact)"
-                if self.contact.lapsed and not self.discharge_note
-                else ""
-            )
+            stale = " (before care lapsed: repeat it at the next contact)" if self.lapsed else ""
             blocks.append(f"Most recent risk screening ({r.latest_screen.day}{stale}): {r.latest_screen.sentence}")
         elif blocks:
             blocks.append("No risk screening is documented in this range.")
@@ -666,7 +663,7 @@ class Writer:
                     f"{m.instrument} has not fallen below the cut-off of {m.spec.cutoff} since the first administration "
                     f"({e.whole.first.administered_on.isoformat()}): review the diagnosis and the treatment approach."
                 )
-        if self.measures and self.contact.lapsed and not self.discharge_note:
+        if self.measures and self.lapsed:
             items.append(
                 "At the first contact, repeat "
                 + ", ".join(m.instrument for m in self.measures)
@@ -706,7 +703,7 @@ class Writer:
         attendance += (
             f" and {plural(missed, 'cancellation or no-show note')} in this range." if missed else " in this range."
         )
-        if self.contact.lapsed and not self.discharge_note:
+        if self.lapsed:
             attendance += (
                 f" There was no planned discharge session: the last session was on "
                 f"{self.contact.last.note_date.isoformat()} and care appears to have lapsed (dropout)."
@@ -714,7 +711,7 @@ class Writer:
                 else ""
             )
         blocks.append(attendance)
-        if not self.discharge_note and self.contact.lapsed:
+        if self.lapsed:
             blocks.append(
                 "Aftercare: no discharge session or aftercare plan is documented in this range; "
                 "outreach to the client and an aftercare plan are needed before closing the case."
@@ -866,7 +863,7 @@ class Writer:
                 f"A risk event was documented before this range ({r.earlier_events[-1].day}): is the safety "
                 "plan still current?"
             )
-        if self.contact.lapsed and self.contact.last and not self.discharge_note:  # a planned discharge is no lapse
+        if self.lapsed and self.contact.last:
             qs.append(
                 f"No session since {self.contact.last.note_date.isoformat()}: how should the team re-engage the client?"
             )

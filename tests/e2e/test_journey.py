@@ -68,10 +68,10 @@ def test_several_people_following_deep_links_right_after_a_start_all_get_the_fra
         pg.get_by_label("Password", exact=True).fill(PASSWORDS[user])
     for pg in pages:
         pg.get_by_role("button", name="Sign in").click(no_wait_after=True)
-    for pg in pages:
-        expect(pg.get_by_role("heading", name="Zoë Ñúñez")).to_be_visible()
-        expect(pg.get_by_role("button", name="Sign out")).to_be_visible()
-        expect(pg.get_by_role("link", name="Clients")).to_be_visible()
+    for pg in pages:  # a cold start on a fresh clone compiles every module first: correctness, not speed
+        expect(pg.get_by_role("heading", name="Zoë Ñúñez")).to_be_visible(timeout=30_000)
+        expect(pg.get_by_role("button", name="Sign out")).to_be_visible(timeout=30_000)
+        expect(pg.get_by_role("link", name="Clients")).to_be_visible(timeout=30_000)
         pg.context.close()
 
 

@@ -97,6 +97,8 @@ def test_the_chart_tab_shows_signed_session_notes_and_never_other_note_text(app,
     at.query_params["client"] = chart.client.id
     at = at.switch_page("pages/client.py").run()
     assert not at.exception
+    assert not any(n.text.splitlines()[0][:40] in m.value for m in at.markdown for n in chart.usable_notes[-1:])
+    at = at.toggle(key=f"chart_notes:{chart.client.id}").set_value(True).run()  # shown when asked for
     shown_text = "\n".join(m.value for m in at.markdown)
     latest = chart.usable_notes[-1]
     first_line = next(line for line in latest.text.splitlines() if line.strip())
