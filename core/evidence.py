@@ -89,11 +89,8 @@ def of_text(
     """Every paragraph of `text` (headings left out) with its evidence. `citations` are the engine's,
     for the paragraphs of `generated`; a paragraph of `text` found unchanged there keeps them."""
     by_id = {i.id: i for i in sel.items}
-    citations = tuple(citations)
-    given = {c.paragraph: c.item_ids for c in citations}
-    quotes = {c.paragraph: c.quotes for c in citations}
-    old = {block: given[n] for n, block in enumerate(paragraphs(generated)) if n in given}
-    old_quotes = {block: quotes[n] for n, block in enumerate(paragraphs(generated)) if n in given}
+    engine_cited = {c.paragraph: c for c in citations}
+    unchanged = {block: c for n, block in enumerate(paragraphs(generated)) if (c := engine_cited.get(n))}
     derived = {c.paragraph: c.item_ids for c in attribute(text, sel.items)}
     findings = tuple(findings)
     out, section = [], ""
@@ -101,11 +98,12 @@ def of_text(
         if block.startswith("## "):
             section = block[3:].strip()
             continue
-        ids = old.get(block) or derived.get(n, ())
+        kept = unchanged.get(block)
+        ids = kept.item_ids if kept else derived.get(n, ())
         items = sorted(
             (by_id[i] for i in dict.fromkeys(ids) if i in by_id), key=lambda i: (KINDS.index(i.kind), i.date)
         )
-        said = old_quotes.get(block, ())
+        said = kept.quotes if kept else ()
         cited = tuple(Cited(i, label(i), passages(i, block, sel, (q for k, q in said if k == i.id))) for i in items)
         mine = tuple(f for f in findings if f.sentence and (f.sentence in block or _key(f.sentence) in _key(block)))
         out.append(Paragraph(n, section, block, cited, mine))
