@@ -100,9 +100,11 @@ BEFORE_WORDS = re.compile(
 
 ONGOING = re.compile(
     r"\b(?:care|treatment|therapy) (?:is|remains) (?:ongoing|active|current)\b|\bremains in (?:\w+ )?(?:treatment|care|therapy)\b|"
-    r"\bcontinues to (?:attend|engage)\b|\battending (?:regularly|weekly|consistently)\b",
+    r"\bcontinues to (?:attend|engage)\b|\battending (?:regularly|weekly|consistently)\b|"
+    r"\bhas not been discharged\b|\bsessions continue\b",
     re.I,
 )
+DISCHARGED = re.compile(r"(?<!not )\b(?:was|been|is) discharged\b|\bdischarged (?:on|from)\b", re.I)
 PLANNED = re.compile(r"\b(?:planned|next|scheduled|due|expected|review(?:ed)? by|follow-up|until)\b", re.I)
 ON_FILE = re.compile(r"\bon file\b|\bstatus active\b|\bcurrently (?:takes|taking|prescribed)\b", re.I)
 DIAGNOSIS_CONTEXT = re.compile(r"\bdiagnos\w*|\bICD\b|\bDSM\b", re.I)
@@ -449,10 +451,14 @@ class _Checker:
 
     def _contact(self, s: str) -> list[Finding]:
         """Care said to be going on when the chart shows it lapsed (no session for weeks) or ended in a
-        discharge session."""
+        discharge session; a discharge said that no note documents."""
+        progress = self.sel.progress_notes
+        if DISCHARGED.search(s) and not any(
+            n.title == "Discharge session" or re.search(r"\bdischarg", n.text, re.I) for n in self.sel.notes
+        ):
+            return [Finding("contact", "error", s, "discharged", "no note in the chart documents a discharge")]
         if not ONGOING.search(s):
             return []
-        progress = self.sel.progress_notes
         if any(n.title == "Discharge session" for n in progress):
             last = next(n for n in reversed(progress) if n.title == "Discharge session")
             return [Finding("contact", "error", s, "care ongoing", f"discharge session on {last.note_date}")]

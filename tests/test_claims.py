@@ -368,9 +368,14 @@ def test_care_said_to_go_on_after_a_discharge_or_a_lapse_is_caught(practice):
     else:
         raise AssertionError("no demo client has a discharge session")
     assert kinds("The client remains in weekly treatment.", sel) == {"contact"}
+    assert kinds("The client has not been discharged: sessions continue.", sel) == {"contact"}
     attending = whole(practice, "C1001")
     assert not course.contact(attending.progress_notes, attending.range.end).lapsed
     assert errors("The client remains in weekly treatment.", attending) == []
+    assert errors("The client has not been discharged: sessions continue.", attending) == []
+    # a discharge no note documents, and one that a discharge session does
+    assert kinds("The client was discharged with the goals met.", attending) == {"contact"}
+    assert errors("The client was discharged with the goals met.", sel) == []
 
 
 def test_no_risk_documented_is_read_against_the_history_carried_into_the_range(practice):
