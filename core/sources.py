@@ -305,33 +305,11 @@ def source_items(sel: Selection) -> list[SourceItem]:
         items.append(
             SourceItem(m.id, "medication", m.start_date, m.name, m.prescriber, "prescribed during the range", text)
         )
-    for a in sel.assessments:
-        answers = f" Item responses: {', '.join(map(str, a.items))}." if a.items else ""
-        items.append(
-            SourceItem(
-                a.id,
-                "assessment",
-                a.administered_on,
-                f"{a.instrument} {a.total_score} ({a.severity})",
-                None,
-                "administered in the range",
-                f"{a.instrument} administered {a.administered_on.isoformat()}: total score "
-                f"{a.total_score} ({a.severity}).{answers}",
-            )
-        )
-    for a in course.context_scores(sel):
-        items.append(
-            SourceItem(
-                a.id,
-                "assessment",
-                a.administered_on,
-                f"{a.instrument} {a.total_score} ({a.severity})",
-                None,
-                "score before the range, named in the course of the episode or of a goal",
-                f"{a.instrument} administered {a.administered_on.isoformat()}: total score "
-                f"{a.total_score} ({a.severity}).",
-            )
-        )
+    items += [score_item(a, "administered in the range") for a in sel.assessments]
+    items += [
+        score_item(a, "score before the range, named in the course of the episode or of a goal", answers=False)
+        for a in course.context_scores(sel)
+    ]
     for n in sel.carried:
         why = (
             "risk history and safety plan carried into the range"
@@ -343,3 +321,18 @@ def source_items(sel: Selection) -> list[SourceItem]:
         kind = "intake assessment" if n.note_type == "intake" else "signed progress note"
         items.append(SourceItem(n.id, "note", n.note_date, n.title, n.author, f"{kind} dated in the range", n.text))
     return items
+
+
+def score_item(a: Assessment, why: str, answers: bool = True) -> SourceItem:
+    """An assessment as a source: its total and band, with its item responses when `answers`."""
+    responses = f" Item responses: {', '.join(map(str, a.items))}." if answers and a.items else ""
+    return SourceItem(
+        a.id,
+        "assessment",
+        a.administered_on,
+        f"{a.instrument} {a.total_score} ({a.severity})",
+        None,
+        why,
+        f"{a.instrument} administered {a.administered_on.isoformat()}: total score {a.total_score} ({a.severity})."
+        + responses,
+    )

@@ -177,6 +177,7 @@ class Writer:
         self.concurrent = any(p.status != "revised" for p in sel.plans[:-1])
         self.discharge_note = first(n for n in reversed(self.progress) if n.title == "Discharge session")
         self.lapsed = self.contact.lapsed and not self.discharge_note  # a planned discharge is no lapse
+        self._evidence: dict[str, course.GoalEvidence | None] = {}
 
     def clean(self, sentence: str) -> str:
         return mask(sentence, self.sel.client)
@@ -346,9 +347,15 @@ class Writer:
         return blocks
 
     def note_evidence(self, g: course.GoalStatus) -> course.GoalEvidence | None:
-        """For a goal without a score criterion: what the latest note about it says."""
+        """For a goal without a score criterion: what the latest note about it says (read once per goal:
+        the goal line, the hand-over and the discharge tally all ask)."""
         if g.status != "not measurable":
             return None
+        if g.goal not in self._evidence:
+            self._evidence[g.goal] = self._find_evidence(g)
+        return self._evidence[g.goal]
+
+    def _find_evidence(self, g: course.GoalStatus) -> course.GoalEvidence | None:
         # what the client reported or did; for the safety plan, also the clinician's review of it
         parts = ("subjective", "response") + (("objective", "assessment") if SAFETY_GOAL.search(g.goal) else ())
         return course.goal_evidence(

@@ -13,6 +13,7 @@ from core import summaries
 from core.clock import local_time
 from core.models import Actor
 from core.service import Practice
+from tests.pages.test_clients_page import COLUMNS
 
 from .conftest import Server, new_page
 from .journey import EDITOR_LABEL, shot, sign_in, wait_idle
@@ -36,19 +37,6 @@ def waiting(tmp_path_factory):
     server = Server(tmp_path_factory.mktemp("clients-list"), prepare)
     yield server, shown
     server.stop()
-
-
-COLUMNS = [
-    "Client",
-    "ID",
-    "Clinician",
-    "Draft in progress",
-    "Draft last changed",
-    "Last signed",
-    "Unsigned notes",
-    "First seen",
-    "Last seen",
-]
 
 
 def first_row(page: Page) -> dict[str, str]:
