@@ -16,10 +16,10 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from . import auth, charts, evaluation, maintenance, summaries
+from . import auth, charts, evaluation, maintenance, note_files, summaries
 from .config import load_settings
 from .errors import InvalidInput, Refused, UserError
-from .models import Actor
+from .models import NOTE_TYPES, Actor
 from .service import Practice
 from .text import clean
 
@@ -455,6 +455,18 @@ def cmd_import_fhir(p: Practice, args) -> None:
     out(args, reports, "\n".join(r.describe() for r in reports))
 
 
+@command
+def cmd_import_notes(p: Practice, args) -> None:
+    defaults = note_files.Defaults(
+        note_type=args.type,
+        note_date=parse_day(args.date) if args.date else None,
+        author=args.author,
+        signed=not args.unsigned,
+    )
+    reports = charts.import_notes(p, cli_actor(), args.client, args.paths, defaults)
+    out(args, reports, "\n".join(r.describe() for r in reports))
+
+
 def read_password(prompt: str) -> str:
     """From the terminal without echo, or one line of standard input (for scripts); never an argument."""
     return getpass.getpass(prompt) if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
@@ -598,6 +610,23 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="import every condition, care plan, medication and encounter, not only the behavioral-health ones",
     )
+    notes = sub.add_parser(
+        "import-notes",
+        parents=[common],
+        help="import notes from files (plain text, Markdown, CSV with a note per row, PDF) into a client's "
+        "chart: all of them or, if one is bad, none",
+    )
+    notes.add_argument("paths", nargs="+", metavar="FILE")
+    notes.add_argument("--client", required=True)
+    notes.add_argument(
+        "--type",
+        choices=NOTE_TYPES,
+        default="progress",
+        help="the notes' type where a file does not say (a CSV's type column does); default progress",
+    )
+    notes.add_argument("--date", metavar="YYYY-MM-DD", help="the notes' date where a file does not say")
+    notes.add_argument("--author", help="clinician id or name, where a file does not say")
+    notes.add_argument("--unsigned", action="store_true", help="the notes are unsigned drafts (not used in summaries)")
     return top
 
 

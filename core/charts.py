@@ -3,14 +3,16 @@ Every one takes the acting user and checks permission itself."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
 
-from . import access, evidence, fhir, quality, sources
+from . import access, evidence, fhir, note_files, quality, sources
 from .claims import Finding
 from .clock import utcnow
 from .engines import Engine
+from .errors import InvalidImport
 from .models import Actor, Chart, Citation, ClientRow, Draft
 from .service import Practice
 from .sources import DateRange, Selection
@@ -142,4 +144,40 @@ def import_fhir(
             None,
             f"FHIR {Path(r.file).name}: {sum(r.added.values())} rows added",
         )
+    return reports
+
+
+def import_notes(
+    p: Practice,
+    actor: Actor,
+    client_id: str,
+    paths: Iterable[str | Path],
+    defaults: note_files.Defaults = note_files.Defaults(),
+    on_progress: Callable[[int, int, str], None] | None = None,
+) -> list[note_files.NotesReport]:
+    """Import notes from files (plain text, Markdown, CSV, PDF) into one client's chart: every note
+    of every file, or none if one file, row or page is bad (the InvalidImport error says which and
+    why). Each note keeps its type; importing the same files again adds nothing."""
+    access.require(p.store, actor, "import")
+    client = p.store.client(client_id)
+    files = [Path(x) for x in paths]
+    if not files:
+        raise InvalidImport("No files of notes to import. Nothing was imported.")
+    today = p.today()
+    read: list[list[note_files.Read]] = []
+    for n, path in enumerate(files, 1):
+        read.append(note_files.read_notes(path, defaults, today))
+        if on_progress:
+            on_progress(n, len(files), path.name)
+    known = {c.id: c.id for c in p.store.clinicians()} | {c.display_name: c.id for c in p.store.clinicians()}
+    batches = [note_files.rows(client.id, notes, known) for notes in read]
+    added = p.store.import_chart_batches(batches)
+    now = utcnow()
+    reports = []
+    for path, notes, got in zip(files, read, added, strict=True):
+        report = note_files.NotesReport(
+            path.name, client.id, len(notes), got.get("notes", 0), dict(Counter(x.note_type for x in notes))
+        )
+        p.store.audit(now, actor.id, "import", client.id, None, None, f"notes {path.name}: {report.added} notes added")
+        reports.append(report)
     return reports

@@ -28,6 +28,7 @@ from datetime import date
 
 from . import course, quality, risk
 from .models import Assessment, Citation, Note
+from .prose import statements_of
 from .scoring import INSTRUMENTS, change, severity
 from .sources import Selection
 from .text import ICD10, paragraphs, sentences
@@ -347,7 +348,27 @@ class _Checker:
 
     def _risk(self, s: str) -> list[Finding]:
         """A denial must not contradict a documented event of the risk it denies (a denial of HI says
-        nothing of a documented suicidal ideation)."""
+        nothing of a documented suicidal ideation). A denial quoted word for word from a note that also
+        reports the event is the note's own contradiction, for the reader to reconcile: a warning."""
+        found = self._denial(s)
+        if found and self._quoted(s):
+            return [
+                Finding("risk", "warning", s, f.claim, f"quoted from a note; the chart also says {f.evidence}")
+                for f in found
+            ]
+        return found
+
+    def _quoted(self, s: str) -> bool:
+        """Whether a sentence, after its date or label ("- 2026-11-02: "), is a note's statement as written."""
+        body = re.sub(rf"^[-\s]*(?:[^:]{{0,60}}\(?{ISO}\)?[^:]{{0,20}}:\s*)?", "", s).strip()
+        if len(body.split()) < 4:
+            return False
+        key = " ".join(body.lower().split())
+        return any(
+            key == " ".join(x.lower().split()) for n in self.sel.notes + self.sel.carried for x in statements_of(n.text)
+        )
+
+    def _denial(self, s: str) -> list[Finding]:
         state, kinds = risk_kinds(s)
         if state not in ("denied_now", "denied_ever"):
             return []
@@ -422,7 +443,7 @@ class _Checker:
             if not on_file:
                 if not re.search(rf"\b{re.escape(name)}\b", self.corpus):
                     out.append(Finding("medication", "error", s, m[1], "no prescription or note of the chart names it"))
-                elif ON_FILE.search(s):  # named in a note ("previously treated with ..."), never prescribed here
+                elif ON_FILE.search(s) and not self._quoted(s):  # named in a note, never prescribed here
                     out.append(Finding("medication", "error", s, f"{m[1]} on file", f"no prescription of {m[1]}"))
                 continue
             dose = DOSE.search(s[m.end() : m.end() + 30])
@@ -625,7 +646,7 @@ def _tells(line: str, sentence: str, kinds: set[str]) -> bool:
 
 
 def _risk_sentences(note: Note) -> list[str]:
-    return [x for x in sentences(note.text) if risk.TOPIC.search(x) or RISK_TERM.search(x)]
+    return [x for x in statements_of(note.text) if risk.TOPIC.search(x) or RISK_TERM.search(x)]
 
 
 def _listing(scores: list[Assessment]) -> str:

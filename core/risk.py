@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from .models import Assessment, Medication, Note
-from .text import sentences
+from .prose import statements_of
 
 TOPIC = re.compile(
     r"suicid|\bSI\b|SI/HI|self-harm|self harm|safety plan|C-SSRS|homicid|overdos|\battempt(?:ed)? suicide|"
@@ -29,7 +29,8 @@ TOPIC_SQL = (
 )
 POSITIVE = re.compile(
     r"\bdisclos|\bendorse|positive for|\breports? (?:passive |active )?(?:suicidal|homicidal)|\bsuicide attempt|"
-    r"\battempted suicide|\boverdos|\bself-harm(?:ed)? (?:by|with|on)|\bcut (?:her|him|them)self|involuntary|"
+    r"\battempted suicide|\boverdos|\bself-harm(?:ed)? (?:by|with|on)|\bcut (?:her|him|them)self|"
+    r"involuntar(?:y|ily) (?:\w+ )?(?:hold|admi|commit|detain|detention|treatment|stay|court|basis|status)|"
     r"72-hour hold|\b(?:hit|pushed|choked|threatened) (?:by|the client)|afraid of (?:her|his|their) partner",
     re.I,
 )
@@ -79,7 +80,7 @@ class RiskPicture:
 
 
 def _findings(notes: tuple[Note, ...] | list[Note], clean) -> list[Finding]:
-    return [Finding(n, clean(s)) for n in notes for s in sentences(n.text) if TOPIC.search(s)]
+    return [Finding(n, clean(s)) for n in notes for s in statements_of(n.text) if TOPIC.search(s)]
 
 
 def picture(
@@ -106,5 +107,7 @@ def picture(
 def carries_risk(note: Note) -> bool:
     """Whether a note before the range belongs to the risk history a summary must carry forward."""
     return any(
-        POSITIVE.search(s) or SAFETY_PLAN.search(s) or MEANS.search(s) for s in sentences(note.text) if TOPIC.search(s)
+        POSITIVE.search(s) or SAFETY_PLAN.search(s) or MEANS.search(s)
+        for s in statements_of(note.text)
+        if TOPIC.search(s)
     )

@@ -50,11 +50,22 @@ def joined_lines(text: str) -> list[str]:
     return out
 
 
+# A header written in capitals at the start of a line ("HISTORY OF PRESENT ILLNESS:", "AXIS I:"):
+# two or more characters, so the single letters of SOAP / DAP / BIRP are not one.
+CAPS = r"[A-Z][A-Z0-9/&'()\- ]{0,60}[A-Z)]"
+CAPS_HEADER = re.compile(rf"^\s*({CAPS})\s*:(?![\s,]*\d)[\s,]*")  # "AUDIT: 12" is a score, not a header
+# A full stop that ends no sentence: a title or an abbreviation before a name or number ("Dr. X").
+SENTENCE_END = re.compile(
+    r"(?<!\bDr\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bMrs\.)(?<!\bSt\.)(?<!\bvs\.)(?<!\bNo\.)(?<=[.!?])\s+(?=[A-Z0-9\"'(])"
+)
+
+
 def sentences(text: str) -> list[str]:
-    """Sentences of a chart entry; section labels ("S:", "Plan:") stay with their sentence."""
+    """Sentences of a chart entry; SOAP letters and title-case labels ("S:", "Plan:") stay with
+    their sentence, a header in capitals does not ("PLAN: The patient ..." is "The patient ...")."""
     out = []
     for line in text.splitlines():
-        for s in re.split(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])", line.strip()):
+        for s in SENTENCE_END.split(CAPS_HEADER.sub("", line.strip(), count=1)):
             if s.strip():
                 out.append(s.strip())
     return out

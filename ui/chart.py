@@ -119,6 +119,13 @@ def render(client_id: str) -> None:
             hide_index=True,
             width="stretch",
         )
+        if may("import", client_id):
+            st.page_link(
+                "pages/import_notes.py",
+                label="Import notes from files",
+                query_params={"client": client_id},
+                icon=":material/note_add:",
+            )
         session_notes(chart.usable_notes, client_id)
         summaries_at_a_glance(client_id)
         if unsigned:

@@ -30,6 +30,7 @@ STAFF_PAGES = (
     ("Charts", "pages/client.py", "Client record", ":material/person:", "view"),
     ("Practice", "pages/quality_lab.py", "Quality lab", ":material/science:", "quality_lab"),
     ("Practice", "pages/import_fhir.py", "Import FHIR", ":material/upload_file:", "import"),
+    ("Practice", "pages/import_notes.py", "Import notes", ":material/note_add:", "import"),
     ("Practice", "pages/audit.py", "Audit log", ":material/history:", "audit_log"),
     ("Practice", "pages/users.py", "User accounts", ":material/manage_accounts:", "manage_users"),
 )

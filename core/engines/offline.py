@@ -8,7 +8,7 @@ import time
 from collections import defaultdict
 from datetime import UTC, date, datetime
 
-from .. import course, keep, risk
+from .. import course, keep, prose, risk
 from ..errors import RefineNotSupported
 from ..models import Draft, Generation, Note
 from ..privacy import mask
@@ -39,30 +39,43 @@ REFINE_HELP = (
 )
 
 
-# Markdown headings of free-text notes (e.g. imported H&P notes) and the note part they open.
-HEADING = re.compile(r"^#{1,6}\s+(.*?)\s*#*$")
-HEADING_PARTS = (
-    (re.compile(r"assessment|impression", re.I), "assessment"),
-    (re.compile(r"plan", re.I), "plan"),
-    (re.compile(r"medication|allerg", re.I), "other"),
-    (re.compile(r"exam|vital|objective|review of systems|results", re.I), "objective"),
+# The part of a SOAP / DAP / BIRP note each section of a prose note reads as (first match wins:
+# an "Assessment and Plan" is an assessment; the plan a draft recommends reads it too).
+PART_OF = (
+    ("assessment", "assessment"),
+    ("plan", "plan"),
+    ("diagnoses", "assessment"),
+    ("status", "assessment"),
+    ("intervention", "intervention"),
+    ("response", "response"),
+    ("objective", "objective"),
+    ("mental_status", "objective"),
+    ("identifying", "subjective"),
+    ("complaint", "subjective"),
+    ("history", "subjective"),
 )
 
 
 def note_sections(note: Note) -> dict[str, list[str]]:
-    """Sentences of a note by SOAP / DAP / BIRP part; lines of free text belong to the part their
-    Markdown heading names, else to 'subjective'. Headings are not sentences; list items are."""
+    """Sentences of a note by SOAP / DAP / BIRP part. A note in headed sections (an H&P, a consult,
+    an imported note with Markdown headings) gives each section to the part its header names, and
+    'other' for history, medications and the like; headers are never sentences, list items are."""
+    r = prose.reading(note.text)
+    if r is not None:
+        parts: dict[str, list[str]] = defaultdict(list)
+        for sec in r.sections:
+            part = first((p for kind, p in PART_OF if kind in sec.kinds), "other" if sec.header else "subjective")
+            parts[part] += sec.joined
+        return parts
+    return _labelled_parts(note.text)
+
+
+def _labelled_parts(text: str) -> dict[str, list[str]]:
     parts: dict[str, list[str]] = defaultdict(list)
-    current = "subjective"
     listing = None  # the part whose last sentence introduces a list ("The following were done:")
-    for line in joined_lines(note.text):
-        heading = HEADING.match(line.strip())
-        if heading:
-            current = first((part for pattern, part in HEADING_PARTS if pattern.search(heading.group(1))), "subjective")
-            listing = None
-            continue
+    for line in joined_lines(text):
         m = re.match(r"^([SOAPDBIR]):\s*(.*)$", line.strip())
-        label, body = (LABELS[m.group(1)], m.group(2)) if m else (current, line)
+        label, body = (LABELS[m.group(1)], m.group(2)) if m else ("subjective", line)
         item = re.match(r"^\s*[-*]\s+(.*?)[.;]?\s*$", body)
         if item and listing:  # the list and its introduction read as one sentence
             head = parts[listing][-1].rstrip(".")
@@ -96,6 +109,18 @@ def spacing(days: int) -> str:
 
 def usable(sentence: str) -> bool:
     return not addresses_a_model(sentence) and len(sentence.split()) >= 4
+
+
+def cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def by_note(stated: list[tuple[Note, str]], named) -> str:
+    """Statements grouped under the note that makes them, as list lines."""
+    groups: dict[str, list[str]] = {}
+    for n, x in stated:
+        groups.setdefault(named(n), []).append(f"- {x}")
+    return "\n".join(f"In {name}:\n" + "\n".join(lines) for name, lines in groups.items())
 
 
 def first(seq, default=None):
@@ -178,6 +203,9 @@ class Writer:
         self.discharge_note = first(n for n in reversed(self.progress) if n.title == "Discharge session")
         self.lapsed = self.contact.lapsed and not self.discharge_note  # a planned discharge is no lapse
         self._evidence: dict[str, course.GoalEvidence | None] = {}
+        # Notes written in headed sections (imported prose), read by their headers.
+        self.prose = [(n, r) for n in sel.notes if (r := prose.reading(n.text)) is not None]
+        self.latest_prose = prose.reading(self.progress[-1].text) if self.progress else None
 
     def clean(self, sentence: str) -> str:
         return mask(sentence, self.sel.client)
@@ -236,7 +264,7 @@ class Writer:
         unsigned = self.sel.excluded_count("unsigned")
         if unsigned:
             span += f" Not used: {plural(unsigned, 'unsigned note')} in this range."
-        blocks = [f"{who} {span}"]
+        blocks = [f"{who} {span}", *self.disagreements()]
         if self.lapsed:  # what a reader must know first
             blocks.insert(0, self.contact.sentence())
         if self.sel.purpose:
@@ -254,6 +282,10 @@ class Writer:
             if lines:
                 when = intake.note_date.isoformat() + ("" if intake is self.intake else ", before this range")
                 return [f"From the intake assessment ({when}): " + " ".join(lines)]
+        for n, r in self.prose:  # a note's own chief complaint or reason for consultation
+            said = [self.clean(s) for s in r.complaint if not addresses_a_model(s)][:3]
+            if said:
+                return [f"From {self.named(n)}: " + " ".join(said)]
         # Never a session's line as "presenting concerns": that is the state at that session, not the referral.
         return ["No intake assessment is on file in the sources, so the reason for referral is not documented here."]
 
@@ -263,7 +295,51 @@ class Writer:
         for d in self.sel.diagnoses:
             status = f"resolved {d.resolved.isoformat()}" if d.resolved and d.resolved <= end else "active"
             lines.append(f"- {d.code} {d.description} ({d.code_system}); onset {d.onset.isoformat()}; {status}.")
-        return ["\n".join(lines)] if lines else []
+        blocks = ["\n".join(lines)] if lines else []
+        stated = self.uncoded()
+        if stated:
+            blocks.append(
+                (
+                    "Stated in the notes but not among the coded diagnoses (confirm which is right):\n"
+                    if lines
+                    else "No coded diagnosis is in the sources for this range. Stated in the notes (not coded):\n"
+                )
+                + by_note(stated, self.named)
+            )
+        return blocks
+
+    def named(self, n: Note) -> str:
+        """A note as a reader finds it in the chart: its title and date."""
+        return f"the note \u201c{self.clean(n.title)}\u201d of {n.note_date.isoformat()}"
+
+    def uncoded(self) -> list[tuple[Note, str]]:
+        """Diagnoses the notes state that no coded diagnosis of the range names."""
+        coded = {w for d in self.sel.diagnoses for w in prose.key_words(d.description)}
+        seen: dict[str, tuple[Note, str]] = {}
+        for n, r in self.prose:
+            for x in r.diagnoses:
+                if not (prose.key_words(x) & coded) and not addresses_a_model(x):
+                    seen.setdefault(x.lower(), (n, self.clean(x)))
+        return list(seen.values())
+
+    def disagreements(self) -> list[str]:
+        """Where a note's description of the client differs from the chart's record: said, not chosen."""
+        c, out = self.sel.client, []
+        for n, r in self.prose:
+            age, real = r.stated_age(), c.age_on(n.note_date)
+            if age is not None and abs(age - real) > 1:
+                out.append(
+                    f"{cap(self.named(n))} describes the client as {age} years old; the date of birth in "
+                    f"the chart gives {real} on that date. Check which is right."
+                )
+            sex = r.stated_sex()
+            gender = (c.gender or "").lower()
+            if sex and gender in ("male", "female") and sex != gender:
+                out.append(
+                    f"{cap(self.named(n))} describes the client as {sex}; the chart records {c.gender}. "
+                    "Check which is right."
+                )
+        return out
 
     def goals(self) -> list[str]:
         if not self.sel.plans:
@@ -429,7 +505,28 @@ class Writer:
         medications = self.medications()
         if medications:
             blocks.append("Medications on file in this range:\n" + medications)
+        stated = self.stated_medications()
+        if stated:
+            blocks.append(
+                "Medications as the notes state them, each as written (past trials included)"
+                + (", where no prescription above names them:\n" if medications else ":\n")
+                + by_note(stated, self.named)
+            )
+        for n, r in self.prose:
+            told = [self.clean(s) for s in r.course if usable(s)][:4]
+            if told:
+                blocks.append(f"Course as told in {self.named(n)}: " + " ".join(told))
         return blocks
+
+    def stated_medications(self) -> list[tuple[Note, str]]:
+        """Medications the notes list with their dose and frequency, where no prescription names them."""
+        prescribed = {m.name.split()[0].lower() for m in self.sel.medications}
+        seen: dict[str, tuple[Note, str]] = {}
+        for n, r in self.prose:
+            for x in r.medications:
+                if not any(re.search(rf"\b{re.escape(p)}\b", x, re.I) for p in prescribed) and not addresses_a_model(x):
+                    seen.setdefault(x.lower(), (n, self.clean(x)))
+        return list(seen.values())
 
     def themes(self) -> list[str]:
         """Substance use, planned sessions with others, coming stressors: what long notes carry
@@ -531,6 +628,13 @@ class Writer:
             blocks.append(
                 "Documented risk events in this range:\n" + "\n".join(f"- {f.day}: {f.sentence}" for f in r.events)
             )
+        shown = {f.sentence for f in r.events} | ({r.latest_screen.sentence} if r.latest_screen else set())
+        stated = False  # a prose note's own risk statements, listed: its screening is among them
+        for n, reading_ in self.prose:  # everything a prose note says of risk, denials and context included
+            said = [x for x in dict.fromkeys(self.clean(x) for x in reading_.risk) if x not in shown]
+            if said and n.note_date >= self.sel.range.start:
+                blocks.append(f"As {self.named(n)} states it:\n" + "\n".join(f"- {x}" for x in said))
+                stated = True
         if r.earlier_events:
             blocks.append(
                 "Risk history before this range, carried forward:\n"
@@ -561,13 +665,18 @@ class Writer:
         if r.latest_screen:
             stale = " (before care lapsed: repeat it at the next contact)" if self.lapsed else ""
             blocks.append(f"Most recent risk screening ({r.latest_screen.day}{stale}): {r.latest_screen.sentence}")
-        elif blocks:
+        elif blocks and not stated:
             blocks.append("No risk screening is documented in this range.")
         return blocks
 
     def status(self) -> list[str]:
         blocks = []
-        if self.progress:
+        if self.latest_prose is not None:
+            n = self.progress[-1]
+            now = [self.clean(s) for s in self.latest_prose.status if usable(s)]
+            if now:
+                blocks.append(f"As of {self.named(n)}: " + " ".join(now))
+        elif self.progress:
             n = self.progress[-1]
             said = self.said(n)
             if said:
@@ -623,6 +732,11 @@ class Writer:
         if self.discharge_note:
             plan = [self.clean(s) for s in note_sections(self.discharge_note)["plan"] if usable(s)]
             blocks.append(f"Discharge plan ({self.discharge_note.note_date.isoformat()}): " + " ".join(plan))
+        elif self.latest_prose is not None:
+            n = self.progress[-1]
+            plan = [self.clean(s) for s in self.latest_prose.plan if usable(s)]
+            if plan:
+                blocks.append(f"Plan in {self.named(n)}:\n" + "\n".join(f"- {x}" for x in plan))
         elif self.progress:
             n = self.progress[-1]
             plan = [self.clean(s) for s in note_sections(n)["plan"] if usable(s)]
@@ -642,11 +756,19 @@ class Writer:
     def handover(self) -> list[str]:
         items = []
         meds = sorted({m.name for m in self.sel.medications})
-        items.append(
-            "Medications on file: " + ", ".join(meds) + "."
-            if meds
-            else "No medications are on file in the sources for this range; confirm with the client and prescriber."
-        )
+        stated = self.stated_medications()
+        if meds:
+            items.append("Medications on file: " + ", ".join(meds) + ".")
+        elif stated:
+            items.append(  # "on file" would claim a prescription the chart does not have
+                "No prescription is in the sources for this range; the notes state: "
+                + "; ".join(x.rstrip(".") for _, x in stated)
+                + ". Confirm with the client and prescriber."
+            )
+        else:
+            items.append(
+                "No medications are on file in the sources for this range; confirm with the client and prescriber."
+            )
         items.append(
             f"Discharged at a planned discharge session on {self.discharge_note.note_date.isoformat()}; no later "
             "session is documented."
