@@ -373,11 +373,12 @@ def reading(text: str) -> Reading | None:
     return read(text) if has_layout(text) else None
 
 
-def statements_of(text: str) -> list[str]:
+@lru_cache(maxsize=4096)
+def statements_of(text: str) -> tuple[str, ...]:
     """A note's statements: by its sections when it is written in them (no header is one), else its
     sentences as written, SOAP labels and all."""
     r = reading(text)
-    return [x for s in r.sections for x in s.statements] if r else sentences(text)
+    return tuple(x for s in r.sections for x in s.statements) if r else tuple(sentences(text))
 
 
 def dosed(statement: str) -> list[str]:

@@ -55,8 +55,8 @@ def joined_lines(text: str) -> list[str]:
 CAPS = r"[A-Z][A-Z0-9/&'()\- ]{0,60}[A-Z)]"
 CAPS_HEADER = re.compile(rf"^\s*({CAPS})\s*:(?![\s,]*\d)[\s,]*")  # "AUDIT: 12" is a score, not a header
 # A full stop that ends no sentence: a title or an abbreviation before a name or number ("Dr. X").
-SENTENCE_END = re.compile(
-    r"(?<!\bDr\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bMrs\.)(?<!\bSt\.)(?<!\bvs\.)(?<!\bNo\.)(?<=[.!?])\s+(?=[A-Z0-9\"'(])"
+SENTENCE_END = re.compile(  # the cheap test first: most positions follow no full stop
+    r"(?<=[.!?])(?<!\bDr\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bMrs\.)(?<!\bSt\.)(?<!\bvs\.)(?<!\bNo\.)\s+(?=[A-Z0-9\"'(])"
 )
 
 
@@ -65,7 +65,8 @@ def sentences(text: str) -> list[str]:
     their sentence, a header in capitals does not ("PLAN: The patient ..." is "The patient ...")."""
     out = []
     for line in text.splitlines():
-        for s in SENTENCE_END.split(CAPS_HEADER.sub("", line.strip(), count=1)):
+        line = line.strip()
+        for s in SENTENCE_END.split(CAPS_HEADER.sub("", line, count=1) if ":" in line else line):
             if s.strip():
                 out.append(s.strip())
     return out
