@@ -434,7 +434,7 @@ def cmd_eval(p: Practice, args) -> None:
 def report_run(p: Practice, args, run_id: str) -> None:
     run, items = evaluation.run(p, cli_actor(), run_id)
     totals = evaluation.totals(items)
-    rows = evaluation.item_rows(items)
+    rows = evaluation.item_rows(run, items)
     if args.json:
         print(json.dumps(jsonable({"run": run, "rows": rows, "totals": totals}), indent=2, ensure_ascii=False))
         return

@@ -261,30 +261,37 @@ def run(p: Practice, actor: Actor, run_id: str) -> tuple[EvalRun, list[EvalItem]
 
 
 def aggregates(p: Practice, actor: Actor) -> list[dict]:
-    """Per engine, model and prompt version: pooled check figures over all runs, and PDQI-9 ratings
-    of their drafts and of signed summaries they produced."""
+    """Per run (two runs of one engine are two rows): pooled check figures, and the PDQI-9 ratings of
+    its drafts; each row says which run, engine, model and prompt version it is, and when it ran."""
     access.require(p.store, actor, "quality_lab")
-    groups: dict[tuple, list[EvalItem]] = defaultdict(list)
-    for r in p.store.eval_runs():
-        groups[(r.engine, r.model, r.prompt_version)] += p.store.eval_items(r.id)
-    scores: dict[tuple, list[int]] = defaultdict(list)
-    for rating in ratings(p, actor):
-        scores[(rating.engine, rating.model, rating.prompt_version)].append(rating.total)
+    scores: dict[str, list[int]] = defaultdict(list)
+    for rating in ratings(p, actor, "eval"):
+        scores[rating.target_id].append(rating.total)
     rows = []
-    for key in sorted(set(groups) | set(scores)):
-        t = totals(groups.get(key, []))
-        rated = scores.get(key, [])
+    for r in p.store.eval_runs():
+        items = p.store.eval_items(r.id)
+        rated = [total for i in items for total in scores.get(i.id, [])]
         rows.append(
             {
-                "engine": key[0],
-                "model": key[1],
-                "prompt_version": key[2],
-                **t,
+                **_run_columns(r),
+                **totals(items),
                 "ratings": len(rated),
                 "mean_pdqi9": round(sum(rated) / len(rated), 1) if rated else None,
             }
         )
     return rows
+
+
+def _run_columns(r: EvalRun) -> dict:
+    """What says which run a row comes from, first in every row of every export."""
+    return {
+        "run_id": r.id,
+        "run_label": r.label,
+        "engine": r.engine,
+        "model": r.model,
+        "prompt_version": r.prompt_version,
+        "run_at": r.created_at,
+    }
 
 
 def compare(p: Practice, actor: Actor, run_a: str, run_b: str) -> list[Comparison]:
@@ -305,14 +312,18 @@ def to_csv(rows: list[dict]) -> str:
     return out.getvalue()
 
 
-def item_rows(items: list[EvalItem]) -> list[dict]:
-    """Flat per-draft rows for tables and CSV."""
+def item_rows(run: EvalRun, items: list[EvalItem]) -> list[dict]:
+    """Flat per-draft rows for tables and CSV, each saying its run, engine, model and prompt version.
+    An evaluation draft has no purpose: the column says so, so rows from anywhere line up."""
     rows = []
     for i in items:
         m = i.metrics or {}
         rows.append(
             {
+                **_run_columns(run),
+                "item_id": i.id,
                 "client_id": i.client_id,
+                "purpose": "",
                 "window": i.range_label,
                 "range_start": i.range_start,
                 "range_end": i.range_end,

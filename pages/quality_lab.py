@@ -5,10 +5,11 @@ import functools
 import pandas as pd
 import streamlit as st
 
-from core import charts, downloads, evaluation, ratings, summaries
+from core import charts, downloads, evaluation, ratings, study, summaries
 from core.evidence import used
 from core.models import EvalItem
 from core.safety import shown
+from core.text import paragraphs
 from ui import checks, download, evidence, keys
 from ui.common import local, practice, user_errors
 from ui.frame import current_actor, require_page
@@ -17,26 +18,34 @@ require_page("quality_lab")
 
 st.title("Quality lab")
 st.caption("For pilot testers: how grounded, complete and useful the drafts are, and how much clinicians change.")
-rate_tab, compare_tab, burden_tab = st.tabs(
-    ["Rate drafts and summaries", "Compare engines", "Edit burden"], key="lab_tab", on_change="rerun"
+rate_tab, blind_tab, compare_tab, burden_tab = st.tabs(
+    ["Rate drafts and summaries", "Blinded comparison", "Compare engines", "Edit burden"],
+    key="lab_tab",
+    on_change="rerun",
 )
 
 
+def pdqi_controls(suffix: str) -> dict:
+    """The nine PDQI-9 items, 1 (not at all) to 5 (extremely)."""
+    return {
+        key: st.segmented_control(
+            label, list(ratings.ANCHORS), key=f"{key}:{suffix}", help=help_text, format_func=lambda n: f"{n}"
+        )
+        for key, label, help_text in ratings.PDQI9
+    }
+
+
 def pdqi_form(kind: str, target_id: str, version: int | None = None) -> None:
-    """The nine PDQI-9 items, 1 (not at all) to 5 (extremely), and a comment."""
-    with st.form(f"pdqi:{kind}:{target_id}:{version}", clear_on_submit=True):
+    """PDQI-9 and a comment. A refused rating keeps every entry; a saved one starts a fresh form."""
+    base = f"{kind}:{target_id}:{version}"
+    fresh = st.session_state.get(f"pdqi_saved:{base}", 0)  # ratings saved here so far
+    suffix = base + (f":{fresh}" if fresh else "")
+    with st.form(f"pdqi:{suffix}"):
         st.markdown("**PDQI-9 rating** · 1 = not at all, 5 = extremely")
-        scores = {
-            key: st.segmented_control(
-                label,
-                list(ratings.ANCHORS),
-                key=f"{key}:{kind}:{target_id}:{version}",
-                help=help_text,
-                format_func=lambda n: f"{n}",
-            )
-            for key, label, help_text in ratings.PDQI9
-        }
-        comment = st.text_area("Comment", key=f"comment:{kind}:{target_id}:{version}", max_chars=2000)
+        if said := st.session_state.pop(f"pdqi_said:{base}", None):
+            st.success(said)
+        scores = pdqi_controls(suffix)
+        comment = st.text_area("Comment", key=f"comment:{suffix}", max_chars=2000)
         if st.form_submit_button("Save rating", type="primary"):
             with user_errors():
                 saved = ratings.rate(
@@ -48,7 +57,9 @@ def pdqi_form(kind: str, target_id: str, version: int | None = None) -> None:
                     comment,
                     version,
                 )
-                st.success(f"Rating saved (total {saved.total} of 45).")
+                st.session_state[f"pdqi_saved:{base}"] = fresh + 1
+                st.session_state[f"pdqi_said:{base}"] = f"Rating saved (total {saved.total} of 45)."
+                st.rerun()
 
 
 def rate_section() -> None:
@@ -173,23 +184,160 @@ def compare_section() -> None:
         "Run B", list(labels), format_func=labels.__getitem__, key="run_b", index=list(labels).index(picked[-1])
     )
     aggregate_view()
-    for pair in evaluation.compare(practice(), current_actor(), run_a, run_b):
+    blinded_results(run_a, run_b)
+    pairs = evaluation.compare(practice(), current_actor(), run_a, run_b)
+    f1, f2 = st.columns([3, 2])
+    only = f1.multiselect("Only these clients", sorted({x.client_id for x in pairs}), key="compare_clients")
+    found = f2.selectbox("Only drafts where the checks found", list(FINDINGS), key="compare_finding")
+    shown_pairs = [
+        x for x in pairs if (not only or x.client_id in only) and (FINDINGS[found](x.a) or FINDINGS[found](x.b))
+    ]
+    st.caption(f"{len(shown_pairs)} of {len(pairs)} pairs · paragraphs that differ between the two drafts are marked")
+    for pair in shown_pairs:
         a, b = pair.a, pair.b
         with st.expander(shown(f"{pair.client_id} · {pair.range_label} · A: {summary_line(a)} · B: {summary_line(b)}")):
-            for col, item in zip(st.columns(2), (a, b)):
+            for col, item, other in zip(st.columns(2), (a, b), (b, a)):
                 with col:
                     if not item or item.status != "drafted":
                         st.caption(shown(item.message) if item else "Not in this run.")
                         continue
-                    st.markdown(shown(item.text or ""))
+                    theirs = set(paragraphs(other.text or "")) if other and other.text else set()
+                    for para in paragraphs(item.text or ""):
+                        if para in theirs or para.startswith("#"):
+                            st.markdown(shown(para))
+                        else:
+                            with st.container(border=True):
+                                st.markdown(":orange-badge[differs]")
+                                st.markdown(shown(para))
                     with st.popover("Rate this draft"):
                         pdqi_form("eval", item.id)
     rows = [
         row
         for run_id in (run_a, run_b)
-        for row in evaluation.item_rows(evaluation.run(practice(), current_actor(), run_id)[1])
+        for row in evaluation.item_rows(*evaluation.run(practice(), current_actor(), run_id))
     ]
     table_download("Download drafts' checks (CSV)", "quality-lab-drafts.csv", lambda: rows)
+
+
+FINDINGS = {  # the compare filter: a draft the checks found this in
+    "anything or nothing": lambda item: True,
+    "a wrong claim": lambda item: bool(item and item.metrics and item.metrics.get("claim_errors")),
+    "an unsupported fact": lambda item: bool(item and item.metrics and item.metrics.get("unsupported")),
+    "missing coverage": lambda item: bool(
+        item and item.metrics and item.metrics["coverage_covered"] < item.metrics["coverage_total"]
+    ),
+    "a leak from excluded notes": lambda item: bool(item and item.metrics and item.metrics.get("leaks")),
+}
+
+
+def run_label(r) -> str:
+    """A run as a blinded tester may see it: when it ran and its size, never its engine, model or prompt."""
+    return f"Run of {local(r.created_at)} ({r.id[-6:]})"
+
+
+def blind_section() -> None:
+    st.markdown(
+        "Rate two drafts of the same chart and window, shown as Draft 1 and Draft 2 in an order drawn for "
+        "you. Which run, engine, model and prompt wrote which is shown only once your rating is saved."
+    )
+    runs = [r for r in evaluation.runs(practice(), current_actor()) if r.status == "complete"]
+    if len(runs) < 2:
+        st.info("A blinded comparison needs two evaluation runs: the study lead runs them under Compare engines.")
+        return
+    c1, c2 = st.columns(2)
+    by_id = {r.id: r for r in runs}
+    run_a = c1.selectbox("First run", list(by_id), format_func=lambda i: run_label(by_id[i]), key="blind_a", index=1)
+    run_b = c2.selectbox("Second run", list(by_id), format_func=lambda i: run_label(by_id[i]), key="blind_b", index=0)
+    revealed = st.session_state.pop("blind_revealed", None)
+    if revealed:
+        st.success(revealed)
+    with user_errors():
+        task = study.next_blind(practice(), current_actor(), run_a, run_b)
+        if task is None:
+            st.info("You have rated every pair of these two runs. Thank you.")
+            return
+        st.progress(task.done / task.total, text=f"Pair {task.done + 1} of {task.total}")
+        left, right = st.columns(2, gap="large")
+        entered = {}
+        for col, name, text in ((left, "Draft 1", task.first_text), (right, "Draft 2", task.second_text)):
+            with col:
+                st.subheader(name)
+                with st.container(border=True, height=600):
+                    st.markdown(shown(text))
+                entered[name] = pdqi_controls(f"blind:{task.key}:{name}")
+        preferred = st.radio(
+            "Which draft would you rather sign?",
+            ["first", "second", "none"],
+            format_func={"first": "Draft 1", "second": "Draft 2", "none": "No preference"}.get,
+            index=None,
+            horizontal=True,
+            key=f"blind_pref:{task.key}",
+        )
+        reason = st.text_area("Why", key=f"blind_reason:{task.key}", max_chars=2000)
+        if st.button("Save blinded rating", type="primary", key=f"blind_save:{task.key}"):
+            shown_ = study.save_blind(
+                practice(),
+                current_actor(),
+                run_a,
+                run_b,
+                task.key,
+                {k: v for k, v in entered["Draft 1"].items() if v is not None},
+                {k: v for k, v in entered["Draft 2"].items() if v is not None},
+                preferred or "",
+                reason,
+            )
+            st.session_state["blind_revealed"] = shown(
+                f"Saved. Draft 1 was {shown_.first.label} (model {shown_.first.model}, prompt "
+                f"{shown_.first.prompt_version}); Draft 2 was {shown_.second.label} (model {shown_.second.model}, "
+                f"prompt {shown_.second.prompt_version})."
+            )
+            st.rerun()
+
+
+def blinded_results(run_a: str, run_b: str) -> None:
+    """What the blinded ratings of these two runs say, and how far raters agree (for the study lead)."""
+    if run_a == run_b:
+        return
+    r = study.results(practice(), current_actor(), run_a, run_b)
+    st.markdown(f"**Blinded comparison, A against B** · {r.pairs} pairs rated")
+    if r.pairs:
+        share = f"A preferred in {r.prefer_a}, B in {r.prefer_b}, no preference in {r.no_preference}" + (
+            f" · share for A {r.share_a.estimate:.0%} (95% CI {r.share_a.low:.0%} to {r.share_a.high:.0%})"
+            if r.share_a
+            else ""
+        )
+        st.caption(share + f". {r.verdict}")
+        table = pd.DataFrame(
+            [
+                {
+                    "PDQI-9 item": i.item,
+                    "mean A": round(i.mean_a, 2),
+                    "mean B": round(i.mean_b, 2),
+                    "A - B": round(i.difference.estimate, 2),
+                    "95% CI low": round(i.difference.low, 2),
+                    "95% CI high": round(i.difference.high, 2),
+                }
+                for i in r.items
+            ]
+        )
+        st.dataframe(table, hide_index=True, width="stretch")
+        table_download("Download blinded results (CSV)", "blinded-comparison.csv", lambda: table.to_dict("records"))
+    agree = study.agreement(practice(), current_actor())
+    if agree and agree[0].targets:
+        st.markdown(
+            f"**Rater agreement** (Krippendorff's alpha, ordinal) over {agree[0].targets} drafts or summaries "
+            f"rated by two or more of {agree[0].raters} raters; below {study.DISAGREE_BELOW} raters disagree"
+        )
+        rows = [
+            {
+                "PDQI-9 item": x.item,
+                "alpha": None if x.alpha is None else round(x.alpha, 3),
+                "raters disagree": "yes" if x.disagree else "",
+            }
+            for x in agree
+        ]
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+        table_download("Download rater agreement (CSV)", "rater-agreement.csv", lambda: rows)
 
 
 def table_download(label: str, file_name: str, rows) -> None:
@@ -213,12 +361,12 @@ def aggregate_view() -> None:
     rows = evaluation.aggregates(practice(), current_actor())
     if not rows:
         return
-    st.markdown("**By engine and prompt version** (all runs and ratings so far)")
+    st.markdown("**By run** (each run's checks, and the PDQI-9 ratings of its drafts)")
     table = pd.DataFrame(rows)
     st.dataframe(table, hide_index=True, width="stretch")
-    chart = table.assign(engine=table["engine"] + " " + table["prompt_version"]).set_index("engine")
+    chart = table.assign(run=table["run_label"] + " · " + table["run_id"].str[-6:]).set_index("run")
     st.bar_chart(chart[["unsupported_rate", "coverage_rate"]], stack=False, height=220)
-    table_download("Download by engine (CSV)", "quality-lab-engines.csv", lambda: rows)
+    table_download("Download by run (CSV)", "quality-lab-runs.csv", lambda: rows)
 
 
 def burden_section() -> None:
@@ -247,6 +395,9 @@ def burden_section() -> None:
 if rate_tab.open:
     with rate_tab:
         rate_section()
+if blind_tab.open:
+    with blind_tab:
+        blind_section()
 if compare_tab.open:
     with compare_tab:
         compare_section()

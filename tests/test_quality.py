@@ -148,10 +148,21 @@ def test_comparison_and_aggregates(practice):
     assert [(p.client_id, p.range_label) for p in pairs] == [(p.b.client_id, p.b.range_label) for p in pairs if p.b]
     item = next(i for i in practice.store.eval_items(a) if i.status == "drafted")
     ratings.rate(practice, TESTER, "eval", item.id, {k: 5 for k, _, _ in ratings.PDQI9})
-    [row] = evaluation.aggregates(practice, TESTER)
-    assert row["engine"] == "offline" and row["drafts"] >= 4 and row["ratings"] == 1 and row["mean_pdqi9"] == 45
+    rows = {r["run_id"]: r for r in evaluation.aggregates(practice, TESTER)}
+    assert set(rows) == {a, b}  # two runs of one engine stay two rows
+    assert rows[a]["engine"] == "offline" and rows[a]["drafts"] >= 4
+    assert (rows[a]["ratings"], rows[a]["mean_pdqi9"], rows[b]["ratings"]) == (1, 45, 0)
     csv_text = evaluation.to_csv(evaluation.aggregates(practice, TESTER))
-    assert csv_text.splitlines()[0].startswith("engine,model,prompt_version,drafts")
+    assert csv_text.splitlines()[0].startswith("run_id,run_label,engine,model,prompt_version,run_at,drafts")
+    run, items = evaluation.run(practice, TESTER, b)
+    for row in evaluation.item_rows(run, items):  # every draft's row says which run it came from
+        assert (row["run_id"], row["engine"], row["prompt_version"], row["run_at"]) == (
+            b,
+            "offline",
+            run.prompt_version,
+            run.created_at,
+        )
+        assert {"client_id", "range_start", "range_end", "purpose"} <= set(row)
 
 
 def test_eval_json_reports_no_leaks_and_no_unsupported_facts_for_the_offline_engine(tmp_path, demo_db_template):

@@ -6,6 +6,9 @@ import json
 from collections.abc import Callable
 from dataclasses import fields
 
+import duckdb
+
+from ..errors import Refused
 from ..integrity import canonical
 from ..models import Citation, EvalItem, EvalRun
 
@@ -47,6 +50,18 @@ ITEM_COLUMNS = (
     "metrics",
     "message",
 )
+BLIND_COLUMNS = (
+    "id",
+    "item_a",
+    "item_b",
+    "shown_first",
+    "preferred",
+    "reason",
+    "rater",
+    "rated_at",
+    "rating_a",
+    "rating_b",
+)
 RUN_COLUMNS = tuple(f.name for f in fields(EvalRun))
 assert ITEM_COLUMNS == tuple(f.name for f in fields(EvalItem))
 
@@ -74,6 +89,41 @@ class QualityStore:
                 rating["target_id"] if rating["target_kind"] == "draft" else None,
                 f"PDQI-9 on {rating['target_kind']} {rating['target_id']}",
             )
+
+    def add_blind_rating(self, blind: dict, rating_a: dict, rating_b: dict, actor: str) -> None:
+        """A blinded comparison's two ratings and its preference, all or nothing; a tester rates a pair once."""
+        try:
+            with self._transaction() as cur:
+                for rating in (rating_a, rating_b):
+                    cur.execute(
+                        f"INSERT INTO ratings ({', '.join(RATING_COLUMNS)}) "
+                        f"VALUES ({', '.join('?' for _ in RATING_COLUMNS)})",
+                        [rating[c] for c in RATING_COLUMNS],
+                    )
+                row = blind | {"rating_a": rating_a["id"], "rating_b": rating_b["id"]}
+                cur.execute(
+                    f"INSERT INTO blind_ratings ({', '.join(BLIND_COLUMNS)}) VALUES ({', '.join('?' for _ in BLIND_COLUMNS)})",
+                    [row[c] for c in BLIND_COLUMNS],
+                )
+                self._audit(
+                    cur,
+                    blind["rated_at"],
+                    actor,
+                    "rate",
+                    rating_a["client_id"],
+                    None,
+                    None,
+                    f"blinded PDQI-9 of {blind['item_a']} and {blind['item_b']}",
+                )
+        except duckdb.ConstraintException as e:
+            if "blind_ratings" in str(e) or "Duplicate" in str(e):
+                raise Refused("You have already rated this pair; each tester rates a pair once.") from None
+            raise
+
+    def blind_ratings(self) -> list[dict]:
+        with self._cursor() as cur:
+            rows = cur.execute(f"SELECT {', '.join(BLIND_COLUMNS)} FROM blind_ratings ORDER BY rated_at, id").fetchall()
+        return [dict(zip(BLIND_COLUMNS, r)) for r in rows]
 
     def ratings(self, target_kind: str | None = None, target_id: str | None = None) -> list[dict]:
         with self._cursor() as cur:

@@ -344,4 +344,24 @@ MIGRATIONS: list[tuple[int, str]] = [
     ALTER TABLE audit_log_8 RENAME TO audit_log;
     """,
     ),
+    (
+        9,
+        """
+    -- A blinded comparison: one tester's rating of a pair of evaluation drafts of the same chart and
+    -- window, shown in the order drawn for them, with both PDQI-9 ratings and the preference.
+    CREATE TABLE blind_ratings (
+        id VARCHAR PRIMARY KEY,
+        item_a VARCHAR NOT NULL REFERENCES eval_items(id),
+        item_b VARCHAR NOT NULL REFERENCES eval_items(id),
+        shown_first VARCHAR NOT NULL CHECK (shown_first IN ('a', 'b')),
+        preferred VARCHAR NOT NULL CHECK (preferred IN ('a', 'b', 'none')),
+        reason VARCHAR NOT NULL CHECK (length(trim(reason)) > 0 AND length(reason) <= 2000),
+        rater VARCHAR NOT NULL,
+        rated_at TIMESTAMP NOT NULL,
+        rating_a VARCHAR NOT NULL REFERENCES ratings(id),
+        rating_b VARCHAR NOT NULL REFERENCES ratings(id),
+        UNIQUE (item_a, item_b, rater)
+    );
+    """,
+    ),
 ]
