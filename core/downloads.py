@@ -24,7 +24,12 @@ if TYPE_CHECKING:
     from .service import Practice
 
 TICKET_SECONDS = 10  # from the click to the browser's fetch (it starts at once); good for one fetch
-KINDS = {"pdf": "download", "export": "export", "table": "quality_lab"}  # ticket kind -> the action it needs
+KINDS = {
+    "pdf": "download",
+    "export": "export",
+    "table": "quality_lab",
+    "study": "quality_lab",
+}  # ticket kind -> the action it needs
 GONE = "This download link has expired or was already used. Go back to the app and click the button again."
 
 
@@ -48,6 +53,12 @@ def table_ticket(p: Practice, actor: Actor, file_name: str, rows: Callable[[], l
     return p.tickets.add(Ticket(actor, "table", file_name, time.monotonic() + TICKET_SECONDS, rows))
 
 
+def study_ticket(p: Practice, actor: Actor) -> str:
+    """A one-use ticket for the pilot study's ZIP (core.study.export_study), made at the fetch."""
+    access.require(p.store, actor, KINDS["study"])
+    return p.tickets.add(Ticket(actor, "study", "study", time.monotonic() + TICKET_SECONDS))
+
+
 def redeem(p: Practice, token: str) -> Delivery:
     """The file of a ticket, once: the session is checked again, the download audited by the renderer."""
     found = p.tickets.take(token)
@@ -58,6 +69,10 @@ def redeem(p: Practice, token: str) -> Delivery:
 
         access.require(p.store, found.actor, KINDS["table"])
         return Delivery(found.target, "text/csv", evaluation.to_csv(found.rows()).encode("utf-8"))
+    if found.kind == "study":
+        from . import study
+
+        return Delivery(f"pilot-study-{p.today():%Y-%m-%d}.zip", "application/zip", study.export_study(p, found.actor))
     if found.kind == "pdf":
         from . import pdf  # loads PyMuPDF on the first download, not with every page
 

@@ -7,7 +7,7 @@ import difflib
 import io
 import re
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -16,7 +16,7 @@ from typing import Protocol, cast
 from . import access, charts, quality, sources
 from .errors import EngineError, InsufficientInformation, InvalidInput
 from .models import Actor, Comparison, Draft, EvalItem, EvalRun
-from .ratings import ratings
+from .ratings import PDQI9, ratings
 from .service import Practice
 from .sources import Selection
 from .summaries import utcnow
@@ -61,6 +61,71 @@ class EditBurden:
     words_signed: int
 
 
+@dataclass(frozen=True)
+class SectionEdit:
+    """What a clinician did to one section of a draft before signing it."""
+
+    summary_id: str
+    engine: str
+    model: str
+    prompt_version: str
+    section: str
+    change: str  # kept, rewritten, added (only in the signed text), removed (only in the draft)
+    retained: float  # share of the section's generated words kept, in order
+    words_generated: int
+    words_signed: int
+
+
+def by_section(text: str) -> dict[str, str]:
+    """A summary's text by its "## " headings ("" for anything before the first)."""
+    out: dict[str, list[str]] = {}
+    current = ""
+    for line in text.splitlines():
+        if line.startswith("## "):
+            current = line[3:].strip()
+            out.setdefault(current, [])
+        else:
+            out.setdefault(current, []).append(line)
+    return {k: "\n".join(v).strip() for k, v in out.items() if k or "\n".join(v).strip()}
+
+
+def section_edits(p: Practice, actor: Actor) -> list[SectionEdit]:
+    """Per signed summary and section: kept as generated, rewritten, added or removed, and the share of
+    its generated words kept, so a tester sees which sections the engine gets wrong."""
+    access.require(p.store, actor, "quality_lab")
+    out = []
+    for s in p.store.all_summaries():
+        if not s.verified:
+            continue
+        before, after = by_section(s.generated_text), by_section(s.text)
+        for name in list(before) + [n for n in after if n not in before]:
+            gen, signed = before.get(name, ""), after.get(name, "")
+            kept = edit_burden(gen, signed) if name in before and name in after else 0.0
+            change = (
+                "removed"
+                if name not in after
+                else "added"
+                if name not in before
+                else "kept"
+                if re.findall(r"\w+", gen.lower()) == re.findall(r"\w+", signed.lower())
+                else "rewritten"
+            )
+            out.append(
+                SectionEdit(
+                    s.id,
+                    s.generation.engine,
+                    s.generation.model,
+                    s.generation.prompt_version,
+                    name or "(before the first heading)",
+                    change,
+                    kept if name in before else 0.0,
+                    len(re.findall(r"\w+", gen)),
+                    len(re.findall(r"\w+", signed)),
+                )
+            )
+    return out
+
+
 def edit_burdens(p: Practice, actor: Actor) -> list[EditBurden]:
     """For each signed, not-deleted summary that verifies: how much generated text survived and how many
     Updates it took (a summary changed outside the app is left out: its text is not what was signed)."""
@@ -96,6 +161,7 @@ def metrics(report: quality.QualityReport) -> dict:
         "claim_errors": len(report.claim_errors),
         "claim_omissions": sum(f.severity == "omission" for f in report.claims),
         "claim_examples": [f"{f.kind}: {f.claim} — {f.evidence[:120]}" for f in report.claims[:5]],
+        "claims_by_kind": dict(Counter(f"{f.kind} {f.severity}" for f in report.claims)),
         "words": report.words,
         "reading_grade": report.reading_grade,
     }
@@ -279,6 +345,40 @@ def aggregates(p: Practice, actor: Actor) -> list[dict]:
                 "mean_pdqi9": round(sum(rated) / len(rated), 1) if rated else None,
             }
         )
+    return rows
+
+
+def pdqi_by_run(p: Practice, actor: Actor) -> list[dict]:
+    """Per run and PDQI-9 item: the mean score of its rated drafts, for the chart and its CSV."""
+    access.require(p.store, actor, "quality_lab")
+    run_of = {i.id: r for r in p.store.eval_runs() for i in p.store.eval_items(r.id)}
+    scores: dict[tuple[str, str], list[int]] = defaultdict(list)
+    runs: dict[str, EvalRun] = {}
+    for rating in ratings(p, actor, "eval"):
+        r = run_of.get(rating.target_id)
+        if r is None:
+            continue
+        runs[r.id] = r
+        for key, label, _ in PDQI9:
+            scores[(r.id, label)].append(rating.scores[key])
+    return [
+        {**_run_columns(runs[run_id]), "item": label, "ratings": len(v), "mean": round(sum(v) / len(v), 2)}
+        for (run_id, label), v in scores.items()
+    ]
+
+
+def findings_by_run(p: Practice, actor: Actor) -> list[dict]:
+    """Per run: the claim-level findings of its drafts by kind and severity (error, omission, warning)."""
+    access.require(p.store, actor, "quality_lab")
+    rows = []
+    for r in p.store.eval_runs():
+        counts: Counter[str] = Counter()
+        for i in p.store.eval_items(r.id):
+            counts.update((i.metrics or {}).get("claims_by_kind", {}))
+        rows += [
+            {**_run_columns(r), "finding": k.split(" ")[0], "severity": k.split(" ")[1], "count": n}
+            for k, n in sorted(counts.items())
+        ]
     return rows
 
 

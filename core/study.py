@@ -319,3 +319,219 @@ def agreement(p: Practice, actor: Actor) -> list[ItemAgreement]:
         )
         out.append(ItemAgreement(label, alpha, len(shared), len(raters)))
     return out
+
+
+# -- a study to hand over ---------------------------------------------------------------------------
+
+STUDY_FILES = {  # file -> (what a row is, its columns explained)
+    "runs.csv": (
+        "one evaluation run: every chosen chart drafted with one engine, model and prompt version",
+        {
+            "run_id": "the run",
+            "run_label": "its name",
+            "engine": "offline (rule-based) or anthropic",
+            "model": "the model (rules-v1 for the offline engine)",
+            "prompt_version": "the prompt or rule-set version",
+            "run_at": "when it ran (UTC)",
+            "created_by": "who ran it",
+            "status": "complete, or pending while a batch is processed",
+        },
+    ),
+    "drafts.csv": (
+        "one draft of a run (a client over one window) with its automated check figures and its text",
+        {
+            "run_id, run_label, engine, model, prompt_version, run_at": "the run it came from",
+            "item_id": "the draft",
+            "client_id, window, range_start, range_end": "the chart and range drafted",
+            "purpose": "the summary's purpose (evaluation drafts have none)",
+            "status": "drafted, insufficient (not enough in the chart) or failed",
+            "unsupported, facts": "facts the checks found no source for, of the facts checked",
+            "coverage": "items a summary must carry that the draft carries, of those expected",
+            "leaks": "sentences from excluded note types",
+            "claim_errors": "claims the chart contradicts",
+            "claims_by_kind": "the claim findings by kind and severity (score, risk, diagnosis, ...)",
+            "words, reading_grade": "length and Flesch-Kincaid grade",
+            "text": "the draft",
+        },
+    ),
+    "ratings.csv": (
+        "one PDQI-9 rating (1 not at all to 5 extremely per item; total 9 to 45)",
+        {
+            "rating_id, rater, rated_at": "who rated and when (UTC)",
+            "target_kind, target_id, version": "what was rated: an evaluation draft, a draft version or a signed summary",
+            "run_id": "the run of a rated evaluation draft (empty otherwise)",
+            "client_id, engine, model, prompt_version": "the chart and what wrote the text",
+            "blinded": "yes when rated in a blinded comparison",
+            "up_to_date ... consistent, total": "the nine items and their sum",
+            "comment": "the rater's comment",
+        },
+    ),
+    "blinded.csv": (
+        "one blinded comparison: a tester's rating of two runs' drafts of one chart and window",
+        {
+            "blind_id, rater, rated_at": "who and when (UTC)",
+            "run_a, run_b, item_a, item_b": "the two runs and their drafts",
+            "client_id, window": "the chart and window",
+            "shown_first": "which run's draft was Draft 1 (a or b)",
+            "preferred": "a, b or none",
+            "reason": "why",
+            "total_a, total_b": "the PDQI-9 totals given to each draft",
+        },
+    ),
+    "agreement.csv": (
+        "one PDQI-9 item: Krippendorff's alpha (ordinal) over targets rated by two or more raters",
+        {
+            "item": "PDQI-9 item",
+            "alpha": "agreement (1 perfect, 0 chance, below 0.667 raters disagree)",
+            "targets, raters": "how many",
+            "raters_disagree": "yes below 0.667",
+        },
+    ),
+    "edit_burden.csv": (
+        "one signed summary: how much of the generated text survived into the signed text",
+        {
+            "summary_id, client_id, engine, model, prompt_version": "the summary and what drafted it",
+            "retained": "share of generated words kept in order (1.0 signed as generated)",
+            "update_rounds": "Updates before signing",
+            "words_generated, words_signed": "lengths",
+        },
+    ),
+    "section_edits.csv": (
+        "one section of one signed summary: what the clinician did to it",
+        {
+            "summary_id, engine, model, prompt_version": "the summary and what drafted it",
+            "section": "the section heading",
+            "change": "kept, rewritten, added or removed",
+            "retained": "share of the section's generated words kept",
+            "words_generated, words_signed": "lengths",
+        },
+    ),
+}
+
+
+def study_tables(p: Practice, actor: Actor) -> dict[str, list[dict]]:
+    """Every table of the study, each row saying which run (or summary) it came from."""
+    from . import evaluation
+
+    access.require(p.store, actor, "quality_lab")
+    runs = p.store.eval_runs()
+    items: dict[str, tuple[EvalRun, EvalItem]] = {}
+    drafts = []
+    for r in runs:
+        its = p.store.eval_items(r.id)
+        items |= {i.id: (r, i) for i in its}
+        for row, i in zip(evaluation.item_rows(r, its), its, strict=True):
+            by_kind = (i.metrics or {}).get("claims_by_kind", {})
+            drafts.append(
+                row | {"claims_by_kind": "; ".join(f"{k} {n}" for k, n in sorted(by_kind.items())), "text": i.text}
+            )
+    blinded_ids = set()
+    blinded = []
+    by_rating = {x.id: x for x in ratings(p, actor)}
+    for b in p.store.blind_ratings():
+        blinded_ids |= {b["rating_a"], b["rating_b"]}
+        ra, ia = items[b["item_a"]]
+        rb, _ = items[b["item_b"]]
+        blinded.append(
+            {
+                "blind_id": b["id"],
+                "rater": b["rater"],
+                "rated_at": b["rated_at"],
+                "run_a": ra.id,
+                "run_b": rb.id,
+                "item_a": b["item_a"],
+                "item_b": b["item_b"],
+                "client_id": ia.client_id,
+                "window": ia.range_label,
+                "shown_first": b["shown_first"],
+                "preferred": b["preferred"],
+                "reason": b["reason"],
+                "total_a": by_rating[b["rating_a"]].total,
+                "total_b": by_rating[b["rating_b"]].total,
+            }
+        )
+    rating_rows = [
+        {
+            "rating_id": x.id,
+            "rater": x.rater,
+            "rated_at": x.rated_at,
+            "target_kind": x.target_kind,
+            "target_id": x.target_id,
+            "version": x.version,
+            "run_id": items[x.target_id][0].id if x.target_kind == "eval" and x.target_id in items else "",
+            "client_id": x.client_id,
+            "engine": x.engine,
+            "model": x.model,
+            "prompt_version": x.prompt_version,
+            "blinded": "yes" if x.id in blinded_ids else "",
+            **x.scores,
+            "total": x.total,
+            "comment": x.comment,
+        }
+        for x in by_rating.values()
+    ]
+    return {
+        "runs.csv": [
+            {
+                "run_id": r.id,
+                "run_label": r.label,
+                "engine": r.engine,
+                "model": r.model,
+                "prompt_version": r.prompt_version,
+                "run_at": r.created_at,
+                "created_by": r.created_by,
+                "status": r.status,
+            }
+            for r in runs
+        ],
+        "drafts.csv": drafts,
+        "ratings.csv": rating_rows,
+        "blinded.csv": blinded,
+        "agreement.csv": [
+            {
+                "item": a.item,
+                "alpha": a.alpha,
+                "targets": a.targets,
+                "raters": a.raters,
+                "raters_disagree": "yes" if a.disagree else "",
+            }
+            for a in agreement(p, actor)
+        ],
+        "edit_burden.csv": [e.__dict__ for e in evaluation.edit_burdens(p, actor)],
+        "section_edits.csv": [e.__dict__ for e in evaluation.section_edits(p, actor)],
+    }
+
+
+def export_study(p: Practice, actor: Actor) -> bytes:
+    """The study as one ZIP: a CSV per table, a manifest (when, by whom, each file's rows and SHA-256,
+    the runs' settings) and a README of the columns. It holds draft text: the export is audited."""
+    import io
+    import json
+    import zipfile
+
+    from .evaluation import to_csv
+
+    tables = study_tables(p, actor)
+    now = utcnow()
+    files = {name: to_csv(rows).encode("utf-8") for name, rows in tables.items()}
+    manifest = {
+        "exported_at": now.isoformat() + "Z",
+        "exported_by": actor.id,
+        "runs": tables["runs.csv"],
+        "files": {
+            name: {"rows": len(tables[name]), "sha256": hashlib.sha256(data).hexdigest()}
+            for name, data in files.items()
+        },
+    }
+    readme = ["Pilot study export: ratings, blinded comparisons, agreement, edit burden, drafts and runs.", ""]
+    readme += ["Every row says which run (or signed summary) it came from. Times are UTC.", ""]
+    for name, (what, columns) in STUDY_FILES.items():
+        readme += [f"{name}: a row is {what}."] + [f"  {col}: {text}" for col, text in columns.items()] + [""]
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in files.items():
+            z.writestr(name, data)
+        z.writestr("manifest.json", json.dumps(manifest, indent=1, default=str))
+        z.writestr("README.txt", "\n".join(readme))
+    p.store.audit(now, actor.id, "export", None, None, None, f"pilot study ZIP ({len(tables['drafts.csv'])} drafts)")
+    return out.getvalue()

@@ -367,6 +367,31 @@ def aggregate_view() -> None:
     chart = table.assign(run=table["run_label"] + " · " + table["run_id"].str[-6:]).set_index("run")
     st.bar_chart(chart[["unsupported_rate", "coverage_rate"]], stack=False, height=220)
     table_download("Download by run (CSV)", "quality-lab-runs.csv", lambda: rows)
+    pdqi = evaluation.pdqi_by_run(practice(), current_actor())
+    if pdqi:
+        st.markdown("**PDQI-9 per item, per run** (mean of the rated drafts)")
+        frame = pd.DataFrame(pdqi).assign(run=lambda t: t["run_label"] + " · " + t["run_id"].str[-6:])
+        st.bar_chart(frame, x="item", y="mean", color="run", stack=False, height=260)
+        table_download("Download PDQI-9 per item (CSV)", "pdqi-by-run.csv", lambda: pdqi)
+    found = evaluation.findings_by_run(practice(), current_actor())
+    if found:
+        st.markdown("**Claim-level findings per kind, per run** (all drafts of the run)")
+        frame = pd.DataFrame(found).assign(
+            run=lambda t: t["run_label"] + " · " + t["run_id"].str[-6:],
+            kind=lambda t: t["finding"] + " " + t["severity"],
+        )
+        st.bar_chart(frame, x="kind", y="count", color="run", stack=False, height=260)
+        table_download("Download findings per kind (CSV)", "findings-by-run.csv", lambda: found)
+    download.button(
+        "Download the study (ZIP)",
+        "study-zip",
+        "pilot-study.zip",
+        functools.partial(downloads.study_ticket, practice(), current_actor()),
+    )
+    st.caption(
+        "Ratings, blinded comparisons, rater agreement, edit burden by summary and by section, the drafts and "
+        "the runs' settings, with a manifest and a README of the columns."
+    )
 
 
 def burden_section() -> None:
@@ -390,6 +415,19 @@ def burden_section() -> None:
         width="stretch",
     )
     table_download("Download edit burden (CSV)", "edit-burden.csv", lambda: [r.__dict__ for r in rows])
+    edits = evaluation.section_edits(practice(), current_actor())
+    st.markdown("**By section**: which sections clinicians rewrite, add or remove before signing")
+    by = pd.DataFrame([e.__dict__ for e in edits])
+    summary = by.groupby(["engine", "prompt_version", "section"], as_index=False).agg(
+        summaries=("summary_id", "nunique"),
+        mean_retained=("retained", "mean"),
+        rewritten=("change", lambda c: int((c == "rewritten").sum())),
+        added=("change", lambda c: int((c == "added").sum())),
+        removed=("change", lambda c: int((c == "removed").sum())),
+    )
+    st.dataframe(summary, hide_index=True, width="stretch")
+    st.bar_chart(summary, x="section", y="mean_retained", color="engine", stack=False, height=260, horizontal=True)
+    table_download("Download edits by section (CSV)", "section-edits.csv", lambda: [e.__dict__ for e in edits])
 
 
 if rate_tab.open:

@@ -132,6 +132,21 @@ def test_edit_burden_is_one_untouched_and_falls_as_text_is_rewritten():
         previous = burden
 
 
+def test_edit_burden_by_section_says_what_the_clinician_did_to_each(practice):
+    d = summaries.generate(practice, DANA, CLIENT, practice.today().replace(day=1, month=1), practice.today()).draft
+    parts = evaluation.by_section(d.text)
+    assert list(parts)[:2] == ["Identifying context", "Reason for referral and presenting concerns"]
+    signed = d.text.replace(parts["Current status"], "Stable; seen weekly; no new concerns.")
+    signed = signed.replace("## Measurement-based outcomes\n\n" + parts["Measurement-based outcomes"] + "\n\n", "")
+    signed += "\n## Clinician's note\n\nDiscussed with the client, who agrees with this summary.\n"
+    s = summaries.sign(practice, DANA, d.id, text=signed, password="dana-demo-2026", acknowledged=True)
+    edits = {e.section: e for e in evaluation.section_edits(practice, TESTER) if e.summary_id == s.id}
+    assert edits["Current status"].change == "rewritten" and edits["Current status"].retained < 0.5
+    assert edits["Measurement-based outcomes"].change == "removed" and edits["Measurement-based outcomes"].retained == 0
+    assert edits["Clinician's note"].change == "added" and edits["Clinician's note"].words_generated == 0
+    assert edits["Diagnoses"].change == "kept" and edits["Diagnoses"].retained == 1.0
+
+
 def test_edit_burden_per_signed_summary(practice):
     d = summaries.generate(practice, DANA, CLIENT, practice.today().replace(day=1, month=1), practice.today()).draft
     summaries.update(practice, DANA, d.id, d.text, "shorter", base_revision=None)

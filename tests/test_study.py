@@ -128,3 +128,37 @@ def test_agreement_per_item_flags_where_raters_disagree(two_runs):
     assert found["Accurate"].alpha == pytest.approx(1.0) and not found["Accurate"].disagree
     assert found["Succinct"].alpha < 0 and found["Succinct"].disagree
     assert found["Accurate"].targets == len(items) and found["Accurate"].raters == 2
+
+
+def test_a_study_exports_as_one_zip_whose_every_row_says_its_run(two_runs):
+    import csv
+    import io
+    import json
+    import zipfile
+
+    from core import downloads
+
+    p, a, b = two_runs
+    task = study.next_blind(p, PIA, a, b)
+    study.save_blind(p, PIA, a, b, task.key, scores(4), scores(2), "first", "Draft 1 is complete.")
+    item = next(i for i in evaluation.run(p, RUTH, a)[1] if i.status == "drafted")
+    ratings.rate(p, LEE, "eval", item.id, scores(3))
+    delivery = downloads.redeem(p, downloads.study_ticket(p, RUTH))
+    assert delivery.mime == "application/zip" and delivery.file_name.startswith("pilot-study-")
+    z = zipfile.ZipFile(io.BytesIO(delivery.data))
+    assert set(z.namelist()) == set(study.STUDY_FILES) | {"manifest.json", "README.txt"}
+    manifest = json.loads(z.read("manifest.json"))
+    table = {n: list(csv.DictReader(io.StringIO(z.read(n).decode()))) for n in study.STUDY_FILES}
+    for name, info in manifest["files"].items():
+        assert info["rows"] == len(table[name])
+    assert {r["run_id"] for r in manifest["runs"]} == {a, b}
+    assert len(table["drafts.csv"]) == 12 and all(r["run_id"] in (a, b) and r["engine"] for r in table["drafts.csv"])
+    rated = [r for r in table["ratings.csv"] if r["target_kind"] == "eval"]
+    assert len(rated) == 3 and all(r["run_id"] in (a, b) for r in rated)
+    assert sum(r["blinded"] == "yes" for r in rated) == 2
+    [blind] = table["blinded.csv"]
+    assert (blind["run_a"], blind["run_b"], blind["reason"]) == (a, b, "Draft 1 is complete.")
+    assert {blind["total_a"], blind["total_b"]} == {"36", "18"}
+    readme = z.read("README.txt").decode()
+    assert all(f"{name}: a row is" in readme for name in study.STUDY_FILES)
+    assert any(e.action == "export" and "pilot study" in e.detail for e in p.store.audit_entries())

@@ -113,7 +113,7 @@ def test_compare_engines_and_download(app):
     labels = [e.label for e in at.expander]
     assert len(labels) == 4
     assert all(("A: 0 unsupported" in label or "A: insufficient" in label) for label in labels)
-    assert offered(at) >= {"Download drafts' checks (CSV)", "Download by run (CSV)"}  # served once, by ticket
+    assert offered(at) >= {"Download drafts' checks (CSV)", "Download by run (CSV)", "Download the study (ZIP)"}
     table = at.dataframe[0].value
     assert list(table["engine"]) == ["offline", "offline"] and table.iloc[0]["leaks"] == 0  # a row per run
     assert table["run_id"].nunique() == 2
@@ -135,6 +135,11 @@ def test_edit_burden_tab(app, app_db):
     assert not at.exception
     table = at.dataframe[0].value
     assert table.iloc[0]["retained"] == 1.0 and table.iloc[0]["update_rounds"] == 0
+    sections = at.dataframe[2].value  # by section: the one line added lands in the last section
+    assert set(sections["section"]) >= {"Identifying context", "Recommendations and next steps"}
+    assert sections.loc[sections["section"] == "Recommendations and next steps", "rewritten"].iloc[0] == 1
+    assert sections.loc[sections["section"] == "Diagnoses", "mean_retained"].iloc[0] == 1.0
+    assert "Download edits by section (CSV)" in offered(at)
 
 
 def test_the_lab_shows_each_wrong_claim_with_the_charts_evidence(app, app_db):
