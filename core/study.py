@@ -254,18 +254,18 @@ def results(p: Practice, actor: Actor, run_a: str, run_b: str) -> ComparisonResu
     """The blinded ratings of two runs' shared pairs, whichever order they were picked in."""
     access.require(p.store, actor, "quality_lab")
     ra, rb, pairs = _pairs(p, actor, run_a, run_b)
-    items = {a.id: (a, b) for a, b in pairs} | {b.id: (a, b) for a, b in pairs}
+    pair_ids = {(a.id, b.id) for a, b in pairs}
     by_id = {r.id: r for r in ratings(p, actor, "eval")}
     prefs: list[str] = []
     diffs: dict[str, list[float]] = {k: [] for k, _, _ in PDQI9}
     means: dict[str, tuple[list[int], list[int]]] = {k: ([], []) for k, _, _ in PDQI9}
     for row in p.store.blind_ratings():
-        if row["item_a"] in items and items[row["item_a"]][0].id == row["item_a"]:
+        if (row["item_a"], row["item_b"]) in pair_ids:
             flip = False
-        elif row["item_b"] in items and items[row["item_b"]][0].id == row["item_b"]:
+        elif (row["item_b"], row["item_a"]) in pair_ids:
             flip = True  # rated with the runs picked the other way round
         else:
-            continue
+            continue  # another comparison's pair
         pa, pb = by_id[row["rating_a"]], by_id[row["rating_b"]]
         if flip:
             pa, pb = pb, pa

@@ -65,6 +65,10 @@ def test_a_blinded_pair_hides_its_runs_until_saved_and_then_says_which_was_which
     assert (r.prefer_a, r.prefer_b) == ((1, 0) if winner == "a" else (0, 1))
     diff = r.items[0].difference.estimate
     assert diff == (2 if winner == "a" else -2)  # A - B, whichever order A was shown in
+    c = evaluation.evaluate(p, RUTH, "offline", CLIENTS, label="C")
+    other = study.next_blind(p, PIA, a, c)  # a pair of run A with a third run counts only there
+    study.save_blind(p, PIA, a, c, other.key, scores(1), scores(1), "second", "Another comparison.")
+    assert study.results(p, PIA, a, b).pairs == 1 and study.results(p, PIA, a, c).pairs == 1
     flipped = study.results(p, PIA, b, a)  # the same ratings, runs picked the other way round
     assert (flipped.prefer_a, flipped.prefer_b) == (r.prefer_b, r.prefer_a)
     assert flipped.items[0].difference.estimate == -diff
