@@ -254,6 +254,9 @@ class Reading:
     """What a summary needs from one note, each statement verbatim."""
 
     sections: tuple[Section, ...]
+    # Headed in capitals or Markdown, as H&Ps, consults and discharge summaries are: not only in
+    # title-case labels ("Risk assessment:"), whose lines the SOAP reading already takes.
+    headed: bool = False
 
     def of(self, *kinds: str) -> list[Section]:
         return [s for s in self.sections if s.kinds & set(kinds)]
@@ -364,7 +367,9 @@ def _label(header: str) -> str:
 
 
 def read(text: str) -> Reading:
-    return Reading(tuple(sections(text)))
+    found = tuple(sections(text))
+    markdown = any(MARKDOWN.match(line) for line in text.splitlines())
+    return Reading(found, markdown or any(len(s.header) > 1 and s.header.isupper() for s in found))
 
 
 @lru_cache(maxsize=4096)

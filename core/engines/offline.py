@@ -513,7 +513,7 @@ class Writer:
                 + by_note(stated, self.named)
             )
         for n, r in self.prose:
-            told = [self.clean(s) for s in r.course if usable(s)][:4]
+            told = [self.clean(s) for s in r.course if usable(s)][:4] if r.headed else []
             if told:
                 blocks.append(f"Course as told in {self.named(n)}: " + " ".join(told))
         return blocks
@@ -630,7 +630,9 @@ class Writer:
             )
         shown = {f.sentence for f in r.events} | ({r.latest_screen.sentence} if r.latest_screen else set())
         stated = False  # a prose note's own risk statements, listed: its screening is among them
-        for n, reading_ in self.prose:  # everything a prose note says of risk, denials and context included
+        for n, reading_ in self.prose:  # everything a headed note says of risk, denials and context included
+            if not reading_.headed:
+                continue
             said = [x for x in dict.fromkeys(self.clean(x) for x in reading_.risk) if x not in shown]
             if said and n.note_date >= self.sel.range.start:
                 blocks.append(f"As {self.named(n)} states it:\n" + "\n".join(f"- {x}" for x in said))
