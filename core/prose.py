@@ -49,6 +49,7 @@ VOCABULARY: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ),
         ("history", r"history of (?:the )?present|present illness|^hpi$|subjective|^data$|interval history|^behavior"),
         ("past_psychiatric", r"psychiatric history|past psych"),
+        ("family", r"family"),
         ("history_other", r"^(?!.*present).*(?:history|background)"),
         ("substance", r"substance|alcohol|drug (?:use|abuse|history)|chemical|addiction"),
         ("medications", r"medication|\bmeds\b|prescri|pharmac"),
@@ -342,7 +343,7 @@ class Reading:
                 if "risk" in s.kinds and not RISK_WORDS.search(x):  # "Suicidal/Homicidal Ideation: denies."
                     out.append(f"{_label(s.header)}: {x}")
                 elif RISK_WORDS.search(x) and not re.search(r"allerg", x, re.I):
-                    out.append(x)
+                    out.append(_in_context(s, x))
         return out
 
     def _describing(self) -> str:
@@ -378,12 +379,18 @@ def reading(text: str) -> Reading | None:
     return read(text) if has_layout(text) else None
 
 
+def _in_context(s: Section, x: str) -> str:
+    """A statement of a family or past history keeps its header: "Family psychiatric history: the
+    patient denies ... suicide attempts" is not the client's own denial, nor today's."""
+    return f"{_label(s.header)}: {x}" if s.kinds & {"family", "past_psychiatric"} else x
+
+
 @lru_cache(maxsize=4096)
 def statements_of(text: str) -> tuple[str, ...]:
-    """A note's statements: by its sections when it is written in them (no header is one), else its
-    sentences as written, SOAP labels and all."""
+    """A note's statements: by its sections when it is written in them (no header is one; a family or
+    past history keeps its header), else its sentences as written, SOAP labels and all."""
     r = reading(text)
-    return tuple(x for s in r.sections for x in s.statements) if r else tuple(sentences(text))
+    return tuple(_in_context(s, x) for s in r.sections for x in s.statements) if r else tuple(sentences(text))
 
 
 def dosed(statement: str) -> list[str]:

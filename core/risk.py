@@ -35,6 +35,13 @@ POSITIVE = re.compile(
     re.I,
 )
 SAFETY_PLAN = re.compile(r"safety plan", re.I)
+FAMILY = re.compile(r"^Family\b[^:]{0,40}:")  # a relative's history, as core.prose labels it: not the client's
+# A statement that opens with a denial ("She denies previous suicide attempts"): a screening result.
+DENIAL = re.compile(
+    r"^(?:[A-Z][\w/ ]{0,40}: )?(?:(?:the )?(?:patient|client|she|he|they) )?"
+    r"(?:denie[sd]|denying|never|has never|had no|no (?:history|prior|previous|past))\b",
+    re.I,
+)
 MEANS = re.compile(r"means[- ]safety|means restriction|holding (?:extra |the )?medication|firearm|locked away", re.I)
 CONTROLLED = re.compile(
     r"oxycodone|hydrocodone|morphine|fentanyl|tramadol|codeine|methadone|buprenorphine|tapentadol|hydromorphone|"
@@ -93,12 +100,14 @@ def picture(
     """Risk as documented in the range's notes, with the risk history of `earlier` (notes before
     the range that the selection carried forward)."""
     now, before = _findings(notes, clean), _findings(earlier, clean)
+    own = [f for f in now if not FAMILY.match(f.sentence)]
+    event = lambda f: POSITIVE.search(f.sentence) and not DENIAL.match(f.sentence)  # noqa: E731
     return RiskPicture(
-        events=tuple(f for f in now if POSITIVE.search(f.sentence)),
-        earlier_events=tuple(f for f in before if POSITIVE.search(f.sentence)),
+        events=tuple(f for f in own if event(f)),
+        earlier_events=tuple(f for f in before if event(f) and not FAMILY.match(f.sentence)),
         safety_plan=tuple(f for f in before + now if SAFETY_PLAN.search(f.sentence)),
         means=tuple(f for f in before + now if MEANS.search(f.sentence)),
-        latest_screen=now[-1] if now else None,
+        latest_screen=own[-1] if own else None,
         ipv_screens=tuple(a for a in assessments if a.instrument == "HARK"),
         controlled=tuple(m for m in medications if CONTROLLED.search(m.name)),
     )

@@ -91,7 +91,7 @@ def test_each_section_reads_the_notes_own_section(empty_practice, tmp_path):
     risk_ = section(t, "Risk and safety")
     assert (
         "referred after a suicide attempt by overdose of sertraline" in risk_
-        and "She denies previous suicide attempts." in risk_
+        and "- Past psychiatric history: She denies previous suicide attempts." in risk_  # history, labeled
     )
     assert "Tearful, denies current suicidal ideation." in risk_
     status = section(t, "Current status")
@@ -131,7 +131,7 @@ def test_a_denial_quoted_from_a_note_that_also_reports_the_event_is_a_warning_a_
     empty_practice, tmp_path
 ):
     sel, draft = chart_with(empty_practice, tmp_path, CONSULT)
-    quoted = "- 2026-06-01: She denies previous suicide attempts."
+    quoted = "- 2026-06-01: Past psychiatric history: She denies previous suicide attempts."
     made_up = "- 2026-06-01: She denies any suicide attempt."
     [q] = [f for f in claims.findings(quoted, sel) if f.kind == "risk"]
     assert q.severity == "warning" and "quoted from a note" in q.evidence
@@ -150,3 +150,17 @@ def test_a_denial_quoted_from_a_note_that_also_reports_the_event_is_a_warning_a_
 def test_a_medication_only_a_note_names_is_not_on_file(empty_practice, tmp_path, sentence, caught):
     sel, _ = chart_with(empty_practice, tmp_path, CONSULT)
     assert bool([f for f in claims.findings(sentence, sel) if f.kind == "medication"]) is caught
+
+
+def test_a_relatives_history_is_never_the_clients_risk_event_and_no_plan_step_is_a_screening(empty_practice, tmp_path):
+    text = CONSULT.replace(
+        "PAST PSYCHIATRIC HISTORY: , She denies",
+        "FAMILY PSYCHIATRIC HISTORY: , Her brother made a suicide attempt in 2019.,PAST PSYCHIATRIC HISTORY: , She denies",
+    )
+    _, draft = chart_with(empty_practice, tmp_path, text)
+    risk_ = section(draft.text, "Risk and safety")
+    events = risk_.split("Documented risk events in this range:", 1)[1].split("\n\n", 1)[0]
+    assert "brother" not in events  # a relative's attempt is no event of the client's
+    assert "- Family psychiatric history: Her brother made a suicide attempt in 2019." in risk_  # but it is said
+    assert "Most recent risk screening" not in risk_  # the note's own statements are listed whole instead
+    assert "Safety plan completed" in section(draft.text, "Recommendations and next steps")

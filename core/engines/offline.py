@@ -628,7 +628,12 @@ class Writer:
             blocks.append(
                 "Documented risk events in this range:\n" + "\n".join(f"- {f.day}: {f.sentence}" for f in r.events)
             )
-        shown = {f.sentence for f in r.events} | ({r.latest_screen.sentence} if r.latest_screen else set())
+        # A headed note's own risk statements are listed whole, so its "latest screen" (the last risk
+        # sentence, often a plan step or a no-harm agreement) is not singled out as one.
+        headed_latest = self.latest_prose is not None and self.latest_prose.headed
+        shown = {f.sentence for f in r.events}
+        if r.latest_screen and not headed_latest:
+            shown.add(r.latest_screen.sentence)
         stated = False  # a prose note's own risk statements, listed: its screening is among them
         for n, reading_ in self.prose:  # everything a headed note says of risk, denials and context included
             if not reading_.headed:
@@ -664,7 +669,7 @@ class Writer:
                 + "; ".join(dict.fromkeys(f"{m.name}{f' ({m.dosage})' if m.dosage else ''}" for m in r.controlled))
                 + "."
             )
-        if r.latest_screen:
+        if r.latest_screen and not headed_latest:
             stale = " (before care lapsed: repeat it at the next contact)" if self.lapsed else ""
             blocks.append(f"Most recent risk screening ({r.latest_screen.day}{stale}): {r.latest_screen.sentence}")
         elif blocks and not stated:
