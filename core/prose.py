@@ -128,6 +128,7 @@ NEXT = re.compile(
     r"followed|placed|transferred))|\bplan(?:s|ned)? to\b|\badmitted (?:voluntarily|involuntarily|on an? (?:in)?voluntary)",
     re.I,
 )
+COURTESY = re.compile(r"^(?:thank you|thanks|please (?:call|contact|page|feel free|do not hesitate))\b", re.I)
 DISPOSITION = re.compile(
     r"\breferr(?:ed|al)\b|follow[- ]?up|\bdischarged (?:to|home)|\badmitted to\b|length of stay", re.I
 )
@@ -267,13 +268,14 @@ class Reading:
 
     @property
     def complaint(self) -> list[str]:
-        """The reason for the visit, from its own section, else the opening of the history."""
-        return (
-            self.statements("complaint")
-            or self.statements("identifying", "history")[:2]
-            or self.statements("course")[:1]
-            or self._opening()
-        )
+        """The reason for the visit: the note's opening statement of who and why (the index event
+        is there: "a 21-year-old male who attempted suicide by ...") with the chief complaint, else
+        the opening of the history or course."""
+        said = self.statements("complaint")
+        opening = self.statements("identifying")[:1] or self.statements("history")[:1]
+        if said:
+            return list(dict.fromkeys(opening + said))
+        return self.statements("identifying", "history")[:2] or self.statements("course")[:1] or self._opening()
 
     @property
     def diagnoses(self) -> list[str]:
@@ -316,7 +318,7 @@ class Reading:
                 continue
             history = bool(s.kinds & {"history", "past_psychiatric", "history_other"}) and "course" not in s.kinds
             out += [x for x in s.statements if NEXT.search(x) or (not history and DISPOSITION.search(x))]
-        return list(dict.fromkeys(out))
+        return list(dict.fromkeys(x for x in out if not COURTESY.match(x)))
 
     @property
     def status(self) -> list[str]:

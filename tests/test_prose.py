@@ -68,7 +68,8 @@ def test_no_statement_is_a_header():
 
 def test_what_a_summary_needs_comes_from_its_section():
     r = prose.read(FLAT)
-    assert r.complaint == ['"I want to go home."']
+    # who and why, then the chief complaint in the client's words
+    assert r.complaint == ["The patient is a 21-year-old male seen after an overdose.", '"I want to go home."']
     assert r.diagnoses == ["Axis I: Bipolar disorder.", "Axis I: Cocaine abuse.", "Axis V: 30."]  # "Deferred" is none
     assert r.medications == ["Klonopin 1 mg t.i.d. p.r.n.", "Lithium 450 mg b.i.d."]  # not the list's introduction
     assert r.plan == ["Follow up with Dr. X in four days.", "Safety plan reviewed with the patient and his mother."]

@@ -283,7 +283,7 @@ class Writer:
                 when = intake.note_date.isoformat() + ("" if intake is self.intake else ", before this range")
                 return [f"From the intake assessment ({when}): " + " ".join(lines)]
         for n, r in self.prose:  # a note's own chief complaint or reason for consultation
-            said = [self.clean(s) for s in r.complaint if not addresses_a_model(s)][:3]
+            said = [self.clean(s) for s in r.complaint if not addresses_a_model(s)][:4]
             if said:
                 return [f"From {self.named(n)}: " + " ".join(said)]
         # Never a session's line as "presenting concerns": that is the state at that session, not the referral.
