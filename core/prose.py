@@ -293,19 +293,36 @@ class Reading:
     @property
     def medications(self) -> list[str]:
         """Medication statements: each item of a medications section (split where one sentence
-        lists several doses), and dosed drugs named in the plan."""
-        out = []
-        for x in self.statements("medications"):
-            if not x.endswith(":"):  # "The patient is discharged with:" introduces the list
-                out += dosed(x) or [x]
-        for sec in self.sections:  # a drug taken, named elsewhere: "She is on Depakote 500 mg three times a day"
-            if not sec.kinds & {"medications", "allergies"}:
-                out += [
-                    x
-                    for x in sec.statements
-                    if (DRUGS.search(x) or DOSE.search(x)) and TAKING.search(x) and not TAKEN_AT_ONCE.search(x)
-                ]
-        return list(dict.fromkeys(out))
+        lists several doses), and drugs named elsewhere as taken, prescribed, changed or tried."""
+        return [x for _, x in self.medication_lines]
+
+    @property
+    def medication_lines(self) -> list[tuple[str, str]]:
+        """The same, each with where the note says it, so a reader can reconcile them: the list's
+        own header ("Discharge medications", "Outpatient medications"), "Plan" for a change the plan
+        makes, "History" for a drug of the history (past trials among them)."""
+        out: dict[str, str] = {}
+        for sec in self.sections:
+            if "medications" in sec.kinds:
+                label = _label(sec.header) if sec.header else "Medications"
+                for x in sec.statements:
+                    if not x.endswith(":"):  # "The patient is discharged with:" introduces the list
+                        for y in dosed(x) or [x]:
+                            out.setdefault(y, label)
+            elif not sec.kinds & {"allergies"}:  # "She is on Depakote 500 mg three times a day"
+                label = (
+                    "Plan"
+                    if "plan" in sec.kinds
+                    else "Course"
+                    if "course" in sec.kinds
+                    else "History"
+                    if sec.kinds & {"history", "history_other", "past_psychiatric", "identifying", "complaint"}
+                    else _label(sec.header) or "Note"
+                )
+                for x in sec.statements:
+                    if (DRUGS.search(x) or DOSE.search(x)) and TAKING.search(x) and not TAKEN_AT_ONCE.search(x):
+                        out.setdefault(x, label)
+        return [(label, x) for x, label in out.items()]
 
     @property
     def plan(self) -> list[str]:
@@ -332,7 +349,10 @@ class Reading:
 
     @property
     def course(self) -> list[str]:
-        return self.statements("course")
+        """The course as told: its opening and, for a longer one, its end (where a hospital course
+        tells the changes made and how the client left), marked where statements are left out."""
+        told = self.statements("course")
+        return told if len(told) <= 5 else told[:2] + ["(…)"] + told[-3:]
 
     @property
     def risk(self) -> list[str]:

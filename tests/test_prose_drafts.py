@@ -86,7 +86,8 @@ def test_each_section_reads_the_notes_own_section(empty_practice, tmp_path):
     assert "No coded diagnosis" in dx and "Axis I: Major depressive disorder, recurrent, severe." in dx
     assert "Axis I: Alcohol use disorder, mild." in dx
     meds = section(t, "Interventions and course of treatment")
-    assert "- Sertraline 100 mg daily." in meds and "- Trazodone 50 mg at bedtime." in meds
+    assert "- Current medications: Sertraline 100 mg daily." in meds  # under the list it comes from
+    assert "- Current medications: Trazodone 50 mg at bedtime." in meds
     assert "20 tablets" not in meds  # an overdose is no regimen
     risk_ = section(t, "Risk and safety")
     assert (

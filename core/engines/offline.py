@@ -508,24 +508,25 @@ class Writer:
         stated = self.stated_medications()
         if stated:
             blocks.append(
-                "Medications as the notes state them, each as written (past trials included)"
+                "Medications as the notes state them, each as written"
                 + (", where no prescription above names them:\n" if medications else ":\n")
                 + by_note(stated, self.named)
             )
         for n, r in self.prose:
-            told = [self.clean(s) for s in r.course if usable(s)][:4] if r.headed else []
+            told = [self.clean(s) for s in r.course if usable(s) or s == "(…)"] if r.headed else []
             if told:
                 blocks.append(f"Course as told in {self.named(n)}: " + " ".join(told))
         return blocks
 
     def stated_medications(self) -> list[tuple[Note, str]]:
-        """Medications the notes list with their dose and frequency, where no prescription names them."""
+        """Medications the notes state where no prescription names them, each with where the note
+        says it ("Discharge medications: Klonopin 1 mg t.i.d. p.r.n.", "Plan: ...", "History: ...")."""
         prescribed = {m.name.split()[0].lower() for m in self.sel.medications}
         seen: dict[str, tuple[Note, str]] = {}
         for n, r in self.prose:
-            for x in r.medications:
+            for label, x in r.medication_lines:
                 if not any(re.search(rf"\b{re.escape(p)}\b", x, re.I) for p in prescribed) and not addresses_a_model(x):
-                    seen.setdefault(x.lower(), (n, self.clean(x)))
+                    seen.setdefault(x.lower(), (n, self.clean(f"{label}: {x}" if r.headed else x)))
         return list(seen.values())
 
     def themes(self) -> list[str]:
