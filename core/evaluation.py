@@ -339,7 +339,7 @@ def aggregates(p: Practice, actor: Actor) -> list[dict]:
         rated = [total for i in items for total in scores.get(i.id, [])]
         rows.append(
             {
-                **_run_columns(r),
+                **run_columns(r),
                 **totals(items),
                 "ratings": len(rated),
                 "mean_pdqi9": round(sum(rated) / len(rated), 1) if rated else None,
@@ -362,7 +362,7 @@ def pdqi_by_run(p: Practice, actor: Actor) -> list[dict]:
         for key, label, _ in PDQI9:
             scores[(r.id, label)].append(rating.scores[key])
     return [
-        {**_run_columns(runs[run_id]), "item": label, "ratings": len(v), "mean": round(sum(v) / len(v), 2)}
+        {**run_columns(runs[run_id]), "item": label, "ratings": len(v), "mean": round(sum(v) / len(v), 2)}
         for (run_id, label), v in scores.items()
     ]
 
@@ -376,13 +376,13 @@ def findings_by_run(p: Practice, actor: Actor) -> list[dict]:
         for i in p.store.eval_items(r.id):
             counts.update((i.metrics or {}).get("claims_by_kind", {}))
         rows += [
-            {**_run_columns(r), "finding": k.split(" ")[0], "severity": k.split(" ")[1], "count": n}
+            {**run_columns(r), "finding": k.split(" ")[0], "severity": k.split(" ")[1], "count": n}
             for k, n in sorted(counts.items())
         ]
     return rows
 
 
-def _run_columns(r: EvalRun) -> dict:
+def run_columns(r: EvalRun) -> dict:
     """What says which run a row comes from, first in every row of every export."""
     return {
         "run_id": r.id,
@@ -420,7 +420,7 @@ def item_rows(run: EvalRun, items: list[EvalItem]) -> list[dict]:
         m = i.metrics or {}
         rows.append(
             {
-                **_run_columns(run),
+                **run_columns(run),
                 "item_id": i.id,
                 "client_id": i.client_id,
                 "purpose": "",

@@ -471,19 +471,7 @@ def study_tables(p: Practice, actor: Actor) -> dict[str, list[dict]]:
         for x in by_rating.values()
     ]
     return {
-        "runs.csv": [
-            {
-                "run_id": r.id,
-                "run_label": r.label,
-                "engine": r.engine,
-                "model": r.model,
-                "prompt_version": r.prompt_version,
-                "run_at": r.created_at,
-                "created_by": r.created_by,
-                "status": r.status,
-            }
-            for r in runs
-        ],
+        "runs.csv": [evaluation.run_columns(r) | {"created_by": r.created_by, "status": r.status} for r in runs],
         "drafts.csv": drafts,
         "ratings.csv": rating_rows,
         "blinded.csv": blinded,

@@ -1,8 +1,5 @@
 """Import notes from files into one client's chart: plain text, Markdown, CSV (a note per row), PDF."""
 
-import tempfile
-from pathlib import Path
-
 import streamlit as st
 
 from core import charts
@@ -10,7 +7,7 @@ from core.models import NOTE_TYPES
 from core.note_files import SUFFIXES, Defaults
 from core.safety import shown
 from ui.chart import load_chart
-from ui.common import practice, user_errors
+from ui.common import practice, uploaded
 from ui.frame import current_actor, require_page
 
 require_page("import")
@@ -48,20 +45,9 @@ author = right.text_input("Author, where a file does not say", placeholder="Clin
 signed = st.toggle("The notes are signed (final)", value=True, key="notes_signed")
 
 if st.button("Import notes", type="primary", disabled=not (files and client), key="notes_import"):
-    bar = st.progress(0.0, text="Reading files…")
-
-    def show_progress(done: int, total: int, name: str) -> None:
-        bar.progress(done / total, text=shown(f"Read {name} ({done} of {total})"))
-
-    with tempfile.TemporaryDirectory() as folder, user_errors():
-        paths = []
-        for f in files:
-            path = Path(folder) / Path(f.name).name
-            path.write_bytes(f.getvalue())
-            paths.append(path)
+    with uploaded(files) as (paths, show_progress):
         defaults = Defaults(note_type, note_date, author.strip() or None, signed)
         reports = charts.import_notes(practice(), current_actor(), client.id, paths, defaults, show_progress)
-        bar.progress(1.0, text="Imported.")
         load_chart.clear()
         for r in reports:
             st.text(r.describe())

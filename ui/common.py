@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import streamlit as st
@@ -55,6 +57,25 @@ def opened() -> None:
     except UserError as e:
         st.error(e.message, icon=":material/database:")
         st.stop()
+
+
+@contextmanager
+def uploaded(files) -> Iterator[tuple[list[Path], Callable[[int, int, str], None]]]:
+    """Uploaded files as paths in a folder of their own (gone afterwards), and a progress bar's
+    callback (done, total, file name) for core's import use cases; a UserError shows as an error."""
+    bar = st.progress(0.0, text="Reading files…")
+
+    def show_progress(done: int, total: int, name: str) -> None:
+        bar.progress(done / total, text=shown(f"Read {name} ({done} of {total})"))
+
+    with tempfile.TemporaryDirectory() as folder, user_errors():
+        paths = []
+        for f in files:
+            path = Path(folder) / Path(f.name).name
+            path.write_bytes(f.getvalue())
+            paths.append(path)
+        yield paths, show_progress
+        bar.progress(1.0, text="Imported.")
 
 
 @contextmanager
