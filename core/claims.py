@@ -30,7 +30,7 @@ from . import course, quality, risk
 from .models import Assessment, Citation, Note
 from .prose import statements_of
 from .scoring import INSTRUMENTS, change, severity
-from .sources import Selection
+from .sources import Selection, plural
 from .text import ICD10, paragraphs, sentences
 
 SEVERITIES = ("error", "omission", "warning")
@@ -38,7 +38,8 @@ SEVERITIES = ("error", "omission", "warning")
 
 @dataclass(frozen=True)
 class Finding:
-    kind: str  # score, band, change, trend, risk, omission, diagnosis, medication, goal, date, citation
+    kind: str  # score, band, change, trend, risk, omission, diagnosis, medication, goal, date, contact, recency,
+    # absence, citation
     severity: str  # error: the chart says otherwise; omission: the chart has it, the text does not; warning
     sentence: str  # the sentence of the text (for an omission, what is missing)
     claim: str  # what the sentence claims, as read
@@ -107,6 +108,21 @@ ONGOING = re.compile(
 )
 DISCHARGED = re.compile(r"(?<!not )\b(?:was|been|is) discharged\b|\bdischarged (?:on|from)\b", re.I)
 PLANNED = re.compile(r"\b(?:planned|next|scheduled|due|expected|review(?:ed)? by|follow-up|until)\b", re.I)
+# "latest", "most recent", "last" of a dated item (not "last three scores", "the last of the plans")
+RECENT = re.compile(r"\b(?:latest|most recent(?:ly)?|last(?! (?:three|3|two|2|few|several)\b))\b", re.I)
+RECENT_SESSION = re.compile(
+    r"\b(?:last|most recent|latest)(?: documented| signed| attended)? (?:session|contact|visit)\b|"
+    r"\bno session since\b",
+    re.I,
+)
+RECENT_SCREEN = re.compile(r"\b(?:most recent|latest|last) risk screen", re.I)
+ABSENT_MEDICATION = re.compile(r"\bno (?:medications?|prescriptions?)\b[^.]*\b(?:on file|in the sources)\b", re.I)
+ABSENT_SCORE = re.compile(r"\bno scored measures?\b|\bno (?:scores?|assessments?) (?:were|was|is|are)\b", re.I)
+ABSENT_INTAKE = re.compile(r"\bno intake\b[^.]*\b(?:on file|in the sources|in (?:this|the) range)\b", re.I)
+ABSENT_DIAGNOSIS = re.compile(r"\bno coded diagnos[ie]s\b", re.I)
+ABSENT_SCREEN = re.compile(r"\bno risk screening is documented\b", re.I)
+ABSENT_SESSION = re.compile(r"\bno signed progress note\b", re.I)
+SELF_HARM_ANSWER = re.compile(rf"\b([0-3]) \((?:{'|'.join(risk.ANSWERS)})\) on (?P<date>{ISO})")
 ON_FILE = re.compile(r"\bon file\b|\bstatus active\b|\bcurrently (?:takes|taking|prescribed)\b", re.I)
 DIAGNOSIS_CONTEXT = re.compile(r"\bdiagnos\w*|\bICD\b|\bDSM\b", re.I)
 # "Major depressive disorder", "Post-traumatic stress disorder": the words that name a disorder
@@ -221,7 +237,7 @@ class _Checker:
         if not segments:
             out += self._symptom_trend(s)
         out += self._risk(s) + self._diagnosis(s) + self._medication(s) + self._goal(s) + self._date(s)
-        out += self._contact(s)
+        out += self._contact(s) + self._recency(s, segments) + self._absence(s) + self._self_harm(s)
         return out
 
     def _change(self, s: str, inst: str, seg: str, pair: re.Match | _Pair | None) -> list[Finding]:
@@ -492,6 +508,73 @@ class _Checker:
                 )
             ]
         return []
+
+    def _self_harm(self, s: str) -> list[Finding]:
+        """A PHQ-9 item 9 answer ("1 (several days) on 2025-11-19") must be the answer of that day's PHQ-9."""
+        out = []
+        for m in SELF_HARM_ANSWER.finditer(s):
+            told = [a for a in self.scores if a.instrument == "PHQ-9" and a.administered_on.isoformat() == m["date"]]
+            answers = {risk.self_harm_answer(a) for a in told} - {None}
+            if answers and int(m[1]) not in answers:
+                out.append(
+                    Finding("risk", "error", s, f"item 9 {m[0]}", f"PHQ-9 item 9 on {m['date']} was {min(answers)}")
+                )
+        return out
+
+    def _recency(self, s: str, segments: list[tuple[str, str]]) -> list[Finding]:
+        """A date said to be the latest of its kind (a score, a session, a risk screening, the safety plan's
+        last documentation) when the selection has a later one of that kind."""
+        if not RECENT.search(s) and not RECENT_SESSION.search(s):
+            return []
+        out = []
+        later = lambda days, claimed: max((d for d in days if d > claimed), default=None)  # noqa: E731
+        for inst, seg in segments:
+            m = DATED_SCORE.search(seg)
+            if not m or not (RECENT.search(seg[: m.start()]) or re.match(r"\W*latest scores?\b", s, re.I)):
+                continue
+            claimed = date.fromisoformat(m["date"])
+            days = [a.administered_on for a in self.sel.assessments if a.instrument == inst]
+            if newer := later(days, claimed):
+                score = next(
+                    a.total_score for a in self.sel.assessments if a.administered_on == newer and a.instrument == inst
+                )
+                out.append(Finding("recency", "error", s, f"latest {inst} {m['date']}", f"{inst} {score} on {newer}"))
+        day = re.search(ISO, s)
+        if not day:
+            return out
+        claimed = date.fromisoformat(day[0])
+        kinds = []
+        if RECENT_SESSION.search(s):
+            kinds.append(("session", [n.note_date for n in self.sel.progress_notes]))
+        if RECENT_SCREEN.search(s) and self.risk.latest_screen:
+            kinds.append(("risk screening", [date.fromisoformat(self.risk.latest_screen.day)]))
+        if risk.SAFETY_PLAN.search(s) and re.search(r"\b(?:last|most recently) documented\b", s, re.I):
+            kinds.append(("safety plan documented", [date.fromisoformat(f.day) for f in self.risk.safety_plan]))
+        for what, days in kinds:
+            if newer := later(days, claimed):
+                out.append(Finding("recency", "error", s, f"latest {what} {day[0]}", f"{what} on {newer}"))
+        return out
+
+    def _absence(self, s: str) -> list[Finding]:
+        """A statement that the sources have none of something (a prescription, a score, an intake, a
+        coded diagnosis, a risk screening, a session) where the selection has one."""
+        sel, screen = self.sel, self.risk.latest_screen
+        intakes = [n.note_date for n in sel.notes + sel.carried if n.note_type == "intake"]
+        present = (
+            (ABSENT_MEDICATION, "prescription", [m.start_date for m in sel.medications]),
+            (ABSENT_SCORE, "score", [a.administered_on for a in sel.assessments]),
+            (ABSENT_INTAKE, "intake note", intakes),
+            (ABSENT_DIAGNOSIS, "coded diagnosis", [d.onset for d in sel.diagnoses]),
+            (ABSENT_SCREEN, "risk screening", [date.fromisoformat(screen.day)] if screen else []),
+            (ABSENT_SESSION, "signed progress note", [n.note_date for n in sel.progress_notes]),
+        )
+        return [
+            Finding(
+                "absence", "error", s, f"no {what}", f"{plural(len(days), what)} in the sources, the first {min(days)}"
+            )
+            for pattern, what, days in present
+            if days and pattern.search(s)
+        ]
 
     def _date(self, s: str) -> list[Finding]:
         rng = self.sel.range

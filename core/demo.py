@@ -82,6 +82,26 @@ def item_responses(rng: random.Random, instrument: str, total: int) -> list[int]
     return items
 
 
+SELF_HARM_ITEM = 8  # PHQ-9 item 9: thoughts of being better off dead or of hurting oneself
+
+
+def with_self_harm(items: list[int], answer: int) -> list[int]:
+    """PHQ-9 answers with item 9 set to what the notes of that day document, the total kept: its points
+    go to (or come from) the other items, lowest (highest) first, without drawing from the generator,
+    so every other value of the demo charts stays as it was."""
+    cap, out = ITEM_MAX["PHQ-9"], list(items)
+    others = [j for j in range(len(out)) if j != SELF_HARM_ITEM]
+    answer = max(answer, sum(out) - cap * len(others))  # a total above what the other items can hold
+    surplus, out[SELF_HARM_ITEM] = out[SELF_HARM_ITEM] - answer, answer
+    while surplus > 0:
+        j = min((j for j in others if out[j] < cap), key=lambda j: out[j])
+        out[j], surplus = out[j] + 1, surplus - 1
+    while surplus < 0:
+        j = max((j for j in others if out[j] > 0), key=lambda j: out[j])
+        out[j], surplus = out[j] - 1, surplus + 1
+    return out
+
+
 @dataclass
 class Rows:
     clinicians: list[dict] = field(default_factory=list)
@@ -188,15 +208,18 @@ class ClientCourse:
         noise = self.rng.uniform(-0.06, 0.06) * scale
         return max(0, min(INSTRUMENTS[instrument].max_score, round(s * scale + noise)))
 
-    def assess(self, day: date, instrument: str, s: float, primary: bool) -> dict:
+    def assess(self, day: date, instrument: str, s: float, primary: bool, self_harm: int = 0) -> dict:
+        """A scored administration; self_harm: the PHQ-9 item 9 answer the day's note supports (0 unless
+        it documents ideation)."""
         total = self.score(instrument, s, primary)
+        items = item_responses(self.rng, instrument, total)
         row = {
             "id": self.g.next_id("A"),
             "client_id": self.id,
             "instrument": instrument,
             "administered_on": day,
             "total_score": total,
-            "items": item_responses(self.rng, instrument, total),
+            "items": with_self_harm(items, self_harm) if instrument == "PHQ-9" else items,
             "severity": severity(instrument, total),
         }
         self.g.rows.assessments.append(row)
@@ -404,7 +427,8 @@ class ClientCourse:
                 due = (84 if inst == "AUDIT" else 28) * (1 if n == 0 else 2) - 2
                 final = n == 0 and k == len(sessions) and self.discharged
                 if (day - last_given.get(inst, self.intake_date)).days >= due or final:
-                    scores.append(self.assess(day, inst, s, n == 0))
+                    # passive ideation "over the past week" on the day of the disclosure: "several days"
+                    scores.append(self.assess(day, inst, s, n == 0, self_harm=int(day == self.risk_day)))
                     last_given[inst] = day
             course = [i for i in p["interventions"] if i in p["course"]]
             used = self.rng.sample(course, k=min(len(course), self.rng.choice([1, 1, 2])))

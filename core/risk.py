@@ -50,6 +50,34 @@ CONTROLLED = re.compile(
 )
 
 
+SELF_HARM_ITEM = 8  # PHQ-9 item 9, 0-based: "thoughts that you would be better off dead, or of hurting yourself"
+SELF_HARM_WORDS = "thoughts of being better off dead or of self-harm"
+ANSWERS = ("not at all", "several days", "more than half the days", "nearly every day")
+NEGATIVE_SCREEN = re.compile(r"\bnegative\b|\bdenie[sd]\b|\bno safety concerns\b", re.I)
+
+
+def self_harm_answer(a: Assessment) -> int | None:
+    """The PHQ-9 item 9 answer of an administration (None without item answers)."""
+    if a.instrument != "PHQ-9" or not a.items or len(a.items) <= SELF_HARM_ITEM:
+        return None
+    return a.items[SELF_HARM_ITEM]
+
+
+def self_harm_positive(assessments) -> tuple[Assessment, ...]:
+    """PHQ-9 administrations whose item 9 is above 0: a positive self-harm screen, whatever the total."""
+    return tuple(a for a in assessments if (self_harm_answer(a) or 0) > 0)
+
+
+def self_harm_told(a: Assessment) -> str:
+    """'1 (several days) on 2025-11-19': an item 9 answer with its words and date."""
+    answer = self_harm_answer(a) or 0
+    return f"{answer} ({ANSWERS[answer]}) on {a.administered_on.isoformat()}"
+
+
+def said_self_harm(a: Assessment) -> str:
+    return f"PHQ-9 item 9 ({SELF_HARM_WORDS}) {self_harm_told(a)}"
+
+
 @dataclass(frozen=True)
 class Finding:
     note: Note
@@ -67,12 +95,24 @@ class RiskPicture:
     safety_plan: tuple[Finding, ...]  # every safety-plan mention, oldest first (range and before)
     means: tuple[Finding, ...]  # means-safety steps
     latest_screen: Finding | None  # the most recent risk sentence in range
+    screens: tuple[Finding, ...]  # every risk sentence of the client in range
     ipv_screens: tuple[Assessment, ...]  # HARK administrations in range
+    self_harm: tuple[Assessment, ...]  # PHQ-9 administrations in range with item 9 above 0
     controlled: tuple[Medication, ...]  # controlled medications on file in range
 
     @property
     def any_event(self) -> bool:
-        return bool(self.events or self.earlier_events or any(a.total_score >= 1 for a in self.ipv_screens))
+        return bool(
+            self.events or self.earlier_events or self.self_harm or any(a.total_score >= 1 for a in self.ipv_screens)
+        )
+
+    def unmatched(self, a: Assessment) -> Finding | None:
+        """The same day's risk statement when it records a negative screen beside a positive item 9: the
+        questionnaire and the note disagree."""
+        said = [f for f in self.screens if f.day == a.administered_on.isoformat()]
+        if said and not any(POSITIVE.search(f.sentence) for f in said):
+            return next((f for f in said if NEGATIVE_SCREEN.search(f.sentence)), None)
+        return None
 
     @property
     def documented(self) -> bool:
@@ -82,6 +122,7 @@ class RiskPicture:
             or self.means
             or self.latest_screen
             or self.ipv_screens
+            or self.self_harm
             or self.controlled
         )
 
@@ -108,7 +149,9 @@ def picture(
         safety_plan=tuple(f for f in before + now if SAFETY_PLAN.search(f.sentence)),
         means=tuple(f for f in before + now if MEANS.search(f.sentence)),
         latest_screen=own[-1] if own else None,
+        screens=tuple(own),
         ipv_screens=tuple(a for a in assessments if a.instrument == "HARK"),
+        self_harm=self_harm_positive(assessments),
         controlled=tuple(m for m in medications if CONTROLLED.search(m.name)),
     )
 

@@ -517,3 +517,32 @@ def test_cli_without_a_key_says_so_clearly(cli_db):
     result = cli(cli_db, {}, "--from", "2025-01-01", "--to", "2025-12-31")
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "no API key configured; the offline engine is available" in result.stderr
+
+
+def test_the_summary_frame_gives_the_self_harm_item_the_documents_do_not_carry(practice, tmp_path):
+    """Item answers are not in the documents: the frame lists each PHQ-9 item 9 above 0, and one that
+    the note of its day contradicts is marked so, for the model to report and raise."""
+    sel = whole(practice, "Zoë Ñúñez")
+    positive = [a for a in sel.assessments if a.instrument == "PHQ-9" and a.items and a.items[8] > 0]
+    assert positive
+    fake = FakeMessagesAPI(message_events(DRAFT))
+    engine(fake, tmp_path).generate(sel)
+    sent = json.dumps(fake.bodies[0], ensure_ascii=False)
+    a = positive[0]
+    assert (
+        f"PHQ-9 item 9 (thoughts of being better off dead or of self-harm) {a.items[8]} (several days) on {a.administered_on}"
+        in sent
+    )
+    assert "records a negative screening" not in sent  # Zoë's note of that day discloses the ideation
+
+    denied = next(
+        x for x in reversed(sel.assessments) if x.instrument == "PHQ-9" and x.administered_on > a.administered_on
+    )
+    contradicted = replace(denied, items=(*denied.items[:8], 3))
+    sel2 = replace(sel, assessments=tuple(contradicted if x is denied else x for x in sel.assessments))
+    fake = FakeMessagesAPI(message_events(DRAFT))
+    engine(fake, tmp_path).generate(sel2)
+    sent = json.dumps(fake.bodies[0], ensure_ascii=False)
+    assert (
+        f"3 (nearly every day) on {denied.administered_on} (the note of that day records a negative screening" in sent
+    )

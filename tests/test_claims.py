@@ -384,3 +384,83 @@ def test_no_risk_documented_is_read_against_the_history_carried_into_the_range(p
     assert found.earlier_events and not found.events  # the disclosure was before these three months
     assert kinds("No suicidal ideation has been documented.", sel) == {"risk"}
     assert errors("The client currently denies suicidal ideation.", sel) == []
+
+
+def test_a_date_said_to_be_the_latest_of_its_kind_must_have_none_later(practice):
+    """Over every demo client: the latest score, session, risk screening and safety-plan note, said with
+    their own date, pass; said with an earlier date of the same kind, each is a recency error."""
+    told = 0
+    for row in practice.store.client_rows():
+        sel = whole(practice, row.id)
+        picture = risk.picture(sel.notes, sel.carried_risk, sel.assessments, sel.medications)
+        cases = []
+        for m in course.measures(sel.assessments):
+            if len(m.scores) > 1:
+                last, before = m.latest, m.scores[-2]
+                cases.append(
+                    (
+                        f"Latest scores: {m.instrument} {last.total_score} on {last.administered_on}.",
+                        f"Latest scores: {m.instrument} {before.total_score} on {before.administered_on}.",
+                    )
+                )
+        sessions = sel.progress_notes
+        if len(sessions) > 1:
+            cases.append(
+                (
+                    f"Last documented session: {sessions[-1].note_date}.",
+                    f"Last documented session: {sessions[-2].note_date}.",
+                )
+            )
+        screens = sorted({f.day for f in risk._findings(sel.notes, lambda x: x) if not risk.FAMILY.match(f.sentence)})
+        if picture.latest_screen and len(screens) > 1:
+            cases.append(
+                (
+                    f"Most recent risk screening ({picture.latest_screen.day}): as documented.",
+                    f"Most recent risk screening ({screens[-2]}): as documented.",
+                )
+            )
+        plan_days = sorted({f.day for f in picture.safety_plan})
+        if len(plan_days) > 1:
+            cases.append(
+                (
+                    f"Review the written safety plan (safety plan last documented {plan_days[-1]}).",
+                    f"Review the written safety plan (safety plan last documented {plan_days[-2]}).",
+                )
+            )
+        for right, wrong in cases:
+            assert "recency" not in kinds(right, sel), (row.id, right)
+            assert "recency" in kinds(wrong, sel), (row.id, wrong)
+            told += 1
+    assert told > 100  # every kind on many clients
+    sel = whole(practice, "C1001")
+    assert errors("The last three scores (13, 10, 9) show no reliable change.", sel) == []
+
+
+def test_an_absence_is_caught_where_the_sources_have_the_item(practice):
+    """'No prescription / scored measure / intake / coded diagnosis / risk screening / session' is an
+    error on a selection that has one, and passes on one that has none."""
+    sel = whole(practice, "C1001")
+    for sentence in (
+        "No scored measures were administered in this range.",
+        "No intake assessment is on file in the sources, so the reason for referral is not documented here.",
+        "No coded diagnosis is in the sources for this range.",
+        "No risk screening is documented in this range.",
+        "No signed progress note is dated in this range.",
+    ):
+        assert "absence" in kinds(sentence, sel), sentence
+        empty = replace(sel, assessments=(), notes=(), carried=(), diagnoses=())
+        assert "absence" not in kinds(sentence, empty), sentence
+    prescribed = Medication("M1", "C1001", "sertraline", "50 mg daily", ANCHOR, None, "active", "Dr. Reyes")
+    medicated = replace(sel, medications=(prescribed,))
+    no_meds = "No medications are on file in the sources for this range; confirm with the client and prescriber."
+    assert kinds(no_meds, medicated) == {"absence"}
+    assert "absence" not in kinds(no_meds, sel) and not sel.medications
+
+
+def test_a_self_harm_item_answer_must_be_the_answer_of_that_days_phq9(practice):
+    sel = whole(practice, "C1001")
+    a = next(x for x in sel.assessments if risk.self_harm_answer(x))
+    said = risk.self_harm_told(a)
+    assert errors(f"PHQ-9 item 9 ({risk.SELF_HARM_WORDS}) {said}.", sel) == []
+    wrong = said.replace(f"{a.items[8]} ({risk.ANSWERS[a.items[8]]})", f"0 ({risk.ANSWERS[0]})")
+    assert [f.kind for f in errors(f"- {wrong}.", sel)] == ["risk"]

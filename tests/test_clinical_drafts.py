@@ -590,3 +590,67 @@ def test_after_a_lapse_the_last_risk_screening_is_said_to_predate_it(corpus):
             assert ("before care lapsed" in line) == lapsed, (sel.client.id, sel.range)
             stamped += lapsed
     assert stamped >= 3
+
+
+ANSWERS = ("not at all", "several days", "more than half the days", "nearly every day")
+
+
+def test_a_positive_phq9_self_harm_item_is_under_risk_in_range_and_carried_forward(corpus):
+    """Every PHQ-9 of the range whose item 9 is above 0 is under Risk and safety with its answer and
+    date; one before the range is carried forward; a range whose answers were all 0 after one says so."""
+    _, drafts = corpus
+    told = carried = 0
+    for sel, text in drafts:
+        risk_text = section(text, "Risk and safety")
+        for a in sel.assessments:
+            if a.instrument == "PHQ-9" and a.items and a.items[8] > 0:
+                assert f"{a.items[8]} ({ANSWERS[a.items[8]]}) on {a.administered_on}" in risk_text, sel.client.id
+                told += 1
+        earlier = [a for a in sel.history if a.instrument == "PHQ-9" and a.items and a.items[8] > 0]
+        if earlier:
+            assert (
+                f"PHQ-9 item 9 (thoughts of being better off dead or of self-harm) {earlier[-1].items[8]}" in risk_text
+            )
+            in_range = [a for a in sel.assessments if a.instrument == "PHQ-9"]
+            if in_range and all(a.items[8] == 0 for a in in_range):
+                assert f"PHQ-9 item 9 was 0 (not at all) at each of the {len(in_range)}" in risk_text or (
+                    len(in_range) == 1 and "at the one administration" in risk_text
+                )
+            carried += 1
+    assert told >= 4 and carried >= 4
+
+
+def test_a_self_harm_item_that_contradicts_the_notes_screening_is_flagged_and_asked_about(corpus):
+    """With item 9 answered 'nearly every day' on a day whose note records a negative risk screening (a
+    contradiction real charts have), the draft names both, says they disagree, and the consultation asks."""
+    from dataclasses import replace
+
+    _, drafts = corpus
+    flagged = 0
+    for sel, _text in drafts:
+        if sel.purpose != "Case consultation":
+            continue
+        day_notes = {n.note_date: n for n in sel.notes}
+        target = next(
+            (
+                a
+                for a in reversed(sel.assessments)
+                if a.instrument == "PHQ-9"
+                and a.administered_on in day_notes
+                and re.search(r"Risk screening(?::)? (?:negative|denies)", day_notes[a.administered_on].text)
+            ),
+            None,
+        )
+        if target is None:
+            continue
+        items = (*target.items[:8], 3)
+        changed = replace(target, items=items, total_score=target.total_score)  # the total is not what is read
+        sel2 = replace(sel, assessments=tuple(changed if a is target else a for a in sel.assessments))
+        draft = OfflineEngine().generate(sel2).text
+        risk_text = section(draft, "Risk and safety")
+        line = next(x for x in risk_text.splitlines() if f"3 (nearly every day) on {target.administered_on}" in x)
+        assert "the note of that day records: Risk screening" in line and "disagree" in line, line
+        questions = section(draft, "Recommendations and next steps")
+        assert f"3 (nearly every day) on {target.administered_on}, while the note of that day records" in questions
+        flagged += 1
+    assert flagged >= 20

@@ -96,3 +96,23 @@ def test_every_intake_agrees_with_the_structured_chart(practice):
         if "avoided since the event" in goals:  # the trauma goals speak of a collision
             assert "collision" in text, row.id
     assert checked >= 40
+
+
+def test_the_phq9_self_harm_item_agrees_with_the_note_of_its_day():
+    """PHQ-9 item 9 is above 0 only where the note of that day documents ideation, and 0 where the
+    note's risk screening is negative: a questionnaire and a note that contradict each other would make
+    a faithful draft say two things."""
+    rows = demo.generate(anchor=ANCHOR)
+    notes = {
+        (n["client_id"], n["note_date"]): n["text"] for n in rows["notes"] if n["note_type"] in ("intake", "progress")
+    }
+    positive = 0
+    for a in rows["assessments"]:
+        if a["instrument"] != "PHQ-9":
+            continue
+        assert sum(a["items"]) == a["total_score"] and max(a["items"]) <= 3
+        text = notes.get((a["client_id"], a["administered_on"]), "")
+        ideation = bool(re.search(r"disclosed[^.]*suicidal ideation", text))
+        assert (a["items"][8] > 0) == ideation, (a["id"], a["items"], text[:80])
+        positive += ideation
+    assert positive >= 1  # Zoë's disclosure

@@ -643,10 +643,37 @@ class Writer:
             if said and n.note_date >= self.sel.range.start:
                 blocks.append(f"As {self.named(n)} states it:\n" + "\n".join(f"- {x}" for x in said))
                 stated = True
-        if r.earlier_events:
+        if r.self_harm:
+            lines = []
+            for a in r.self_harm:
+                line = f"- {risk.self_harm_told(a)}"
+                if unmatched := r.unmatched(a):
+                    line += (
+                        f"; the note of that day records: {unmatched.sentence} The questionnaire and the note "
+                        "disagree: ask about it at the next contact."
+                    )
+                lines.append(line + ("" if line.endswith(".") else "."))
+            latest = first(a for a in reversed(self.sel.assessments) if risk.self_harm_answer(a) is not None)
+            if latest and latest not in r.self_harm:
+                lines.append(f"- Latest: {risk.self_harm_told(latest)}.")
+            blocks.append(f"PHQ-9 item 9 ({risk.SELF_HARM_WORDS}) in this range, where above 0:\n" + "\n".join(lines))
+        earlier_items = risk.self_harm_positive(self.sel.history)
+        if r.earlier_events or earlier_items:
             blocks.append(
                 "Risk history before this range, carried forward:\n"
-                + "\n".join(f"- {f.day}: {f.sentence}" for f in r.earlier_events)
+                + "\n".join(
+                    [f"- {f.day}: {f.sentence}" for f in r.earlier_events]
+                    + [f"- {risk.said_self_harm(a)}." for a in earlier_items[-2:]]
+                )
+            )
+        answered = [a for a in self.sel.assessments if risk.self_harm_answer(a) is not None]
+        if earlier_items and answered and not r.self_harm:
+            latest = answered[-1].administered_on.isoformat()
+            blocks.append(
+                f"PHQ-9 item 9 was 0 (not at all) at the one administration in this range ({latest})."
+                if len(answered) == 1
+                else f"PHQ-9 item 9 was 0 (not at all) at each of the {len(answered)} administrations in this "
+                f"range (latest {latest})."
             )
         if r.safety_plan:
             made, last = r.safety_plan[0], r.safety_plan[-1]
@@ -990,6 +1017,12 @@ class Writer:
             if "not sustained" in g.status and not {a.instrument for a in g.evidence} & relapsed:
                 qs.append(f"The goal '{g.goal}' was met earlier but is not met at the latest score: what changed?")
         r = self.risk_picture
+        for a in r.self_harm:
+            if r.unmatched(a):
+                qs.append(
+                    f"{risk.said_self_harm(a)}, while the note of that day records a negative risk screening: "
+                    "was the answer followed up, and is a structured risk assessment needed?"
+                )
         if r.events:
             qs.append(
                 f"A risk event is documented in this range ({r.events[-1].day}): is the current safety "

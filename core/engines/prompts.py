@@ -9,7 +9,7 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
-from .. import course
+from .. import course, risk
 from ..errors import SourcesTooLarge
 from ..models import SourceItem
 from ..privacy import mask
@@ -17,7 +17,7 @@ from ..scoring import INSTRUMENTS
 from ..sources import Selection, plural
 from .base import PURPOSE_EMPHASIS, SECTIONS, purpose_kind
 
-PROMPT_VERSION = "anthropic-2"
+PROMPT_VERSION = "anthropic-3"  # 3: the PHQ-9 self-harm item in the frame
 MAX_TOKENS = 3000  # a two-page summary, with room for the outcomes table
 # A rough, documented estimate instead of a count: the API's count_tokens needs the network. Newer
 # Claude tokenizers give about 30% more tokens than the old 3.5-characters rule, hence 3.
@@ -276,6 +276,7 @@ def frame(sel: Selection, omitted: tuple[str, ...]) -> str:
             + ", ".join(n.note_date.isoformat() for n in sel.carried_risk)
             + "."
         )
+    lines += self_harm_items(sel)
     if sel.progress_notes:
         lines.append("Contact: " + course.contact(sel.progress_notes, sel.range.end).sentence())
     kind = purpose_kind(sel.purpose)
@@ -284,6 +285,26 @@ def frame(sel: Selection, omitted: tuple[str, ...]) -> str:
     if kind:
         lines.append(f"Emphasis: {PURPOSE_EMPHASIS[kind]}. {PURPOSE_GUIDANCE[kind]}")
     return "<summary_frame>\n" + "\n".join(lines) + "\n</summary_frame>"
+
+
+def self_harm_items(sel: Selection) -> list[str]:
+    """PHQ-9 item 9 answered above 0 (the item answers are not in the documents), in the period and
+    before it, with the same day's negative screening where the note records one."""
+    r = risk.picture(sel.notes, sel.carried_risk, sel.assessments, sel.medications)
+    told = []
+    for a in r.self_harm:
+        unmatched = r.unmatched(a)
+        told.append(
+            risk.said_self_harm(a)
+            + (f" (the note of that day records a negative screening: {unmatched.sentence!r})" if unmatched else "")
+        )
+    told += [f"{risk.said_self_harm(a)}, before the period" for a in risk.self_harm_positive(sel.history)[-2:]]
+    if not told:
+        return []
+    return [
+        "Self-harm item answered above 0 (report each under Risk and safety; where the note disagrees, say so "
+        "and recommend asking about it): " + "; ".join(told) + "."
+    ]
 
 
 def measures(sel: Selection) -> list[str]:
