@@ -313,15 +313,13 @@ class GoalStatus:
     status: str  # "met ...", "met ..., not sustained", "not met", "not yet met (...)", "not measurable"
     evidence: tuple[Assessment, ...]  # the scores the status rests on
     since: date | None = None  # when the plan versions that carry the goal began
+    until: date | None = None  # when they ended, for a goal the current plan no longer has
     earlier: str = ""  # the goal met under earlier plan versions, before it was set again
     earlier_evidence: tuple[Assessment, ...] = ()
 
     def sentence(self) -> str:
         if self.status == "not measurable":
-            return (
-                f"{self.goal}: no score criterion, and no note in this range reports on it: its status is for the "
-                "clinician to judge."
-            )
+            return f"{self.goal}: no score criterion, and no note in this range reports on it."
         scores = ", ".join(f"{a.instrument} {a.total_score} on {a.administered_on.isoformat()}" for a in self.evidence)
         if self.status.startswith("not yet met"):
             text = f"{self.goal}: not yet met ({scores}; {self.status.removeprefix('not yet met ').strip('()')})."
@@ -413,7 +411,7 @@ def goals(plans: tuple[Plan, ...], scores: list[Assessment]) -> tuple[list[GoalS
         until = plans[end].effective_to if end < len(plans) - 1 else None
         if end < len(plans) - 1 and until is None:
             until = plans[end + 1].effective_from
-        status = replace(goal_status(goal, plans[end], scores, since, first_day, until), since=since)
+        status = replace(goal_status(goal, plans[end], scores, since, first_day, until), since=since, until=until)
         before = runs(goal)[:-1] if runs(goal)[-1] == (start, end) else []
         for s, e in reversed(before):
             prior = goal_status(goal, plans[e], scores, plans[s].effective_from, first_day, plans[e + 1].effective_from)
@@ -626,9 +624,13 @@ def goal_evidence(goal: str, notes: tuple[Note, ...], sentences_of) -> GoalEvide
     for note in reversed(notes):
         found = sentences_of(note)
         if topics:
-            best = max(((sum(bool(t.search(x)) for t in topics), i, x) for i, x in enumerate(found)), default=None)
+            # most topics named; then a sentence giving the count the goal asks for; then the later one
+            best = max(
+                ((sum(bool(t.search(x)) for t in topics), _counts(goal, x)[0], i, x) for i, x in enumerate(found)),
+                default=None,
+            )
             if best and best[0]:
-                quoted = note, best[2]
+                quoted = note, best[3]
                 break
             continue
         hit = next((x for x in reversed(found) if _shares(wanted, x)), None)
@@ -638,6 +640,8 @@ def goal_evidence(goal: str, notes: tuple[Note, ...], sentences_of) -> GoalEvide
     if quoted is None:
         return None
     for note in reversed(notes):  # the latest count of what the goal counts
+        if note.note_date < quoted[0].note_date:
+            break  # a count older than the latest note on the topic is not the goal's state now
         for x in sentences_of(note):
             counts, short = _counts(goal, x)
             if counts:

@@ -179,7 +179,8 @@ THEMES = re.compile(
 CLINICIAN_DID = re.compile(
     r"(?:Discussed|Reviewed|Practiced|Scheduled|Introduced|Explored|Assigned|Taught|Provided|Conducted|Worked)\b"
 )
-SAFETY_GOAL = re.compile(r"\bsafety plan\b", re.I)
+# Goals met by a plan the clinician and client build: the clinician's review and hand-over of it is the evidence.
+PLAN_GOAL = re.compile(r"\bsafety plan\b|\brelapse[- ]prevention\b", re.I)
 IMPROVING_CLAIM = re.compile(r"\b(?:decreas|improv|reduc|lower)\w*", re.I)
 MAX_THEMES = 6
 
@@ -362,7 +363,7 @@ class Writer:
             blocks.append(
                 "Goals of earlier plan versions in this range that the current plan no longer lists:\n"
                 + "\n".join(
-                    f"- {g.sentence()} (in the plan from {(g.since or g.plan.effective_from).isoformat()})"
+                    f"- {self.goal_line(g)} (in the plan from {(g.since or g.plan.effective_from).isoformat()})"
                     for g in self.goal_earlier
                 )
             )
@@ -433,16 +434,27 @@ class Writer:
 
     def _find_evidence(self, g: course.GoalStatus) -> course.GoalEvidence | None:
         # what the client reported or did; for the safety plan, also the clinician's review of it
-        parts = ("subjective", "response") + (("objective", "assessment") if SAFETY_GOAL.search(g.goal) else ())
+        built = bool(PLAN_GOAL.search(g.goal))
+        parts = ("subjective", "response") + (("objective", "assessment", "plan", "intervention") if built else ())
+        # only notes written while a plan carrying the goal was in force report on it
+        notes = tuple(
+            n
+            for n in self.progress
+            if (g.since is None or n.note_date >= g.since) and (g.until is None or n.note_date <= g.until)
+        )
         return course.goal_evidence(
             g.goal,
-            self.progress,
+            notes,
             lambda n: [
                 s
                 for part, ss in note_sections(n).items()
                 if part in parts
                 for s in ss
-                if usable(s) and not MSE.search(s) and not CLINICIAN_DID.match(s) and not PROGRESS.search(s)
+                if usable(s)
+                and not MSE.search(s)
+                and (built or not CLINICIAN_DID.match(s))
+                and not PROGRESS.search(s)
+                and not s.startswith("Next session")
             ],
         )
 
@@ -470,6 +482,13 @@ class Writer:
                 else f"the latest count ({found.counted.note_date.isoformat()})"
             )
             text += f" Not met at {at}: {found.shortfall}."
+        since = [
+            n
+            for n in self.progress
+            if n.note_date > found.note.note_date and (g.until is None or n.note_date <= g.until)
+        ]
+        if len(since) >= 3:
+            text += " No later note reports on it."  # a quote from months ago is not the goal's state now
         return text
 
     def interventions(self) -> list[str]:
@@ -672,8 +691,7 @@ class Writer:
             blocks.append(
                 f"PHQ-9 item 9 was 0 (not at all) at the one administration in this range ({latest})."
                 if len(answered) == 1
-                else f"PHQ-9 item 9 was 0 (not at all) at each of the {len(answered)} administrations in this "
-                f"range (latest {latest})."
+                else f"PHQ-9 item 9 was 0 (not at all) at every administration in this range (latest {latest})."
             )
         if r.safety_plan:
             made, last = r.safety_plan[0], r.safety_plan[-1]
