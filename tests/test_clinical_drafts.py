@@ -237,7 +237,7 @@ def test_purpose_changes_the_content(corpus):
             r"Last documented session:|Discharged at a planned discharge session", recs["Transfer of care"]
         )
         assert "Attendance:" in recs["Discharge"] and re.search(
-            r"Aftercare:|Discharge plan|has not been discharged", recs["Discharge"]
+            r"Aftercare:|Discharge plan|No discharge is documented", recs["Discharge"]
         )
         assert len({recs[p] for p in PURPOSES}) == 4, (client_id, rng)
 
@@ -368,7 +368,7 @@ def test_a_discharge_summary_says_whether_the_client_is_still_in_care(corpus):
             state = "lapsed" if lapsed else "attending"
             seen[state] += 1
             assert ("outreach to the client" in recs) == lapsed, (sel.client.id, sel.range)
-            assert ("has not been discharged" in recs) == (not lapsed), (sel.client.id, sel.range)
+            assert ("No discharge is documented" in recs) == (not lapsed), (sel.client.id, sel.range)
     assert all(seen.values()), seen
 
 
@@ -702,9 +702,26 @@ def test_a_goal_is_reported_on_only_by_notes_written_while_it_was_in_the_plan(co
             assert g.until is None or day <= g.until.isoformat(), (sel.client.id, g.goal, day, g.until)
             checked += 1
     assert checked > 100
-    harriet = [(sel, text) for sel, text in drafts if sel.client.id == "C1005" and sel.purpose == "Discharge"]
+    harriet = [text for sel, text in drafts if sel.client.id == "C1005" and sel.purpose == "Discharge"]
     goal = "Reduce drinking to no more than two standard drinks on any day"
-    for sel, text in harriet:
+    for text in harriet:
         line = next((x for x in section(text, "Treatment goals and progress").splitlines() if goal in x), None)
         if line:  # Harriet's first drinking goal, dropped when the plan was revised, has its notes
             assert "no note in this range reports on it" not in line and "the latest note about it" in line
+
+
+def test_the_social_situation_of_the_intake_is_in_identifying_context(corpus):
+    """Who the client lives with and whether they work (the context of risk and of the goals), from the
+    intake in range or the one carried into it, over every demo draft that has one."""
+    _, drafts = corpus
+    told = 0
+    for sel, text in drafts:
+        intakes = [n for n in (*sel.notes, *sel.carried) if n.note_type == "intake"]
+        social = [s for n in intakes[-1:] for s in sentences(n.text) if s.startswith("Social history: ")]
+        if not social:
+            continue
+        body = mask(social[0], sel.client).removeprefix("Social history: ")
+        context = section(text, "Identifying context")
+        assert f"Social situation at intake ({intakes[-1].note_date}): {body}" in context, sel.client.id
+        told += 1
+    assert told > 300

@@ -249,9 +249,9 @@ class Writer:
         who += f" (pronouns {c.pronouns})." if c.pronouns else "."
         span = f"This summary covers {rng.start.isoformat()} to {rng.end.isoformat()}. "
         if self.progress:
-            span += (
-                f"Sessions attended with signed progress notes: {len(self.progress)}, from "
-                f"{self.progress[0].note_date.isoformat()} to {self.progress[-1].note_date.isoformat()}."
+            first_day, last_day = self.progress[0].note_date.isoformat(), self.progress[-1].note_date.isoformat()
+            span += f"Sessions attended with signed progress notes: {len(self.progress)}, " + (
+                f"on {first_day}." if first_day == last_day else f"from {first_day} to {last_day}."
             )
         else:
             span += "No signed progress note is dated in this range."
@@ -261,16 +261,26 @@ class Writer:
             span += f" Intake assessment completed {self.earlier_intake.note_date.isoformat()}, before this range."
         missed = self.sel.excluded_count("cancellation")
         if missed:
-            span += f" {plural(missed, 'cancellation or no-show note')} on file in this range (content not used)."
+            span += f" {plural(missed, 'cancellation or no-show note')} on file in this range."
         unsigned = self.sel.excluded_count("unsigned")
         if unsigned:
             span += f" Not used: {plural(unsigned, 'unsigned note')} in this range."
-        blocks = [f"{who} {span}", *self.disagreements()]
+        blocks = [f"{who} {span}", *self.social(), *self.disagreements()]
         if self.lapsed:  # what a reader must know first
             blocks.insert(0, self.contact.sentence())
         if self.sel.purpose:
             blocks.append(f"Purpose of this summary: {self.sel.purpose}.")
         return blocks
+
+    def social(self) -> list[str]:
+        """The living and work situation the intake records (who is at home, work): the context of risk
+        and of the goals."""
+        intake = self.intake or self.earlier_intake
+        said = [self.clean(s) for s in sentences(intake.text) if s.startswith("Social history")] if intake else []
+        if not said or not usable(said[0]):
+            return []
+        body = said[0].split(":", 1)[1].strip()
+        return [f"Social situation at intake ({intake.note_date.isoformat()}): {body}"]
 
     def referral(self) -> list[str]:
         intake = self.intake or self.earlier_intake
@@ -901,9 +911,9 @@ class Writer:
         elif not self.discharge_note and self.contact.last:  # still attending: not discharged
             stuck = [m.instrument for m in self.measures if self.episodes[m.instrument].never_responded]
             blocks.append(
-                f"The client has not been discharged: sessions continue (the last on "
-                f"{self.contact.last.note_date.isoformat()}). Closing the case needs a planned discharge session "
-                "and an aftercare plan."
+                f"No discharge is documented: the last session was on {self.contact.last.note_date.isoformat()}"
+                + (f" and the next was planned for about {self.contact.due.isoformat()}" if self.contact.due else "")
+                + ". Closing the case needs a planned discharge session and an aftercare plan."
                 + (
                     f" {' and '.join(stuck)} {'has' if len(stuck) == 1 else 'have'} not fallen below the cut-off "
                     "since the first administration: a change of treatment, not discharge, is what the scores ask."
