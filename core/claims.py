@@ -514,7 +514,7 @@ class _Checker:
         out = []
         for m in SELF_HARM_ANSWER.finditer(s):
             told = [a for a in self.scores if a.instrument == "PHQ-9" and a.administered_on.isoformat() == m["date"]]
-            answers = {risk.self_harm_answer(a) for a in told} - {None}
+            answers = {x for a in told if (x := risk.self_harm_answer(a)) is not None}
             if answers and int(m[1]) not in answers:
                 out.append(
                     Finding("risk", "error", s, f"item 9 {m[0]}", f"PHQ-9 item 9 on {m['date']} was {min(answers)}")
