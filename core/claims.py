@@ -326,7 +326,11 @@ class _Checker:
         trends = {i: m.trend for i, m in self.courses.items() if len(m.scores) > 1}
         better = [i for i, m in self.courses.items() if len(m.scores) > 1 and m.change.direction == "improved"]
         reliably = [i for i in better if self.courses[i].change.reliable is not False]
-        qualified = re.search(r"do not show|does not show|scores (?:did not|do not)", self.line, re.I)
+        qualified = re.search(
+            r"do not show|does not show|scores (?:did not|do not)|without reliable change|latest score rose",
+            self.line,
+            re.I,
+        )
         if improving_claim and trends and not reliably and not qualified:
             told = "; ".join(f"{i} {_listing(list(self.courses[i].scores))}" for i in trends)
             return [Finding("trend", "warning", s, "symptoms improving", f"the scores do not show it: {told}")]

@@ -153,7 +153,7 @@ class MeasureCourse:
                 f" Relapse: after improving to {lo.total_score} ({lo.administered_on.isoformat()}), the score "
                 f"rose reliably to {peak.total_score} ({peak.administered_on.isoformat()})."
             )
-        if len(self.scores) >= 3:
+        if len(self.scores) > 3:  # with three, the last three are the first to latest said above
             last3 = ", ".join(str(a.total_score) for a in self.scores[-3:])
             words = self.trend if self.trend != "stable" else "no reliable change"
             text += f" Last three scores ({last3}): {words}."
@@ -557,6 +557,7 @@ TOPICS = (
     re.compile(r"\banniversar\w*", re.I),
     re.compile(r"\bsafety plan\b|\bwarning signs\b", re.I),
 )
+SAFETY_PLAN_WORDS = re.compile(r"\bsafety plan\b|C-SSRS|\bsuicid", re.I)
 AVOIDANCE = re.compile(r"\bavoid\w*|\bescape\b|\bexposure\b", re.I)  # a topic only of goals naming no other
 NUMBER = r"(\d+|one|two|three|four|five|six|seven|eight|ten|twelve)"
 AT_LEAST = re.compile(rf"\bat least {NUMBER} ((?:[\w-]+ ){{0,1}}[\w-]+?)s?\b(?: per| a| each| on)", re.I)
@@ -621,8 +622,9 @@ def goal_evidence(goal: str, notes: tuple[Note, ...], sentences_of) -> GoalEvide
     topics = goal_topics(goal)
     wanted = _stems(goal)
     quoted: tuple[Note, str] | None = None
+    crisis = not SAFETY_PLAN_WORDS.search(goal)  # a crisis safety plan is no evidence for another goal
     for note in reversed(notes):
-        found = sentences_of(note)
+        found = [x for x in sentences_of(note) if not (crisis and SAFETY_PLAN_WORDS.search(x))]
         if topics:
             # most topics named; then a sentence giving the count the goal asks for; then the later one
             best = max(

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
+from .risk import SELF_HARM_ITEM
 from .scoring import INSTRUMENTS, ITEM_MAX, severity
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "demo"
@@ -80,9 +81,6 @@ def item_responses(rng: random.Random, instrument: str, total: int) -> list[int]
         items[i] += 1
         remaining -= 1
     return items
-
-
-SELF_HARM_ITEM = 8  # PHQ-9 item 9: thoughts of being better off dead or of hurting oneself
 
 
 def with_self_harm(items: list[int], answer: int) -> list[int]:

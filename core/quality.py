@@ -15,7 +15,7 @@ from .engines.base import purpose_kind
 from .models import Assessment, Citation
 from .scoring import severity
 from .sources import Selection
-from .text import ICD10, POSITIVE_RISK, RISK, paragraphs, sentences
+from .text import ICD10, MEDICATION, MEDICATIONS, POSITIVE_RISK, RISK, paragraphs, sentences  # noqa: F401
 
 INSTRUMENT_NAME = re.compile(
     r"\b(?:PHQ-9|PHQ-2|GAD-7|PCL-5|AUDIT-C|DAST-10|C-SSRS|DSM-5|ICD-10-CM|ICD-10|CPT|SOAP|"
@@ -27,18 +27,6 @@ MONTHS = "January|February|March|April|May|June|July|August|September|October|No
 LONG_DATE = re.compile(rf"\b({MONTHS}|{'|'.join(m[:3] for m in MONTHS.split('|'))})\.? (\d{{1,2}}),? (\d{{4}})\b")
 DAY_MONTH = re.compile(rf"\b(\d{{1,2}}) ({MONTHS}|{'|'.join(m[:3] for m in MONTHS.split('|'))})\.? (\d{{4}})\b")
 NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?![\w])")
-# Common psychotropic and addiction medications, by generic name (lower case).
-MEDICATIONS = (
-    "sertraline fluoxetine escitalopram citalopram paroxetine fluvoxamine venlafaxine desvenlafaxine duloxetine "
-    "bupropion mirtazapine trazodone vortioxetine vilazodone amitriptyline nortriptyline imipramine clomipramine "
-    "lithium lamotrigine valproate divalproex carbamazepine oxcarbazepine topiramate gabapentin pregabalin "
-    "quetiapine olanzapine risperidone aripiprazole ziprasidone lurasidone paliperidone haloperidol clozapine "
-    "brexpiprazole cariprazine lorazepam alprazolam clonazepam diazepam buspirone hydroxyzine propranolol "
-    "prazosin clonidine guanfacine methylphenidate dexmethylphenidate amphetamine lisdexamfetamine atomoxetine "
-    "viloxazine modafinil zolpidem eszopiclone melatonin naltrexone acamprosate disulfiram buprenorphine "
-    "methadone naloxone varenicline nicotine esketamine ketamine"
-).split()
-MEDICATION = re.compile(r"\b(" + "|".join(MEDICATIONS) + r")\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,19 @@ from collections.abc import Iterable
 
 from .models import Citation, SourceItem
 
+# Common psychotropic and addiction medications, by generic name (lower case).
+MEDICATIONS = (
+    "sertraline fluoxetine escitalopram citalopram paroxetine fluvoxamine venlafaxine desvenlafaxine duloxetine "
+    "bupropion mirtazapine trazodone vortioxetine vilazodone amitriptyline nortriptyline imipramine clomipramine "
+    "lithium lamotrigine valproate divalproex carbamazepine oxcarbazepine topiramate gabapentin pregabalin "
+    "quetiapine olanzapine risperidone aripiprazole ziprasidone lurasidone paliperidone haloperidol clozapine "
+    "brexpiprazole cariprazine lorazepam alprazolam clonazepam diazepam buspirone hydroxyzine propranolol "
+    "prazosin clonidine guanfacine methylphenidate dexmethylphenidate amphetamine lisdexamfetamine atomoxetine "
+    "viloxazine modafinil zolpidem eszopiclone melatonin naltrexone acamprosate disulfiram buprenorphine "
+    "methadone naloxone varenicline nicotine esketamine ketamine"
+).split()
+MEDICATION = re.compile(r"\b(" + "|".join(MEDICATIONS) + r")\b", re.IGNORECASE)
+
 ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 ICD10 = re.compile(r"\b[A-TV-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{1,4})?\b")
 # "988" is the crisis line, not the year 1988 or a record number.

@@ -201,8 +201,12 @@ def test_long_notes_give_their_substance(corpus):
     mateo = [t for sel, t in drafts if sel.client.full_name == "Mateo Sandoval" and sel.range.start.day]
     whole = max(mateo, key=len)
     course = section(whole, "Interventions and course of treatment")
-    assert "take the edge off" in course and "F10.10 Alcohol abuse" in course
-    assert "anniversary of the collision" in course and "invite the partner" in course
+    assert "Substance use in the session notes:" in course and "take the edge off" in course
+    assert "F10.10 Alcohol abuse, uncomplicated was marked resolved on" in course
+    assert course.count("(the same text is in the notes of") == 0  # the copies are said once
+    recs = section(whole, "Recommendations and next steps")
+    assert "Open items from the session notes" in recs
+    assert "anniversary of the collision" in recs and "invite the partner" in recs
 
 
 def test_questions_are_derived_never_asserted_as_chart_facts(corpus):
@@ -289,7 +293,7 @@ def test_a_goal_without_a_score_criterion_quotes_what_the_notes_say(corpus):
     for sel, text in drafts:
         for m in re.finditer(
             r": no score criterion; the latest note about it \((\d{4}-\d\d-\d\d)\): (.+?)(?: Not met at .*?)?"
-            r"(?: No later note reports on it\.)?(?: \(in the plan from [\d-]+\))?$",
+            r"(?: No later note reports on it: its status since [\d-]+ is not documented\.)?(?: \(in the plan from [\d-]+\))?$",
             text,
             re.M,
         ):
@@ -725,3 +729,91 @@ def test_the_social_situation_of_the_intake_is_in_identifying_context(corpus):
         assert f"Social situation at intake ({intakes[-1].note_date}): {body}" in context, sel.client.id
         told += 1
     assert told > 300
+
+
+def test_a_notes_progress_rating_is_set_beside_what_the_primary_scores_show(corpus):
+    """'Symptoms are decreasing' in the latest rating: the draft says the scores do not show it (no
+    improvement), that they fell without reliable change, or that the latest score rose back to the
+    cut-off; and says nothing when the primary measure reliably improved and stays so. Recomputed
+    from the raw scores."""
+    _, drafts = corpus
+    seen: set[str] = set()
+    for sel, text in drafts:
+        line = next((x for x in text.splitlines() if x.startswith("Most recent progress rating in a note")), "")
+        table = re.search(r"^\| (PHQ-9|GAD-7|PCL-5|AUDIT) \|", text, re.M)
+        if not table or not re.search(r"decreas|improv|reduc|lower", line.split(": ", 1)[1].split(" The ")[0], re.I):
+            continue
+        scores = [a.total_score for a in series(sel, table[1])]
+        if len(scores) < 2:
+            continue
+        spec = INSTRUMENTS[table[1]]
+        if spec.reliable_change is None:  # AUDIT: no reliable-change threshold to judge by
+            continue
+        drop = scores[0] - scores[-1]
+        worsening = len(scores) >= 3 and scores[-1] - scores[-3] >= spec.reliable_change
+        if drop <= 0 or worsening:
+            want = "The scores do not show this"
+        elif drop < spec.reliable_change:
+            want = "The scores fell without reliable change"
+        elif scores[-1] > scores[-2] and scores[-1] >= spec.cutoff:
+            want = "The latest score rose"
+        else:
+            want = ""
+        told = next((w for w in ("do not show this", "fell without reliable", "latest score rose") if w in line), "")
+        assert (want and want in line) or (not want and not told), (sel.client.id, sel.range, line, scores)
+        seen.add(want)
+    assert {"The scores fell without reliable change", "The latest score rose", ""} <= seen, seen
+
+
+def test_substance_use_never_screened_or_mentioned_again_is_asked_about(corpus):
+    """Substance use in the session notes, then three or more sessions without a mention and no AUDIT,
+    AUDIT-C or DAST-10 in range: the transfer hands over a re-screen and the consultation asks for one.
+    Recomputed from the raw notes and scores."""
+    _, drafts = corpus
+    told = 0
+    for sel, text in drafts:
+        said = re.compile(r"\b(?:alcohol|drink(?:s|ing)?|beers?|wine|cannabis|marijuana|opioids?|pills)\b", re.I)
+        mentions = [n.note_date for n in sel.progress_notes if said.search(n.text)]
+        screened = any(a.instrument in ("AUDIT", "AUDIT-C", "DAST-10") for a in sel.assessments)
+        documented = "Substance use in the session notes:" in text
+        due = documented and not screened and sum(n.note_date > max(mentions) for n in sel.progress_notes) >= 3
+        recs = section(text, "Recommendations and next steps")
+        if sel.purpose in ("Transfer of care", "Case consultation"):
+            assert ("re-screen" in recs) == due, (sel.client.id, sel.range, sel.purpose)
+            told += due
+    assert told >= 2
+
+
+MEDICATION_NAMES = re.compile(r"\b(?:sertraline|prazosin|hydroxyzine|methylphenidate|bupropion|fluoxetine)\b", re.I)
+
+
+def test_medication_named_at_intake_is_reconciled_and_asked_about_when_the_scores_do_not_respond(corpus):
+    """No prescription in the sources and an intake that names a medication: the transfer quotes the
+    intake for the receiving provider to reconcile; a consultation asks whether a prescriber review is
+    indicated when the primary measure is at or above its cut-off without a reliable improvement (or
+    after a relapse). Recomputed from the raw chart."""
+    _, drafts = corpus
+    handed = asked = 0
+    for sel, text in drafts:
+        if sel.medications:
+            continue
+        intakes = [n for n in (*sel.notes, *sel.carried) if n.note_type == "intake"]
+        named = [s for n in intakes[:1] for s in sentences(n.text) if MEDICATION_NAMES.search(s)]
+        recs = section(text, "Recommendations and next steps")
+        if sel.purpose == "Transfer of care" and named and "the notes state:" not in recs:
+            body = mask(named[0].split(": ", 1)[-1], sel.client)
+            assert f"the intake ({intakes[0].note_date}) records: {body}" in recs, sel.client.id
+            handed += 1
+        table = re.search(r"^\| (PHQ-9|GAD-7|PCL-5|AUDIT) \|", text, re.M)
+        if sel.purpose != "Case consultation" or not table:
+            continue
+        spec, scores = INSTRUMENTS[table[1]], series(sel, table[1])
+        improved = (
+            spec.reliable_change is not None
+            and scores[0].total_score - scores[-1].total_score >= spec.reliable_change
+            and not reference_relapse(scores, spec.reliable_change)
+        )
+        due = bool(named) and spec.cutoff is not None and scores[-1].total_score >= spec.cutoff and not improved
+        assert ("is a prescriber review indicated?" in recs) == due, (sel.client.id, sel.range)
+        asked += due
+    assert handed >= 5 and asked >= 2, (handed, asked)

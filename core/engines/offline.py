@@ -14,7 +14,7 @@ from ..models import Draft, Generation, Note
 from ..privacy import mask
 from ..safety import neutralize_markdown
 from ..sources import Selection, plural
-from ..text import RISK, addresses_a_model, attribute, joined_lines, paragraphs, sentences
+from ..text import MEDICATION, RISK, addresses_a_model, attribute, joined_lines, paragraphs, sentences
 from .base import SECTIONS, TextSink, purpose_kind
 
 PROMPT_VERSION = "offline-2"
@@ -183,6 +183,7 @@ CLINICIAN_DID = re.compile(
 PLAN_GOAL = re.compile(r"\bsafety plan\b|\brelapse[- ]prevention\b", re.I)
 IMPROVING_CLAIM = re.compile(r"\b(?:decreas|improv|reduc|lower)\w*", re.I)
 MAX_THEMES = 6
+SUBSTANCE = re.compile(r"\b(?:alcohol|drink(?:s|ing)?|beers?|wine|cannabis|marijuana|opioids?|pills)\b", re.I)
 
 
 class Writer:
@@ -394,15 +395,13 @@ class Writer:
                 if (a.problems, a.goals, a.objectives, a.interventions)
                 != (b.problems, b.goals, b.objectives, b.interventions)
             ]
-            text = f"The plan has {plural(len(pairs), 'newer version')} in the range"
-            if changed:
-                text += (
-                    f"; {len(changed)} of them changed what it contains, most recently on "
-                    f"{changed[-1].effective_from.isoformat()}"
-                )
-            if len(pairs) - len(changed):
-                text += f"; {plural(len(pairs) - len(changed), 'renewal')} without a change"
-            blocks.append(text + ".")
+            days = ", ".join(b.effective_from.isoformat() for b in changed)
+            if changed and len(changed) < len(pairs):
+                blocks.append(f"The plan's content changed on {days}; its other reviews renewed it unchanged.")
+            elif changed:
+                blocks.append(f"The plan's content changed at each review ({days}).")
+            else:
+                blocks.append("The plan was renewed unchanged at each review in the range.")
         progress = [
             (n, s)
             for n in self.progress
@@ -415,23 +414,30 @@ class Writer:
             n, s = progress[-1]
             line = f"Most recent progress rating in a note ({n.note_date.isoformat()}): {self.clean(s)}"
             primary = self.measures[0] if self.measures else None
-            if (
-                primary
-                and len(primary.scores) > 1
-                and IMPROVING_CLAIM.search(s)
-                and not (
-                    primary.change.direction == "improved"
-                    and primary.change.reliable is not False
-                    and primary.trend != "worsening"
-                )
-            ):
-                line += (
-                    f" The scores do not show this: {primary.instrument} {primary.first.total_score} on "
-                    f"{primary.first.administered_on.isoformat()} and {primary.latest.total_score} on "
-                    f"{primary.latest.administered_on.isoformat()}, {primary.change_words()}."
-                )
+            if primary and len(primary.scores) > 1 and IMPROVING_CLAIM.search(s):
+                line += self.rating_against_scores(primary)
             blocks.append(line)
         return blocks
+
+    def rating_against_scores(self, m: course.MeasureCourse) -> str:
+        """What the primary measure says of a note's 'symptoms are decreasing': not shown, shown without
+        reliable change, or contradicted by the latest score rising back to the cut-off."""
+        first_, latest = m.first, m.latest
+        span = (
+            f"{m.instrument} {first_.total_score} on {first_.administered_on.isoformat()} and "
+            f"{latest.total_score} on {latest.administered_on.isoformat()}, {m.change_words()}"
+        )
+        if m.change.direction != "improved" or m.trend == "worsening":
+            return f" The scores do not show this: {span}."
+        if m.change.reliable is False:
+            return f" The scores fell without reliable change: {span}."
+        before, cutoff = m.scores[-2], m.spec.cutoff
+        if m.spec.higher_is_worse and cutoff is not None and before.total_score < latest.total_score >= cutoff:
+            return (
+                f" The latest score rose: {m.instrument} {before.total_score} on {before.administered_on.isoformat()}, "
+                f"{latest.total_score} on {latest.administered_on.isoformat()}, at or above the cut-off of {cutoff}."
+            )
+        return ""
 
     def note_evidence(self, g: course.GoalStatus) -> course.GoalEvidence | None:
         """For a goal without a score criterion: what the latest note about it says (read once per goal:
@@ -446,15 +452,9 @@ class Writer:
         # what the client reported or did; for the safety plan, also the clinician's review of it
         built = bool(PLAN_GOAL.search(g.goal))
         parts = ("subjective", "response") + (("objective", "assessment", "plan", "intervention") if built else ())
-        # only notes written while a plan carrying the goal was in force report on it
-        notes = tuple(
-            n
-            for n in self.progress
-            if (g.since is None or n.note_date >= g.since) and (g.until is None or n.note_date <= g.until)
-        )
         return course.goal_evidence(
             g.goal,
-            notes,
+            self.goal_notes(g),
             lambda n: [
                 s
                 for part, ss in note_sections(n).items()
@@ -468,12 +468,25 @@ class Writer:
             ],
         )
 
+    def goal_notes(self, g: course.GoalStatus) -> tuple[Note, ...]:
+        """The sessions written while a plan carrying the goal was in force: only they report on it."""
+        return tuple(
+            n
+            for n in self.progress
+            if (g.since is None or n.note_date >= g.since) and (g.until is None or n.note_date <= g.until)
+        )
+
     def unmet(self, g: course.GoalStatus) -> bool:
-        """Not met by its scores, or short of its count at the latest note about it."""
+        """Not met by its scores, or short of its count at the latest note about it (unless that note is
+        old: then its status now is not documented)."""
         if g.status.startswith("not met") or "not sustained" in g.status:
             return True
         found = self.note_evidence(g)
-        return bool(found and found.shortfall)
+        return bool(found and found.shortfall and not self.silent_since(g, found))
+
+    def silent_since(self, g: course.GoalStatus, found: course.GoalEvidence) -> bool:
+        """Three or more sessions since the note quoted for a goal, none of them reporting on it."""
+        return sum(n.note_date > found.note.note_date for n in self.goal_notes(g)) >= 3
 
     def goal_line(self, g: course.GoalStatus) -> str:
         """A goal with its score status, or for a goal without a score criterion what the latest
@@ -492,13 +505,10 @@ class Writer:
                 else f"the latest count ({found.counted.note_date.isoformat()})"
             )
             text += f" Not met at {at}: {found.shortfall}."
-        since = [
-            n
-            for n in self.progress
-            if n.note_date > found.note.note_date and (g.until is None or n.note_date <= g.until)
-        ]
-        if len(since) >= 3:
-            text += " No later note reports on it."  # a quote from months ago is not the goal's state now
+        if self.silent_since(g, found):  # a quote from months ago is not the goal's state now
+            text += (
+                f" No later note reports on it: its status since {found.note.note_date.isoformat()} is not documented."
+            )
         return text
 
     def interventions(self) -> list[str]:
@@ -528,9 +538,7 @@ class Writer:
                     for name, dates in seen.items()
                 )
             )
-        themes = self.themes()
-        if themes:
-            blocks.append("Also documented in the session notes:\n" + "\n".join(themes))
+        blocks += self.substance_use()
         medications = self.medications()
         if medications:
             blocks.append("Medications on file in this range:\n" + medications)
@@ -558,9 +566,38 @@ class Writer:
                     seen.setdefault(x.lower(), (n, self.clean(f"{label}: {x}" if r.headed else x)))
         return list(seen.values())
 
-    def themes(self) -> list[str]:
-        """Substance use, planned sessions with others, coming stressors: what long notes carry
-        beyond the template's parts, each once however often a note repeats it."""
+    def intake_medications(self) -> tuple[Note, list[str]] | None:
+        """The intake's sentences that name a medication (past or current treatment), for a chart whose
+        sources hold no prescription: what a receiving provider must reconcile."""
+        intake = self.intake or self.earlier_intake
+        if intake is None or self.sel.medications:
+            return None
+        said = [
+            self.clean(re.sub(r"^[A-Z][\w ]{0,30}:\s+", "", s))  # without its label ("History: ")
+            for s in sentences(intake.text)
+            if MEDICATION.search(s) and usable(s)
+        ]
+        return (intake, said) if said else None
+
+    def medication_question(self) -> str | None:
+        """Earlier medication at intake, none prescribed now, and the primary measure at or above its
+        cut-off without reliable improvement (or after a relapse): a prescriber review is the question."""
+        told, m = self.intake_medications(), self.measures[0] if self.measures else None
+        if not told or m is None or m.spec.cutoff is None or m.latest.total_score < m.spec.cutoff:
+            return None
+        if m.change.direction == "improved" and m.change.reliable and not m.relapse:
+            return None
+        names = sorted({x.group(0).lower() for s in told[1] for x in MEDICATION.finditer(s)})
+        return (
+            f"The intake records earlier treatment with {', '.join(names)} and no prescription is in the sources, "
+            f"while {m.instrument} is {m.latest.total_score} ({m.latest.administered_on.isoformat()}), at or above "
+            f"the cut-off of {m.spec.cutoff}: is a prescriber review indicated?"
+        )
+
+    def themes(self) -> tuple[list[str], list[str], list[str]]:
+        """What long notes carry beyond the template's parts, each sentence once however often notes repeat
+        it: (substance use, open items such as a planned session with others or a coming stressor, the
+        dates of the notes that copy them)."""
         found: dict[str, tuple[str, list]] = {}  # sentence key -> (sentence, the notes that carry it)
         for n in self.progress:
             parts = note_sections(n)
@@ -569,22 +606,54 @@ class Writer:
                     continue
                 key = re.sub(r"\W+", " ", s.lower()).strip()
                 found.setdefault(key, (s, []))[1].append(n)
-        out = []
+        substance, open_items, copies = [], [], []
         for s, notes in list(found.values())[:MAX_THEMES]:
             line = f"- {notes[0].note_date.isoformat()}: {self.clean(s)}"
-            if len(notes) > 1:
-                line += (
-                    " (the same text is in the notes of " + ", ".join(n.note_date.isoformat() for n in notes[1:]) + ")"
-                )
-            out.append(line)
-        alcohol = [d for d in self.sel.diagnoses if d.code.startswith("F10")]
-        if alcohol and any(re.search(r"alcohol|drink|beer|wine", line, re.I) for line in out):
-            d = alcohol[0]
-            out.append(
-                f"- Diagnosis on file: {d.code} {d.description}, onset {d.onset.isoformat()}"
-                + (f", resolved {d.resolved.isoformat()}." if d.resolved else ", active.")
-            )
-        return out
+            copied = ", ".join(n.note_date.isoformat() for n in notes[1:])
+            if copied and copied not in copies:
+                copies.append(copied)
+            if len(copies) > 1 and copied:  # copies of another set of notes: said on the line
+                line += f" (the same text is in the notes of {copied})"
+            (substance if SUBSTANCE.search(s) else open_items).append(line)
+        return substance, open_items, copies[:1]
+
+    def substance_use(self) -> list[str]:
+        """Substance use the session notes document, with its diagnosis and the follow-through: when a
+        note last mentions it, and whether a screen was given."""
+        substance, _, copies = self.themes()
+        if not substance:
+            return []
+        text = "Substance use in the session notes:\n" + "\n".join(substance)
+        if copies:
+            text += f"\n\nThe same paragraph is copied into the notes of {copies[0]}."
+        blocks = [text]
+        last = max(n.note_date for n in self.progress if SUBSTANCE.search(n.text))
+        later = [n for n in self.progress if n.note_date > last]
+        screened = [a for a in self.sel.assessments if a.instrument in ("AUDIT", "AUDIT-C", "DAST-10")]
+        follow = []
+        for d in (d for d in self.sel.diagnoses if d.code.startswith(("F10", "F11", "F12", "F13", "F14", "F15"))):
+            status = f"was marked resolved on {d.resolved.isoformat()}" if d.resolved else "is active"
+            follow.append(f"{d.code} {d.description} {status}")
+        if len(later) >= 3:
+            follow.append(f"no later note mentions substance use (last {last.isoformat()})")
+        if not screened:
+            follow.append("no substance-use screen (AUDIT, AUDIT-C, DAST-10) is on file in this range")
+        if follow:
+            blocks.append("Follow-through: " + "; ".join(follow) + ".")
+        return blocks
+
+    def needs_rescreen(self) -> str | None:
+        """Substance use documented, then neither screened nor mentioned again: what to ask about next."""
+        if not self.themes()[0] or not self.progress:
+            return None
+        last = max(n.note_date for n in self.progress if SUBSTANCE.search(n.text))
+        screened = any(a.instrument in ("AUDIT", "AUDIT-C", "DAST-10") for a in self.sel.assessments)
+        if screened or sum(n.note_date > last for n in self.progress) < 3:
+            return None
+        return (
+            f"Substance use was last documented on {last.isoformat()}, with no substance-use screen on file in this "
+            "range: re-screen it (AUDIT-C)."
+        )
 
     def medications(self) -> str:
         """One line per medication, however often it was prescribed again."""
@@ -726,7 +795,7 @@ class Writer:
                 + "."
             )
         if r.latest_screen and not headed_latest:
-            stale = " (before care lapsed: repeat it at the next contact)" if self.lapsed else ""
+            stale = ", before care lapsed; repeat it at the next contact" if self.lapsed else ""
             blocks.append(f"Most recent risk screening ({r.latest_screen.day}{stale}): {r.latest_screen.sentence}")
         elif blocks and not stated:
             blocks.append("No risk screening is documented in this range.")
@@ -741,7 +810,14 @@ class Writer:
                 blocks.append(f"As of {self.named(n)}: " + " ".join(now))
         elif self.progress:
             n = self.progress[-1]
-            said = self.said(n)
+            # what the goals already quote is not said again, unless the note says nothing else
+            quoted = {self.clean(e.sentence) for e in self._evidence.values() if e and e.note is n}
+            said = [x for x in self.said(n, limit=6) if x not in quoted][:2]
+            if not said and self.said(n):
+                blocks.append(
+                    f"At the most recent session ({n.note_date.isoformat()}), the client's report is the one quoted "
+                    "under Treatment goals and progress." + self.copied(n)
+                )
             if said:
                 line = f"At the most recent session ({n.note_date.isoformat()}): " + " ".join(said)
                 blocks.append(line + self.copied(n))
@@ -805,6 +881,13 @@ class Writer:
             plan = [self.clean(s) for s in note_sections(n)["plan"] if usable(s)]
             if plan:
                 blocks.append(f"Plan at the most recent session ({n.note_date.isoformat()}): " + " ".join(plan))
+        _, open_items, copies = self.themes()
+        if open_items:
+            text = "Open items from the session notes (planned sessions with others, coming stressors):\n"
+            text += "\n".join(open_items)
+            if copies and not self.themes()[0]:
+                text += f"\n\nThe same paragraph is copied into the notes of {copies[0]}."
+            blocks.append(text)
         if self.kind == "consultation":
             qs = self.questions() or self.default_questions()
             blocks.append(
@@ -828,6 +911,12 @@ class Writer:
                 + "; ".join(x.rstrip(".") for _, x in stated)
                 + ". Confirm with the client and prescriber."
             )
+        elif told := self.intake_medications():
+            intake, said = told
+            items.append(
+                f"No prescription is in the sources for this range; the intake ({intake.note_date.isoformat()}) "
+                f"records: {' '.join(said)} Confirm current medications with the client and prescriber."
+            )
         else:
             items.append(
                 "No medications are on file in the sources for this range; confirm with the client and prescriber."
@@ -848,6 +937,15 @@ class Writer:
         open_goals = [g.goal for g in self.goal_now if self.unmet(g)]
         if open_goals:
             items.append("Goals not met at transfer: " + "; ".join(open_goals) + ".")
+        if rescreen := self.needs_rescreen():
+            items.append(rescreen)
+        quiet = [
+            f"{g.goal} (last reported {found.note.note_date.isoformat()})"
+            for g in self.goal_now
+            if (found := self.note_evidence(g)) and self.silent_since(g, found)
+        ]
+        if quiet:
+            items.append("Goals no recent note reports on, to ask about: " + "; ".join(quiet) + ".")
         for m in self.measures[:1]:  # the primary measure
             e = self.episodes[m.instrument]
             if e.never_responded:
@@ -1067,6 +1165,10 @@ class Writer:
             )
         if q := self.frequency_question():
             qs.append(q)
+        if q := self.medication_question():
+            qs.append(q)
+        if rescreen := self.needs_rescreen():
+            qs.append(rescreen.removesuffix(": re-screen it (AUDIT-C).") + ": should it be re-screened (AUDIT-C)?")
         if q := self.diagnosis_question():
             qs.append(q)
         if self.sel.excluded_count("unsigned"):

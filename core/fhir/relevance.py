@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from ..quality import MEDICATIONS
+from ..text import MEDICATION
 from .values import SNOMED
 
 TERMS = re.compile(
@@ -35,7 +35,6 @@ TERMS = re.compile(
 ICD10 = re.compile(r"^(?:F\d|R45|Z5[5-9]|Z6[0-5]|Z69|Z73\.3|Z91\.[45]|T74|T76|X7[1-9]|X8[0-3])", re.IGNORECASE)
 
 # Psychotropic and addiction medications: the quality check's list.
-MEDICATION = re.compile(r"\b(?:" + "|".join(MEDICATIONS) + r")\b", re.IGNORECASE)
 # Controlled drugs whose misuse a behavioral-health clinician must know about. They are imported, but
 # prescribing one (an opioid after knee surgery) does not make a visit behavioral-health care.
 CONTROLLED = re.compile(
