@@ -309,6 +309,7 @@ def test_a_goal_without_a_score_criterion_quotes_what_the_notes_say(corpus):
 def test_a_step_down_in_session_frequency_while_above_the_cut_off_is_asked_about(corpus):
     _, drafts = corpus
     asked = 0
+    handed = {"Case consultation": 0, "Transfer of care": 0}
     for sel, text in drafts:
         m = re.search(
             r"From (\d{4}-\d\d-\d\d) sessions were planned (.+?) instead of (.+?), while (\S+) was (\d+) "
@@ -328,7 +329,15 @@ def test_a_step_down_in_session_frequency_while_above_the_cut_off_is_asked_about
         assert len(weeks) >= 2 and weeks[-1] > weeks[-2], (sel.client.id, day)  # the interval grew on that day
         at = [a for a in sel.assessments if a.instrument == inst and a.administered_on.isoformat() <= day]
         assert at[-1].total_score == score >= cutoff == INSTRUMENTS[inst].cutoff
-    assert asked >= 3
+        recs = section(text, "Recommendations and next steps")
+        said = {
+            "Case consultation": "is the session frequency right?",
+            "Transfer of care": "review the session frequency.",
+        }
+        if sel.purpose in said:  # asked at consultation, handed over at transfer
+            assert f"at or above the cut-off of {cutoff}: {said[sel.purpose]}" in recs, (sel.client.id, sel.purpose)
+            handed[sel.purpose] += 1
+    assert asked >= 3 and min(handed.values()) >= 2, handed
 
 
 def test_a_plan_renewed_unchanged_after_a_relapse_is_raised_with_the_relapse(corpus):
@@ -817,3 +826,29 @@ def test_medication_named_at_intake_is_reconciled_and_asked_about_when_the_score
         assert ("is a prescriber review indicated?" in recs) == due, (sel.client.id, sel.range)
         asked += due
     assert handed >= 5 and asked >= 2, (handed, asked)
+
+
+def test_a_discharge_records_the_status_of_diagnoses_the_scores_no_longer_support(corpus):
+    """A discharge draft names each F-code diagnosis still coded active when the primary measure was below
+    its cut-off at the last two or more administrations, and never when the latest score is at or above it."""
+    _, drafts = corpus
+    told = 0
+    for sel, text in drafts:
+        if sel.purpose != "Discharge":
+            continue
+        table = re.search(r"^\| (PHQ-9|GAD-7|PCL-5|AUDIT) \|", text, re.M)
+        line = next((x for x in text.splitlines() if x.startswith("Diagnosis status at discharge:")), "")
+        if not table:
+            assert not line
+            continue
+        scores, cutoff = [a.total_score for a in series(sel, table[1])], INSTRUMENTS[table[1]].cutoff
+        active = [
+            d for d in sel.diagnoses if d.code.startswith("F") and not (d.resolved and d.resolved <= sel.range.end)
+        ]
+        due = bool(active) and len(scores) >= 2 and all(x < cutoff for x in scores[-2:])
+        assert bool(line) == due, (sel.client.id, sel.range, scores)
+        if due:
+            assert all(f"{d.code} {d.description}" in line for d in active)
+            assert f"(latest {scores[-1]} on " in line
+            told += 1
+    assert told >= 5

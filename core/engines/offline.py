@@ -183,6 +183,7 @@ CLINICIAN_DID = re.compile(
 PLAN_GOAL = re.compile(r"\bsafety plan\b|\brelapse[- ]prevention\b", re.I)
 IMPROVING_CLAIM = re.compile(r"\b(?:decreas|improv|reduc|lower)\w*", re.I)
 MAX_THEMES = 6
+NUMBER_WORDS = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine", 10: "ten"}
 SUBSTANCE = re.compile(r"\b(?:alcohol|drink(?:s|ing)?|beers?|wine|cannabis|marijuana|opioids?|pills)\b", re.I)
 
 
@@ -939,6 +940,8 @@ class Writer:
             items.append("Goals not met at transfer: " + "; ".join(open_goals) + ".")
         if rescreen := self.needs_rescreen():
             items.append(rescreen)
+        if stepped := self.frequency_question():
+            items.append(f"{stepped}: review the session frequency.")
         quiet = [
             f"{g.goal} (last reported {found.note.note_date.isoformat()})"
             for g in self.goal_now
@@ -988,6 +991,8 @@ class Writer:
                 )
                 + (f" Short of its count at the latest note about it: {'; '.join(short)}." if short else "")
             )
+        if status := self.diagnosis_at_discharge():
+            blocks.append(status)
         missed = self.sel.excluded_count("cancellation")
         attendance = f"Attendance: {plural(len(self.progress), 'session')} with signed progress notes"
         attendance += (
@@ -1043,7 +1048,8 @@ class Writer:
 
     def frequency_question(self) -> str | None:
         """The last time the planned interval between sessions grew while the primary measure was at
-        or above its cut-off: the step-down a supervisor asks about."""
+        or above its cut-off: the step-down a supervisor asks about (a consultation) and a receiving
+        provider reviews (a transfer)."""
         if not self.measures or self.measures[0].spec.cutoff is None:
             return None
         m = self.measures[0]
@@ -1059,9 +1065,34 @@ class Writer:
                 return (
                     f"From {day.isoformat()} sessions were planned {spacing(new)} instead of {spacing(old)}, "
                     f"while {m.instrument} was {score.total_score} ({score.administered_on.isoformat()}), at or "
-                    f"above the cut-off of {m.spec.cutoff}: is the session frequency right?"
+                    f"above the cut-off of {m.spec.cutoff}"
                 )
         return None
+
+    def diagnosis_at_discharge(self) -> str | None:
+        """Diagnoses still coded active while the primary measure has stayed below its cut-off at the last
+        administrations: the status a discharge summary records (the chart never updated it)."""
+        m = self.measures[0] if self.measures else None
+        if m is None or m.spec.cutoff is None:
+            return None
+        end = self.sel.range.end
+        active = [d for d in self.sel.diagnoses if d.code.startswith("F") and not (d.resolved and d.resolved <= end)]
+        below = 0
+        for a in reversed(m.scores):
+            if a.total_score >= m.spec.cutoff:
+                break
+            below += 1
+        if not active or below < 2:
+            return None
+        run = NUMBER_WORDS.get(below, "")
+        codes = "; ".join(f"{d.code} {d.description}" for d in active)
+        return (
+            f"Diagnosis status at discharge: {codes} {'is' if len(active) == 1 else 'are'} coded active, with no change "
+            f"of status in the chart, while {m.instrument} was below the cut-off of {m.spec.cutoff} at the last "
+            + (f"{run} administrations" if run else "administrations")
+            + f" (latest {m.latest.total_score} on {m.latest.administered_on.isoformat()}): record the status at "
+            "discharge (for example, in partial or full remission) if that is the clinical judgment."
+        )
 
     def diagnosis_question(self) -> str | None:
         """An adjustment disorder still coded long after onset: the diagnosis a supervisor revisits
@@ -1164,7 +1195,7 @@ class Writer:
                 f"No session since {self.contact.last.note_date.isoformat()}: how should the team re-engage the client?"
             )
         if q := self.frequency_question():
-            qs.append(q)
+            qs.append(f"{q}: is the session frequency right?")
         if q := self.medication_question():
             qs.append(q)
         if rescreen := self.needs_rescreen():
