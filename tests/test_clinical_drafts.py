@@ -234,7 +234,7 @@ def test_purpose_changes_the_content(corpus):
         assert "For the receiving provider:" in recs["Transfer of care"]
         assert re.search(
             r"Medications on file: |No medications are on file|No prescription is in the sources for this range; "
-            r"the notes state: ",
+            r"the (?:notes state|intake \([\d-]+\) records): ",
             recs["Transfer of care"],
         )
         assert re.search(
@@ -852,3 +852,21 @@ def test_a_discharge_records_the_status_of_diagnoses_the_scores_no_longer_suppor
             assert f"(latest {scores[-1]} on " in line
             told += 1
     assert told >= 5
+
+
+def test_a_test_the_notes_follow_up_without_a_result_is_listed_as_pending(corpus):
+    """'Discussed follow-up liver function testing with primary care': listed once under Recommendations
+    with the first and last dates of the notes that say it, since no result is in the sources."""
+    _, drafts = corpus
+    listed = 0
+    for sel, text in drafts:
+        days = [n.note_date.isoformat() for n in sel.progress_notes if "follow-up liver function testing" in n.text]
+        recs = section(text, "Recommendations and next steps")
+        if not days:
+            assert "Tests the notes follow up" not in recs
+            continue
+        when = days[0] if days[0] == days[-1] else f"{days[0]} to {days[-1]}"
+        assert f"- {when}: Discussed follow-up liver function testing with primary care" in recs, sel.client.id
+        assert recs.count("liver function testing") == 1
+        listed += 1
+    assert listed >= 5

@@ -183,6 +183,16 @@ CLINICIAN_DID = re.compile(
 PLAN_GOAL = re.compile(r"\bsafety plan\b|\brelapse[- ]prevention\b", re.I)
 IMPROVING_CLAIM = re.compile(r"\b(?:decreas|improv|reduc|lower)\w*", re.I)
 MAX_THEMES = 6
+# Tests a note plans or follows up (labs, drug screens, an ECG), and the words a note gives their result in.
+TESTS = re.compile(
+    r"\b(?:liver function|liver enzymes|blood (?:work|tests?)|labs?\b|laboratory|lipids?|thyroid|TSH|A1c|"
+    r"urine drug (?:screen|test)|toxicology|ECG|EKG|(?:lithium|drug|valproate) levels?)",
+    re.I,
+)
+TEST_PLANNED = re.compile(r"\bfollow[- ]up\b|\border(?:ed)?\b|\brefer|\brepeat\b|\bcheck\b|\bdue\b|\btesting\b", re.I)
+TEST_RESULT = re.compile(
+    r"\bresults?\b|\bnormal\b|\bwithin (?:normal )?limits\b|\belevated\b|\bnegative\b|\bpositive\b", re.I
+)
 NUMBER_WORDS = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine", 10: "ten"}
 SUBSTANCE = re.compile(r"\b(?:alcohol|drink(?:s|ing)?|beers?|wine|cannabis|marijuana|opioids?|pills)\b", re.I)
 
@@ -567,6 +577,27 @@ class Writer:
                     seen.setdefault(x.lower(), (n, self.clean(f"{label}: {x}" if r.headed else x)))
         return list(seen.values())
 
+    def pending_tests(self) -> list[str]:
+        """A test the notes plan or follow up (liver function, a drug screen), each once with the dates of
+        the notes that mention it, when no later sentence gives its result."""
+        planned: dict[str, tuple[str, list[date]]] = {}
+        resulted: dict[str, date] = {}
+        for n in self.progress:
+            for x in (x for ss in note_sections(n).values() for x in ss):
+                for t in TESTS.finditer(x):
+                    key = t.group(0).lower()
+                    if TEST_RESULT.search(x):
+                        resulted[key] = n.note_date
+                    elif TEST_PLANNED.search(x) and usable(x):
+                        planned.setdefault(key, (self.clean(x), []))[1].append(n.note_date)
+        out = []
+        for key, (sentence, days) in planned.items():
+            if key in resulted and resulted[key] >= days[-1]:
+                continue
+            when = f"{days[0].isoformat()}" + (f" to {days[-1].isoformat()}" if days[-1] != days[0] else "")
+            out.append(f"- {when}: {sentence}")
+        return out
+
     def intake_medications(self) -> tuple[Note, list[str]] | None:
         """The intake's sentences that name a medication (past or current treatment), for a chart whose
         sources hold no prescription: what a receiving provider must reconcile."""
@@ -882,6 +913,9 @@ class Writer:
             plan = [self.clean(s) for s in note_sections(n)["plan"] if usable(s)]
             if plan:
                 blocks.append(f"Plan at the most recent session ({n.note_date.isoformat()}): " + " ".join(plan))
+        pending = self.pending_tests()
+        if pending:
+            blocks.append("Tests the notes follow up, with no result in the sources:\n" + "\n".join(pending))
         _, open_items, copies = self.themes()
         if open_items:
             text = "Open items from the session notes (planned sessions with others, coming stressors):\n"
@@ -979,16 +1013,20 @@ class Writer:
             met = [g for g in goals if g.status.startswith("met") and "not sustained" not in g.status]
             scored = [g for g in goals if g.status != "not measurable"]
             short = [g.goal for g in goals if g.status == "not measurable" and self.unmet(g)]
+            unmet = [g.goal for g in scored if g not in met]
             blocks.append(
                 (
-                    f"Goal attainment over the plans of this range: {len(met)} of {plural(len(scored), 'goal')} with a "
-                    "score result met"
-                    + (f" ({'; '.join(g.goal for g in met)})" if met else "")
-                    + f"; {plural(len(goals) - len(scored), 'goal')} without a score result (see Treatment goals)."
+                    ("Goals met by their score criterion: " + "; ".join(g.goal for g in met) + "." if met else "")
+                    + (" Not met by it: " + "; ".join(unmet) + "." if unmet else "")
+                    + (
+                        " Goals without a score criterion are judged from the notes (see Treatment goals)."
+                        if len(scored) < len(goals)
+                        else ""
+                    )
                     if scored
                     else "No goal of the plans of this range has a score criterion: each is judged from the notes "
                     "(see Treatment goals)."
-                )
+                ).strip()
                 + (f" Short of its count at the latest note about it: {'; '.join(short)}." if short else "")
             )
         if status := self.diagnosis_at_discharge():
