@@ -365,6 +365,12 @@ class ClientCourse:
                 }
             )
 
+    @property
+    def said_later(self) -> str:
+        """The profile's goals and session wording: what the chart will say after the intake."""
+        p = self.profile
+        return " ".join([*p["goals"], *(x for lines in p["subjective"].values() for x in lines)])
+
     def intake_note(self, day: date) -> None:
         p, g = self.profile, self.g
         s = self.curve[0]
@@ -383,12 +389,12 @@ class ClientCourse:
             presenting += " Low mood on most days for {duration}."
         if re.search(r"divorce|separation", referral + presenting):
             living = "lives alone since the separation"
-        elif "Z63.0" in codes and not re.search(r"partner|spouse", living):
-            living = "lives with partner"
+        elif ("Z63.0" in codes or self.case == "long_notes") and not re.search(r"partner|spouse", living):
+            living = "lives with partner"  # the long notes speak of the partner at home
         if "Z56.0" in codes or re.search(r"layoff|job loss", referral + presenting):
             work = "is currently unemployed"
-        elif work == "is currently unemployed" and re.search(r"\bwork\b|shifts", referral + presenting):
-            work = "works in retail management"
+        elif work == "is currently unemployed" and re.search(r"\bwork\b|shifts", referral + presenting + self.said_later):
+            work = "works in retail management"  # the referral, the goals or the sessions speak of work
         text = "\n".join(
             [
                 f"{self.spec.get('full_name') or self.first_name + ' ' + self.spec['last_name']} is a {age}-year-old "

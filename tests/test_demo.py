@@ -88,8 +88,14 @@ def test_every_intake_agrees_with_the_structured_chart(practice):
         social = re.search(r"Social history: (.*)", text).group(1)
         if re.search(r"divorce|separation", text):
             assert "with partner" not in social and "with spouse" not in social, row.id
-        if "Z56.0" in at_intake:
+        if "Z56.0" in at_intake or "unemployed" in social:  # no work to miss or concentrate at
             assert "unemployed" in social and "works" not in social, row.id
+            assert not re.search(r"\bat work\b|missed shifts|work performance", text), row.id
+        later = " ".join(n.text for n in chart.notes if n.note_type == "progress")
+        if "unemployed" in social:
+            assert not re.search(r"\bwork\b", later + " ".join(g for p in chart.plans for g in p.goals)), row.id
+        if re.search(r"\bthe partner\b|\binvite the partner\b", later):  # the notes speak of a partner at home
+            assert "with partner" in social or "with spouse" in social, row.id
         if "F34.1" in at_intake:
             assert "several months" not in text and "more than two years" in text, row.id
         goals = " ".join(g for p in chart.plans for g in p.goals)
