@@ -116,6 +116,7 @@ RECENT_SESSION = re.compile(
     re.I,
 )
 RECENT_SCREEN = re.compile(r"\b(?:most recent|latest|last) risk screen", re.I)
+LAST_DOCUMENTED = re.compile(r"\b(?:last|most recently) documented\b", re.I)
 ABSENT_MEDICATION = re.compile(r"\bno (?:medications?|prescriptions?)\b[^.]*\b(?:on file|in the sources)\b", re.I)
 ABSENT_SCORE = re.compile(r"\bno scored measures?\b|\bno (?:scores?|assessments?) (?:were|was|is|are)\b", re.I)
 ABSENT_INTAKE = re.compile(r"\bno intake\b[^.]*\b(?:on file|in the sources|in (?:this|the) range)\b", re.I)
@@ -543,19 +544,16 @@ class _Checker:
                     a.total_score for a in self.sel.assessments if a.administered_on == newer and a.instrument == inst
                 )
                 out.append(Finding("recency", "error", s, f"latest {inst} {m['date']}", f"{inst} {score} on {newer}"))
-        day = re.search(ISO, s)
-        if not day:
-            return out
-        claimed = date.fromisoformat(day[0])
-        kinds = []
-        if RECENT_SESSION.search(s):
-            kinds.append(("session", [n.note_date for n in self.sel.progress_notes]))
-        if RECENT_SCREEN.search(s) and self.risk.latest_screen:
-            kinds.append(("risk screening", [date.fromisoformat(self.risk.latest_screen.day)]))
-        if risk.SAFETY_PLAN.search(s) and re.search(r"\b(?:last|most recently) documented\b", s, re.I):
-            kinds.append(("safety plan documented", [date.fromisoformat(f.day) for f in self.risk.safety_plan]))
-        for what, days in kinds:
-            if newer := later(days, claimed):
+        kinds = [(RECENT_SESSION, "session", [n.note_date for n in self.sel.progress_notes])]
+        if self.risk.latest_screen:
+            kinds.append((RECENT_SCREEN, "risk screening", [date.fromisoformat(self.risk.latest_screen.day)]))
+        if risk.SAFETY_PLAN.search(s):
+            plans = [date.fromisoformat(f.day) for f in self.risk.safety_plan]
+            kinds.append((LAST_DOCUMENTED, "safety plan documented", plans))
+        for pattern, what, days in kinds:
+            said = pattern.search(s)
+            day = re.search(ISO, s[said.start() :]) if said else None  # the date the phrase gives
+            if day and (newer := later(days, date.fromisoformat(day[0]))):
                 out.append(Finding("recency", "error", s, f"latest {what} {day[0]}", f"{what} on {newer}"))
         return out
 

@@ -393,7 +393,9 @@ class ClientCourse:
             living = "lives with partner"  # the long notes speak of the partner at home
         if "Z56.0" in codes or re.search(r"layoff|job loss", referral + presenting):
             work = "is currently unemployed"
-        elif work == "is currently unemployed" and re.search(r"\bwork\b|shifts", referral + presenting + self.said_later):
+        elif work == "is currently unemployed" and re.search(
+            r"\bwork\b|shifts", referral + presenting + self.said_later
+        ):
             work = "works in retail management"  # the referral, the goals or the sessions speak of work
         text = "\n".join(
             [

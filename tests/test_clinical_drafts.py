@@ -870,3 +870,29 @@ def test_a_test_the_notes_follow_up_without_a_result_is_listed_as_pending(corpus
         assert recs.count("liver function testing") == 1
         listed += 1
     assert listed >= 5
+
+
+def test_identifying_context_gives_the_course_in_brief(corpus):
+    """One paragraph before the detail: the primary measure from first to latest, through its low point
+    and peak when it relapsed, the risk and safety plan, and a discharge or a lapse, recomputed from the
+    raw chart for every demo draft."""
+    _, drafts = corpus
+    relapses = 0
+    for sel, text in drafts:
+        table = re.search(r"^\| (PHQ-9|GAD-7|PCL-5|AUDIT) \|", text, re.M)
+        brief = next((x for x in section(text, "Identifying context").split("\n\n") if x.startswith("In brief: ")), "")
+        if not table:
+            continue
+        scores, spec = series(sel, table[1]), INSTRUMENTS[table[1]]
+        at = lambda a: f"{a.total_score} ({a.administered_on})"  # noqa: E731
+        assert brief.startswith(f"In brief: {table[1]} "), (sel.client.id, brief)
+        assert at(scores[-1]) in brief
+        relapse = reference_relapse(scores, spec.reliable_change) if spec.reliable_change else None
+        if relapse:
+            assert f"rose again to {at(relapse[1])}" in brief, (sel.client.id, sel.range, brief)
+            relapses += 1
+        if any(n.title == "Discharge session" for n in sel.progress_notes[-1:]):
+            assert f"care ended with a planned discharge on {sel.progress_notes[-1].note_date}" in brief
+        if "safety plan" in " ".join(n.text.lower() for n in (*sel.notes, *sel.carried)):
+            assert "a written safety plan was last documented on" in brief, sel.client.id
+    assert relapses >= 10

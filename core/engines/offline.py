@@ -277,12 +277,51 @@ class Writer:
         unsigned = self.sel.excluded_count("unsigned")
         if unsigned:
             span += f" Not used: {plural(unsigned, 'unsigned note')} in this range."
-        blocks = [f"{who} {span}", *self.social(), *self.disagreements()]
+        blocks = [f"{who} {span}", *self.social(), *self.brief(), *self.disagreements()]
         if self.lapsed:  # what a reader must know first
             blocks.insert(0, self.contact.sentence())
         if self.sel.purpose:
             blocks.append(f"Purpose of this summary: {self.sel.purpose}.")
         return blocks
+
+    def brief(self) -> list[str]:
+        """The course in one paragraph, before the sections that detail it: the primary measure from
+        first to latest with its low point and relapse, risk, and where care stands."""
+        said = []
+        if self.measures:
+            m = self.measures[0]
+            first_, latest = m.first, m.latest
+            at = lambda a: f"{a.total_score} ({a.administered_on.isoformat()})"  # noqa: E731
+            if len(m.scores) == 1:
+                said.append(f"{m.instrument} was {at(latest)}, the one administration in this range")
+            elif m.relapse:
+                lo, peak = m.relapse
+                said.append(
+                    f"{m.instrument} improved from {at(first_)} to {at(lo)}, rose again to {at(peak)} and was "
+                    f"{at(latest)} at the latest administration"
+                )
+            else:
+                words = m.change.describe() if m.change.reliable is not None else "a change"
+                said.append(f"{m.instrument} went from {at(first_)} to {at(latest)}: {words}")
+                if m.in_clinical_range_throughout:
+                    said[-1] += f", at or above the cut-off of {m.spec.cutoff} throughout"
+        r = self.risk_picture
+        # risk without its dates: the events are told, dated, under Risk and safety
+        if r.events:
+            said.append("a risk event is documented in this range (see Risk and safety)")
+        elif r.earlier_events:
+            said.append("a risk event was documented before this range (see Risk and safety)")
+        if r.self_harm:
+            said.append("the self-harm item of the PHQ-9 was positive in this range")
+        if r.safety_plan:
+            said.append(f"a written safety plan was last documented on {r.safety_plan[-1].day}")
+        if self.discharge_note:
+            said.append(f"care ended with a planned discharge on {self.discharge_note.note_date.isoformat()}")
+        elif self.lapsed and self.contact.last:
+            said.append(f"care appears to have lapsed after {self.contact.last.note_date.isoformat()}")
+        if not said:
+            return []
+        return ["In brief: " + "; ".join(said) + "."]
 
     def social(self) -> list[str]:
         """The living and work situation the intake records (who is at home, work): the context of risk
