@@ -546,3 +546,32 @@ def test_the_summary_frame_gives_the_self_harm_item_the_documents_do_not_carry(p
     assert (
         f"3 (nearly every day) on {denied.administered_on} (the note of that day records a negative screening" in sent
     )
+
+
+def test_the_summary_frame_gives_what_the_offline_draft_derives(practice, tmp_path):
+    """The model gets the same course as the offline draft: the course in brief, goal evidence from the
+    notes (never 'no note reports on it' where one does), and the items a supervisor acts on."""
+    from core.engines.offline import OfflineEngine
+
+    for name in ("Mateo Sandoval", "Harriet Quayle", "Zoë Ñúñez"):
+        sel = whole(practice, name, "Transfer of care")
+        fake = FakeMessagesAPI(message_events(DRAFT))
+        engine(fake, tmp_path).generate(sel)
+        sent = json.loads(json.dumps(fake.bodies[0], ensure_ascii=False))
+        frame = next(
+            b["text"] for m in sent["messages"] for b in m["content"] if "<summary_frame>" in b.get("text", "")
+        )
+        offline = OfflineEngine().generate(sel).text
+        brief = next(x for x in offline.split("\n\n") if x.startswith("In brief: "))
+        assert brief.removeprefix("In brief: ") in frame, name
+        for line in offline.splitlines():  # each goal the draft quotes a note for, the frame quotes too
+            if ": no score criterion; the latest note about it (" in line:
+                goal = re.sub(r"^(?:\d+\.|-) ", "", line).split(": no score criterion")[0]
+                assert f"{goal}: no score criterion; the latest note about it (" in frame, (name, goal)
+        for pattern in (
+            r"From \d{4}-\d\d-\d\d sessions were planned [^,]+",
+            r"Substance use was last documented on [\d-]+",
+            r"Discussed follow-up liver function testing",
+        ):
+            if m := re.search(pattern, offline):
+                assert m[0] in frame, (name, m[0])

@@ -301,7 +301,7 @@ class Writer:
                     f"{at(latest)} at the latest administration"
                 )
             else:
-                words = m.change.describe() if m.change.reliable is not None else "a change"
+                words = m.change.describe()
                 said.append(f"{m.instrument} went from {at(first_)} to {at(latest)}: {words}")
                 if m.in_clinical_range_throughout:
                     said[-1] += f", at or above the cut-off of {m.spec.cutoff} throughout"
@@ -533,6 +533,14 @@ class Writer:
             return True
         found = self.note_evidence(g)
         return bool(found and found.shortfall and not self.silent_since(g, found))
+
+    def silent_goals(self) -> list[str]:
+        """Current goals whose latest note is followed by sessions silent on them, with that note's date."""
+        return [
+            f"{g.goal} (last reported {found.note.note_date.isoformat()})"
+            for g in self.goal_now
+            if (found := self.note_evidence(g)) and self.silent_since(g, found)
+        ]
 
     def silent_since(self, g: course.GoalStatus, found: course.GoalEvidence) -> bool:
         """Three or more sessions since the note quoted for a goal, none of them reporting on it."""
@@ -1015,11 +1023,7 @@ class Writer:
             items.append(rescreen)
         if stepped := self.frequency_question():
             items.append(f"{stepped}: review the session frequency.")
-        quiet = [
-            f"{g.goal} (last reported {found.note.note_date.isoformat()})"
-            for g in self.goal_now
-            if (found := self.note_evidence(g)) and self.silent_since(g, found)
-        ]
+        quiet = self.silent_goals()
         if quiet:
             items.append("Goals no recent note reports on, to ask about: " + "; ".join(quiet) + ".")
         for m in self.measures[:1]:  # the primary measure

@@ -16,6 +16,7 @@ from ..privacy import mask
 from ..scoring import INSTRUMENTS
 from ..sources import Selection, plural
 from .base import PURPOSE_EMPHASIS, SECTIONS, purpose_kind
+from .offline import Writer
 
 PROMPT_VERSION = "anthropic-3"  # 3: the PHQ-9 self-harm item in the frame
 MAX_TOKENS = 3000  # a two-page summary, with room for the outcomes table
@@ -269,7 +270,8 @@ def frame(sel: Selection, omitted: tuple[str, ...]) -> str:
     if left_out:
         lines.append("Not among the documents: " + "; ".join(left_out) + ".")
     lines += measures(sel)
-    lines += plans_and_goals(sel)
+    writer = Writer(sel)  # what the rule-based engine derives from the course, given to the model too
+    lines += plans_and_goals(sel, writer)
     if sel.carried_risk:
         lines.append(
             "Risk history carried forward from before the period (in the documents): notes of "
@@ -277,6 +279,7 @@ def frame(sel: Selection, omitted: tuple[str, ...]) -> str:
             + "."
         )
     lines += self_harm_items(sel)
+    lines += derived(sel, writer)
     if sel.progress_notes:
         lines.append("Contact: " + course.contact(sel.progress_notes, sel.range.end).sentence())
     kind = purpose_kind(sel.purpose)
@@ -285,6 +288,26 @@ def frame(sel: Selection, omitted: tuple[str, ...]) -> str:
     if kind:
         lines.append(f"Emphasis: {PURPOSE_EMPHASIS[kind]}. {PURPOSE_GUIDANCE[kind]}")
     return "<summary_frame>\n" + "\n".join(lines) + "\n</summary_frame>"
+
+
+def derived(sel: Selection, w: Writer) -> list[str]:
+    """What the rule-based writer derives from the course for a supervisor (the same for both engines):
+    the course in brief, a step-down in session frequency above the cut-off, substance use never
+    re-screened, medication history without a prescription, tests followed up without a result, goals no
+    recent note reports on, diagnoses the scores no longer support at discharge."""
+    told = [
+        *(x.removeprefix("In brief: ") for x in w.brief()),
+        f"{q}." if (q := w.frequency_question()) else None,
+        w.needs_rescreen(),
+        w.medication_question(),
+        *(f"Followed up in the notes with no result in the sources: {x.removeprefix('- ')}" for x in w.pending_tests()),
+        *(f"Goal no recent note reports on: {x}" for x in w.silent_goals()),
+        w.diagnosis_at_discharge() if purpose_kind(sel.purpose) == "discharge" else None,
+    ]
+    told = [x for x in told if x]
+    if not told:
+        return []
+    return ["Derived from the chart (report what the purpose needs, in your own words):"] + [f"- {x}" for x in told]
 
 
 def self_harm_items(sel: Selection) -> list[str]:
@@ -330,7 +353,7 @@ def measures(sel: Selection) -> list[str]:
     )
 
 
-def plans_and_goals(sel: Selection) -> list[str]:
+def plans_and_goals(sel: Selection, w: Writer) -> list[str]:
     if not sel.plans:
         return []
     current = sel.plans[-1]
@@ -343,6 +366,7 @@ def plans_and_goals(sel: Selection) -> list[str]:
             else "the only plan in the period."
         )
     ]
-    lines += [f"- Goal status: {g.sentence()}" for g in now]
-    lines += [f"- Dropped from an earlier plan version: {g.sentence()}" for g in earlier]
+    # a goal without a score criterion is told by the latest note about it, as in the offline draft
+    lines += [f"- Goal status: {w.goal_line(g)}" for g in now]
+    lines += [f"- Dropped from an earlier plan version: {w.goal_line(g)}" for g in earlier]
     return lines
