@@ -12,19 +12,31 @@ def evidence_widgets(at, d):
     return at.selectbox(key=f"evidence_paragraph:{d}")
 
 
+def quoting(at, pick_key: str, chip_key: str, label: str):
+    """(the app, the paragraph, its source chips) of the paragraph that quotes the latest session's
+    report: Current status, or the goal it is about when the status refers to that quote."""
+    for option in at.selectbox(key=pick_key).options:
+        if not (" · Current status · " in option or " · Treatment goals and progress · " in option):
+            continue
+        value = int(option.split(" ")[0].lstrip("¶")) - 1  # "¶27 · Current status · …" is paragraph 26
+        at = at.selectbox(key=pick_key).set_value(value).run()
+        try:
+            chip = at.button_group(key=f"{chip_key}:{value}")
+        except KeyError:  # a paragraph that cites nothing
+            continue
+        if label in chip.options and "quoted under Treatment goals" not in option:
+            return at, value, chip
+    raise AssertionError(f"no paragraph cites {label}")
+
+
 def test_a_cited_note_opens_with_the_passage_highlighted(app, app_db):
     at = add_and_generate(open_summary_tab(app))
     d = draft_id(app_db)
-    pick = evidence_widgets(at, d)
-    status = next(label for label in pick.options if "At the most recent session" in label)
-    value = int(status.split(" ")[0].lstrip("¶")) - 1  # "¶27 · Current status · …" is paragraph 26
-    at = pick.set_value(value).run()
     p = Practice.open(Settings(db_path=app_db), demo_data=False)
     draft = summaries.active_draft(p, RUTH, "C1001")
     latest = summaries.draft_selection(p, RUTH, draft).progress_notes[-1]
-    chip = at.button_group(key=f"evidence_chip:{d}:{value}")
     label = f"Progress note {latest.note_date.isoformat()}"
-    assert label in chip.options
+    at, value, chip = quoting(at, f"evidence_paragraph:{d}", f"evidence_chip:{d}", label)
     at = chip.set_value(label).run()
     assert not at.exception
     marked = [m.value for m in at.markdown if ":orange-background[" in m.value]
@@ -72,13 +84,10 @@ def test_the_rater_has_the_same_evidence_beside_the_rating_form(app, app_db):
     d = summaries.generate(p, DANA, "C1001", today - timedelta(days=120), today).draft
     at = lab(app)
     at.selectbox(key="lab_client").set_value(next(r for r in p.store.client_rows() if r.id == "C1001")).run()
-    pick = at.selectbox(key=f"evidence_paragraph:lab:{d.id}:1")
-    status = next(label for label in pick.options if "At the most recent session" in label)
-    value = int(status.split(" ")[0].lstrip("¶")) - 1
-    at = pick.set_value(value).run()
     latest = summaries.draft_selection(p, RUTH, summaries.active_draft(p, RUTH, "C1001")).progress_notes[-1]
     label = f"Progress note {latest.note_date.isoformat()}"
-    at = at.button_group(key=f"evidence_chip:lab:{d.id}:1:{value}").set_value(label).run()
+    at, value, chip = quoting(at, f"evidence_paragraph:lab:{d.id}:1", f"evidence_chip:lab:{d.id}:1", label)
+    at = chip.set_value(label).run()
     assert not at.exception
     assert any(":orange-background[" in m.value for m in at.markdown)
     assert at.text_input(key=f"sources_query:lab:{d.id}:1") is not None
