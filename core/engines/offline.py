@@ -685,7 +685,9 @@ class Writer:
                     continue
                 key = re.sub(r"\W+", " ", s.lower()).strip()
                 found.setdefault(key, (s, []))[1].append(n)
-        substance, open_items, copies = [], [], []
+        substance: list[str] = []
+        open_items: list[str] = []
+        copies: list[str] = []
         for s, notes in list(found.values())[:MAX_THEMES]:
             line = f"- {notes[0].note_date.isoformat()}: {self.clean(s)}"
             copied = ", ".join(n.note_date.isoformat() for n in notes[1:])
