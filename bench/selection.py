@@ -87,6 +87,8 @@ class _Reads(Protocol):
 
     def history_assessments(self, client_id: str, before: date) -> list[Assessment]: ...
 
+    def plans_before(self, client_id: str, before: date) -> list[Plan]: ...
+
 
 class ThreeReads:
     """range_sources as three separate reads (items, excluded counts, baselines), as sources.select
@@ -98,6 +100,7 @@ class ThreeReads:
             self.excluded_note_counts(client_id, start, end),
             tuple(self.baseline_assessments(client_id, start)),
             tuple(self.history_assessments(client_id, start)),
+            tuple(self.plans_before(client_id, start)),
         )
 
 
@@ -183,6 +186,16 @@ class LegacyChart(ThreeReads):
             ).fetchall()
         return [_assessment(r) for r in rows]
 
+    def plans_before(self, client_id: str, before: date) -> list[Plan]:
+        """Plan versions that ended before the range (a read added after that commit)."""
+        with self.store._cursor() as cur:
+            rows = cur.execute(
+                f"""SELECT {LEGACY_PLAN_COLUMNS} FROM treatment_plans p LEFT JOIN clinicians c ON c.id = p.author_id
+                    WHERE p.client_id = ? AND p.effective_to < ? ORDER BY p.effective_from, p.id""",
+                [client_id, before],
+            ).fetchall()
+        return [_plan(r) for r in rows]
+
 
 # -- the row-store lower bound --------------------------------------------------------------------------
 
@@ -236,18 +249,7 @@ class SqliteChart(ThreeReads):
             )
         ]
         plans = [
-            Plan(
-                r[0],
-                r[1],
-                _day(r[2]),
-                _d(r[3]),
-                r[4],
-                tuple(json.loads(r[5])),
-                tuple(json.loads(r[6])),
-                tuple(json.loads(r[7])),
-                tuple(json.loads(r[8])),
-                r[9],
-            )
+            self._plan(r)
             for r in q(
                 f"""SELECT {LEGACY_PLAN_COLUMNS} FROM treatment_plans p LEFT JOIN clinicians c ON c.id = p.author_id
                 WHERE p.client_id = ? AND p.effective_from <= ? AND (p.effective_to IS NULL OR p.effective_to >= ?)
@@ -289,6 +291,19 @@ class SqliteChart(ThreeReads):
     @staticmethod
     def _assessment(r) -> Assessment:
         return Assessment(r[0], r[1], r[2], _day(r[3]), r[4], tuple(json.loads(r[5])) if r[5] else None, r[6])
+
+    @staticmethod
+    def _plan(r) -> Plan:
+        problems, goals, objectives, interventions = (tuple(json.loads(x)) for x in r[5:9])
+        return Plan(r[0], r[1], _day(r[2]), _d(r[3]), r[4], problems, goals, objectives, interventions, r[9])
+
+    def plans_before(self, client_id: str, before: date) -> list[Plan]:
+        rows = self.con.execute(
+            f"""SELECT {LEGACY_PLAN_COLUMNS} FROM treatment_plans p LEFT JOIN clinicians c ON c.id = p.author_id
+            WHERE p.client_id = ? AND p.effective_to < ? ORDER BY p.effective_from, p.id""",
+            [client_id, before.isoformat()],
+        ).fetchall()
+        return [self._plan(r) for r in rows]
 
     def excluded_note_counts(self, client_id: str, start: date, end: date) -> dict[str, int]:
         return dict(

@@ -484,7 +484,9 @@ class _Checker:
             return []
         current, earlier = course.goals_of(self.sel)
         for g in current + earlier:
-            if g.goal[:40] in s and g.status.startswith(("not met", "not measurable", "not yet met")):
+            if g.goal[:40] in s and g.status.startswith(
+                ("not met", "not measurable", "not yet met", course.NOT_ASSESSED)
+            ):
                 head = s[s.index(g.goal[:40]) + len(g.goal) :]
                 if GOAL_MET.search(head):
                     why = "no score criterion" if g.status == "not measurable" else g.status

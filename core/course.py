@@ -24,6 +24,16 @@ GRACE_DAYS = 14  # a session a little late is not overdue
 LAPSE_DAYS = 42  # six weeks without a session: care has lapsed, not a session slipped
 
 
+def months(start: date, end: date) -> str:
+    """A span as a reader says it: 'about five weeks', 'about six months'."""
+    days = (end - start).days
+    if days < 60:
+        weeks = max(1, round(days / 7))
+        return f"about {weeks} week{'s' if weeks != 1 else ''}"
+    n = round(days / 30.4)
+    return f"about {n} months"
+
+
 @dataclass(frozen=True)
 class MeasureCourse:
     """One measure over the range: its administrations and what they show."""
@@ -135,6 +145,40 @@ class MeasureCourse:
         parts.append(f"latest {fmt(self.latest)}")
         return "; ".join(parts) + ". " + self.remarks()
 
+    def relapse_run(self) -> tuple[int, int] | None:
+        """(first, last) indexes of the unbroken run of scores at or above the cut-off around the
+        relapse's peak: how long the relapse lasted."""
+        cutoff, relapse = self.spec.cutoff, self.relapse
+        if cutoff is None or relapse is None or relapse[1].total_score < cutoff:
+            return None
+        start = end = self.scores.index(relapse[1])
+        while start > 0 and self.scores[start - 1].total_score >= cutoff:
+            start -= 1
+        while end < len(self.scores) - 1 and self.scores[end + 1].total_score >= cutoff:
+            end += 1
+        return start, end
+
+    def relapse_length(self) -> str:
+        """How long the relapse lasted, and when the score was below the cut-off again (a relapse of six
+        months reads unlike one of a fortnight)."""
+        run = self.relapse_run()
+        if run is None:
+            return ""
+        start, end = run
+        first_, last_ = self.scores[start], self.scores[end]
+        if start == end:
+            text = f" It was at or above the cut-off of {self.spec.cutoff} at that administration only"
+        else:
+            text = (
+                f" It was at or above the cut-off of {self.spec.cutoff} from {first_.administered_on.isoformat()} to "
+                f"{last_.administered_on.isoformat()} ({end - start + 1} administrations"
+                f", {months(first_.administered_on, last_.administered_on)})"
+            )
+        if end == len(self.scores) - 1:
+            return text + ", and still at the latest."
+        back = self.scores[end + 1]
+        return text + f"; below it again at {back.total_score} on {back.administered_on.isoformat()}."
+
     def remarks(self) -> str:
         """What the course shows beyond its scores (for a draft that tabulates them): the change with
         its thresholds, relapse, the last three scores, the clinical range."""
@@ -153,6 +197,7 @@ class MeasureCourse:
                 f" Relapse: after improving to {lo.total_score} ({lo.administered_on.isoformat()}), the score "
                 f"rose reliably to {peak.total_score} ({peak.administered_on.isoformat()})."
             )
+            text += self.relapse_length()
         if len(self.scores) > 3:  # with three, the last three are the first to latest said above
             last3 = ", ".join(str(a.total_score) for a in self.scores[-3:])
             words = self.trend if self.trend != "stable" else "no reliable change"
@@ -304,13 +349,14 @@ def criterion(goal: str) -> tuple[str, int, int] | None:
 
 
 MAINTAIN = re.compile(r"\b(?:maintain|sustain|keep)\b", re.I)
+NOT_ASSESSED = "not assessable yet"  # a score criterion, and no score since the goal was set
 
 
 @dataclass(frozen=True)
 class GoalStatus:
     goal: str
     plan: Plan
-    status: str  # "met ...", "met ..., not sustained", "not met", "not yet met (...)", "not measurable"
+    status: str  # "met ...", "met ..., not sustained", "not met", "not yet met (...)", NOT_ASSESSED, "not measurable"
     evidence: tuple[Assessment, ...]  # the scores the status rests on
     since: date | None = None  # when the plan versions that carry the goal began
     until: date | None = None  # when they ended, for a goal the current plan no longer has
@@ -320,9 +366,18 @@ class GoalStatus:
     def sentence(self) -> str:
         if self.status == "not measurable":
             return f"{self.goal}: no score criterion, and no note in this range reports on it."
+        if self.status == NOT_ASSESSED:
+            scores = ", ".join(f"{a.instrument} {a.total_score}" for a in self.evidence)
+            return (
+                f"{self.goal}: not assessable yet: no score since the goal was set on "
+                f"{self.since.isoformat() if self.since else self.evidence[-1].administered_on.isoformat()} "
+                f"(the scores it was set against: {scores} on {self.evidence[-1].administered_on.isoformat()})."
+            )
         scores = ", ".join(f"{a.instrument} {a.total_score} on {a.administered_on.isoformat()}" for a in self.evidence)
         if self.status.startswith("not yet met"):
-            text = f"{self.goal}: not yet met ({scores}; {self.status.removeprefix('not yet met ').strip('()')})."
+            # a goal the plan dropped is not "yet" to be met: it was not met while the plan had it
+            head = "not met while it was in the plan" if self.until else "not yet met"
+            text = f"{self.goal}: {head} ({scores}; {self.status.removeprefix('not yet met ').strip('()')})."
         else:
             text = f"{self.goal}: {self.status} ({scores})."
         return text + (f" {self.earlier}" if self.earlier else "")
@@ -346,15 +401,21 @@ def goal_status(
         for a in scores
         if (since is None or a.administered_on > since) and (until is None or a.administered_on <= until)
     ]
+    set_against = [a for a in scores if since is not None and a.administered_on <= since]
     band = re.search(r"\bin the (minimal|mild) range\b", goal, re.I)
-    if not found and band and after:  # "mood and worry in the mild range": every measure's latest score
-        last_of = {a.instrument: a for a in after}
+    if not found and band:  # "mood and worry in the mild range": every measure's latest score
+        last_of = {a.instrument: a for a in after or set_against}
         tops = {i: _band_top(i, band.group(1).lower()) for i in last_of}
-        if all(t is not None for t in tops.values()):
+        if last_of and all(t is not None for t in tops.values()):
+            if not after:
+                return GoalStatus(goal, plan, NOT_ASSESSED, tuple(last_of.values()))
             below = all(a.total_score < (tops[i] or 0) for i, a in last_of.items())
             status = "met at the latest scores" if below else "not met at the latest scores"
             return GoalStatus(goal, plan, status, tuple(last_of.values()))
     series = [a for a in after if found and a.instrument == found[0]]
+    if found and not series:
+        baseline = [a for a in set_against if a.instrument == found[0]][-1:]
+        return GoalStatus(goal, plan, NOT_ASSESSED if baseline else "not measurable", tuple(baseline))
     if not found or not series:
         return GoalStatus(goal, plan, "not measurable", ())
     _, threshold, need = found
@@ -386,19 +447,23 @@ def goal_status(
     return GoalStatus(goal, plan, f"{when}, not sustained", (*met, latest))
 
 
-def goals(plans: tuple[Plan, ...], scores: list[Assessment]) -> tuple[list[GoalStatus], list[GoalStatus]]:
+def goals(
+    plans: tuple[Plan, ...], scores: list[Assessment], before: tuple[Plan, ...] = ()
+) -> tuple[list[GoalStatus], list[GoalStatus]]:
     """(the current plan's goals, goals of earlier plan versions that the current plan no longer has).
-    Each is judged over the unbroken run of plan versions that carries it; a goal set again after a
-    gap also says whether it was met in its earlier run."""
+    Each is judged over the unbroken run of plan versions that carries it, counting the versions
+    `before` the range (a goal set before it was set then); a goal set again after a gap also says
+    whether it was met in its earlier run."""
     if not plans:
         return [], []
-    current = plans[-1]
+    versions = (*before, *plans)
+    current = versions[-1]
     first_day = min(p.effective_from for p in plans)
 
     def runs(goal: str) -> list[tuple[int, int]]:
         """(first, last) plan indexes of each unbroken run of versions carrying the goal."""
         out: list[tuple[int, int]] = []
-        for i, p in enumerate(plans):
+        for i, p in enumerate(versions):
             if goal in p.goals:
                 if out and out[-1][1] == i - 1:
                     out[-1] = (out[-1][0], i)
@@ -407,21 +472,23 @@ def goals(plans: tuple[Plan, ...], scores: list[Assessment]) -> tuple[list[GoalS
         return out
 
     def judged(goal: str, start: int, end: int) -> GoalStatus:
-        since = plans[start].effective_from
-        until = plans[end].effective_to if end < len(plans) - 1 else None
-        if end < len(plans) - 1 and until is None:
-            until = plans[end + 1].effective_from
-        status = replace(goal_status(goal, plans[end], scores, since, first_day, until), since=since, until=until)
-        before = runs(goal)[:-1] if runs(goal)[-1] == (start, end) else []
-        for s, e in reversed(before):
-            prior = goal_status(goal, plans[e], scores, plans[s].effective_from, first_day, plans[e + 1].effective_from)
+        since = versions[start].effective_from
+        until = versions[end].effective_to if end < len(versions) - 1 else None
+        if end < len(versions) - 1 and until is None:
+            until = versions[end + 1].effective_from
+        status = replace(goal_status(goal, versions[end], scores, since, first_day, until), since=since, until=until)
+        earlier_runs = runs(goal)[:-1] if runs(goal)[-1] == (start, end) else []
+        for s, e in reversed(earlier_runs):
+            prior = goal_status(
+                goal, versions[e], scores, versions[s].effective_from, first_day, versions[e + 1].effective_from
+            )
             if prior.status.startswith("met") and prior.evidence:
                 status = replace(
                     status,
                     earlier=(
                         f"It was also met earlier, by {prior.evidence[-1].administered_on.isoformat()} "
                         f"({prior.evidence[-1].instrument} {prior.evidence[-1].total_score}), under the plan versions "
-                        f"from {plans[s].effective_from.isoformat()}; the plan of {since.isoformat()} set it again."
+                        f"from {versions[s].effective_from.isoformat()}; the plan of {since.isoformat()} set it again."
                     ),
                     earlier_evidence=prior.evidence[-1:],
                 )
@@ -430,11 +497,19 @@ def goals(plans: tuple[Plan, ...], scores: list[Assessment]) -> tuple[list[GoalS
 
     now = [judged(g, *runs(g)[-1]) for g in current.goals]
     earlier: dict[str, tuple[int, int]] = {}
-    for p in plans[:-1]:
+    for p in plans[:-1]:  # only the versions in effect during the range list goals of the range
         for g in p.goals:
             if g not in current.goals:
                 earlier[g] = runs(g)[-1]
     return now, [judged(g, s, e) for g, (s, e) in earlier.items()]
+
+
+def context_plans(sel) -> list[Plan]:
+    """The plan versions before the range that carried a goal of the range: where it was set, a
+    source of the draft like the scores before the range."""
+    now, earlier = goals_of(sel)
+    judged = {g.goal for g in now + earlier}
+    return [p for p in sel.plan_history if judged & set(p.goals)]
 
 
 def context_scores(sel) -> list[Assessment]:
@@ -451,7 +526,7 @@ def goals_of(sel) -> tuple[list[GoalStatus], list[GoalStatus]]:
     """The goals of a selection's plans, judged on every score of the episode (a goal set before the
     range is judged from when it was set)."""
     scores = {a.id: a for a in (*sel.history, *sel.baseline, *sel.assessments)}
-    return goals(sel.plans, sorted(scores.values(), key=lambda a: (a.administered_on, a.id)))
+    return goals(sel.plans, sorted(scores.values(), key=lambda a: (a.administered_on, a.id)), sel.plan_history)
 
 
 # -- contact -----------------------------------------------------------------------------------------
@@ -517,6 +592,11 @@ def derived_numbers(sel) -> tuple[set[str], set[str]]:
         spec = m.spec
         numbers |= {str(x) for x in (spec.cutoff, spec.reliable_change) if x is not None}
         numbers.add(str(abs(m.latest.total_score - m.first.total_score)))
+        if run := m.relapse_run():  # its length: administrations, and weeks or months
+            numbers |= {
+                str(run[1] - run[0] + 1),
+                *re.findall(r"\d+", months(m.scores[run[0]].administered_on, m.scores[run[1]].administered_on)),
+            }
     for e in episodes(getattr(sel, "history", ()), sel.assessments):
         whole = e.whole
         numbers |= {str(abs(whole.latest.total_score - whole.first.total_score)), str(len(whole.scores))}
@@ -632,7 +712,14 @@ def goal_evidence(goal: str, notes: tuple[Note, ...], sentences_of) -> GoalEvide
                 default=None,
             )
             if best and best[0]:
-                quoted = note, best[3]
+                said = best[3]
+                # a goal of two topics ("maintain reduced drinking and strengthen the relapse-prevention
+                # plan") is answered by a sentence on each, when the note has one on the other
+                missing = [t for t in topics if not t.search(said)]
+                other = next((x for x in found if x != said and any(t.search(x) for t in missing)), None)
+                if other:
+                    said = " ".join(x for x in found if x in (said, other))  # in the note's order
+                quoted = note, said
                 break
             continue
         hit = next((x for x in reversed(found) if _shares(wanted, x)), None)

@@ -397,6 +397,10 @@ class ClientCourse:
             r"\bwork\b|shifts", referral + presenting + self.said_later
         ):
             work = "works in retail management"  # the referral, the goals or the sessions speak of work
+        if work == "drives for a delivery company" and re.search(
+            r"\bdriv|collision", referral + presenting + self.said_later
+        ):
+            work = "works as a bookkeeper"  # not a driving job for a client who avoids driving since a collision
         text = "\n".join(
             [
                 f"{self.spec.get('full_name') or self.first_name + ' ' + self.spec['last_name']} is a {age}-year-old "

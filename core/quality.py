@@ -131,7 +131,7 @@ STOPWORDS = set(
 
 
 GOAL_STATUS = re.compile(
-    r"\b(?:not yet met|not met|met|achieved|in progress|partially|no score criterion|not judged|ongoing|progress)\b",
+    r"\b(?:not yet met|not met|met|achieved|in progress|partially|no score criterion|not assessable|not judged|ongoing|progress)\b",
     re.I,
 )
 

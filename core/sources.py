@@ -116,6 +116,9 @@ class Selection:
     # Every score before the range (context only, like the baseline): the course of the whole episode,
     # from the first administration, that a range shorter than the treatment would otherwise hide.
     history: tuple[Assessment, ...] = ()
+    # Plan versions that ended before the range (context only): a goal still in the plan is judged
+    # from the version that set it, not from the first version in range.
+    plan_history: tuple[Plan, ...] = ()
 
     @property
     def carried_risk(self) -> tuple[Note, ...]:
@@ -153,6 +156,7 @@ class Selection:
             medications=keep(self.medications),
             carried=keep(self.carried),
             history=keep(self.history),
+            plan_history=keep(self.plan_history),
             excluded=excluded,
         )
 
@@ -193,6 +197,7 @@ def select(
         excluded,
         carried_forward(chart.notes, store.notes_before(client_id, rng.start)),
         found.history,
+        found.plan_history,
     )
 
 
@@ -273,30 +278,10 @@ def source_items(sel: Selection) -> list[SourceItem]:
                 f"Diagnosis: {d.code} ({d.code_system}) {d.description}. Onset {d.onset.isoformat()}; {status}.",
             )
         )
-    for p in sel.plans:
-        period = f"{p.effective_from.isoformat()} to {p.effective_to.isoformat() if p.effective_to else 'present'}"
-        parts = [
-            ("Problems", list(p.problems)),
-            ("Goals", [f"({i}) {g}" for i, g in enumerate(p.goals, 1)]),
-            ("Objectives", list(p.objectives)),
-            ("Interventions", list(p.interventions)),
-        ]
-        # Imported care plans may have no goals or objectives: no empty "Goals: ." line.
-        text = "\n".join(
-            [f"Treatment plan ({p.status}), in effect {period}."]
-            + [f"{label}: " + "; ".join(values) + "." for label, values in parts if values]
-        )
-        items.append(
-            SourceItem(
-                p.id,
-                "plan",
-                p.effective_from,
-                f"Treatment plan ({p.status})",
-                p.author,
-                "in effect during the range",
-                text,
-            )
-        )
+    items += [plan_item(p, "in effect during the range") for p in sel.plans]
+    items += [
+        plan_item(p, "plan version before the range that set a goal of the range") for p in course.context_plans(sel)
+    ]
     for m in sel.medications:
         text = (
             f"Medication: {m.name}{', ' + m.dosage if m.dosage else ''}; {m.status}; started "
@@ -321,6 +306,22 @@ def source_items(sel: Selection) -> list[SourceItem]:
         kind = "intake assessment" if n.note_type == "intake" else "signed progress note"
         items.append(SourceItem(n.id, "note", n.note_date, n.title, n.author, f"{kind} dated in the range", n.text))
     return items
+
+
+def plan_item(p: Plan, why: str) -> SourceItem:
+    period = f"{p.effective_from.isoformat()} to {p.effective_to.isoformat() if p.effective_to else 'present'}"
+    parts = [
+        ("Problems", list(p.problems)),
+        ("Goals", [f"({i}) {g}" for i, g in enumerate(p.goals, 1)]),
+        ("Objectives", list(p.objectives)),
+        ("Interventions", list(p.interventions)),
+    ]
+    # Imported care plans may have no goals or objectives: no empty "Goals: ." line.
+    text = "\n".join(
+        [f"Treatment plan ({p.status}), in effect {period}."]
+        + [f"{label}: " + "; ".join(values) + "." for label, values in parts if values]
+    )
+    return SourceItem(p.id, "plan", p.effective_from, f"Treatment plan ({p.status})", p.author, why, text)
 
 
 def score_item(a: Assessment, why: str, answers: bool = True) -> SourceItem:

@@ -152,7 +152,12 @@ def test_a_goal_said_met_needs_its_evidence(practice):
             state = "unmet" if g.status == "not met" else "met" if g.status.startswith("met by") else None
             if state and "not sustained" not in g.status:
                 found.setdefault(state, (sel, g))
+            if g.status == course.NOT_ASSESSED:  # no score since the goal was set
+                found.setdefault("unassessed", (sel, g))
     (sel, unmet), (sel_met, met) = found["unmet"], found["met"]
+    sel_new, unassessed = found["unassessed"]
+    assert kinds(f"{unassessed.goal}: met.", sel_new) == {"goal"}
+    assert errors(f"{unassessed.goal}: not assessable yet.", sel_new) == []
     assert kinds(f"{unmet.goal}: met.", sel) == {"goal"}
     assert errors(f"{unmet.goal}: not met.", sel) == []
     assert errors(f"{met.goal}: met.", sel_met) == []

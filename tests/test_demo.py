@@ -101,6 +101,8 @@ def test_every_intake_agrees_with_the_structured_chart(practice):
         goals = " ".join(g for p in chart.plans for g in p.goals)
         if "avoided since the event" in goals:  # the trauma goals speak of a collision
             assert "collision" in text, row.id
+        if re.search(r"\bdriv|collision", text.replace(social, "") + later + goals):  # no driving job if avoiding it
+            assert "drives for" not in social, row.id
     assert checked >= 40
 
 

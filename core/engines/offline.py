@@ -194,6 +194,16 @@ TEST_RESULT = re.compile(
     r"\bresults?\b|\bnormal\b|\bwithin (?:normal )?limits\b|\belevated\b|\bnegative\b|\bpositive\b", re.I
 )
 NUMBER_WORDS = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine", 10: "ten"}
+# The diagnoses each measure tracks: a GAD-7 below its cut-off says nothing of an ADHD diagnosis.
+MEASURES_OF = {
+    "PHQ-9": ("F32", "F33", "F34"),
+    "GAD-7": ("F41",),
+    "PCL-5": ("F43.1",),
+    "AUDIT": ("F10",),
+}
+SUBSTANCE_RISK = re.compile(r"\bblackouts?\b|\boverdos\w*|\bDUI\b|\bdriving (?:after|while|under)\b", re.I)
+NEGATED = re.compile(r"\b(?:no|denies|without|never)\b[^.;]{0,40}$", re.I)
+DRIVES_FOR_WORK = re.compile(r"\bdrives for\b|\b(?:commercial|delivery|truck|bus|taxi) driv\w*", re.I)
 SUBSTANCE = re.compile(r"\b(?:alcohol|drink(?:s|ing)?|beers?|wine|cannabis|marijuana|opioids?|pills)\b", re.I)
 
 
@@ -314,7 +324,7 @@ class Writer:
         if r.self_harm:
             said.append("the self-harm item of the PHQ-9 was positive in this range")
         if r.safety_plan:
-            said.append(f"a written safety plan was last documented on {r.safety_plan[-1].day}")
+            said.append("a written safety plan is documented")
         if self.discharge_note:
             said.append(f"care ended with a planned discharge on {self.discharge_note.note_date.isoformat()}")
         elif self.lapsed and self.contact.last:
@@ -875,12 +885,40 @@ class Writer:
                 + "; ".join(dict.fromkeys(f"{m.name}{f' ({m.dosage})' if m.dosage else ''}" for m in r.controlled))
                 + "."
             )
+        blocks += self.substance_risk()[:1]
         if r.latest_screen and not headed_latest:
             stale = ", before care lapsed; repeat it at the next contact" if self.lapsed else ""
             blocks.append(f"Most recent risk screening ({r.latest_screen.day}{stale}): {r.latest_screen.sentence}")
         elif blocks and not stated:
             blocks.append("No risk screening is documented in this range.")
         return blocks
+
+    def substance_risk(self) -> list[str]:
+        """(what the intake records of risk from substance use: blackouts, overdose, driving after use,
+        with whether the client drives for work; the question when no session note asks about driving).
+        Only with a substance use diagnosis in range."""
+        intake = self.intake or self.earlier_intake
+        if intake is None or not any(re.match(r"F1[0-9]", d.code) for d in self.sel.diagnoses):
+            return []
+        risky = [
+            self.clean(s)
+            for s in sentences(intake.text)
+            if any(not NEGATED.search(s[: m.start()]) for m in SUBSTANCE_RISK.finditer(s))
+        ]
+        if not risky:
+            return []
+        text = f"Substance-related risk the intake records ({intake.note_date.isoformat()}): " + " ".join(risky)
+        if not any(DRIVES_FOR_WORK.search(s) for s in sentences(intake.text)):
+            return [text]
+        asked = any(re.search(r"\bdriv", s, re.I) for n in self.progress for s in note_sentences(n))
+        if asked:
+            return [text + " The client drives for work (social history)."]
+        return [
+            text + " The client drives for work (social history); no session note in this range documents "
+            "asking about driving after drinking or use.",
+            "The intake records substance-related risk and that the client drives for work, and no session note "
+            "in this range asks about driving after drinking or use: should it be assessed and documented?",
+        ]
 
     def status(self) -> list[str]:
         blocks = []
@@ -979,6 +1017,11 @@ class Writer:
             )
         elif self.kind == "transfer":
             blocks.append("For the receiving provider:\n" + "\n".join(f"- {x}" for x in self.handover()))
+            if qs := self.course_questions():
+                blocks.append(
+                    "Questions the course of care leaves open, for the receiving provider:\n"
+                    + "\n".join(f"- {q}" for q in qs)
+                )
         elif self.kind == "discharge":
             blocks += self.discharge()
         return blocks
@@ -1028,13 +1071,6 @@ class Writer:
         quiet = self.silent_goals()
         if quiet:
             items.append("Goals no recent note reports on, to ask about: " + "; ".join(quiet) + ".")
-        for m in self.measures[:1]:  # the primary measure
-            e = self.episodes[m.instrument]
-            if e.never_responded:
-                items.append(
-                    f"{m.instrument} has not fallen below the cut-off of {m.spec.cutoff} since the first administration "
-                    f"({e.whole.first.administered_on.isoformat()}): review the diagnosis and the treatment approach."
-                )
         if self.measures and self.lapsed:
             items.append(
                 "At the first contact, repeat "
@@ -1058,11 +1094,24 @@ class Writer:
             met = [g for g in goals if g.status.startswith("met") and "not sustained" not in g.status]
             scored = [g for g in goals if g.status != "not measurable"]
             short = [g.goal for g in goals if g.status == "not measurable" and self.unmet(g)]
-            unmet = [g.goal for g in scored if g not in met]
+            unmet = [g.goal for g in scored if g not in met and g.status != course.NOT_ASSESSED]
             blocks.append(
                 (
                     ("Goals met by their score criterion: " + "; ".join(g.goal for g in met) + "." if met else "")
-                    + (" Not met by it: " + "; ".join(unmet) + "." if unmet else "")
+                    + (
+                        (" Not met by it: " if met else "Goals not met by their score criterion: ")
+                        + "; ".join(unmet)
+                        + "."
+                        if unmet
+                        else ""
+                    )
+                    + (
+                        " No score since it was set: "
+                        + "; ".join(g.goal for g in scored if g.status == course.NOT_ASSESSED)
+                        + "."
+                        if any(g.status == course.NOT_ASSESSED for g in scored)
+                        else ""
+                    )
                     + (
                         " Goals without a score criterion are judged from the notes (see Treatment goals)."
                         if len(scored) < len(goals)
@@ -1159,7 +1208,10 @@ class Writer:
         if m is None or m.spec.cutoff is None:
             return None
         end = self.sel.range.end
-        active = [d for d in self.sel.diagnoses if d.code.startswith("F") and not (d.resolved and d.resolved <= end)]
+        measured = MEASURES_OF.get(m.instrument, ())  # a score speaks only for the disorder it measures
+        active = [
+            d for d in self.sel.diagnoses if d.code.startswith(measured) and not (d.resolved and d.resolved <= end)
+        ]
         below = 0
         for a in reversed(m.scores):
             if a.total_score >= m.spec.cutoff:
@@ -1202,7 +1254,39 @@ class Writer:
         return f" The plan was renewed after it ({days}) without a change to its goals or interventions."
 
     def questions(self) -> list[str]:
+        qs = self.course_questions()
+        r = self.risk_picture
+        if r.events:
+            qs.append(
+                f"A risk event is documented in this range ({r.events[-1].day}): is the current safety "
+                "monitoring sufficient?"
+            )
+        elif r.earlier_events:
+            qs.append(
+                f"A risk event was documented before this range ({r.earlier_events[-1].day}): is the safety "
+                "plan still current?"
+            )
+        if self.lapsed and self.contact.last:
+            qs.append(
+                f"No session since {self.contact.last.note_date.isoformat()}: how should the team re-engage the client?"
+            )
+        if q := self.frequency_question():
+            qs.append(f"{q}: is the session frequency right?")
+        if rescreen := self.needs_rescreen():
+            qs.append(rescreen.removesuffix(": re-screen it (AUDIT-C).") + ": should it be re-screened (AUDIT-C)?")
+        if self.sel.excluded_count("unsigned"):
+            qs.append(
+                "Some progress notes in this range are unsigned and were not used; the summary may be "
+                "incomplete until they are signed."
+            )
+        return qs
+
+    def course_questions(self) -> list[str]:
+        """What the course of care leaves open (a relapse, no response, a goal lost, a self-harm answer
+        not followed up, the medication and the diagnosis): asked at a consultation and handed over at a
+        transfer, where the receiving provider inherits them."""
         qs = []
+        prescriber = self.medication_question()
         for m in self.measures:
             if len(m.scores) < 2 and not (m is self.measures[0] and self.episodes[m.instrument].never_responded):
                 continue
@@ -1221,7 +1305,11 @@ class Writer:
                     f"since the first ({e.first.total_score} on {e.first.administered_on.isoformat()}; latest "
                     f"{e.latest.total_score} on {e.latest.administered_on.isoformat()}): after this long without "
                     "response, should the diagnosis, the treatment modality or its intensity change"
-                    + ("" if self.sel.medications else ", and is a medication evaluation indicated (none is on file)")
+                    + (
+                        ""
+                        if self.sel.medications or prescriber  # the prescriber review is its own question
+                        else ", and is a medication evaluation indicated (none is on file)"
+                    )
                     + "?"
                     + (
                         f" Within this range, {rise}." + self.unchanged_since(relapse[1].administered_on)
@@ -1263,34 +1351,12 @@ class Writer:
                     f"{risk.said_self_harm(a)}, while the note of that day records a negative risk screening: "
                     "was the answer followed up, and is a structured risk assessment needed?"
                 )
-        if r.events:
-            qs.append(
-                f"A risk event is documented in this range ({r.events[-1].day}): is the current safety "
-                "monitoring sufficient?"
-            )
-        elif r.earlier_events:
-            qs.append(
-                f"A risk event was documented before this range ({r.earlier_events[-1].day}): is the safety "
-                "plan still current?"
-            )
-        if self.lapsed and self.contact.last:
-            qs.append(
-                f"No session since {self.contact.last.note_date.isoformat()}: how should the team re-engage the client?"
-            )
-        if q := self.frequency_question():
-            qs.append(f"{q}: is the session frequency right?")
-        if q := self.medication_question():
-            qs.append(q)
-        if rescreen := self.needs_rescreen():
-            qs.append(rescreen.removesuffix(": re-screen it (AUDIT-C).") + ": should it be re-screened (AUDIT-C)?")
+        if prescriber:
+            qs.append(prescriber)
         if q := self.diagnosis_question():
             qs.append(q)
-        if self.sel.excluded_count("unsigned"):
-            qs.append(
-                "Some progress notes in this range are unsigned and were not used; the summary may be "
-                "incomplete until they are signed."
-            )
-        return [q for q in qs if q]
+        qs += self.substance_risk()[1:]
+        return qs
 
 
 # -- Update (refine) ----------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from ..sources import Selection, plural
 from .base import PURPOSE_EMPHASIS, SECTIONS, purpose_kind
 from .offline import Writer
 
-PROMPT_VERSION = "anthropic-3"  # 3: the PHQ-9 self-harm item in the frame
+PROMPT_VERSION = "anthropic-4"  # 3: the PHQ-9 self-harm item in the frame; 4: what the writer derives, open questions
 MAX_TOKENS = 3000  # a two-page summary, with room for the outcomes table
 # A rough, documented estimate instead of a count: the API's count_tokens needs the network. Newer
 # Claude tokenizers give about 30% more tokens than the old 3.5-characters rule, hence 3.
@@ -293,13 +293,14 @@ def frame(sel: Selection, omitted: tuple[str, ...]) -> str:
 def derived(sel: Selection, w: Writer) -> list[str]:
     """What the rule-based writer derives from the course for a supervisor (the same for both engines):
     the course in brief, a step-down in session frequency above the cut-off, substance use never
-    re-screened, medication history without a prescription, tests followed up without a result, goals no
-    recent note reports on, diagnoses the scores no longer support at discharge."""
+    re-screened, the questions the course leaves open (a relapse, no response, a prescriber review),
+    tests followed up without a result, goals no recent note reports on, diagnoses the scores no longer
+    support at discharge."""
     told = [
         *(x.removeprefix("In brief: ") for x in w.brief()),
         f"{q}." if (q := w.frequency_question()) else None,
         w.needs_rescreen(),
-        w.medication_question(),
+        *(f"Open question from the course of care: {q}" for q in w.course_questions()),
         *(f"Followed up in the notes with no result in the sources: {x.removeprefix('- ')}" for x in w.pending_tests()),
         *(f"Goal no recent note reports on: {x}" for x in w.silent_goals()),
         w.diagnosis_at_discharge() if purpose_kind(sel.purpose) == "discharge" else None,

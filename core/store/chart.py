@@ -107,6 +107,7 @@ class RangeSources:
     excluded: dict[str, int]  # notes left out, by type ('unsigned' for unsigned intake/progress)
     baseline: tuple[Assessment, ...]  # latest score per instrument before the range, by instrument
     history: tuple[Assessment, ...] = ()  # every score before the range, oldest first (the episode so far)
+    plan_history: tuple[Plan, ...] = ()  # plan versions that ended before the range, oldest first
 
 
 def _client(row) -> Client:
@@ -314,10 +315,10 @@ class ChartStore:
                    ORDER BY administered_on, instrument, id""",
                 {"c": client_id, "e": end},
             ).fetchall()
-            plans = cur.execute(
+            plans = cur.execute(  # with the versions before the range: a goal is judged from when it was set
                 """SELECT * FROM treatment_plans WHERE client_id = $c AND effective_from <= $e
-                   AND (effective_to IS NULL OR effective_to >= $s) ORDER BY effective_from, id""",
-                p,
+                   ORDER BY effective_from, id""",
+                {"c": client_id, "e": end},
             ).fetchall()
             notes = cur.execute(
                 f"""SELECT id, client_id, note_type, note_format, note_date, title, author_id, signed_at,
@@ -345,17 +346,19 @@ class ChartStore:
         for a in assessments:
             if a[3] < start and (a[2] not in latest or (a[3], a[0]) > (latest[a[2]][3], latest[a[2]][0])):
                 latest[a[2]] = a
+        all_plans = [_plan((*r[:9], authors.get(r[9]))) for r in plans]
+        ended = tuple(x for x in all_plans if x.effective_to is not None and x.effective_to < start)
         chart = Chart(
             client,
             tuple(map(_diagnosis, diagnoses)),
             tuple(map(_assessment, in_range)),
-            tuple(_plan((*r[:9], authors.get(r[9]))) for r in plans),
+            tuple(x for x in all_plans if x not in ended),  # in effect during the range
             tuple(usable),
             tuple(map(_medication, meds)),
         )
         baseline = tuple(_assessment(latest[k]) for k in sorted(latest))
         history = tuple(_assessment(a) for a in assessments if a[3] < start)
-        return RangeSources(chart, excluded, baseline, history)
+        return RangeSources(chart, excluded, baseline, history, ended)
 
     def _author_names(self, ids: set[str | None]) -> dict[str, str]:
         """Clinicians' names by id, kept in memory: rows of clinicians are only ever added (never
