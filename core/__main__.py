@@ -98,11 +98,17 @@ def cmd_chart(p: Practice, args) -> None:
         for d in chart.diagnoses
     ]
     lines += [
-        f"[{pl.id}] plan {pl.status} {pl.effective_from} to {pl.effective_to or 'present'}: " + "; ".join(pl.goals)
+        f"[{pl.id}] plan {pl.status} {pl.effective_from} to {pl.effective_to or 'present'}: "
+        + "; ".join(pl.goals)
+        + (f" | interventions: {'; '.join(pl.interventions)}" if pl.interventions else "")
         for pl in chart.plans
     ]
     lines += [f"[{m.id}] medication {m.name} {m.dosage or ''} from {m.start_date}" for m in chart.medications]
-    lines += [f"[{a.id}] {a.administered_on} {a.instrument} {a.total_score} ({a.severity})" for a in chart.assessments]
+    lines += [
+        f"[{a.id}] {a.administered_on} {a.instrument} {a.total_score} ({a.severity})"
+        + (f"; item responses {', '.join(map(str, a.items))}" if a.items else "")
+        for a in chart.assessments
+    ]
     lines += [
         f"[{n.id}] {n.note_date} {n.note_type} ({n.note_format}, {'signed' if n.signed else 'unsigned'}) "
         f"{n.title}\n{n.text}\n"
