@@ -506,14 +506,10 @@ class _Checker:
         if any(n.title == "Discharge session" for n in progress):
             last = next(n for n in reversed(progress) if n.title == "Discharge session")
             return [Finding("contact", "error", s, "care ongoing", f"discharge session on {last.note_date}")]
-        contact = course.contact(progress, self.sel.range.end)
-        if contact.lapsed and contact.last:
-            days = (self.sel.range.end - contact.last.note_date).days
-            return [
-                Finding(
-                    "contact", "error", s, "care ongoing", f"last session {contact.last.note_date}, {days} days before"
-                )
-            ]
+        contact = course.last_contact(self.sel)
+        if contact.lapsed and contact.seen:
+            days = (self.sel.range.end - contact.seen).days
+            return [Finding("contact", "error", s, "care ongoing", f"last session {contact.seen}, {days} days before")]
         return []
 
     def _self_harm(self, s: str) -> list[Finding]:

@@ -177,7 +177,26 @@ class MeasureCourse:
         if end == len(self.scores) - 1:
             return text + ", and still at the latest."
         back = self.scores[end + 1]
-        return text + f"; below it again at {back.total_score} on {back.administered_on.isoformat()}."
+        text += f"; below it again at {back.total_score} on {back.administered_on.isoformat()}"
+        if back is self.latest and self.above_until_latest():
+            text += ", the latest score: not yet sustained"
+        again = next((a for a in self.scores[end + 2 :] if a.total_score >= (self.spec.cutoff or 0)), None)
+        if again:  # the run ended, but not for good
+            text += f", and at or above it again at {again.total_score} on {again.administered_on.isoformat()}"
+        return text + "."
+
+    def above_until_latest(self) -> int:
+        """The administrations at or above the cut-off right before a latest score below it (three or
+        more, else 0): one score under the line after months above it is not yet a response."""
+        cutoff = self.spec.cutoff
+        if cutoff is None or self.latest.total_score >= cutoff:
+            return 0
+        above = 0
+        for a in reversed(self.scores[:-1]):
+            if a.total_score < cutoff:
+                break
+            above += 1
+        return above if above >= 3 else 0
 
     def remarks(self) -> str:
         """What the course shows beyond its scores (for a draft that tabulates them): the change with
@@ -190,6 +209,12 @@ class MeasureCourse:
             if len(self.scores) > 1
             else "Change is not assessable from one administration."
         )
+        run = self.relapse_run()
+        if (above := self.above_until_latest()) and not (run and run[1] == len(self.scores) - 2):
+            text += (
+                f" Only the latest score is below the cut-off of {spec.cutoff}, after {above} administrations at or "
+                "above it: not yet sustained."
+            )
         relapse = self.relapse
         if relapse:
             lo, peak = relapse
@@ -473,9 +498,9 @@ def goals(
 
     def judged(goal: str, start: int, end: int) -> GoalStatus:
         since = versions[start].effective_from
-        until = versions[end].effective_to if end < len(versions) - 1 else None
-        if end < len(versions) - 1 and until is None:
-            until = versions[end + 1].effective_from
+        # a goal the next version dropped is judged up to that version's first day: a score at that review
+        # was given under the plan that carried the goal (the next version is set against it)
+        until = versions[end + 1].effective_from if end < len(versions) - 1 else None
         status = replace(goal_status(goal, versions[end], scores, since, first_day, until), since=since, until=until)
         earlier_runs = runs(goal)[:-1] if runs(goal)[-1] == (start, end) else []
         for s, e in reversed(earlier_runs):
@@ -486,7 +511,7 @@ def goals(
                 status = replace(
                     status,
                     earlier=(
-                        f"It was also met earlier, by {prior.evidence[-1].administered_on.isoformat()} "
+                        f"It had been met earlier, by {prior.evidence[-1].administered_on.isoformat()} "
                         f"({prior.evidence[-1].instrument} {prior.evidence[-1].total_score}), under the plan versions "
                         f"from {versions[s].effective_from.isoformat()}; the plan of {since.isoformat()} set it again."
                     ),
@@ -537,38 +562,66 @@ class Contact:
     last: Note | None  # the most recent signed session in range
     planned_days: int | None  # the interval the last note planned ("next session in four weeks")
     as_of: date  # the end of the range
+    unsigned: tuple[date, ...] = ()  # sessions after it whose progress notes are unsigned
+
+    @property
+    def seen(self) -> date | None:
+        """The last day the client was seen: the last signed session, or a later unsigned one."""
+        days = [*([self.last.note_date] if self.last else []), *self.unsigned]
+        return max(days) if days else None
 
     @property
     def due(self) -> date | None:
+        if self.unsigned:  # the next session an unsigned note planned is not read
+            return None
         return self.last.note_date + timedelta(days=self.planned_days) if self.last and self.planned_days else None
 
     @property
     def overdue(self) -> bool:
         """The planned next session is past due (with grace) and not documented."""
-        if self.last is None:
+        if self.last is None or self.seen is None:
             return False
-        return (self.as_of - self.last.note_date).days > (self.planned_days or 30) + GRACE_DAYS
+        if self.unsigned:  # the interval an unsigned note planned is unknown: a month's
+            return (self.as_of - self.seen).days > 30 + GRACE_DAYS
+        return (self.as_of - self.seen).days > (self.planned_days or 30) + GRACE_DAYS
 
     @property
     def lapsed(self) -> bool:
         """Overdue, and for longer than six weeks: care has lapsed rather than a session slipped."""
-        return self.overdue and self.last is not None and (self.as_of - self.last.note_date).days > LAPSE_DAYS
+        return self.overdue and self.seen is not None and (self.as_of - self.seen).days > LAPSE_DAYS
 
     def sentence(self) -> str:
         if self.last is None:
             return "No signed session is documented in this range."
         text = f"Last documented session: {self.last.note_date.isoformat()}."
-        if self.due:
+        if self.unsigned:
+            days = ", ".join(d.isoformat() for d in self.unsigned)
+            text = (
+                f"Last session with a signed note: {self.last.note_date.isoformat()}. Later sessions have unsigned "
+                f"progress notes, not used in this summary ({days}): sign them so the summary can include them."
+            )
+        elif self.due:
             text += f" The next session was planned for about {self.due.isoformat()}."
-        weeks = (self.as_of - self.last.note_date).days // 7
+        seen = self.seen or self.last.note_date
+        weeks = (self.as_of - seen).days // 7
         if self.lapsed:
             text += (
-                f" No session is documented after that through {self.as_of.isoformat()} ({weeks} weeks): "
-                "care appears to have lapsed."
+                f" No session is documented after {seen.isoformat() if self.unsigned else 'that'} through "
+                f"{self.as_of.isoformat()} ({weeks} weeks): care appears to have lapsed."
             )
+        elif self.overdue and self.unsigned:
+            text += f" No session is documented after {seen.isoformat()} through {self.as_of.isoformat()}."
         elif self.overdue:
             text += f" That session is not documented through {self.as_of.isoformat()}."
         return text
+
+
+def last_contact(sel) -> Contact:
+    """The selection's last contact: its last signed session, and the unsigned sessions after it."""
+    progress = sel.progress_notes
+    later = progress[-1].note_date if progress else None
+    unsigned = tuple(sorted(d for d in getattr(sel, "unsigned_on", ()) if later is None or d > later))
+    return replace(contact(progress, sel.range.end), unsigned=unsigned)
 
 
 def contact(progress: tuple[Note, ...], as_of: date) -> Contact:
@@ -592,6 +645,7 @@ def derived_numbers(sel) -> tuple[set[str], set[str]]:
         spec = m.spec
         numbers |= {str(x) for x in (spec.cutoff, spec.reliable_change) if x is not None}
         numbers.add(str(abs(m.latest.total_score - m.first.total_score)))
+        numbers.add(str(m.above_until_latest()))
         if run := m.relapse_run():  # its length: administrations, and weeks or months
             numbers |= {
                 str(run[1] - run[0] + 1),
@@ -606,7 +660,7 @@ def derived_numbers(sel) -> tuple[set[str], set[str]]:
                 numbers |= {str(found[1]), str(found[2])}
     numbers.add(str(max(len(sel.plans) - 1, 0)))
     numbers |= {str(e.count) for e in sel.excluded}
-    c = contact(sel.progress_notes, sel.range.end)
+    c = last_contact(sel)
     if c.due:
         dates.add(c.due.isoformat())
     if c.last:
@@ -627,7 +681,9 @@ STOP = frozenset(
 TOPICS = (
     re.compile(r"\bsleep|\basleep|nightmares?|insomnia|\bnights?\b|\bwak(?:e|ing)\b", re.I),
     re.compile(r"\bdriv\w*|\broutes?\b|\bhighway\b", re.I),
-    re.compile(r"\bwork\b|\bjobs?\b|\bshifts?\b|\bdeadlines?\b|\bmeetings?\b|\bworkdays?\b", re.I),
+    re.compile(
+        r"\bwork\b|\bjobs?\b|\bshifts?\b|\bdeadlines?\b|\bmeetings?\b|\bworkdays?\b|\bon time\b|\bassignments?\b", re.I
+    ),
     re.compile(r"\bactivit\w*|\bwalk\w*|\bfriends?\b|\bsocial\b|\benjoy\w*|\bhobb\w*", re.I),
     re.compile(r"\bdrink\w*|\balcohol\w*|\bbeers?\b|\bwine\b|\bagreed limit\b|\bsober\w*", re.I),
     re.compile(r"\bcravings?\b", re.I),

@@ -175,6 +175,7 @@ class ClientCourse:
         self.case = spec.get("case", "")
         self.trajectory = spec["trajectory"]
         self.fmt = clinician["format"]
+        self.living = ""  # the intake's household, once it is written
 
     # -- helpers ------------------------------------------------------------------------------
 
@@ -397,6 +398,11 @@ class ClientCourse:
             r"\bwork\b|shifts", referral + presenting + self.said_later
         ):
             work = "works in retail management"  # the referral, the goals or the sessions speak of work
+        if age >= 55 and living in ("lives with parents", "lives with partner and a young child"):
+            living = "lives with partner"  # not with parents, nor a young child, at 55 or more
+        if age >= 55 and work == "is a graduate student":
+            work = "works as a bookkeeper"
+        self.living = living
         if work == "drives for a delivery company" and re.search(
             r"\bdriv|collision", referral + presenting + self.said_later
         ):
@@ -527,7 +533,10 @@ class ClientCourse:
                 missed = session + timedelta(days=3)
                 if missed < self.g.anchor:
                     title = "No-show" if self.rng.random() < 0.5 else "Cancellation"
-                    self.note("cancellation", missed, title, self.pick(ex["cancellation"]))
+                    text = self.pick(ex["cancellation"])
+                    if self.living and "child" not in self.living:  # no child at home to be sick
+                        text = text.replace("a sick child", "a family illness")
+                    self.note("cancellation", missed, title, text)
             if self.rng.random() < 0.12:
                 self.note("clinical", session, "Psychotherapy note", self.pick(ex["clinical"]))
         if self.case == "sparse":

@@ -243,9 +243,9 @@ def course_coverage(text: str, sel: Selection) -> list[Coverage]:
                 ),
             )
         )
-    contact = course.contact(sel.progress_notes, sel.range.end)
+    contact = course.last_contact(sel)
     if contact.lapsed and contact.last and not any(n.title == "Discharge session" for n in sel.progress_notes):
-        day = contact.last.note_date.isoformat()
+        day = contact.seen.isoformat() if contact.seen else ""
         items.append(
             Coverage(
                 "last contact",

@@ -119,6 +119,9 @@ class Selection:
     # Plan versions that ended before the range (context only): a goal still in the plan is judged
     # from the version that set it, not from the first version in range.
     plan_history: tuple[Plan, ...] = ()
+    # The dates of unsigned progress notes in range: their text is not used, but the sessions were held
+    # (care has not lapsed after the last signed note).
+    unsigned_on: tuple[date, ...] = ()
 
     @property
     def carried_risk(self) -> tuple[Note, ...]:
@@ -198,6 +201,7 @@ def select(
         carried_forward(chart.notes, store.notes_before(client_id, rng.start)),
         found.history,
         found.plan_history,
+        found.unsigned_on,
     )
 
 

@@ -7,7 +7,7 @@ sentence, questions derived rather than asserted, purpose that changes the conte
 """
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
@@ -163,24 +163,38 @@ def test_an_update_that_drops_risk_gets_it_back_and_says_so():
     assert keep.restore(before, before) == (before, ())
 
 
+def held_after(p, sel) -> list:
+    """The dates of sessions after the last signed one whose progress notes are unsigned, from the chart."""
+    last = sel.progress_notes[-1].note_date if sel.progress_notes else sel.range.start
+    return sorted(
+        n.note_date
+        for n in p.store.chart(sel.client.id).notes
+        if n.note_type == "progress" and n.signed_at is None and last < n.note_date <= sel.range.end
+    )
+
+
 def test_lapsed_care_is_stated_with_the_last_contact(corpus):
-    _, drafts = corpus
+    p, drafts = corpus
     lapsed = 0
     for sel, text in drafts:
         progress = sel.progress_notes
         if not progress or any(n.title == "Discharge session" for n in progress):
             continue
-        last = progress[-1]
+        last, held = progress[-1], held_after(p, sel)
         m = re.search(r"Next session in (one|two|three|four) weeks?", last.text)
-        planned = {"one": 7, "two": 14, "three": 21, "four": 28}[m.group(1)] if m else 30
-        gap = (sel.range.end - last.note_date).days
+        planned = {"one": 7, "two": 14, "three": 21, "four": 28}[m.group(1)] if m and not held else 30
+        gap = (sel.range.end - (held[-1] if held else last.note_date)).days
         said = "care appears to have lapsed" in text
         assert said == (gap > planned + 14 and gap > 42), (sel.client.id, sel.range, gap, planned)
-        if gap > planned + 14 and not said:
+        if gap > planned + 14 and not said and not held:
             assert "That session is not documented" in text  # overdue, not yet a lapse
         if said:
             lapsed += 1
-            assert f"Last documented session: {last.note_date.isoformat()}" in text
+            assert (
+                f"Last session with a signed note: {last.note_date.isoformat()}"
+                if held
+                else f"Last documented session: {last.note_date.isoformat()}"
+            ) in text
     assert lapsed >= 3  # the dropout charts
 
 
@@ -234,11 +248,13 @@ def test_purpose_changes_the_content(corpus):
         assert "For the receiving provider:" in recs["Transfer of care"]
         assert re.search(
             r"Medications on file: |No medications are on file|No prescription is in the sources for this range; "
-            r"the (?:notes state|intake \([\d-]+\) records): ",
+            r"the (?:notes state|intake \([\d-]+\) records): |No prescription is in the sources, while the notes "
+            r"coordinate with a prescriber",
             recs["Transfer of care"],
         )
         assert re.search(
-            r"Last documented session:|Discharged at a planned discharge session", recs["Transfer of care"]
+            r"Last documented session:|Last session with a signed note:|Discharged at a planned discharge session",
+            recs["Transfer of care"],
         )
         assert "Attendance:" in recs["Discharge"] and re.search(
             r"Aftercare:|Discharge plan|No discharge is documented", recs["Discharge"]
@@ -325,7 +341,9 @@ def test_a_goal_without_a_score_criterion_quotes_what_the_notes_say(corpus):
     for sel, text in drafts:
         for m in re.finditer(
             r": no score criterion; the latest note about it \((\d{4}-\d\d-\d\d)\): (.+?)(?: Not met at .*?)?"
-            r"(?: No later note reports on it: its status since [\d-]+ is not documented\.)?(?: \(in the plan from [\d-]+\))?$",
+            r"(?: No later note reports on it: its status since [\d-]+ is not documented\.)?"
+            r"(?: Later sessions worked on it without a report of the result \(latest [\d-]+: .+?\)\.)?"
+            r"(?: \(in the plan from [\d-]+\))?$",
             text,
             re.M,
         ):
@@ -399,7 +417,7 @@ def test_a_plan_renewed_unchanged_after_a_relapse_is_raised_with_the_relapse(cor
 def test_a_discharge_summary_says_whether_the_client_is_still_in_care(corpus):
     """Still attending (a session in the last six weeks, no discharge session): not discharged, no
     outreach. Gone quiet: outreach and aftercare. Discharged by a planned session: no re-engagement."""
-    _, drafts = corpus
+    p, drafts = corpus
     seen = {"attending": 0, "lapsed": 0, "discharged": 0}
     for sel, text in drafts:
         progress = [n for n in sel.notes if n.note_type == "progress"]
@@ -407,7 +425,8 @@ def test_a_discharge_summary_says_whether_the_client_is_still_in_care(corpus):
             continue
         recs = section(text, "Recommendations and next steps")
         discharged = any(n.title == "Discharge session" for n in progress)
-        lapsed = (sel.range.end - max(n.note_date for n in progress)).days > 42
+        held = [n.note_date for n in progress] + held_after(p, sel)  # unsigned sessions were held too
+        lapsed = (sel.range.end - max(held)).days > 42
         if discharged:
             seen["discharged"] += 1
             assert "re-engage" not in recs, (sel.client.id, sel.range)
@@ -967,6 +986,11 @@ def test_a_relapse_says_how_long_the_score_stayed_at_or_above_the_cut_off(corpus
             if hi + 1 < len(scores):
                 after = scores[hi + 1]
                 assert f"below it again at {after.total_score} on {after.administered_on}" in m[4]
+                again = next((a for a in scores[hi + 2 :] if a.total_score >= spec.cutoff), None)
+                if again:  # the run ended, not for good
+                    assert f"at or above it again at {again.total_score} on {again.administered_on}" in m[4]
+                if after is scores[-1] and hi - lo + 1 >= 3:
+                    assert "the latest score: not yet sustained" in m[4], (sel.client.id, m[0])
             else:
                 assert "and still at the latest" in m[4]
             told += 1
@@ -1051,3 +1075,215 @@ def test_substance_related_risk_from_the_intake_is_under_risk_and_driving_is_ask
             assert "no session note in this range asks about driving after drinking or use" in text
             asked += 1
     assert seen >= 4 and asked >= 2
+
+
+def test_sessions_with_unsigned_notes_are_no_lapse_and_are_named_for_signature(corpus):
+    """Sessions after the last signed note whose progress notes are unsigned were held: a draft names their
+    dates for signature and says care lapsed only when the latest of them is over six weeks before the range
+    ends (C1003's discharge called three attended sessions a dropout)."""
+    p, drafts = corpus
+    named = 0
+    for sel, text in drafts:
+        held = held_after(p, sel)
+        if not held:
+            continue
+        named += 1
+        days = ", ".join(d.isoformat() for d in held)
+        assert f"Later sessions have unsigned progress notes, not used in this summary ({days})" in text, sel.client.id
+        assert "At the most recent session (" not in text  # the latest signed one is not the latest session
+        if (sel.range.end - held[-1]).days <= 42:
+            assert "lapsed" not in text and "dropout" not in text, (sel.client.id, sel.range)
+    assert named >= 4
+
+
+def test_the_brief_of_a_short_range_says_where_the_episode_started(corpus):
+    """A three-month draft's 'PCL-5 went from 12 to 5: no reliable change' hides 55 to 5: when the primary
+    measure was given before the range, the brief adds the episode from its first administration."""
+    _, drafts = corpus
+    told = 0
+    for sel, text in drafts:
+        table = re.search(r"^\| (PHQ-9|GAD-7|PCL-5|AUDIT) \|", text, re.M)
+        if not table:
+            continue
+        brief = next((x for x in section(text, "Identifying context").split("\n\n") if x.startswith("In brief: ")), "")
+        before = [a for a in sel.history if a.instrument == table[1]]
+        said = "over the whole episode, from " in brief
+        assert said == bool(before), (sel.client.id, sel.range)
+        if before:
+            latest = series(sel, table[1])[-1]
+            first = before[0]
+            assert (
+                f"over the whole episode, from {first.total_score} ({first.administered_on}) at the first "
+                f"administration to {latest.total_score}: "
+            ) in brief
+            told += 1
+    assert told >= 20
+
+
+def test_a_safety_plan_not_reviewed_while_scores_stayed_high_is_asked_about(corpus):
+    """Zoë's safety plan was last documented on 2026-05-06 and her PHQ-9 stayed at or above 10 for months
+    after it: the consultation asks whether a review is due, naming the highest score since."""
+    _, drafts = corpus
+    asked = 0
+    for sel, text in drafts:
+        m = re.search(
+            r"The safety plan was last documented on (\S+), and in the three months and more since, "
+            r"(\S+) was at or above the cut-off of (\d+) \(up to (\d+) on (\S+)\)",
+            text,
+        )
+        if not m:
+            continue
+        asked += 1
+        assert sel.purpose == "Case consultation"
+        notes = (*sel.carried, *sel.notes)
+        assert any(n.note_date.isoformat() == m[1] and "safety plan" in n.text.lower() for n in notes)
+        assert (sel.progress_notes[-1].note_date - date.fromisoformat(m[1])).days >= 90
+        after = [a for a in series(sel, m[2]) if a.administered_on.isoformat() > m[1]]
+        top = max(after, key=lambda a: a.total_score)
+        assert (str(top.total_score), top.administered_on.isoformat()) == (m[4], m[5])
+        assert top.total_score >= int(m[3]) == INSTRUMENTS[m[2]].cutoff
+    assert asked >= 1
+
+
+def test_medication_held_for_means_safety_without_a_prescription_is_asked_about(corpus):
+    """'A family member is holding extra medication' while the chart lists no prescription: a consultation
+    and a transfer ask which medications the client can reach."""
+    _, drafts = corpus
+    asked = 0
+    for sel, text in drafts:
+        held = any("holding extra medication" in n.text for n in (*sel.carried, *sel.notes))
+        question = "which medications does the client have access to?" in text
+        if sel.purpose in ("Case consultation", "Transfer of care") and held and not sel.medications:
+            assert question, (sel.client.id, sel.range, sel.purpose)
+            asked += 1
+        if not held or sel.medications:
+            assert not question
+    assert asked >= 2
+
+
+def test_coordination_with_a_prescriber_without_a_prescription_is_said(corpus):
+    """Twenty notes share a progress summary with the prescriber ahead of a medication review while the chart
+    lists no medication: the draft says so with the dates of those sessions."""
+    _, drafts = corpus
+    told = 0
+    for sel, text in drafts:
+        shared = [n for n in sel.progress_notes if "shared progress summary with prescriber" in n.text]
+        if sel.medications or not shared:
+            assert "the notes coordinate with a prescriber" not in text
+            continue
+        told += 1
+        assert "No prescription is in the sources, while the notes coordinate with a prescriber (" in text
+        assert f"{shared[-1].note_date}; latest: " in text or f"session of {shared[-1].note_date}" in text
+        intake = next((n for n in (*sel.notes, *sel.carried) if n.note_type == "intake"), None)
+        if intake and "stimulant medication" in intake.text:  # what the chart says of the medication
+            assert f"The intake ({intake.note_date}) records: " in text and "stimulant medication" in text
+    assert told >= 10
+
+
+def test_a_consultation_asks_about_goals_no_recent_note_reports_on(corpus):
+    """Mateo's three current goals have no note in the range: a supervisor asks whether they are still
+    being worked on, for every current goal the Treatment goals section calls unreported or silent."""
+    _, drafts = corpus
+    asked = 0
+    for sel, text in drafts:
+        if sel.purpose != "Case consultation" or not sel.plans:
+            continue
+        goals = section(text, "Treatment goals and progress").split("Goals of earlier plan versions")[0]
+        quiet = [
+            g
+            for g in sel.plans[-1].goals
+            if re.search(
+                re.escape(g) + r": no score criterion(, and no note in this range reports on it|.*No later note)", goals
+            )
+        ]
+        if "is a review of the safety plan due?" in text:
+            quiet = [g for g in quiet if "safety plan" not in g.lower()]
+        questions = section(text, "Recommendations and next steps")
+        if any(n.title == "Discharge session" for n in sel.progress_notes):  # care ended: nothing to work on
+            assert "No recent note reports on the goal" not in questions, sel.client.id
+            continue
+        for g in quiet:
+            assert re.search(rf"No recent note reports on the goals? [^\n]*{re.escape(g)}", questions), (
+                sel.client.id,
+                g,
+            )
+            asked += 1
+        if not quiet:
+            assert "No recent note reports on the goal" not in questions
+    assert asked >= 10
+
+
+def test_a_relapse_during_a_relapse_prevention_goal_says_so(corpus):
+    """Zoë's PHQ-9 rose to 18 while the plan's goal was to build a relapse-prevention plan, and no note
+    reports on that goal: the relapse question says so."""
+    _, drafts = corpus
+    linked = 0
+    for sel, text in drafts:
+        m = re.search(r"rose from \d+ \(\S+\) to \d+ \((\S+)\) after improving: what drove the relapse[^\n]*", text)
+        if not m or sel.purpose != "Case consultation":
+            continue
+        peak = m[1]
+        versions = (*sel.plan_history, *sel.plans)
+        for g in {g for p in versions for g in p.goals if re.search(r"relapse[- ]prevention", g, re.I)}:
+            carrying = [p for p in versions if g in p.goals]
+            in_force = any(
+                p.effective_from.isoformat() <= peak and (p.effective_to is None or peak <= p.effective_to.isoformat())
+                for p in carrying
+            )
+            unreported = re.search(
+                re.escape(g) + r": no score criterion, and no note in this range reports on it", text
+            )
+            if in_force and unreported:
+                assert f"The goal '{g}' was in the plan when it rose" in m[0], (sel.client.id, sel.range)
+                linked += 1
+    assert linked >= 1
+
+
+def test_a_goal_worked_on_after_its_last_report_says_so_instead_of_not_documented(corpus):
+    """'Re-engage in avoided situations' last reported on 2025-03-28 while later sessions built a fear
+    hierarchy and reviewed exposure practice: the goal says the later work, quoted from its note."""
+    _, drafts = corpus
+    told = 0
+    for sel, text in drafts:
+        for m in re.finditer(
+            r"the latest note about it \((\S+)\): .*? Later sessions worked on it without a report of the result "
+            r"\(latest (\S+): (.+?)\)\.",
+            text,
+        ):
+            assert m[2] > m[1], (sel.client.id, m[0])
+            note = next(n for n in sel.progress_notes if n.note_date.isoformat() == m[2])
+            assert m[3].lower() in mask(note.text, sel.client).lower(), (sel.client.id, m[3])
+            assert "No later note reports on it" not in m[0]
+            told += 1
+    assert told >= 10
+
+
+def test_a_dropped_goal_counts_the_score_given_at_the_review_that_dropped_it(corpus):
+    """GAD-7 6 on 2026-03-27 and 6 on 2026-04-24, the day the revised plan dropped the goal: two in a row
+    below 8, so the goal was met while the plan had it, not 'not met while it was in the plan'."""
+    _, drafts = corpus
+    judged = 0
+    pattern = re.compile(
+        r"^- (.+?\((PHQ-9|GAD-7|PCL-5) below (\d+)\) for two consecutive administrations): (met by|not met)", re.M
+    )
+    for sel, text in drafts:
+        versions = (*sel.plan_history, *sel.plans)
+        dropped = section(text, "Treatment goals and progress").partition("no longer lists:")[2]
+        for m in pattern.finditer(dropped):
+            goal, instrument, cutoff = m[1], m[2], int(m[3])
+            idx = [i for i, p in enumerate(versions) if goal in p.goals]
+            end = idx[-1]
+            start = end
+            while start - 1 in idx:
+                start -= 1
+            since = versions[start].effective_from
+            until = versions[end + 1].effective_from if end + 1 < len(versions) else sel.range.end
+            every = sorted(
+                {a.id: a for a in (*sel.history, *sel.baseline, *sel.assessments)}.values(),
+                key=lambda a: a.administered_on,
+            )
+            scores = [a.total_score for a in every if a.instrument == instrument and since < a.administered_on <= until]
+            met = any(x < cutoff and y < cutoff for x, y in zip(scores, scores[1:]))
+            assert (m[4] == "met by") == met, (sel.client.id, sel.range, goal, scores)
+            judged += 1
+    assert judged >= 5

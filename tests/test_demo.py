@@ -103,6 +103,10 @@ def test_every_intake_agrees_with_the_structured_chart(practice):
             assert "collision" in text, row.id
         if re.search(r"\bdriv|collision", text.replace(social, "") + later + goals):  # no driving job if avoiding it
             assert "drives for" not in social, row.id
+        if age >= 55:  # not a graduate student living with parents or a young child at 70
+            assert not re.search(r"with parents|young child|graduate student", social), row.id
+        if "child" not in social:  # no sick child to cancel for
+            assert not any("sick child" in n.text for n in chart.notes if n.note_type == "cancellation"), row.id
     assert checked >= 40
 
 

@@ -201,6 +201,8 @@ MEASURES_OF = {
     "PCL-5": ("F43.1",),
     "AUDIT": ("F10",),
 }
+TREATED = re.compile(r"\b(?:stimulant|antidepressant|psychotropic)?\s?medication\b", re.I)
+PRESCRIBER = re.compile(r"\bprescriber\b|\bpsychiatrist\b|\bmedication (?:review|management)\b", re.I)
 SUBSTANCE_RISK = re.compile(r"\bblackouts?\b|\boverdos\w*|\bDUI\b|\bdriving (?:after|while|under)\b", re.I)
 NEGATED = re.compile(r"\b(?:no|denies|without|never)\b[^.;]{0,40}$", re.I)
 DRIVES_FOR_WORK = re.compile(r"\bdrives for\b|\b(?:commercial|delivery|truck|bus|taxi) driv\w*", re.I)
@@ -219,7 +221,7 @@ class Writer:
         self.measures = course.measures(sel.assessments)
         self.episodes = {e.instrument: e for e in course.episodes(sel.history, sel.assessments)}
         self.goal_now, self.goal_earlier = course.goals_of(sel)
-        self.contact = course.contact(self.progress, sel.range.end)
+        self.contact = course.last_contact(sel)
         self.risk_picture = risk.picture(sel.notes, sel.carried_risk, sel.assessments, sel.medications, self.clean)
         # Plans in effect side by side (imported care plans), not versions of one plan.
         self.concurrent = any(p.status != "revised" for p in sel.plans[:-1])
@@ -303,7 +305,11 @@ class Writer:
             first_, latest = m.first, m.latest
             at = lambda a: f"{a.total_score} ({a.administered_on.isoformat()})"  # noqa: E731
             if len(m.scores) == 1:
-                said.append(f"{m.instrument} was {at(latest)}, the one administration in this range")
+                same_day = [x.latest for x in self.measures[1:] if x.latest.administered_on == latest.administered_on]
+                said.append(
+                    f"{m.instrument} was {at(latest)}, the one administration in this range"
+                    + "".join(f", with {x.instrument} {x.total_score} the same day" for x in same_day)
+                )
             elif m.relapse:
                 lo, peak = m.relapse
                 said.append(
@@ -315,6 +321,13 @@ class Writer:
                 said.append(f"{m.instrument} went from {at(first_)} to {at(latest)}: {words}")
                 if m.in_clinical_range_throughout:
                     said[-1] += f", at or above the cut-off of {m.spec.cutoff} throughout"
+            e = self.episodes[m.instrument]
+            if e.before:  # the range starts after the episode did: where the client started
+                whole = e.whole
+                said.append(
+                    f"over the whole episode, from {at(whole.first)} at the first administration to "
+                    f"{whole.latest.total_score}: {whole.change.describe()}"
+                )
         r = self.risk_picture
         # risk without its dates: the events are told, dated, under Risk and safety
         if r.events:
@@ -327,8 +340,7 @@ class Writer:
             said.append("a written safety plan is documented")
         if self.discharge_note:
             said.append(f"care ended with a planned discharge on {self.discharge_note.note_date.isoformat()}")
-        elif self.lapsed and self.contact.last:
-            said.append(f"care appears to have lapsed after {self.contact.last.note_date.isoformat()}")
+        # a lapse is not repeated here: it is the first thing the draft says
         if not said:
             return []
         return ["In brief: " + "; ".join(said) + "."]
@@ -553,8 +565,28 @@ class Writer:
         ]
 
     def silent_since(self, g: course.GoalStatus, found: course.GoalEvidence) -> bool:
-        """Three or more sessions since the note quoted for a goal, none of them reporting on it."""
-        return sum(n.note_date > found.note.note_date for n in self.goal_notes(g)) >= 3
+        """Three or more sessions since the note quoted for a goal, none of them reporting on it, nor
+        working on it."""
+        later = sum(n.note_date > found.note.note_date for n in self.goal_notes(g))
+        return later >= 3 and self.worked_on(g, found) is None
+
+    def worked_on(self, g: course.GoalStatus, found: course.GoalEvidence) -> tuple[Note, str] | None:
+        """The latest session after the quoted report whose clinician's work names the goal's topic ("Built
+        a fear hierarchy for driving and meetings"): the goal is worked on, its result not reported."""
+        topics = course.goal_topics(g.goal)
+        if not topics:
+            return None
+        for n in reversed(self.goal_notes(g)):
+            if n.note_date <= found.note.note_date:
+                return None
+            for x in note_sentences(n):
+                if (
+                    any(t.search(x) for t in topics)
+                    and usable(x)
+                    and not (MSE.search(x) or PROGRESS.search(x) or FOCUS.match(x) or x.startswith("Next session"))
+                ):
+                    return n, x
+        return None
 
     def goal_line(self, g: course.GoalStatus) -> str:
         """A goal with its score status, or for a goal without a score criterion what the latest
@@ -576,6 +608,13 @@ class Writer:
         if self.silent_since(g, found):  # a quote from months ago is not the goal's state now
             text += (
                 f" No later note reports on it: its status since {found.note.note_date.isoformat()} is not documented."
+            )
+        elif (worked := self.worked_on(g, found)) and sum(
+            n.note_date > found.note.note_date for n in self.goal_notes(g)
+        ) >= 3:
+            text += (
+                f" Later sessions worked on it without a report of the result (latest {worked[0].note_date.isoformat()}: "
+                f"{self.clean(worked[1]).rstrip('.')})."
             )
         return text
 
@@ -610,6 +649,8 @@ class Writer:
         medications = self.medications()
         if medications:
             blocks.append("Medications on file in this range:\n" + medications)
+        elif coordinated := self.prescriber_coordination():
+            blocks.append(coordinated)
         stated = self.stated_medications()
         if stated:
             blocks.append(
@@ -654,6 +695,41 @@ class Writer:
             when = f"{days[0].isoformat()}" + (f" to {days[-1].isoformat()}" if days[-1] != days[0] else "")
             out.append(f"- {when}: {sentence}")
         return out
+
+    def prescriber_coordination(self) -> str:
+        """With no prescription in the sources, the sessions that coordinate with a prescriber (a medication
+        the chart does not list): said so the clinician reconciles it."""
+        if self.sel.medications:
+            return ""
+        found = [
+            (n, s)
+            for n in self.progress
+            for s in note_sentences(n)
+            if PRESCRIBER.search(s) and not FOCUS.match(s) and usable(s)
+        ]
+        if not found:
+            return ""
+        notes = list(dict.fromkeys(n for n, _ in found))
+        when = (
+            f"sessions from {notes[0].note_date.isoformat()} to {notes[-1].note_date.isoformat()}"
+            if len(notes) > 1
+            else f"the session of {notes[0].note_date.isoformat()}"
+        )
+        intake = self.intake or self.earlier_intake
+        treated = [
+            self.clean(x)
+            for x in (sentences(intake.text) if intake else [])
+            if (m := TREATED.search(x)) and not NEGATED.search(x[: m.start()])
+        ]
+        return (
+            f"No prescription is in the sources, while the notes coordinate with a prescriber ({when}; latest: "
+            f"{self.clean(found[-1][1]).rstrip('.')})."
+            + (
+                f" The intake ({intake.note_date.isoformat()}) records: {' '.join(treated)}"
+                if intake and treated
+                else ""
+            )
+        )
 
     def intake_medications(self) -> tuple[Note, list[str]] | None:
         """The intake's sentences that name a medication (past or current treatment), for a chart whose
@@ -929,16 +1005,13 @@ class Writer:
                 blocks.append(f"As of {self.named(n)}: " + " ".join(now))
         elif self.progress:
             n = self.progress[-1]
-            # what the goals already quote is not said again, unless the note says nothing else
+            # what the goals already quote is not said again, unless the note says nothing else: then the
+            # status says it itself rather than point to another section
             quoted = {self.clean(e.sentence) for e in self._evidence.values() if e and e.note is n}
-            said = [x for x in self.said(n, limit=6) if x not in quoted][:2]
-            if not said and self.said(n):
-                blocks.append(
-                    f"At the most recent session ({n.note_date.isoformat()}), the client's report is the one quoted "
-                    "under Treatment goals and progress." + self.copied(n)
-                )
+            said = [x for x in self.said(n, limit=6) if x not in quoted][:2] or self.said(n)[:1]
             if said:
-                line = f"At the most recent session ({n.note_date.isoformat()}): " + " ".join(said)
+                which = "with a signed note " if self.contact.unsigned else ""  # later ones are unsigned
+                line = f"At the most recent session {which}({n.note_date.isoformat()}): " + " ".join(said)
                 blocks.append(line + self.copied(n))
         if self.measures:
             blocks.append(
@@ -1044,6 +1117,8 @@ class Writer:
                 f"No prescription is in the sources for this range; the intake ({intake.note_date.isoformat()}) "
                 f"records: {' '.join(said)} Confirm current medications with the client and prescriber."
             )
+        elif coordinated := self.prescriber_coordination():
+            items.append(f"{coordinated} Confirm the current medication with the client and the prescriber.")
         else:
             items.append(
                 "No medications are on file in the sources for this range; confirm with the client and prescriber."
@@ -1127,14 +1202,16 @@ class Writer:
             blocks.append(status)
         missed = self.sel.excluded_count("cancellation")
         attendance = f"Attendance: {plural(len(self.progress), 'session')} with signed progress notes"
+        if self.sel.unsigned_on:
+            attendance += f", {plural(len(self.sel.unsigned_on), 'session')} with unsigned ones (not used)"
         attendance += (
             f" and {plural(missed, 'cancellation or no-show note')} in this range." if missed else " in this range."
         )
         if self.lapsed:
             attendance += (
                 f" There was no planned discharge session: the last session was on "
-                f"{self.contact.last.note_date.isoformat()} and care appears to have lapsed (dropout)."
-                if self.contact.last
+                f"{self.contact.seen.isoformat()} and care appears to have lapsed (dropout)."
+                if self.contact.seen
                 else ""
             )
         blocks.append(attendance)
@@ -1143,10 +1220,10 @@ class Writer:
                 "Aftercare: no discharge session or aftercare plan is documented in this range; "
                 "outreach to the client and an aftercare plan are needed before closing the case."
             )
-        elif not self.discharge_note and self.contact.last:  # still attending: not discharged
+        elif not self.discharge_note and self.contact.seen:  # still attending: not discharged
             stuck = [m.instrument for m in self.measures if self.episodes[m.instrument].never_responded]
             blocks.append(
-                f"No discharge is documented: the last session was on {self.contact.last.note_date.isoformat()}"
+                f"No discharge is documented: the last session was on {self.contact.seen.isoformat()}"
                 + (f" and the next was planned for about {self.contact.due.isoformat()}" if self.contact.due else "")
                 + ". Closing the case needs a planned discharge session and an aftercare plan."
                 + (
@@ -1242,6 +1319,52 @@ class Writer:
                 )
         return None
 
+    def safety_plan_question(self) -> str | None:
+        """A safety plan last documented three months or more before the latest session while the primary
+        measure is still at or above its cut-off: a review is due."""
+        r, m = self.risk_picture, self.measures[0] if self.measures else None
+        if not r.safety_plan or not self.progress or m is None or m.spec.cutoff is None:
+            return None
+        last, latest = r.safety_plan[-1], self.progress[-1].note_date
+        since = [a for a in m.scores if a.administered_on > last.note.note_date and a.total_score >= m.spec.cutoff]
+        if (latest - last.note.note_date).days < 90 or not since:
+            return None
+        peak = max(since, key=lambda a: a.total_score)
+        return (
+            f"The safety plan was last documented on {last.day}, and in the three months and more since, "
+            f"{m.instrument} was at or above the cut-off of {m.spec.cutoff} (up to {peak.total_score} on "
+            f"{peak.administered_on.isoformat()}): is a review of the safety plan due?"
+        )
+
+    def prevention_during(self, day: date) -> str:
+        """A relapse-prevention goal in force when the score peaked that no note reports on: said beside the
+        relapse (a supervisor asks what became of the prevention plan)."""
+        for g in self.goal_now + self.goal_earlier:
+            in_force = (g.since is None or g.since <= day) and (g.until is None or day <= g.until)
+            if PLAN_GOAL.search(g.goal) and "safety plan" not in g.goal.lower() and in_force:
+                if self.note_evidence(g) is None:
+                    return (
+                        f" The goal '{g.goal}' was in the plan when it rose"
+                        + (f" (set {g.since.isoformat()})" if g.since else "")
+                        + ", and no note reports on it."
+                    )
+        return ""
+
+    def goal_question(self) -> str | None:
+        """Current goals no note of the range reports on, or none since three sessions: are they worked on?
+        (Not asked once care ended in a discharge.)"""
+        if self.discharge_note:
+            return None
+        quiet = [g.goal for g in self.goal_now if g.status == "not measurable" and self.note_evidence(g) is None]
+        quiet += self.silent_goals()
+        if self.safety_plan_question():  # the safety plan's review is asked on its own
+            quiet = [g for g in quiet if "safety plan" not in g.lower()]
+        if not quiet:
+            return None
+        if len(quiet) == 1:
+            return f"No recent note reports on the goal {quiet[0]}: is it still being worked on?"
+        return "No recent note reports on the goals " + "; ".join(quiet) + ": are they still being worked on?"
+
     def unchanged_since(self, day: date) -> str:
         """Plan renewals after a worsening that changed nothing the plan contains: said beside the
         question the worsening raises (a supervisor asks why the plan stayed the same)."""
@@ -1266,10 +1389,12 @@ class Writer:
                 f"A risk event was documented before this range ({r.earlier_events[-1].day}): is the safety "
                 "plan still current?"
             )
-        if self.lapsed and self.contact.last:
-            qs.append(
-                f"No session since {self.contact.last.note_date.isoformat()}: how should the team re-engage the client?"
-            )
+        if q := self.safety_plan_question():
+            qs.append(q)
+        if q := self.goal_question():
+            qs.append(q)
+        if self.lapsed and self.contact.seen:
+            qs.append(f"No session since {self.contact.seen.isoformat()}: how should the team re-engage the client?")
         if q := self.frequency_question():
             qs.append(f"{q}: is the session frequency right?")
         if rescreen := self.needs_rescreen():
@@ -1321,6 +1446,7 @@ class Writer:
                 qs.append(
                     f"{rise}: what drove the relapse, and is the current plan addressing it?"
                     + self.unchanged_since(relapse[1].administered_on)
+                    + self.prevention_during(relapse[1].administered_on)
                 )
             elif m.change.direction == "worsened" and m.change.reliable:
                 qs.append(
@@ -1353,6 +1479,13 @@ class Writer:
                 )
         if prescriber:
             qs.append(prescriber)
+        r = self.risk_picture
+        held = [f for f in r.means if re.search(r"\bmedication|\bpills?\b|\btablets?\b", f.sentence, re.I)]
+        if held and not self.sel.medications:
+            qs.append(
+                f"The means-safety step of {held[-1].day} concerns medication at home ({held[-1].sentence.rstrip('.')}) "
+                "while no prescription is in the sources: which medications does the client have access to?"
+            )
         if q := self.diagnosis_question():
             qs.append(q)
         qs += self.substance_risk()[1:]

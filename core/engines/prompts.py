@@ -281,7 +281,7 @@ def frame(sel: Selection, omitted: tuple[str, ...]) -> str:
     lines += self_harm_items(sel)
     lines += derived(sel, writer)
     if sel.progress_notes:
-        lines.append("Contact: " + course.contact(sel.progress_notes, sel.range.end).sentence())
+        lines.append("Contact: " + course.last_contact(sel).sentence())
     kind = purpose_kind(sel.purpose)
     if sel.purpose:
         lines.append(f"Purpose of this summary: {mask(sel.purpose, c)}.")

@@ -108,6 +108,7 @@ class RangeSources:
     baseline: tuple[Assessment, ...]  # latest score per instrument before the range, by instrument
     history: tuple[Assessment, ...] = ()  # every score before the range, oldest first (the episode so far)
     plan_history: tuple[Plan, ...] = ()  # plan versions that ended before the range, oldest first
+    unsigned_on: tuple[date, ...] = ()  # the dates of unsigned progress notes in range (sessions held)
 
 
 def _client(row) -> Client:
@@ -335,12 +336,15 @@ class ChartStore:
         authors = self._author_names({r[9] for r in plans} | {r[6] for r in notes})
         usable: list[Note] = []
         excluded: dict[str, int] = {}
+        unsigned_on: list[date] = []
         for r in notes:
             if r[8] is not None:
                 usable.append(Note(r[0], r[1], r[2], r[3], r[4], r[5], authors.get(r[6]), r[7], r[8]))
             else:
                 kind = "unsigned" if r[2] in USABLE_NOTE_TYPES else r[2]
                 excluded[kind] = excluded.get(kind, 0) + 1
+                if r[2] == "progress" and kind == "unsigned":
+                    unsigned_on.append(r[4])
         in_range = [a for a in assessments if a[3] >= start]
         latest: dict[str, tuple] = {}  # per instrument, the row with the greatest (date, id) before the range
         for a in assessments:
@@ -358,7 +362,7 @@ class ChartStore:
         )
         baseline = tuple(_assessment(latest[k]) for k in sorted(latest))
         history = tuple(_assessment(a) for a in assessments if a[3] < start)
-        return RangeSources(chart, excluded, baseline, history, ended)
+        return RangeSources(chart, excluded, baseline, history, ended, tuple(unsigned_on))
 
     def _author_names(self, ids: set[str | None]) -> dict[str, str]:
         """Clinicians' names by id, kept in memory: rows of clinicians are only ever added (never

@@ -13,10 +13,10 @@ def evidence_widgets(at, d):
 
 
 def quoting(at, pick_key: str, chip_key: str, label: str):
-    """(the app, the paragraph, its source chips) of the paragraph that quotes the latest session's
-    report: Current status, or the goal it is about when the status refers to that quote."""
+    """(the app, the paragraph, its source chips) of the Current status paragraph that quotes the latest
+    session's report."""
     for option in at.selectbox(key=pick_key).options:
-        if not (" · Current status · " in option or " · Treatment goals and progress · " in option):
+        if " · Current status · " not in option:
             continue
         value = int(option.split(" ")[0].lstrip("¶")) - 1  # "¶27 · Current status · …" is paragraph 26
         at = at.selectbox(key=pick_key).set_value(value).run()
@@ -24,7 +24,7 @@ def quoting(at, pick_key: str, chip_key: str, label: str):
             chip = at.button_group(key=f"{chip_key}:{value}")
         except KeyError:  # a paragraph that cites nothing
             continue
-        if label in chip.options and "quoted under Treatment goals" not in option:
+        if label in chip.options:
             return at, value, chip
     raise AssertionError(f"no paragraph cites {label}")
 
