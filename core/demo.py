@@ -386,11 +386,15 @@ class ClientCourse:
         referral = p["referral"][self.spec["referral"]] if "referral" in self.spec else self.pick(p["referral"])
         presenting, history = self.pick(p["presenting"]), self.pick(p["history"])
         living, work = self.pick(g.profiles["social"]["living"]), self.pick(g.profiles["social"]["work"])
+        if any(c.startswith("F32") for c in codes) and "prior depressive episode" in history:
+            history = next(h for h in p["history"] if "episode" not in h)  # a single episode has no prior one
         if "F34.1" in codes and "{duration}" not in referral + presenting:  # dysthymia: two years at least
             presenting += " Low mood on most days for {duration}."
         if re.search(r"divorce|separation", referral + presenting):
             living = "lives alone since the separation"
-        elif ("Z63.0" in codes or self.case == "long_notes") and not re.search(r"partner|spouse", living):
+        elif (("Z63.0" in codes or self.case == "long_notes") and not re.search(r"partner|spouse", living)) or (
+            "at home" in presenting and living == "lives alone"
+        ):  # someone at home to be in conflict with
             living = "lives with partner"  # the long notes speak of the partner at home
         if "Z56.0" in codes or re.search(r"layoff|job loss", referral + presenting):
             work = "is currently unemployed"

@@ -103,6 +103,10 @@ def test_every_intake_agrees_with_the_structured_chart(practice):
             assert "collision" in text, row.id
         if re.search(r"\bdriv|collision", text.replace(social, "") + later + goals):  # no driving job if avoiding it
             assert "drives for" not in social, row.id
+        if re.search(r"\bF32\.", impression):  # a single episode: no prior one in the history
+            assert "prior depressive episode" not in text, row.id
+        if "conflict at home" in text:  # someone at home to be in conflict with
+            assert "lives alone" not in social, row.id
         if age >= 55:  # not a graduate student living with parents or a young child at 70
             assert not re.search(r"with parents|young child|graduate student", social), row.id
         if "child" not in social:  # no sick child to cancel for
