@@ -567,8 +567,10 @@ class Writer:
     def silent_since(self, g: course.GoalStatus, found: course.GoalEvidence) -> bool:
         """Three or more sessions since the note quoted for a goal, none of them reporting on it, nor
         working on it."""
-        later = sum(n.note_date > found.note.note_date for n in self.goal_notes(g))
-        return later >= 3 and self.worked_on(g, found) is None
+        return self.sessions_after(g, found) >= 3 and self.worked_on(g, found) is None
+
+    def sessions_after(self, g: course.GoalStatus, found: course.GoalEvidence) -> int:
+        return sum(n.note_date > found.note.note_date for n in self.goal_notes(g))
 
     def worked_on(self, g: course.GoalStatus, found: course.GoalEvidence) -> tuple[Note, str] | None:
         """The latest session after the quoted report whose clinician's work names the goal's topic ("Built
@@ -609,9 +611,7 @@ class Writer:
             text += (
                 f" No later note reports on it: its status since {found.note.note_date.isoformat()} is not documented."
             )
-        elif (worked := self.worked_on(g, found)) and sum(
-            n.note_date > found.note.note_date for n in self.goal_notes(g)
-        ) >= 3:
+        elif (worked := self.worked_on(g, found)) and self.sessions_after(g, found) >= 3:
             text += (
                 f" Later sessions worked on it without a report of the result (latest {worked[0].note_date.isoformat()}: "
                 f"{self.clean(worked[1]).rstrip('.')})."
