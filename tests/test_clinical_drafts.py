@@ -1287,3 +1287,28 @@ def test_a_dropped_goal_counts_the_score_given_at_the_review_that_dropped_it(cor
             assert (m[4] == "met by") == met, (sel.client.id, sel.range, goal, scores)
             judged += 1
     assert judged >= 5
+
+
+def test_a_diagnosis_no_measure_given_tracks_is_asked_about(corpus):
+    """ADHD followed only with GAD-7 and PHQ-9: a consultation and a transfer ask whether a measure of the
+    diagnosis is indicated; a depression followed with PHQ-9 raises no such question."""
+    _, drafts = corpus
+    tracks = {"PHQ-9": ("F32", "F33", "F34"), "GAD-7": ("F41",), "PCL-5": ("F43.1",), "AUDIT": ("F10",)}
+    known = tuple(c for codes in tracks.values() for c in codes) + ("F90", "F40", "F42")
+    asked = 0
+    for sel, text in drafts:
+        if sel.purpose not in ("Case consultation", "Transfer of care"):
+            continue
+        given = {a.instrument for a in sel.assessments}
+        active = [
+            d for d in sel.diagnoses if d.code.startswith("F") and not (d.resolved and d.resolved <= sel.range.end)
+        ]
+        if not given or not active:
+            assert "do not track it: is a measure of it indicated?" not in text
+            continue
+        d = active[0]
+        due = d.code.startswith(known) and not any(d.code.startswith(tracks.get(i, ())) for i in given)
+        said = f"{d.code} {d.description} is the diagnosis, and the measures given in this range" in text
+        assert said == due, (sel.client.id, sel.range, d.code, given)
+        asked += said
+    assert asked >= 5

@@ -203,6 +203,7 @@ MEASURES_OF = {
 }
 TREATED = re.compile(r"\b(?:stimulant|antidepressant|psychotropic)?\s?medication\b", re.I)
 PRESCRIBER = re.compile(r"\bprescriber\b|\bpsychiatrist\b|\bmedication (?:review|management)\b", re.I)
+UNMEASURED = ("F90", "F40", "F42")  # ADHD, phobic and obsessive-compulsive disorders: no measure above tracks them
 SUBSTANCE_RISK = re.compile(r"\bblackouts?\b|\boverdos\w*|\bDUI\b|\bdriving (?:after|while|under)\b", re.I)
 NEGATED = re.compile(r"\b(?:no|denies|without|never)\b[^.;]{0,40}$", re.I)
 DRIVES_FOR_WORK = re.compile(r"\bdrives for\b|\b(?:commercial|delivery|truck|bus|taxi) driv\w*", re.I)
@@ -1489,7 +1490,27 @@ class Writer:
         if q := self.diagnosis_question():
             qs.append(q)
         qs += self.substance_risk()[1:]
+        if q := self.measure_question():
+            qs.append(q)
         return qs
+
+    def measure_question(self) -> str | None:
+        """The primary diagnosis (the first active F-code) is tracked by none of the measures given in the
+        range (ADHD followed only with GAD-7): the course the scores tell is not that of the diagnosis."""
+        given = {m.instrument for m in self.measures}
+        end = self.sel.range.end
+        active = [d for d in self.sel.diagnoses if d.code.startswith("F") and not (d.resolved and d.resolved <= end)]
+        if not given or not active:
+            return None
+        d = active[0]
+        tracked = any(d.code.startswith(MEASURES_OF.get(i, ())) for i in given)
+        known = d.code.startswith(tuple(c for codes in MEASURES_OF.values() for c in codes) + UNMEASURED)
+        if tracked or not known:
+            return None
+        return (
+            f"{d.code} {d.description} is the diagnosis, and the measures given in this range "
+            f"({', '.join(sorted(given))}) do not track it: is a measure of it indicated?"
+        )
 
 
 # -- Update (refine) ----------------------------------------------------------------------------------
