@@ -20,6 +20,8 @@ from core.text import sentences
 from tests.conftest import demo_ranges
 
 PURPOSES = ("", "Case consultation", "Transfer of care", "Discharge")
+# The diagnoses each measure tracks, written here again from the instruments' scope (not from core)
+TRACKS = {"PHQ-9": ("F32", "F33", "F34"), "GAD-7": ("F41",), "PCL-5": ("F43.1",), "AUDIT": ("F10",)}
 
 
 @pytest.fixture(scope="module")
@@ -886,7 +888,6 @@ def test_a_discharge_records_the_status_of_diagnoses_the_scores_no_longer_suppor
     an anxiety disorder, PCL-5 PTSD, AUDIT alcohol use; never ADHD) still coded active when that measure was
     below its cut-off at the last two or more administrations, and never when the latest score is at or
     above it."""
-    tracks = {"PHQ-9": ("F32", "F33", "F34"), "GAD-7": ("F41",), "PCL-5": ("F43.1",), "AUDIT": ("F10",)}
     _, drafts = corpus
     told = 0
     for sel, text in drafts:
@@ -901,7 +902,7 @@ def test_a_discharge_records_the_status_of_diagnoses_the_scores_no_longer_suppor
         active = [
             d
             for d in sel.diagnoses
-            if d.code.startswith(tracks[table[1]]) and not (d.resolved and d.resolved <= sel.range.end)
+            if d.code.startswith(TRACKS[table[1]]) and not (d.resolved and d.resolved <= sel.range.end)
         ]
         assert "F90" not in line, (sel.client.id, line)
         due = bool(active) and len(scores) >= 2 and all(x < cutoff for x in scores[-2:])
@@ -1293,8 +1294,7 @@ def test_a_diagnosis_no_measure_given_tracks_is_asked_about(corpus):
     """ADHD followed only with GAD-7 and PHQ-9: a consultation and a transfer ask whether a measure of the
     diagnosis is indicated; a depression followed with PHQ-9 raises no such question."""
     _, drafts = corpus
-    tracks = {"PHQ-9": ("F32", "F33", "F34"), "GAD-7": ("F41",), "PCL-5": ("F43.1",), "AUDIT": ("F10",)}
-    known = tuple(c for codes in tracks.values() for c in codes) + ("F90", "F40", "F42")
+    known = tuple(c for codes in TRACKS.values() for c in codes) + ("F90", "F40", "F42")
     asked = 0
     for sel, text in drafts:
         if sel.purpose not in ("Case consultation", "Transfer of care"):
@@ -1307,7 +1307,7 @@ def test_a_diagnosis_no_measure_given_tracks_is_asked_about(corpus):
             assert "do not track it: is a measure of it indicated?" not in text
             continue
         d = active[0]
-        due = d.code.startswith(known) and not any(d.code.startswith(tracks.get(i, ())) for i in given)
+        due = d.code.startswith(known) and not any(d.code.startswith(TRACKS.get(i, ())) for i in given)
         said = f"{d.code} {d.description} is the diagnosis, and the measures given in this range" in text
         assert said == due, (sel.client.id, sel.range, d.code, given)
         asked += said
