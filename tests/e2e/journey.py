@@ -11,9 +11,12 @@ PASSWORDS = {"dana": "dana-demo-2026", "ruth": "ruth-demo-2026"}
 
 
 def wait_idle(page: Page) -> None:
-    """Streamlit shows a running indicator while a rerun is in flight."""
+    """Streamlit shows a running indicator while a rerun is in flight, marks the app's script state, and
+    keeps the previous run's elements (marked stale) on screen until the new run replaces them."""
     page.wait_for_timeout(300)
     expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=30_000)
+    expect(page.locator("[data-testid=stApp][data-test-script-state=running]")).to_have_count(0, timeout=30_000)
+    expect(page.locator("[data-stale=true]")).to_have_count(0, timeout=30_000)
 
 
 def shot(page: Page, artifacts, name: str) -> None:

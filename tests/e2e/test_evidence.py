@@ -24,9 +24,12 @@ def test_a_clinician_opens_a_citation_and_sees_the_cited_passage(server, page, a
     page.keyboard.press("Enter")
     wait_idle(page)
     pane = page.get_by_role("tabpanel", name="Evidence by paragraph")
+    # the first paragraph's cited items stay on screen for a moment after the pick: wait for the chosen one's
+    expect(pane.get_by_text(re.compile(r"^At the most recent session \(")).first).to_be_visible()
+    expect(pane.get_by_text("Cited chart items", exact=True)).to_have_count(1)
     quoted = pane.get_by_text(re.compile(r"^At the most recent session \(\d{4}-\d\d-\d\d\): ")).first.inner_text()
     day, said = re.match(r"At the most recent session \((\S+)\): (.+)", quoted).groups()
-    pane.get_by_text(f"Progress note {day}", exact=True).click()
+    pane.get_by_role("radio", name=f"Progress note {day}", exact=True).click()
     wait_idle(page)
     mark = pane.locator(".stMarkdownColoredBackground").first
     expect(mark).to_be_visible()
