@@ -12,9 +12,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .claims import Finding
-from .models import Citation, SourceItem
+from .models import Citation, Client, SourceItem
 from .privacy import mask
 from .sources import Selection
 from .text import attribute, paragraphs, sentences
@@ -70,13 +71,19 @@ def passages(item: SourceItem, paragraph: str, sel: Selection, quotes: Iterable[
     or that the engine quotes (its quotes are of the masked text it was sent); dates and codes alone
     make no passage."""
     said, quoted = _key(paragraph), [_key(q) for q in quotes if len(q.split()) >= 3]
-    bare = (LABEL.sub("", s) for s in sentences(item.text))  # "S: Client notes …": the label is no passage
-    out = []
-    for s in bare:
-        masked = _key(mask(s, sel.client))
-        if len(s.split()) >= 4 and (masked in said or any(q in masked or masked in q for q in quoted)):
-            out.append(s)
-    return tuple(out)
+    return tuple(
+        s
+        for s, masked in _masked_sentences(item.text, sel.client)
+        if masked in said or any(q in masked or masked in q for q in quoted)
+    )
+
+
+@lru_cache(maxsize=4096)
+def _masked_sentences(text: str, client: Client) -> tuple[tuple[str, str], ...]:
+    """(sentence, its words once masked) of an item's text, for the sentences of four words or more: the
+    same item is read for every paragraph that cites it, and chart text never changes."""
+    bare = (LABEL.sub("", s) for s in sentences(text))  # "S: Client notes …": the label is no passage
+    return tuple((s, _key(mask(s, client))) for s in bare if len(s.split()) >= 4)
 
 
 def of_text(

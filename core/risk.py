@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .models import Assessment, Medication, Note
 from .prose import statements_of
@@ -128,7 +129,14 @@ class RiskPicture:
 
 
 def _findings(notes: tuple[Note, ...] | list[Note], clean) -> list[Finding]:
-    return [Finding(n, clean(s)) for n in notes for s in statements_of(n.text) if TOPIC.search(s)]
+    return [Finding(n, clean(s)) for n in notes for s in _on_topic(n.text)]
+
+
+@lru_cache(maxsize=8192)
+def _on_topic(text: str) -> tuple[str, ...]:
+    """The statements of a note on risk or safety: every check and both engines read the same notes
+    again, and chart text never changes."""
+    return tuple(s for s in statements_of(text) if TOPIC.search(s))
 
 
 def picture(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from functools import cached_property
 
 from . import course, risk
 from .errors import InsufficientInformation, InvalidInput
@@ -127,11 +128,11 @@ class Selection:
     def carried_risk(self) -> tuple[Note, ...]:
         return tuple(n for n in self.carried if risk.carries_risk(n))
 
-    @property
+    @cached_property  # a selection never changes (frozen): its items are worked out once
     def items(self) -> tuple[SourceItem, ...]:
         return tuple(source_items(self))
 
-    @property
+    @cached_property
     def item_ids(self) -> tuple[str, ...]:
         return tuple(i.id for i in self.items)
 
@@ -180,6 +181,18 @@ def select(
     """The sources of a summary of [start, end]; raises InvalidInput for a bad range or purpose."""
     rng = validate_range(start, end, today or date.today())
     purpose = validate_purpose(purpose)
+    # The same range is selected again by the preview, Generate, the checks and every rerun of the draft:
+    # one read per chart version (core.store.memo), shared by every session of the process.
+    return store.memo.get(
+        ("select", client_id, rng, purpose), lambda: _select(store, client_id, rng, purpose), _text_size
+    )
+
+
+def _text_size(sel: Selection) -> int:
+    return sum(len(n.text) for n in sel.notes + sel.carried)
+
+
+def _select(store: Store, client_id: str, rng: DateRange, purpose: str) -> Selection:
     found = store.range_sources(client_id, rng.start, rng.end)
     chart, counts = found.chart, found.excluded
     excluded = tuple(

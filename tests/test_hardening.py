@@ -145,12 +145,19 @@ def test_an_idle_session_ends_for_downloads_exports_and_edits(practice):
     assert any(e.detail.startswith("signed out after") for e in practice.store.audit_entries())
 
 
+def hand_edit(p, sql: str) -> None:
+    """SQL typed into the file by hand, which the product never does: DuckDB admits one process, so it is
+    done with the app stopped, and the app starts again with nothing of the file in memory."""
+    p.store._con.execute(sql)
+    p.store.auth_memo.changed()
+
+
 @pytest.mark.parametrize(
     "change,message",
     [
         (lambda p, a: auth.set_disabled(p, ADMIN, "dana"), "disabled"),
         (lambda p, a: p.store.count_failed_sign_in("dana", auth.now(), 1, auth.now() + timedelta(minutes=9)), "locked"),
-        (lambda p, a: p.store._con.execute("UPDATE users SET roles = ['pilot_tester'] WHERE id = 'dana'"), "roles"),
+        (lambda p, a: hand_edit(p, "UPDATE users SET roles = ['pilot_tester'] WHERE id = 'dana'"), "roles"),
         (lambda p, a: auth.sign_out(p, a), "signed out"),
     ],
     ids=["disabled", "locked", "roles changed", "signed out"],

@@ -17,6 +17,7 @@ from .auth import AuthStore
 from .chart import CHART_TABLES, CLIENT_ORDER, ChartStore
 from .history import HistoryStore
 from .lifecycle import DraftChanged, DraftExists, DraftGone, LifecycleStore
+from .memo import Memo
 from .quality import QualityStore
 from .schema import MIGRATIONS
 
@@ -80,8 +81,12 @@ class Store(ChartStore, HistoryStore, LifecycleStore, QualityStore, AuthStore):
         # Write transactions take turns: the audit chain appends to the head it read, and Streamlit
         # sessions are threads of one process (DuckDB lets one process write a file).
         self._writes = threading.RLock()
-        if str(path) != ":memory:":
+        memory = str(path) == ":memory:"
+        if not memory:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+        file = id(self) if memory else str(self.path.resolve())
+        self.memo = Memo((file, "chart"))
+        self.auth_memo = Memo((file, "accounts"))
         try:
             self._con = duckdb.connect(str(path))
         except duckdb.Error as e:
@@ -145,6 +150,8 @@ class Store(ChartStore, HistoryStore, LifecycleStore, QualityStore, AuthStore):
             finally:
                 con.close()
             os.replace(fresh, self.path)
+            self.memo.changed()
+            self.auth_memo.changed()
         except duckdb.Error as e:
             raise StoreError(f"Compacting the database failed; it was left as it was: {e}") from e
         finally:

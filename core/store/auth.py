@@ -7,6 +7,7 @@ from dataclasses import fields
 from datetime import datetime
 
 from ..models import UserAccount
+from .memo import Memo, writes
 
 USER_COLUMNS = (
     "id",
@@ -33,7 +34,9 @@ class AuthStore:
 
     _cursor: Callable
     _transaction: Callable
+    auth_memo: Memo  # every page checks the session of whoever asks; reads are kept until an account or session changes
 
+    @writes("auth_memo")
     def add_user(self, user: UserAccount) -> None:
         values = [list(user.roles) if c == "roles" else getattr(user, c) for c in USER_COLUMNS]
         with self._cursor() as cur:
@@ -43,6 +46,9 @@ class AuthStore:
             )
 
     def user(self, user_id: str) -> UserAccount | None:
+        return self.auth_memo.get(("user", user_id), lambda: self._read_user(user_id))
+
+    def _read_user(self, user_id: str) -> UserAccount | None:
         with self._cursor() as cur:
             rows = cur.execute(f"SELECT {', '.join(USER_COLUMNS)} FROM users WHERE id = ?", [user_id]).fetchall()
         return _account(rows[0]) if rows else None
@@ -63,6 +69,7 @@ class AuthStore:
         with self._cursor() as cur:
             return cur.execute("SELECT count(*) FROM users").fetchall()[0][0]
 
+    @writes("auth_memo")
     def record_sign_in(self, user_id: str, failed_attempts: int, locked_until: datetime | None) -> None:
         with self._cursor() as cur:
             cur.execute(
@@ -70,6 +77,7 @@ class AuthStore:
                 [failed_attempts, locked_until, user_id],
             )
 
+    @writes("auth_memo")
     def set_password_hash(self, user_id: str, password_hash: str) -> None:
         with self._cursor() as cur:
             cur.execute(
@@ -77,12 +85,14 @@ class AuthStore:
                 [password_hash, user_id],
             )
 
+    @writes("auth_memo")
     def set_disabled(self, user_id: str, disabled: bool) -> None:
         with self._cursor() as cur:
             cur.execute("UPDATE users SET disabled = ? WHERE id = ?", [disabled, user_id])
 
     # -- failed sign-ins and sessions ---------------------------------------------------------------
 
+    @writes("auth_memo")
     def count_failed_sign_in(self, user_id: str, now: datetime, limit: int, locked_until: datetime) -> int:
         """One more failed sign-in, counted in the database itself (never read, add one, write back):
         the failures so far, or 0 when this one reached the limit and locked the account."""
@@ -96,6 +106,7 @@ class AuthStore:
             ).fetchone()
         return row[0] if row else 0
 
+    @writes("auth_memo")
     def start_session(self, session_id: str, user: UserAccount, auth: str, now: datetime) -> None:
         with self._transaction() as cur:
             cur.execute(
@@ -105,16 +116,23 @@ class AuthStore:
 
     def session(self, session_id: str) -> tuple[str, tuple[str, ...], datetime, datetime | None, str | None] | None:
         """(user id, roles at sign-in, last seen, ended at, why it ended) of a session."""
+        return self.auth_memo.get(("session", session_id), lambda: self._read_session(session_id))
+
+    def _read_session(
+        self, session_id: str
+    ) -> tuple[str, tuple[str, ...], datetime, datetime | None, str | None] | None:
         with self._cursor() as cur:
             row = cur.execute(
                 "SELECT user_id, roles, last_seen, ended_at, end_reason FROM sessions WHERE id = ?", [session_id]
             ).fetchone()
         return (row[0], tuple(row[1]), row[2], row[3], row[4]) if row else None
 
+    @writes("auth_memo")
     def touch_session(self, session_id: str, now: datetime) -> None:
         with self._transaction() as cur:
             cur.execute("UPDATE sessions SET last_seen = ? WHERE id = ? AND ended_at IS NULL", [now, session_id])
 
+    @writes("auth_memo")
     def end_user_sessions(self, user_id: str, now: datetime, reason: str) -> int:
         """End every open session of an account (disabled, password reset, locked)."""
         with self._transaction() as cur:
@@ -124,6 +142,7 @@ class AuthStore:
             ).fetchall()
         return len(rows)
 
+    @writes("auth_memo")
     def end_session(self, session_id: str, now: datetime, reason: str) -> None:
         with self._transaction() as cur:
             cur.execute(

@@ -24,6 +24,7 @@ from ..models import (
     Note,
     Plan,
 )
+from .memo import Memo, writes
 
 # Tables the generator and importers may bulk-load, with their columns in insert order.
 CHART_TABLES = {
@@ -154,6 +155,7 @@ class ChartStore:
 
     _cursor: Callable
     _transaction: Callable
+    memo: Memo
 
     def set_meta(self, key: str, value: str) -> None:
         with self._cursor() as cur:
@@ -161,6 +163,7 @@ class ChartStore:
 
     # -- bulk loading (demo generator, FHIR import) ---------------------------------------------
 
+    @writes("memo")
     def insert_rows(self, rows: Mapping[str, Sequence[dict]], *, ignore_existing: bool = False) -> dict[str, int]:
         """Insert chart rows table by table in one transaction; returns rows added per table."""
         with self._transaction() as cur:
@@ -257,6 +260,9 @@ class ChartStore:
         return [ClientRow(*r) for r in rows]
 
     def client(self, client_id: str) -> Client:
+        return self.memo.get(("client", client_id), lambda: self._read_client(client_id))
+
+    def _read_client(self, client_id: str) -> Client:
         with self._cursor() as cur:
             row = cur.execute(f"{CLIENT_SELECT} WHERE c.id = ?", [client_id]).fetchone()
         if row is None:
@@ -415,6 +421,7 @@ class ChartStore:
 
     # -- FHIR import (core/fhir) -------------------------------------------------------------------
 
+    @writes("memo")
     def import_chart_batches(self, batches: Sequence[Mapping[str, Sequence[dict]]]) -> list[dict[str, int]]:
         """Insert several batches of chart rows in ONE transaction, leaving rows whose id is already
         there as they are; returns the rows added per table for each batch. Any failure saves nothing."""
