@@ -19,6 +19,11 @@ def editor_widget(draft_id: str) -> str:
     return f"editor_widget:{draft_id}"
 
 
+def draft_tabs(draft_id: str) -> str:
+    """The open tab beside the draft (Checks, Evidence by paragraph, Sources)."""
+    return f"draft_tabs:{draft_id}"
+
+
 UNSAVED_AT_SIGN_OUT = "unsaved_at_sign_out"  # (user id, client id, text) a save refused because the session ended
 
 

@@ -289,14 +289,21 @@ def editor(draft: ActiveDraft) -> None:
         with right:
             details(draft)
             report = draft_checks(draft.id, draft.generation.generated_at, w.text, draft)
-            at_checks, at_evidence, at_sources = st.tabs(["Checks", "Evidence by paragraph", "Sources"])
+            # Only the open tab is worked out (a click on another reruns): the evidence of every paragraph
+            # costs as much as the checks, and most reruns (typing, Generate) only show the checks.
+            at_checks, at_evidence, at_sources = st.tabs(
+                ["Checks", "Evidence by paragraph", "Sources"], key=keys.draft_tabs(draft.id), on_change="rerun"
+            )
             with at_checks:
                 checks.render(report)
-            found = draft_evidence(draft.id, draft.generation.generated_at, w.text, draft)
-            with at_evidence:
-                evidence.paragraphs(found, draft.id)
-            with at_sources:
-                evidence.sources(draft_sources(draft.id, draft).items, used(found), draft.id)
+            if at_evidence.open or at_sources.open:
+                found = draft_evidence(draft.id, draft.generation.generated_at, w.text, draft)
+                with at_evidence:
+                    if at_evidence.open:
+                        evidence.paragraphs(found, draft.id)
+                with at_sources:
+                    if at_sources.open:
+                        evidence.sources(draft_sources(draft.id, draft).items, used(found), draft.id)
         if may("sign", draft.client_id):
             sign_row(draft)
 

@@ -6,6 +6,13 @@ from core import summaries
 from core.config import Settings
 from core.service import Practice
 from tests.pages.test_workspace import RUTH, add_and_generate, draft_id, open_summary_tab
+from ui import keys
+
+
+def open_tab(at, d: str, tab: str):
+    """A click on a tab beside the draft: only the open one is worked out, so the click reruns."""
+    at.session_state[keys.draft_tabs(d)] = tab
+    return at.run()
 
 
 def evidence_widgets(at, d):
@@ -32,6 +39,8 @@ def quoting(at, pick_key: str, chip_key: str, label: str):
 def test_a_cited_note_opens_with_the_passage_highlighted(app, app_db):
     at = add_and_generate(open_summary_tab(app))
     d = draft_id(app_db)
+    assert not [w for w in at.selectbox if w.key == f"evidence_paragraph:{d}"]  # the Checks tab is open
+    at = open_tab(at, d, "Evidence by paragraph")
     p = Practice.open(Settings(db_path=app_db), demo_data=False)
     draft = summaries.active_draft(p, RUTH, "C1001")
     latest = summaries.draft_selection(p, RUTH, draft).progress_notes[-1]
@@ -53,7 +62,7 @@ def test_a_wrong_sentence_shows_its_finding_on_its_paragraph(app, app_db):
     wrong = "No suicidal ideation was ever reported."
     summaries.save(p, RUTH, d, draft.text + "\n\n" + wrong + "\n", base_revision=draft.revision)
     p.store.close()
-    at = open_summary_tab(app)
+    at = open_tab(open_summary_tab(app), d, "Evidence by paragraph")
     pick = evidence_widgets(at, d)
     flagged = [label for label in pick.options if label.endswith("⚠")]
     assert len(flagged) == 1 and wrong[:30] in flagged[0]
@@ -65,6 +74,7 @@ def test_a_wrong_sentence_shows_its_finding_on_its_paragraph(app, app_db):
 def test_the_sources_are_searched_by_words(app, app_db):
     at = add_and_generate(open_summary_tab(app))
     d = draft_id(app_db)
+    at = open_tab(at, d, "Sources")
     at = at.text_input(key=f"sources_query:{d}").input("safety plan").run()
     assert not at.exception
     caption = next(c.value for c in at.caption if " of " in c.value and "sources" in c.value)
