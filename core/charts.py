@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -23,9 +24,47 @@ def find_clients(p: Practice, actor: Actor, search: str = "") -> list[ClientRow]
     the actor may see (a clinician: their caseload), each with what waits on the chart: the open
     draft, the last signed summary and the unsigned notes (one query for the whole list)."""
     access.check_session(p.store, actor)
-    if not access.can(actor, "view"):
+    sees, caseload = _client_list(actor)
+    if not sees:
         return []
-    return [r for r in p.store.client_rows(search) if access.can(actor, "view", r.clinician_id, client=True)]
+    return [r for r in p.store.client_rows(search, caseload) if access.can(actor, "view", r.clinician_id, client=True)]
+
+
+def _client_list(actor: Actor) -> tuple[bool, str | None]:
+    """Whether the actor has a client list, and whose caseload it is limited to (None: every client)."""
+    if not access.can(actor, "view"):
+        return False, None
+    if access.sees_all_clients(actor):
+        return True, None
+    return actor.clinician_id is not None, actor.clinician_id
+
+
+@dataclass(frozen=True)
+class ClientPage:
+    rows: tuple[ClientRow, ...]
+    total: int  # clients the search finds on the actor's list, in all
+    first: int  # the position of rows[0] in that list, from 0
+    per_page: int
+
+
+CLIENTS_PER_PAGE = 50
+
+
+def client_page(p: Practice, actor: Actor, search: str = "", page: int = 0, per_page: int | None = None) -> ClientPage:
+    """One page of find_clients, read as a page: the count and the page's rows from the database, not
+    the whole list (a practice of 100,000 clients is paged in the database, searched there too). A page
+    past the end shows the last one."""
+    access.check_session(p.store, actor)
+    per_page = per_page or CLIENTS_PER_PAGE
+    sees, caseload = _client_list(actor)
+    if not sees:
+        return ClientPage((), 0, 0, per_page)
+    total = p.store.count_client_rows(search, caseload)
+    first = max(0, min(page, (total - 1) // per_page)) * per_page if total else 0
+    rows = p.store.client_rows(search, caseload, offset=first, limit=per_page)
+    return ClientPage(
+        tuple(r for r in rows if access.can(actor, "view", r.clinician_id, client=True)), total, first, per_page
+    )
 
 
 def permitted(p: Practice, actor: Actor, client_id: str) -> frozenset[str]:

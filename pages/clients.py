@@ -23,7 +23,10 @@ st.title("Clients")
 search = st.text_input(
     "Search by name or client id", key="client_search", placeholder="e.g. Ñúñez or C1001", type="search"
 )
-rows = charts.find_clients(practice(), current_actor(), search)
+if st.session_state.get("client_page_search") != search:  # a new search starts at its first page
+    st.session_state["client_page_search"], st.session_state["client_page"] = search, 0
+found = charts.client_page(practice(), current_actor(), search, st.session_state.get("client_page", 0))
+rows = found.rows
 if not rows:
     st.info(shown(f"No client matches '{search}'. Check the spelling or search by client id."))
     st.stop()
@@ -45,9 +48,10 @@ table = pd.DataFrame(
     ]
 )
 zone = practice().settings.timezone
+shown_range = f" (here {found.first + 1}-{found.first + len(rows)})" if found.total > len(rows) else ""
 st.caption(
-    f"{len(rows)} client{'s' if len(rows) != 1 else ''}. Select a row to open the client's Summary tab "
-    f"(the Chart tab is beside it). Times are in the practice's time zone, {zone}."
+    f"{found.total:,} client{'s' if found.total != 1 else ''}{shown_range}. Select a row to open the client's "
+    f"Summary tab (the Chart tab is beside it). Times are in the practice's time zone, {zone}."
 )
 picked = st.dataframe(
     table,
@@ -76,6 +80,17 @@ picked = st.dataframe(
         "Last seen": st.column_config.DateColumn(width=95),
     },
 )
+if found.total > found.per_page:
+    pages = -(-found.total // found.per_page)
+    number = found.first // found.per_page
+    back, where, ahead = st.columns([1, 2, 1], vertical_alignment="center")
+    if back.button("Previous", icon=":material/chevron_left:", disabled=number == 0, width="stretch"):
+        st.session_state["client_page"] = number - 1
+        st.rerun()
+    where.caption(f"Page {number + 1} of {pages:,}. Search to find a client at once.")
+    if ahead.button("Next", icon=":material/chevron_right:", disabled=number + 1 >= pages, width="stretch"):
+        st.session_state["client_page"] = number + 1
+        st.rerun()
 chosen = picked.selection.rows or [row for row, _ in picked.selection.cells]
 if chosen:
     open_client(rows[chosen[0]].id, tab="Summary")

@@ -188,3 +188,25 @@ def test_the_whole_list_is_one_statement(practice, monkeypatch):
     assert len(rows) == 44 and len(statements) == 1
     assert {r.id for r in rows if r.draft_started_at} == {CLIENT}
     assert {r.id for r in rows if r.last_signed_at} == {"C1002"}
+
+
+# -- pages of the list ---------------------------------------------------------------------------------
+
+
+def test_pages_of_the_list_cover_it_once_in_its_order(practice):
+    everyone = [r.id for r in charts.find_clients(practice, RUTH)]
+    pages = [charts.client_page(practice, RUTH, "", n, per_page=10) for n in range(5)]
+    assert [p.total for p in pages] == [44] * 5 and [p.first for p in pages] == [0, 10, 20, 30, 40]
+    assert [r.id for p in pages for r in p.rows] == everyone
+    assert [r for p in pages for r in p.rows] == charts.find_clients(practice, RUTH)  # the same rows, all columns
+    past = charts.client_page(practice, RUTH, "", 99, per_page=10)
+    assert past.first == 40 and [r.id for r in past.rows] == everyone[40:]  # past the end: the last page
+
+
+def test_a_page_is_searched_in_the_database_and_holds_only_the_caseload(practice):
+    found = charts.client_page(practice, RUTH, "100", 0, per_page=4)
+    matching = [r.id for r in charts.find_clients(practice, RUTH, "100")]
+    assert found.total == len(matching) == 9 and [r.id for r in found.rows] == matching[:4]
+    mine = charts.client_page(practice, DANA, "", 0, per_page=100)
+    assert mine.total == len(mine.rows) > 0 and {r.clinician_id for r in mine.rows} == {"K01"}
+    assert charts.client_page(practice, Actor("alex", "Alex Moreno", ("admin",)), "").total == 0  # no client list

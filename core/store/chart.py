@@ -213,18 +213,34 @@ class ChartStore:
             raise NotFound(f"No clinician with id {clinician_id}.")
         return Clinician(*row)
 
-    def client_rows(self, search: str = "") -> list[ClientRow]:
+    def client_rows(
+        self, search: str = "", clinician_id: str | None = None, offset: int = 0, limit: int | None = None
+    ) -> list[ClientRow]:
         """Clients whose name or id holds every word of the search (any part of it, ignoring case
-        and accents: "nunez" and "ÑÚÑEZ" find Ñúñez, "100" finds C1001), with their first and last
-        chart date, their open draft (started and last changed, when and by whom), their newest
+        and accents: "nunez" and "ÑÚÑEZ" find Ñúñez, "100" finds C1001), of one clinician's caseload
+        if one is named, in name order from `offset` (`limit` of them, or all), with their first and
+        last chart date, their open draft (started and last changed, when and by whom), their newest
         signed summary that was not deleted, and how many intake and progress notes are unsigned.
-        One statement for the whole list, however many clients it holds."""
-        words = search.split()
-        # A literal substring test, not LIKE: a typed % or _ is a character, not a wildcard.
-        conditions = [
-            "(contains(strip_accents(lower(c.full_name)), strip_accents(lower(?)))"
-            " OR contains(strip_accents(lower(c.id)), strip_accents(lower(?))))"
-        ] * len(words)
+
+        A page is two statements: the page's clients, then what waits on those clients' charts alone
+        (only their notes are counted, not the whole practice's)."""
+        where, params = self._client_filter(search, clinician_id)
+        page: list[str] | None = None
+        if limit is not None:
+            with self._cursor() as cur:
+                page = [
+                    r[0]
+                    for r in cur.execute(
+                        f"SELECT c.id FROM clients c WHERE {where} ORDER BY c.last_name, c.first_name, c.id "
+                        "LIMIT $limit OFFSET $offset",
+                        params | {"limit": limit, "offset": offset},
+                    ).fetchall()
+                ]
+            if not page:
+                return []
+        if page is not None:  # the page's clients were found by the filter: now they are the filter
+            where, params = "list_contains($page, c.id)", {"page": page}
+        only = (lambda column: f"list_contains($page, {column})") if page is not None else (lambda _column: "true")
         with self._cursor() as cur:
             rows = cur.execute(
                 f"""
@@ -232,13 +248,14 @@ class ChartStore:
                     SELECT client_id, min(note_date) AS first_date, max(note_date) AS last_date,
                            count(*) FILTER (WHERE note_type IN {sql_list(USABLE_NOTE_TYPES)}
                                             AND signed_at IS NULL) AS unsigned
-                    FROM notes GROUP BY client_id
+                    FROM notes WHERE {only("client_id")} GROUP BY client_id
                 ),
                 last_signed AS (
                     SELECT s.client_id, max(s.signed_at) AS signed_at,
                            arg_max(s.signer_name, (s.signed_at, s.id)) AS signer
                     FROM summaries s
-                    WHERE NOT EXISTS (SELECT 1 FROM summary_deletions x WHERE x.summary_id = s.id)
+                    WHERE {only("s.client_id")}
+                      AND NOT EXISTS (SELECT 1 FROM summary_deletions x WHERE x.summary_id = s.id)
                     GROUP BY s.client_id
                 )
                 SELECT c.id, c.full_name, k.display_name, n.first_date, n.last_date, c.clinician_id,
@@ -252,12 +269,35 @@ class ChartStore:
                 LEFT JOIN users started ON started.id = d.created_by
                 LEFT JOIN users changed ON changed.id = d.changed_by
                 LEFT JOIN last_signed ls ON ls.client_id = c.id
-                WHERE {" AND ".join(conditions) or "true"}
+                WHERE {where}
                 ORDER BY c.last_name, c.first_name, c.id
                 """,
-                [w for word in words for w in (word, word)],
+                params,
             ).fetchall()
         return [ClientRow(*r) for r in rows]
+
+    def count_client_rows(self, search: str = "", clinician_id: str | None = None) -> int:
+        """How many clients client_rows finds for this search and caseload, in all."""
+        where, params = self._client_filter(search, clinician_id)
+        with self._cursor() as cur:
+            return cur.execute(f"SELECT count(*) FROM clients c WHERE {where}", params).fetchone()[0]
+
+    @staticmethod
+    def _client_filter(search: str, clinician_id: str | None) -> tuple[str, dict[str, object]]:
+        """The WHERE of a client search and its parameters: every word in the name or the id, as a literal
+        substring (not LIKE: a typed % or _ is a character, not a wildcard), on the caseload named."""
+        conditions: list[str] = []
+        params: dict[str, object] = {}
+        for i, word in enumerate(search.split()):
+            conditions.append(
+                f"(contains(strip_accents(lower(c.full_name)), strip_accents(lower($w{i})))"
+                f" OR contains(strip_accents(lower(c.id)), strip_accents(lower($w{i}))))"
+            )
+            params[f"w{i}"] = word
+        if clinician_id is not None:
+            conditions.append("c.clinician_id = $clinician")
+            params["clinician"] = clinician_id
+        return " AND ".join(conditions) or "true", params
 
     def client(self, client_id: str) -> Client:
         return self.memo.get(("client", client_id), lambda: self._read_client(client_id))

@@ -83,6 +83,34 @@ def test_clients_page_lists_and_searches(app):
     assert "No client matches" in at.info[0].value
 
 
+def test_a_long_list_comes_in_pages_with_previous_and_next(app, monkeypatch):
+    from core import charts
+
+    monkeypatch.setattr(charts, "CLIENTS_PER_PAGE", 20)
+    at = app().run()
+    first = list(at.dataframe[0].value["ID"])
+    assert len(first) == 20 and at.caption[0].value.startswith("44 clients (here 1-20).")
+    assert next(b for b in at.button if b.label == "Previous").disabled
+    at = next(b for b in at.button if b.label == "Next").click().run()
+    second = list(at.dataframe[0].value["ID"])
+    assert (
+        len(second) == 20
+        and not set(first) & set(second)
+        and at.caption[0].value.startswith("44 clients (here 21-40).")
+    )
+    at = next(b for b in at.button if b.label == "Next").click().run()
+    assert len(at.dataframe[0].value) == 4 and next(b for b in at.button if b.label == "Next").disabled
+    at.session_state["client_table"] = {"selection": {"rows": [3], "columns": [], "cells": []}}
+    last = list(at.dataframe[0].value["ID"])[3]
+    at.run()  # a row of the third page opens that client, not the fourth of the first page
+    assert dict(at.query_params) == {"client": last, "tab": "Summary"}
+
+    at = app().run()
+    at = next(b for b in at.button if b.label == "Next").click().run()
+    at.text_input(key="client_search").input("C10").run()  # a new search starts on its first page
+    assert at.caption[0].value.startswith("44 clients (here 1-20).") and list(at.dataframe[0].value["ID"]) == first
+
+
 @pytest.fixture
 def waiting(app_db):
     """Demo charts with work waiting: Dana's open draft on C1001 (that Ruth edited last), and a summary
