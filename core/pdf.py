@@ -7,7 +7,7 @@ import hashlib
 import html
 import io
 import threading
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 import pymupdf
 from markdown_it import MarkdownIt
@@ -17,7 +17,7 @@ from . import access, plots, summaries
 from .clock import local_time, stamp
 from .config import Settings
 from .errors import IntegrityFailure
-from .models import Actor, Assessment, Client, SignedSummary
+from .models import Actor, Assessment, Client, Generation, SignedSummary, SourceRef
 from .pagination import paginate
 from .safety import neutralize_markdown
 from .service import Practice
@@ -344,6 +344,27 @@ def render(
         out = doc.tobytes(garbage=4, deflate=True, no_new_id=True)
         doc.close()
     return out
+
+
+def warm(settings: Settings | None = None) -> None:
+    """Render a made-up specimen (with scores, so the chart library loads too) and throw it away: the first
+    Download PDF of a server process then does not pay for loading the renderer, its fonts and matplotlib."""
+    day, moment = date(2026, 1, 5), datetime(2026, 1, 5, 12, 0)
+    client = Client(
+        id="WARM", full_name="Specimen", first_name="Specimen", last_name="", date_of_birth=date(1990, 1, 1),
+        pronouns=None, gender=None, phone=None, email=None, address=None, mrn=None, clinician_id=None,
+        ai_consent_on=None,
+    )  # fmt: skip
+    scores = [Assessment(f"A{n}", "WARM", "PHQ-9", day + timedelta(days=7 * n), 12 - n, None, "") for n in range(3)]
+    summary = SignedSummary(
+        id="WARM", client_id="WARM", range_start=day, range_end=day + timedelta(days=14), purpose="",
+        text="## Identifying context\n\nSpecimen.\n",
+        sources=tuple(SourceRef(a.id, "assessment", a.administered_on, a.instrument) for a in scores),
+        citations=(), generation=Generation("offline", "", "", moment, 0), generated_text="", update_rounds=0,
+        signer_id="", signer_name="Specimen", signer_credentials="", signed_at=moment, attestation="",
+        content_hash="", verified=True,
+    )  # fmt: skip
+    render(summary, client, scores, settings or Settings(), moment)
 
 
 # -- the Download PDF action -------------------------------------------------------------------------------

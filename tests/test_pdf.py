@@ -115,6 +115,14 @@ def test_same_created_at_gives_the_same_bytes(practice):
     assert later != first and "Printed 2026-07-02" in extract(later)
 
 
+def test_warming_the_renderer_changes_no_later_pdf(practice):
+    """The server renders a specimen as it starts (serve.py); a summary's PDF is the same byte for byte."""
+    s = sign(practice)
+    before = pdf.pdf_for(practice, s, CREATED)
+    pdf.warm(practice.settings)
+    assert pdf.pdf_for(practice, s, CREATED) == before and "Specimen" not in extract(before)
+
+
 def test_altered_summary_is_refused_and_the_refusal_audited(practice):
     s = sign(practice)
     practice.store._con.execute(
