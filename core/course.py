@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from functools import cached_property, lru_cache
 
 from .models import Assessment, Note, Plan
 from .scoring import INSTRUMENTS, Change, change
@@ -81,21 +82,27 @@ class MeasureCourse:
         d = later.total_score - earlier.total_score
         return d if self.spec.higher_is_worse else -d
 
-    @property
+    @cached_property  # a course never changes (frozen); several sections and checks ask
     def relapse(self) -> tuple[Assessment, Assessment] | None:
         """(low point, peak after it) when a reliable improvement (from any earlier score to the low
-        point) was followed by reliable worsening from it; the largest such rise."""
+        point) was followed by reliable worsening from it; the largest such rise (the first low point
+        and the first peak of equal rises). One pass each way: a long treatment has hundreds of scores."""
         rc = self.spec.reliable_change
         if rc is None or len(self.scores) < 3:
             return None
-        best: tuple[Assessment, Assessment] | None = None
-        for i, low in enumerate(self.scores[1:-1], 1):
-            if max(self._worse_by(earlier, low) for earlier in self.scores[:i]) < rc:
-                continue  # no reliable improvement reached this point
-            peak = max(self.scores[i + 1 :], key=lambda a: self._worse_by(a, low))
-            rise = self._worse_by(peak, low)
-            if rise >= rc and (best is None or rise > self._worse_by(best[1], best[0])):
-                best = (low, peak)
+        bad = [a.total_score if self.spec.higher_is_worse else -a.total_score for a in self.scores]
+        worst_after: list[int] = [0] * len(bad)  # index of the worst score after i (the first of equals)
+        for i in range(len(bad) - 2, -1, -1):
+            j = worst_after[i + 1] if i + 1 < len(bad) - 1 else i + 1
+            worst_after[i] = i + 1 if bad[i + 1] >= bad[j] else j
+        best, best_rise, worst_before = None, 0, bad[0]
+        for i in range(1, len(bad) - 1):
+            if worst_before - bad[i] >= rc:  # a reliable improvement reached this point
+                peak = worst_after[i]
+                rise = bad[peak] - bad[i]
+                if rise >= rc and (best is None or rise > best_rise):
+                    best, best_rise = (self.scores[i], self.scores[peak]), rise
+            worst_before = max(worst_before, bad[i])
         return best
 
     @property
@@ -533,7 +540,7 @@ def context_plans(sel) -> list[Plan]:
     """The plan versions before the range that carried a goal of the range: where it was set, a
     source of the draft like the scores before the range."""
     now, earlier = goals_of(sel)
-    judged = {g.goal for g in now + earlier}
+    judged = {g.goal for g in (*now, *earlier)}
     return [p for p in sel.plan_history if judged & set(p.goals)]
 
 
@@ -543,15 +550,18 @@ def context_scores(sel) -> list[Assessment]:
     before = {a.id for a in sel.history}
     named = [a for e in episodes(sel.history, sel.assessments) for a in e.cited]
     now, earlier = goals_of(sel)
-    named += [a for g in now + earlier for a in (*g.evidence, *g.earlier_evidence)]
+    named += [a for g in (*now, *earlier) for a in (*g.evidence, *g.earlier_evidence)]
     return sorted({a.id: a for a in named if a.id in before}.values(), key=lambda a: (a.administered_on, a.id))
 
 
-def goals_of(sel) -> tuple[list[GoalStatus], list[GoalStatus]]:
+@lru_cache(maxsize=64)
+def goals_of(sel) -> tuple[tuple[GoalStatus, ...], tuple[GoalStatus, ...]]:
     """The goals of a selection's plans, judged on every score of the episode (a goal set before the
-    range is judged from when it was set)."""
+    range is judged from when it was set). Worked out once per selection: both engines, the source
+    list and several checks ask, and a long treatment has hundreds of scores and plan versions."""
     scores = {a.id: a for a in (*sel.history, *sel.baseline, *sel.assessments)}
-    return goals(sel.plans, sorted(scores.values(), key=lambda a: (a.administered_on, a.id)), sel.plan_history)
+    now, earlier = goals(sel.plans, sorted(scores.values(), key=lambda a: (a.administered_on, a.id)), sel.plan_history)
+    return tuple(now), tuple(earlier)
 
 
 # -- contact -----------------------------------------------------------------------------------------

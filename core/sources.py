@@ -136,7 +136,7 @@ class Selection:
     def item_ids(self) -> tuple[str, ...]:
         return tuple(i.id for i in self.items)
 
-    @property
+    @cached_property
     def progress_notes(self) -> tuple[Note, ...]:
         return tuple(n for n in self.notes if n.note_type == "progress")
 

@@ -421,15 +421,21 @@ class ChartStore:
             self._clinician_names = names
         return names
 
-    def excluded_note_texts(self, client_id: str) -> list[str]:
-        """Text of the client's never-used notes, read only by the leak check, never by an engine."""
+    def excluded_note_texts(self, client_id: str) -> tuple[str, ...]:
+        """Text of the client's never-used notes, read only by the leak check, never by an engine; kept
+        in memory like a selection (the check runs on every saved edit)."""
+        return self.memo.get(
+            ("excluded", client_id), lambda: self._read_excluded(client_id), lambda texts: sum(map(len, texts))
+        )
+
+    def _read_excluded(self, client_id: str) -> tuple[str, ...]:
         with self._cursor() as cur:
             rows = cur.execute(
                 f"""SELECT text FROM notes WHERE client_id = ?
                                   AND {EXCLUDED_NOTE}""",
                 [client_id],
             ).fetchall()
-        return [r[0] for r in rows]
+        return tuple(r[0] for r in rows)
 
     def assessments_between(self, client_id: str, start: date, end: date) -> list[Assessment]:
         """Scores dated inside a range, oldest first (the score chart of a summary's PDF)."""
