@@ -25,6 +25,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 
 from . import course, quality, risk
 from .models import Assessment, Citation, Note
@@ -555,12 +556,12 @@ class _Checker:
                 out.append(Finding("recency", "error", s, f"latest {what} {day[0]}", f"{what} on {newer}"))
         return out
 
-    def _absence(self, s: str) -> list[Finding]:
-        """A statement that the sources have none of something (a prescription, a score, an intake, a
-        coded diagnosis, a risk screening, a session) where the selection has one."""
+    @cached_property
+    def _present(self) -> tuple[tuple[re.Pattern[str], str, list[date]], ...]:
+        """What the selection has, by kind, with the dates: read once, not for every sentence."""
         sel, screen = self.sel, self.risk.latest_screen
         intakes = [n.note_date for n in sel.notes + sel.carried if n.note_type == "intake"]
-        present = (
+        return (
             (ABSENT_MEDICATION, "prescription", [m.start_date for m in sel.medications]),
             (ABSENT_SCORE, "score", [a.administered_on for a in sel.assessments]),
             (ABSENT_INTAKE, "intake note", intakes),
@@ -568,11 +569,15 @@ class _Checker:
             (ABSENT_SCREEN, "risk screening", [date.fromisoformat(screen.day)] if screen else []),
             (ABSENT_SESSION, "signed progress note", [n.note_date for n in sel.progress_notes]),
         )
+
+    def _absence(self, s: str) -> list[Finding]:
+        """A statement that the sources have none of something (a prescription, a score, an intake, a
+        coded diagnosis, a risk screening, a session) where the selection has one."""
         return [
             Finding(
                 "absence", "error", s, f"no {what}", f"{plural(len(days), what)} in the sources, the first {min(days)}"
             )
-            for pattern, what, days in present
+            for pattern, what, days in self._present
             if days and pattern.search(s)
         ]
 

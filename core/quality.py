@@ -153,6 +153,12 @@ def _content_words(text: str) -> set[str]:
     return {w for w in re.findall(r"[a-z][a-z'-]+", text.lower()) if len(w) > 3 and w not in STOPWORDS}
 
 
+@functools.lru_cache(maxsize=64)
+def _risk_sentences(sel: Selection) -> tuple[str, ...]:
+    """The sources' sentences on risk: the same for every edit checked against the selection."""
+    return tuple(s for n in sel.notes for s in sentences(n.text) if RISK.search(s))
+
+
 def coverage(text: str, sel: Selection) -> list[Coverage]:
     """What the draft should mention: active diagnoses, the latest score per measure, the current
     plan's goals and documented risk (when the sources document any)."""
@@ -196,7 +202,7 @@ def coverage(text: str, sel: Selection) -> list[Coverage]:
                 for b, line in zip(blocks, lines, strict=True)
             )
             items.append(Coverage("plan goal", goal, said))
-    risk_in_sources = [s for n in sel.notes for s in sentences(n.text) if RISK.search(s)]
+    risk_in_sources = _risk_sentences(sel)
     if risk_in_sources:
         events = any(POSITIVE_RISK.search(s) for s in risk_in_sources)
         label = "documented risk event and safety plan" if events else "documented risk screening"

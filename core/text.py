@@ -104,16 +104,33 @@ def _anchors(item: SourceItem) -> list[str]:
     return anchors
 
 
+KEY = 10  # characters: an ISO date, the shortest anchor but a diagnosis code
+
+
 def attribute(text: str, items: Iterable[SourceItem]) -> tuple[Citation, ...]:
     """Per paragraph, the items whose date, code, plan element or sentence the paragraph carries.
 
     Used for drafts whose engine gives no citations of its own and after an Update, so the
     citation list always describes the text as it now stands.
     """
-    anchored = [(item.id, _anchors(item)) for item in items]
+    items = list(items)
+    # Anchors by their first KEY characters: a paragraph is read once, position by position, instead of
+    # once per anchor of every item (a whole treatment has thousands of items, each with its sentences).
+    keyed: dict[str, list[tuple[int, str]]] = {}
+    short: list[tuple[int, str]] = []  # codes shorter than a key, tried one by one
+    for k, item in enumerate(items):
+        for a in _anchors(item):
+            if len(a) >= KEY:
+                keyed.setdefault(a[:KEY], []).append((k, a))
+            elif a:
+                short.append((k, a))
     citations = []
     for n, para in enumerate(paragraphs(text)):
-        ids = tuple(item_id for item_id, anchors in anchored if any(a and a in para for a in anchors))
-        if ids:
-            citations.append(Citation(n, ids))
+        found = {k for k, a in short if a in para}
+        for i in range(len(para) - KEY + 1):
+            for k, a in keyed.get(para[i : i + KEY], ()):
+                if k not in found and para.startswith(a, i):
+                    found.add(k)
+        if found:
+            citations.append(Citation(n, tuple(items[k].id for k in sorted(found))))
     return tuple(citations)
