@@ -2,9 +2,10 @@
 
     bench/run.py [--out FILE] [--clients N] [--notes M] [--quick] [--rebuild] [--only a,b,...]
 
-Sections: database, selection, payload, draft, autosave, page, pdf, memory, mutations. Every figure is a
-median (p95 where asked) over repeated runs, next to a baseline measured in the same run on this machine;
-mutations is the claim checker's detection rate of injected errors on the demo charts (bench/mutations.py).
+Sections: database, selection, payload, draft, autosave, page, pdf, memory, browser, mutations. Every figure
+is a median (p95 where asked) over repeated runs, next to a baseline measured in the same run on this machine;
+browser times clicks in Chromium against `streamlit run serve.py` (bench/browser.py); mutations is the claim
+checker's detection rate of injected errors on the demo charts (bench/mutations.py).
 The practice-scale database is cached under bench/.cache/ (see bench/bigdb.py); --rebuild makes it
 again. Benchmarks that write work on a copy, so the cached file stays as built.
 """
@@ -25,11 +26,11 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench import bigdb, common, drafting, memory, mutations, page, payload, pdf_render, selection  # noqa: E402
+from bench import bigdb, browser, common, drafting, memory, mutations, page, payload, pdf_render, selection  # noqa: E402
 from core.config import Settings  # noqa: E402
 from core.service import Practice  # noqa: E402
 
-SECTIONS = ("database", "selection", "payload", "draft", "autosave", "page", "pdf", "memory", "mutations")
+SECTIONS = ("database", "selection", "payload", "draft", "autosave", "page", "pdf", "memory", "browser", "mutations")
 TARGETS = {
     "selection_p50_ms": 1.0,
     "draft_p50_ms": 50.0,
@@ -38,6 +39,11 @@ TARGETS = {
     "pdf_p50_ms": 300.0,
     "pdf_kib": 300.0,
     "memory_mib": 500.0,
+    "browser_generate_p50_ms": 300.0,  # click Generate -> the draft on screen
+    "browser_generate_cpu_ms": 100.0,  # the server's CPU per Generate click
+    "browser_10_generates_p50_s": 1.5,  # ten sessions clicking Generate at once: the median wait
+    "browser_first_pdf_ratio": 2.0,  # the first PDF of a fresh server process, against a warm one
+    "browser_peak_rss_mib": 500.0,  # the app server with every session of the browser run open
 }
 
 
@@ -336,6 +342,130 @@ class Bench:
                 f"{out['practice']['peak_rss_mib']:.0f} MiB",
                 f"demo database: {out['demo']['peak_rss_mib']:.0f} MiB",
                 self.target("memory_mib", out["practice"]["peak_rss_mib"], "MiB"),
+            )
+        )
+
+    def browser(self) -> None:
+        """Click to result in Chromium against `streamlit run serve.py`, against a trivial Streamlit button."""
+        why = browser.available()
+        named = "browser" in [s.strip() for s in (self.args.only or "").split(",")]
+        if why or (self.quick and not named):
+            reason = why or "quick run of every section (--only browser --quick runs it)"
+            self.results["browser"] = {"skipped": reason}
+            self.rows.append(("Browser click to result", "skipped", reason, ""))
+            return
+        started = common.machine()
+        res = browser.run(self.quick, self.work, log=print)
+        res["machine"] = started
+        res["load_avg_at_end"] = common.machine()["load_avg_at_start"]
+        self.results["browser"] = res
+        c, base = res["clicks"], res["clicks"]["baseline"]
+
+        def ms(x: float) -> str:
+            return f"{x:.0f} ms" if abs(x) >= 10 else f"{x:.1f} ms"
+
+        def vs(wall: float, cpu: float | None = None) -> str:
+            text = f"x{wall / base['p50_ms']:.1f}"
+            if cpu is not None:
+                text += f", CPU x{cpu / base['cpu_p50_ms']:.1f}" if base["cpu_p50_ms"] else ", CPU -"
+            return text
+
+        def row(label: str, k: str, note: str = "", target: str = "") -> None:
+            x = c[k]
+            self.rows.append(
+                (
+                    f"  {label}",
+                    f"{ms(x['p50_ms'])} (server CPU {ms(x['cpu_p50_ms'])}){note}",
+                    vs(x["p50_ms"], x["cpu_p50_ms"]),
+                    target,
+                )
+            )
+
+        self.rows.append(
+            (
+                "Browser: click to result p50 (server CPU p50)",
+                f"Chromium, {res['user']}, {res['repetitions']} clients (the first one's clicks kept apart)",
+                f"trivial Streamlit button: {ms(base['p50_ms'])} (server CPU {ms(base['cpu_p50_ms'])}), "
+                f"n={base['n']}; ratios below",
+                "",
+            )
+        )
+        self.rows.append(
+            (
+                "  server CPU while idle",
+                f"{res['idle_cpu_ms_per_s']['app']:.1f} ms per s",
+                f"trivial: {res['idle_cpu_ms_per_s']['baseline']:.1f} ms per s",
+                "",
+            )
+        )
+        row("sign in -> Clients list", "sign_in")
+        row("open a client from the list", "open_client")
+        g = c["generate"]
+        row(
+            "Generate -> draft in the editor",
+            "generate",
+            target=self.target("browser_generate_p50_ms", g["p50_ms"], "ms")
+            + "; CPU "
+            + self.target("browser_generate_cpu_ms", g["cpu_p50_ms"], "ms"),
+        )
+        row(
+            "autosave: last keystroke -> Saved",
+            "autosave",
+            note=f"; {ms(c['autosave']['after_send_ms_p50'])} after the editor's 1 s pause",
+        )
+        row("Update (Shorter) -> updated draft", "update")
+        row("Sign & Approve -> the signing dialog", "sign_dialog")
+        row("Sign and Complete -> signed", "sign")
+        pdf = c["pdf"]
+        self.rows.append(
+            (
+                "  first PDF of the server process",
+                f"{ms(pdf['first_ms'])} (server CPU {ms(pdf['first_cpu_ms'])}), {pdf['kib_first']:.0f} KiB",
+                vs(pdf["first_ms"], pdf["first_cpu_ms"]),
+                self.target("browser_first_pdf_ratio", pdf["first_ms"] / pdf["p50_ms"], "x a later one"),
+            )
+        )
+        row("later PDF", "pdf")
+        ex = c["export"]
+        self.rows.append(
+            (
+                "  first export of the server process",
+                f"{ms(ex['first_ms'])} (server CPU {ms(ex['first_cpu_ms'])})",
+                vs(ex["first_ms"], ex["first_cpu_ms"]),
+                "",
+            )
+        )
+        row("later export", "export", note=f", {ex['kib_p50']:.0f} KiB")
+        for n, b in res["simultaneous_generate"].items():
+            t = b["baseline"]
+            self.rows.append(
+                (
+                    f"  {n} simultaneous Generate{'s' if n != '1' else ''}: median / max wait",
+                    f"{ms(b['p50_ms'])} / {ms(b['max_ms'])} (server CPU {ms(b['server_cpu_per_click_ms'])} per click)",
+                    f"{n} trivial clicks at once: {ms(t['p50_ms'])} / {ms(t['max_ms'])}; "
+                    f"x{b['p50_ms'] / t['p50_ms']:.1f} / x{b['max_ms'] / t['max_ms']:.1f}",
+                    self.target("browser_10_generates_p50_s", b["p50_ms"] / 1000, "s") if n == "10" else "",
+                )
+            )
+        n, b = list(res["simultaneous_generate"].items())[-1]
+        spent, cores = b["cpu_ms_by_process"], res["cores"]
+        self.rows.append(
+            (
+                f"  CPU while the {n} Generates ran ({b['window_ms'] / 1000:.1f} s, {cores} cores)",
+                f"server {spent['serve'] / 1000:.1f} s; Chromium, Playwright and this process "
+                f"{spent['bench'] / 1000:.1f} s",
+                f"every process: {spent['machine'] / 1000:.1f} s of {b['window_ms'] * cores / 1000:.1f} s; "
+                f"clicks spread over {b['click_spread_ms']:.0f} ms",
+                "",
+            )
+        )
+
+        self.rows.append(
+            (
+                "  app server's peak memory (VmHWM) after every session of the run",
+                f"{res['peak_rss_mib']:.0f} MiB",
+                f"the trivial script's server: {res['baseline_peak_rss_mib']:.0f} MiB",
+                self.target("browser_peak_rss_mib", res["peak_rss_mib"], "MiB"),
             )
         )
 
