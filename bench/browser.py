@@ -27,7 +27,7 @@ from datetime import date
 from pathlib import Path
 
 from .common import percentile
-from .memory import CHROMIUM, free_port, status_kib
+from .memory import CHROMIUM, free_port, status_kib, streamlit_run
 
 ROOT = Path(__file__).resolve().parent.parent
 LAUNCH_ARGS = [  # as tests/e2e/conftest.py launches Chromium
@@ -194,21 +194,7 @@ class Served:
         self.log_path = log
         self._log = open(log, "w")
         self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                str(script),
-                "--server.port",
-                str(self.port),
-                "--server.headless",
-                "true",
-                "--server.address",
-                "127.0.0.1",
-                "--browser.gatherUsageStats",
-                "false",
-            ],
+            streamlit_run(str(script), self.port),
             cwd=cwd,
             env=env,
             stdout=self._log,

@@ -48,6 +48,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def streamlit_run(script: str, port: int) -> list[str]:
+    """The command that serves a script on a loopback port, headless, as tests/e2e/conftest.py does."""
+    return [
+        sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port), "--server.headless", "true",
+        "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
+    ]  # fmt: skip
+
+
 def status_kib(pid: int, field: str) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith(field + ":"):
@@ -83,21 +91,7 @@ def serve_and_load(db: Path, visits: list[str], log_path: Path) -> dict:
     env.pop("ANTHROPIC_API_KEY", None)
     with open(log_path, "w") as log:
         proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                "app.py",
-                "--server.port",
-                str(port),
-                "--server.headless",
-                "true",
-                "--server.address",
-                "127.0.0.1",
-                "--browser.gatherUsageStats",
-                "false",
-            ],
+            streamlit_run("app.py", port),
             cwd=ROOT,
             env=env,
             stdout=log,

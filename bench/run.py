@@ -491,25 +491,22 @@ class Bench:
         row("Update (Shorter) -> updated draft", "update")
         row("Sign & Approve -> the signing dialog", "sign_dialog")
         row("Sign and Complete -> signed", "sign")
-        pdf = c["pdf"]
-        self.rows.append(
-            (
-                "  first PDF of the server process",
-                f"{ms(pdf['first_ms'])} (server CPU {ms(pdf['first_cpu_ms'])}), {pdf['kib_first']:.0f} KiB",
-                vs(pdf["first_ms"], pdf["first_cpu_ms"]),
-                self.target("browser_first_pdf_ratio", pdf["first_ms"] / pdf["p50_ms"], "x a later one"),
+
+        def first(label: str, x: dict, note: str = "", target: str = "") -> None:
+            self.rows.append(
+                (
+                    f"  first {label} of the server process",
+                    f"{ms(x['first_ms'])} (server CPU {ms(x['first_cpu_ms'])}){note}",
+                    vs(x["first_ms"], x["first_cpu_ms"]),
+                    target,
+                )
             )
-        )
+
+        pdf, ex = c["pdf"], c["export"]
+        ratio = self.target("browser_first_pdf_ratio", pdf["first_ms"] / pdf["p50_ms"], "x a later one")
+        first("PDF", pdf, f", {pdf['kib_first']:.0f} KiB", ratio)
         row("later PDF", "pdf")
-        ex = c["export"]
-        self.rows.append(
-            (
-                "  first export of the server process",
-                f"{ms(ex['first_ms'])} (server CPU {ms(ex['first_cpu_ms'])})",
-                vs(ex["first_ms"], ex["first_cpu_ms"]),
-                "",
-            )
-        )
+        first("export", ex)
         row("later export", "export", note=f", {ex['kib_p50']:.0f} KiB")
         for n, b in res["simultaneous_generate"].items():
             t = b["baseline"]
