@@ -305,7 +305,7 @@ class Bench:
             drafting.summaries.generate(
                 p, drafting.ACTOR, case.client_id, case.start, case.end, "Case consultation", replace_existing=True
             )
-            targets[name] = (p.store.path, case.client_id)
+            targets[name] = (Path(p.store.path), case.client_id)
         res = page.run(targets, reruns=self.n(15, 3), rounds=self.n(3, 1))
         self.results["page"] = res
         self.rows.append(
@@ -328,7 +328,7 @@ class Bench:
         )
 
     def clients(self) -> None:
-        res = scaling.clients_page(self.big().store.path, reruns=self.n(9, 3))
+        res = scaling.clients_page(Path(self.big().store.path), reruns=self.n(9, 3))
         self.results["clients"] = res
         self.rows.append(
             (

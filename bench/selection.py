@@ -18,7 +18,7 @@ from typing import Protocol, cast
 from core import risk, sources
 from core.errors import InsufficientInformation
 from core.models import Assessment, Chart, Client, Diagnosis, Medication, Note, Plan
-from core.store import Store
+from core.store import BaseStore as Store
 from core.store.chart import RangeSources
 
 from .common import sample, stats_ms

@@ -78,6 +78,23 @@ def cmd_compact(p: Practice, args) -> None:
 
 
 @command
+def cmd_copy(p: Practice, args) -> int:
+    report = maintenance.copy_to(p, cli_actor(), args.to)
+    print(f"Copied {sum(report.rows.values()):,} rows into {report.target}:")
+    for table, n in report.rows.items():
+        if n:
+            print(f"  {table.replace('_', ' ')}: {n:,}")
+    print(
+        f"Signed summaries whose signature verifies in the copy: "
+        f"{len(report.summaries) - len(report.not_verified)} of {len(report.summaries)}."
+    )
+    for summary_id in report.not_verified:
+        print(f"  does not verify: {summary_id}")
+    print(report.chain)
+    return 0 if report.verified else 1
+
+
+@command
 def cmd_seal_existing(p: Practice, args) -> None:
     entries, sealed = maintenance.seal_existing(p, cli_actor())
     print(f"Sealed {entries} audit entries and {sealed} signed summaries as the file holds them now.")
@@ -516,7 +533,11 @@ def cmd_users(p: Practice, args) -> None:
 
 def parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--db", help="DuckDB file (default: $TS_DB_PATH or ~/.local/share/treatment-summaries)")
+    common.add_argument(
+        "--db",
+        help="DuckDB file or postgresql:// address (default: $TS_DATABASE_URL, else $TS_DB_PATH, else "
+        "~/.local/share/treatment-summaries/charts.duckdb)",
+    )
     common.add_argument("--json", action="store_true", help="machine-readable output")
     top = argparse.ArgumentParser(prog="python -m core", description="Treatment Summaries command line.")
     sub = top.add_subparsers(dest="command", required=True)
@@ -603,6 +624,12 @@ def parser() -> argparse.ArgumentParser:
         parents=[common],
         help="rewrite the chart tables in client and date order (faster reads; run while the app is stopped)",
     )
+
+    sub.add_parser(
+        "copy",
+        parents=[common],
+        help="copy the database into an empty PostgreSQL database, then verify every signed summary there",
+    ).add_argument("--to", required=True, metavar="postgresql://...", help="the empty PostgreSQL database")
 
     fhir = sub.add_parser(
         "import-fhir",

@@ -28,6 +28,8 @@ def default_key_path() -> Path:
 @dataclass(frozen=True)
 class Settings:
     db_path: Path = field(default_factory=default_db_path)
+    # A PostgreSQL database shared by several app processes (postgresql://...): used instead of db_path.
+    database_url: str | None = field(default=None, repr=False)
     anthropic_api_key: str | None = field(default=None, repr=False)
     anthropic_model: str = DEFAULT_MODEL
     anthropic_base_url: str | None = None
@@ -50,9 +52,15 @@ def load_settings(secrets: Mapping[str, object] | None = None, db_path: str | Pa
         value = os.environ.get(name) or secrets.get(name)
         return str(value) if value else None
 
+    url = pick("TS_DATABASE_URL")
+    if db_path is not None and str(db_path).startswith(("postgresql://", "postgres://")):  # --db names a server
+        url, db_path = str(db_path), None
+    elif db_path is not None:  # --db names a file: it wins over the environment's server
+        url = None
     path = db_path or pick("TS_DB_PATH")
     return Settings(
         db_path=Path(path).expanduser() if path else default_db_path(),
+        database_url=url,
         anthropic_api_key=pick("ANTHROPIC_API_KEY"),
         anthropic_model=pick("TS_MODEL") or DEFAULT_MODEL,
         anthropic_base_url=pick("ANTHROPIC_BASE_URL"),

@@ -13,7 +13,7 @@ from .config import Settings
 from .engines import Engine, get_engine
 from .errors import StoreError
 from .integrity import read_seal_key, seal_key
-from .store import Store
+from .store import BaseStore, open_store
 from .tickets import Tickets
 
 
@@ -21,7 +21,7 @@ from .tickets import Tickets
 class Practice:
     """One practice: its store, settings and the date the app believes it is."""
 
-    store: Store
+    store: BaseStore
     settings: Settings
     today: Callable[[], date] = field(default=date.today)
     engines: dict[str, Engine] = field(default_factory=dict)  # made on first use; tests put fakes here
@@ -37,17 +37,23 @@ class Practice:
         today: Callable[[], date] = date.today,
         anchor: date | None = None,
     ) -> Practice:
-        """Open and migrate the database. A file that does not exist is an error (a mistyped path
+        """Open and migrate the database (settings.database_url, else the DuckDB file at db_path). A file
+        that does not exist is an error (a mistyped path
         must not become a new, empty practice), unless asked to create it; with demo_data an empty
         database gets the demo charts and the demo accounts, whose passwords are published."""
         path = Path(settings.db_path)
-        if not (create or demo_data) and str(path) != ":memory:" and not path.exists():
+        if (
+            settings.database_url is None
+            and not (create or demo_data)
+            and str(path) != ":memory:"
+            and not path.exists()
+        ):
             raise StoreError(
                 f"There is no database file named {path.name!r} where the settings point. Check the path, or "
                 "create one with `python -m core init --db PATH` (add --demo for the demo charts)."
             )
         key = read_seal_key(settings.key_path)
-        store = Store(path, key=key)
+        store = open_store(settings.database_url or path, key=key)
         if key is None:
             if store.has_seals():  # a key file gone (or a mistyped TS_KEY_PATH): never make a new one over it
                 store.close()

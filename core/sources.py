@@ -20,7 +20,7 @@ from .models import (
     Plan,
     SourceItem,
 )
-from .store import Store
+from .store import BaseStore as Store
 from .text import clean
 
 MAX_PURPOSE_CHARS = 500

@@ -1,4 +1,5 @@
-"""Shared fixtures: real DuckDB files in temp dirs, a fixed clock, and no network."""
+"""Shared fixtures: real databases (DuckDB files in temp dirs; PostgreSQL databases on a throwaway
+server, see tests/engines.py), a fixed clock, and no network."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 
 from core.config import Settings
 from core.service import Practice
+from tests import engines
 
 ANCHOR = date(2026, 6, 30)  # the demo charts' "today" in tests
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,6 +49,30 @@ def demo_ranges(practice, client_id):
         yield today - timedelta(days=days), today
 
 
+def pytest_report_header(config):
+    if engines.SERVER:
+        return f"PostgreSQL: the tests of modules with ENGINES = BOTH also run on {engines.SERVER}"
+    return f"PostgreSQL: SKIPPED, {engines.NO_SERVER}"
+
+
+def pytest_generate_tests(metafunc):
+    """A module with ENGINES = BOTH runs its tests that use a practice once per engine."""
+    chosen = any("engine" in m.args[0] for m in metafunc.definition.iter_markers("parametrize"))
+    if "engine" in metafunc.fixturenames and getattr(metafunc.module, "ENGINES", None) == engines.BOTH and not chosen:
+        metafunc.parametrize("engine", engines.BOTH, indirect=True)
+
+
+@pytest.fixture
+def engine(request) -> str:
+    """The store's engine: DuckDB unless the module runs on both."""
+    name = getattr(request, "param", "duckdb")
+    if name == "postgresql" and not engines.SERVER:
+        if os.environ.get("CI"):
+            pytest.fail(engines.NO_SERVER)  # CI must run both engines
+        pytest.skip(engines.NO_SERVER)
+    return name
+
+
 @pytest.fixture(autouse=True)
 def no_network(monkeypatch):
     """Only loopback connections: no test may reach a real model API or any other host."""
@@ -72,19 +98,51 @@ def demo_db_template(tmp_path_factory) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def pg_demo_template() -> str:
+    """A demo database on the PostgreSQL server, built once per run; tests get their own copy."""
+    name = engines.create_database(name="ts_demo_" + os.urandom(4).hex())
+    practice = Practice.open(
+        Settings(database_url=engines.database_url(name)), demo_data=True, today=lambda: ANCHOR, anchor=ANCHOR
+    )
+    practice.store.close()
+    yield name
+    engines.drop_database(name)
+
+
 @pytest.fixture
-def practice(tmp_path, demo_db_template) -> Practice:
+def pg_database(request):
+    """Makes databases on the PostgreSQL server for one test (a copy of a template, or empty), dropped after it."""
+    made: list[str] = []
+
+    def make(template: str | None = None) -> str:
+        made.append(engines.create_database(template))
+        return engines.database_url(made[-1])
+
+    yield make
+    for name in made:
+        engines.drop_database(name)
+
+
+@pytest.fixture
+def practice(request, engine, tmp_path) -> Practice:
     """A practice on its own copy of the demo database, with the clock at the demo anchor."""
-    path = tmp_path / "charts.duckdb"
-    shutil.copy(demo_db_template, path)
-    p = Practice.open(Settings(db_path=path), today=lambda: ANCHOR)
+    if engine == "postgresql":
+        url = request.getfixturevalue("pg_database")(request.getfixturevalue("pg_demo_template"))
+        settings = Settings(db_path=tmp_path / "unused.duckdb", database_url=url)
+    else:
+        path = tmp_path / "charts.duckdb"
+        shutil.copy(request.getfixturevalue("demo_db_template"), path)
+        settings = Settings(db_path=path)
+    p = Practice.open(settings, today=lambda: ANCHOR)
     yield p
     p.store.close()
 
 
 @pytest.fixture
-def empty_practice(tmp_path) -> Practice:
-    p = Practice.open(Settings(db_path=tmp_path / "empty.duckdb"), create=True, today=lambda: ANCHOR)
+def empty_practice(request, engine, tmp_path) -> Practice:
+    url = request.getfixturevalue("pg_database")() if engine == "postgresql" else None
+    p = Practice.open(Settings(db_path=tmp_path / "empty.duckdb", database_url=url), create=True, today=lambda: ANCHOR)
     yield p
     p.store.close()
 

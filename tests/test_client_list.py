@@ -1,4 +1,4 @@
-"""The Clients list in core, on real DuckDB files: search, the open draft, the last signed summary,
+"""The Clients list in core, on both engines: search, the open draft, the last signed summary,
 the unsigned notes, and who sees which clients (charts.find_clients, Store.client_rows)."""
 
 from __future__ import annotations
@@ -11,6 +11,9 @@ import pytest
 
 from core import charts, summaries
 from core.models import USABLE_NOTE_TYPES, Actor, ClientRow
+from tests.engines import BOTH
+
+ENGINES = BOTH
 
 CLIENT = "C1001"  # Zoë Ñúñez, on Dana's caseload
 DANA = Actor("dana", "Dana Whitfield", ("clinician",), "LCSW", "K01")

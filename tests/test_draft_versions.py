@@ -1,4 +1,4 @@
-"""Draft versions on real DuckDB files: edits based on a stale revision are refused in core, Undo and
+"""Draft versions on both engines: edits based on a stale revision are refused in core, Undo and
 Redo restore whole versions, nothing is ever dropped, and every author is in the audit log."""
 
 import threading
@@ -10,6 +10,9 @@ from core import summaries
 from core.errors import DraftClosed, StaleDraft
 from core.models import Actor
 from core.store import MIGRATIONS, Store
+from tests.engines import BOTH
+
+ENGINES = BOTH
 
 CLIENT = "C1001"
 DANA = Actor("dana", "Dana Whitfield", ("clinician",), "LCSW", "K01")

@@ -17,6 +17,10 @@ from core import access, auth, charts, export, pdf, summaries
 from core.errors import NotFound, PermissionDenied, Refused, SessionEnded, StoreError
 from core.models import ROLES, Actor
 from core.store import MIGRATIONS
+from tests import engines
+
+# The tests of concurrency and of changes behind the app's back also run on PostgreSQL.
+BOTH_ENGINES = pytest.mark.parametrize("engine", engines.BOTH, indirect=True)
 
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN = Actor("cli:test", "test", ("supervisor", "admin"), auth="cli")
@@ -79,6 +83,7 @@ def test_a_clinician_who_is_also_a_pilot_tester_reads_but_cannot_act_on_another_
 # -- 3. lockout holds under parallel guesses --------------------------------------------------------------------
 
 
+@BOTH_ENGINES
 def test_parallel_wrong_passwords_lock_the_account_and_are_all_audited(practice):
     before = len(practice.store.audit_entries(limit=100_000))
     guesses = [f"wrong-guess-{i:03d}" for i in range(40)]
@@ -176,6 +181,7 @@ def test_a_live_session_ends_when_the_account_changes(practice, change, message)
 # -- 8. tampering by SQL with the database file alone ---------------------------------------------------------------
 
 
+@BOTH_ENGINES
 def test_a_recomputed_hash_does_not_make_a_tampered_summary_verify(practice):
     from core.integrity import content_hash
 
@@ -185,7 +191,8 @@ def test_a_recomputed_hash_does_not_make_a_tampered_summary_verify(practice):
     forged["sources"] = [r.__dict__ for r in s.sources]
     forged["citations"] = [{"paragraph": c.paragraph, "item_ids": list(c.item_ids)} for c in s.citations]
     forged["generation"] = s.generation.__dict__
-    practice.store._con.execute(
+    engines.tamper(
+        practice.store,
         "UPDATE summaries SET text = ?, signer_name = ?, content_hash = ? WHERE id = ?",
         [forged["text"], forged["signer_name"], content_hash(forged), s.id],
     )
@@ -193,15 +200,16 @@ def test_a_recomputed_hash_does_not_make_a_tampered_summary_verify(practice):
     assert again.text.endswith("Forged line.") and again.verified is False
 
 
+@BOTH_ENGINES
 def test_sharing_or_undeleting_by_sql_is_noticed(practice):
     own, _ = own_and_other_client(practice)
     shared_by_sql, undeleted = signed_summary(practice, own), signed_summary(practice, own)
     token = summaries.issue_portal_token(practice, ADMIN, own)
-    practice.store._con.execute("INSERT INTO summary_shares VALUES (?, 'attacker', now())", [shared_by_sql.id])
+    engines.tamper(practice.store, "INSERT INTO summary_shares VALUES (?, 'attacker', now())", [shared_by_sql.id])
     assert summaries.get_summary(practice, ADMIN, shared_by_sql.id).verified is False
     assert summaries.portal(practice, token).summaries == ()  # the portal shows only what verifies
     summaries.delete(practice, ADMIN, undeleted.id, "wrong client")
-    practice.store._con.execute("DELETE FROM summary_deletions WHERE summary_id = ?", [undeleted.id])
+    engines.tamper(practice.store, "DELETE FROM summary_deletions WHERE summary_id = ?", [undeleted.id])
     back = next(s for s in summaries.summaries(practice, ADMIN, own) if s.id == undeleted.id)
     assert back.verified is False
 
@@ -219,6 +227,7 @@ def test_a_right_summary_verifies_through_share_unshare_and_delete(practice):
     assert deleted.deleted_at is not None and deleted.verified
 
 
+@BOTH_ENGINES
 def test_the_audit_chain_holds_and_breaks_where_an_entry_was_changed_or_removed(practice):
     own, _ = own_and_other_client(practice)
     signed_summary(practice, own)
@@ -226,11 +235,11 @@ def test_the_audit_chain_holds_and_breaks_where_an_entry_was_changed_or_removed(
     assert report.holds and report.entries > 0
     entries = sorted(practice.store.audit_entries(limit=100_000), key=lambda e: e.id)
     sign = next(e for e in entries if e.action == "sign")
-    practice.store._con.execute("UPDATE audit_log SET actor = 'someone-else' WHERE id = ?", [sign.id])
+    engines.tamper(practice.store, "UPDATE audit_log SET actor = 'someone-else' WHERE id = ?", [sign.id])
     assert summaries.audit_chain(practice, ADMIN).broken_at == sign.id
-    practice.store._con.execute("UPDATE audit_log SET actor = ? WHERE id = ?", [sign.actor, sign.id])
+    engines.tamper(practice.store, "UPDATE audit_log SET actor = ? WHERE id = ?", [sign.actor, sign.id])
     assert summaries.audit_chain(practice, ADMIN).holds  # put back as it was, it verifies again
-    practice.store._con.execute("DELETE FROM audit_log WHERE id = ?", [entries[0].id])
+    engines.tamper(practice.store, "DELETE FROM audit_log WHERE id = ?", [entries[0].id])
     assert summaries.audit_chain(practice, ADMIN).broken_at == entries[1].id
 
 
@@ -422,6 +431,7 @@ def test_a_locked_or_damaged_database_is_told_without_paths_or_process_ids(tmp_p
     assert str(tmp_path) not in bad.value.message
 
 
+@BOTH_ENGINES
 def test_concurrent_audits_and_draft_saves_keep_one_chain(practice):
     own, _ = own_and_other_client(practice)
     today = practice.today()
@@ -443,6 +453,57 @@ def test_concurrent_audits_and_draft_saves_keep_one_chain(practice):
     for t in threads:
         t.join()
     assert errors == [] and practice.store.audit_chain().holds
+
+
+WRITER = """
+import sys, threading
+from datetime import date
+from core import auth, summaries
+from core.models import Actor
+from core.service import Practice
+from tests.engines import settings_for
+
+p = Practice.open(settings_for(sys.argv[1]), today=lambda: date(2026, 6, 30))
+actor = Actor("cli:test", "test", ("supervisor", "admin"), auth="cli")
+name = sys.argv[3]
+
+def work(i):
+    if i % 2:
+        p.store.audit(auth.now(), f"{name}{i}", "refused", detail="parallel")
+    else:
+        summaries.save(p, actor, sys.argv[2], f"{name} text {i}", base_revision=None)
+
+threads = [threading.Thread(target=work, args=(i,)) for i in range(40)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+"""
+
+
+@pytest.mark.parametrize("engine", ["postgresql"], indirect=True)
+def test_two_processes_writing_at_once_keep_one_audit_chain_and_every_save(practice):
+    own, _ = own_and_other_client(practice)
+    today = practice.today()
+    draft = summaries.generate(practice, ADMIN, own, today - timedelta(days=182), today, "").draft
+    target = engines.target(practice.store)
+    writers = [
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, target, draft.id, name],
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for name in ("a", "b")
+    ]
+    for w in writers:
+        assert w.wait(120) == 0, w.stderr.read() if w.stderr else ""
+    assert practice.store.audit_chain().holds
+    entries = practice.store.audit_entries(limit=100_000)
+    assert sum(e.action == "refused" and e.detail == "parallel" for e in entries) == 40
+    written = {f"{name} text {i}" for name in ("a", "b") for i in range(0, 40, 2)}
+    assert practice.store.draft(draft.id).text in written  # every save was taken (none refused), the last one kept
 
 
 # -- 5. a download leaves the server once, to the session that asked -------------------------------------------------
@@ -588,6 +649,7 @@ def test_a_quality_lab_table_is_served_once_by_ticket_to_the_lab_only(practice):
         downloads.redeem(practice, ticket)
 
 
+@BOTH_ENGINES
 def test_portal_tries_in_a_pause_are_audited_and_parallel_guesses_cannot_pass_the_limit(practice):
     from concurrent.futures import ThreadPoolExecutor
 

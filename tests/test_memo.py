@@ -3,20 +3,23 @@ import or a sign-out is seen at once by every Store on the file, and the memory 
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import date, timedelta
 
 import pytest
 
 from core import auth, charts, sources
-from core.config import Settings
 from core.errors import SessionEnded
 from core.models import Actor
 from core.note_files import Defaults
 from core.service import Practice
 from core.store.memo import Memo
-from tests.conftest import ANCHOR
+from tests import engines
+from tests.conftest import ANCHOR, ROOT
 from tests.test_hardening import DANA_PASSWORD
 
+ENGINES = engines.BOTH
 IMPORTER = Actor("alex", "Alex Moreno", ("admin",))
 START, END = ANCHOR - timedelta(days=182), ANCHOR
 
@@ -31,7 +34,9 @@ def test_a_selection_made_again_is_the_one_in_memory_and_equal_to_a_fresh_read(p
 
 def test_an_imported_note_is_in_the_next_selection_of_every_store_on_the_file(practice, tmp_path):
     before = sources.select(practice.store, "C1001", START, END, "", ANCHOR)
-    other = Practice.open(Settings(db_path=practice.store.path), today=lambda: ANCHOR)  # a second Store, same file
+    other = Practice.open(
+        engines.settings_for(engines.target(practice.store)), today=lambda: ANCHOR
+    )  # a second Store, same file
     assert sources.select(other.store, "C1001", START, END, "", ANCHOR) == before  # in its memory too
     note = tmp_path / "session.txt"
     note.write_text("Client reports a new part-time job and sleeping seven hours most nights.")
@@ -45,7 +50,7 @@ def test_an_imported_note_is_in_the_next_selection_of_every_store_on_the_file(pr
 def test_a_sign_out_in_one_window_ends_the_session_everywhere_at_once(practice):
     actor = auth.sign_in(practice, "dana", DANA_PASSWORD)
     auth.check_session(practice, actor)  # read once: now in memory
-    other = Practice.open(Settings(db_path=practice.store.path), today=lambda: ANCHOR)
+    other = Practice.open(engines.settings_for(engines.target(practice.store)), today=lambda: ANCHOR)
     auth.check_session(other, actor)
     auth.sign_out(other, actor)  # signed out through the other Store
     with pytest.raises(SessionEnded, match="signed out"):
@@ -87,3 +92,24 @@ def test_a_failed_read_is_not_kept(practice):
         with pytest.raises(LookupError):
             memo.get(("failing", date.today()), failing)
     assert len(calls) == 2
+
+
+@pytest.mark.parametrize("engine", ["postgresql"], indirect=True)
+def test_a_note_imported_by_another_process_is_in_the_next_selection_of_a_running_app(practice, tmp_path):
+    """On PostgreSQL the command line runs beside the app: what it writes reaches the app's memory at once."""
+    before = sources.select(practice.store, "C1001", START, END, "", ANCHOR)
+    assert sources.select(practice.store, "C1001", START, END, "", ANCHOR) is before  # in memory
+    note = tmp_path / "session.txt"
+    note.write_text("Client reports a new part-time job and sleeping seven hours most nights.")
+    cli = subprocess.run(
+        [sys.executable, "-m", "core", "import-notes", "--db", practice.store.url, "--client", "C1001", str(note)]
+        + ["--date", (END - timedelta(days=1)).isoformat(), "--author", "K01"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert cli.returncode == 0, cli.stderr
+    after = sources.select(practice.store, "C1001", START, END, "", ANCHOR)
+    assert len(after.notes) == len(before.notes) + 1
+    assert any("part-time job" in n.text for n in after.notes)

@@ -1,28 +1,44 @@
-"""The store: idempotent migrations and constraints that live in the database."""
+"""The store: idempotent migrations and constraints that live in the database, on both engines."""
 
+import re
 from datetime import date
 
-import duckdb
 import pytest
 
 from core.config import Settings
 from core.service import Practice
-from core.store import MIGRATIONS, DraftExists, Store, StoreError
+from core.store import MIGRATIONS, DraftExists, StoreError, open_store
+from tests.engines import BOTH, CONSTRAINT, raw
+
+ENGINES = BOTH
 
 
-def test_migrations_run_twice_are_harmless(tmp_path):
-    path = tmp_path / "m.duckdb"
-    first = Practice.open(Settings(db_path=path), demo_data=True, anchor=date(2026, 6, 30))
-    counts = first.store.note_counts("C1001")
-    first.store.close()
-    again = Store(path)
+@pytest.fixture
+def new_store(engine, tmp_path, request):
+    """A store on a new, empty database of the test's engine: new_store() opens it, new_store() again reopens it."""
+    target = request.getfixturevalue("pg_database")() if engine == "postgresql" else tmp_path / "new.duckdb"
+    return lambda: open_store(target)
+
+
+def test_migrations_run_twice_are_harmless(new_store):
+    first = new_store()
+    Practice(first, Settings()).load_demo(date(2026, 6, 30))
+    counts = first.note_counts("C1001")
+    first.close()
+    again = new_store()
     assert again.migrate() == again.schema_version() == MIGRATIONS[-1][0]
     assert again.note_counts("C1001") == counts
     assert again.count_clients() == 44
+    again.close()
 
 
-def raw(practice):
-    return duckdb.connect(str(practice.store.path))
+def test_postgresql_schema_is_the_duckdb_schema_in_its_dialect():
+    from core.store.schema import PG_MIGRATIONS
+
+    assert [v for v, _ in PG_MIGRATIONS] == [v for v, _ in MIGRATIONS]
+    for _, sql in PG_MIGRATIONS:
+        for duckdb_only in ("regexp_full_match", "list_has_all", "list_sum", "list_min", "len"):
+            assert not re.search(rf"\b{duckdb_only}\(", sql), duckdb_only
 
 
 @pytest.mark.parametrize(
@@ -39,8 +55,8 @@ def raw(practice):
         "INSERT INTO treatment_plans VALUES ('Px', 'C1001', DATE '2026-01-01', NULL, 'draft', [], [], [], [], 'K01')",
     ],
 )
-def test_database_rejects_invalid_rows(tmp_path, sql):
-    store = Store(tmp_path / "c.duckdb")
+def test_database_rejects_invalid_rows(new_store, sql):
+    store = new_store()
     store.insert_rows(
         {
             "clinicians": [{"id": "K01", "display_name": "A B", "credentials": "LCSW"}],
@@ -56,23 +72,25 @@ def test_database_rejects_invalid_rows(tmp_path, sql):
             ],
         }
     )
+    con = raw(store)
     store.close()
-    con = duckdb.connect(str(tmp_path / "c.duckdb"))
-    with pytest.raises(duckdb.ConstraintException):
+    with pytest.raises(CONSTRAINT):
         con.execute(sql)
+    con.close()
 
 
 def test_item_responses_must_add_up_to_the_total(practice):
+    con = raw(practice.store)
     practice.store.close()
-    con = duckdb.connect(str(practice.store.path))
     bad = con.execute("SELECT count(*) FROM assessments WHERE items IS NOT NULL AND list_sum(items) <> total_score")
     assert bad.fetchone()[0] == 0
-    with pytest.raises(duckdb.ConstraintException):
+    with pytest.raises(CONSTRAINT):
         con.execute("UPDATE assessments SET total_score = total_score + 1 WHERE id = 'A00001'")
+    con.close()
 
 
-def test_import_batches_are_all_or_nothing_and_skip_existing_rows(tmp_path):
-    store = Store(tmp_path / "i.duckdb")
+def test_import_batches_are_all_or_nothing_and_skip_existing_rows(new_store):
+    store = new_store()
     client = {
         "id": "F-1",
         "full_name": "Test Person",
@@ -100,6 +118,7 @@ def test_import_batches_are_all_or_nothing_and_skip_existing_rows(tmp_path):
     assert store.count_clients() == 1 and store.client_ids_by_mrn(["M1", "M2"]) == {"M1": "F-1"}
 
 
+@pytest.mark.parametrize("engine", ["duckdb"], indirect=True)  # compacting rewrites a DuckDB file
 def test_compact_puts_each_clients_rows_together_and_changes_nothing_else(practice):
     from core import summaries
     from core.models import Actor
@@ -147,3 +166,10 @@ def test_cli_compact(tmp_path, capsys):
     Practice.open(Settings(db_path=path), demo_data=True, anchor=date(2026, 6, 30)).store.close()
     assert main(["compact", "--db", str(path)]) == 0
     assert "notes" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("engine", ["postgresql"], indirect=True)
+def test_compacting_is_refused_on_postgresql_with_why(practice):
+    with pytest.raises(StoreError, match="DuckDB file"):
+        practice.store.compact()
+    assert practice.store.count_clients() == 44

@@ -9,12 +9,13 @@ import threading
 from datetime import date, timedelta
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from core import charts, summaries
 from core.errors import ConflictError, EngineError, IntegrityFailure, InvalidInput, NotFound, PermissionDenied, Refused
 from core.models import Actor
+from tests import engines
+from tests.engines import BOTH
 from tests.fakes import FailingEngine, SlowEngine
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,14 +31,17 @@ def start(practice, client=CLIENT, **kw):
     return summaries.generate(practice, DANA, client, today - timedelta(days=182), today, "Case consultation", **kw)
 
 
+ENGINES = BOTH
+
+
 def raw(practice):
-    return duckdb.connect(str(practice.store.path))
+    return engines.raw(practice.store)
 
 
 def test_one_draft_per_client_is_enforced_by_the_database(practice):
     draft = start(practice).draft
-    with pytest.raises(duckdb.ConstraintException):
-        practice.store._con.execute(
+    with pytest.raises(engines.CONSTRAINT):
+        raw(practice).execute(
             "INSERT INTO drafts SELECT 'D-other', client_id, range_start, range_end, purpose, sources, omitted_ids, "
             "created_by, created_at, current_version, revision, changed_at, changed_by FROM drafts WHERE id = ?",
             [draft.id],
@@ -76,9 +80,9 @@ def test_autosave_survives_a_restart_and_coalesces(practice, tmp_path):
     assert [v.kind for v in saved.versions] == ["generated", "edited"]  # five edits, one version
     assert [e.action for e in summaries.audit_log(practice, RUTH, CLIENT)].count("save") == 1
     practice.store.close()
-    from core.store import Store
+    from core.store import open_store
 
-    reopened = Store(practice.store.path)
+    reopened = open_store(engines.target(practice.store))
     assert reopened.draft_for_client(CLIENT).text.endswith("Edit 4")
     reopened.close()
 
@@ -162,8 +166,8 @@ def test_altered_row_fails_verification_everywhere(practice):
     s = summaries.sign(practice, DANA, start(practice).draft.id, password=PASSWORD)
     summaries.share(practice, DANA, s.id)
     token = summaries.issue_portal_token(practice, DANA, CLIENT)
-    practice.store._con.execute(
-        "UPDATE summaries SET text = replace(text, 'years old', 'years young') WHERE id = ?", [s.id]
+    engines.tamper(
+        practice.store, "UPDATE summaries SET text = replace(text, 'years old', 'years young') WHERE id = ?", [s.id]
     )
     listed = summaries.summaries(practice, DANA, CLIENT)[0]
     assert listed.id == s.id and listed.verified is False
@@ -176,7 +180,7 @@ def test_altered_row_fails_verification_everywhere(practice):
 
 def test_metadata_change_also_fails_verification(practice):
     s = summaries.sign(practice, DANA, start(practice).draft.id, password=PASSWORD)
-    practice.store._con.execute("UPDATE summaries SET signer_name = 'Someone Else' WHERE id = ?", [s.id])
+    engines.tamper(practice.store, "UPDATE summaries SET signer_name = 'Someone Else' WHERE id = ?", [s.id])
     assert summaries.get_summary(practice, DANA, s.id).verified is False
 
 
@@ -312,10 +316,11 @@ from core.config import Settings
 from core.models import Actor
 from core.service import Practice
 from core.store import lifecycle
+from tests.engines import settings_for
 from core import summaries
 
 point = sys.argv[2]
-p = Practice.open(Settings(db_path=sys.argv[1]), demo_data=False, today=lambda: date(2026, 6, 30))
+p = Practice.open(settings_for(sys.argv[1]), demo_data=False, today=lambda: date(2026, 6, 30))
 actor = Actor("dana", "Dana Whitfield", ("clinician",), "LCSW", "K01", "cli")
 draft = summaries.active_draft(p, actor, "C1001")
 if point == "after-summary-insert":
@@ -334,7 +339,7 @@ def test_crash_while_signing_leaves_draft_or_summary_never_both_or_neither(pract
     draft = start(practice).draft
     practice.store.close()
     child = subprocess.run(
-        [sys.executable, "-c", CRASH, str(practice.store.path), point],
+        [sys.executable, "-c", CRASH, engines.target(practice.store), point],
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         capture_output=True,
@@ -342,7 +347,7 @@ def test_crash_while_signing_leaves_draft_or_summary_never_both_or_neither(pract
         timeout=60,
     )
     assert child.returncode == (0 if point == "none" else 17), child.stderr
-    con = duckdb.connect(str(practice.store.path))
+    con = raw(practice)
     drafts = con.execute("SELECT count(*) FROM drafts WHERE id = ?", [draft.id]).fetchone()[0]
     signed = con.execute("SELECT count(*) FROM summaries WHERE client_id = ?", [CLIENT]).fetchone()[0]
     assert (drafts, signed) == ((1, 0) if expect == "draft" else (0, 1))
@@ -364,3 +369,19 @@ def test_signing_over_statements_the_chart_contradicts_needs_an_acknowledgement_
     assert s.verified and s.generation.acknowledged == refused.value.findings
     text = extract(pdf.summary_pdf(practice, DANA, s.id))
     assert "Signed with open findings" in text and "ever documented" in text
+
+
+@pytest.mark.parametrize("engine", ["postgresql"], indirect=True)
+def test_postgresql_refuses_to_change_or_delete_a_signed_summary_whoever_asks(practice):
+    s = summaries.sign(practice, DANA, start(practice).draft.id, password=PASSWORD)
+    con = raw(practice)
+    for sql in (
+        "UPDATE summaries SET text = text || ' (edited)' WHERE id = ?",
+        "DELETE FROM summaries WHERE id = ?",
+    ):
+        with pytest.raises(engines.CONSTRAINT, match="never changed or deleted"):
+            con.execute(sql, [s.id])
+    with pytest.raises(engines.CONSTRAINT, match="never changed or deleted"):
+        con.execute("TRUNCATE summaries CASCADE")
+    con.close()
+    assert summaries.verified(practice, s.id).text == s.text

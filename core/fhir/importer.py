@@ -10,7 +10,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from ..errors import InvalidImport
-from ..store import CHART_TABLES, Store
+from ..store import CHART_TABLES
+from ..store import BaseStore as Store
 from . import mapping
 from .context import NOT_CHART, Context
 from .notes import notes

@@ -1,4 +1,6 @@
-"""The store: the only package that imports duckdb and holds SQL; one DuckDB file, versioned migrations."""
+"""The store: the only package that imports duckdb or psycopg and holds SQL. One DuckDB file (the
+embedded default), or a PostgreSQL database shared by several app processes (core.store.postgres);
+versioned migrations, the same for both."""
 
 from __future__ import annotations
 
@@ -19,11 +21,21 @@ from .history import HistoryStore
 from .lifecycle import DraftChanged, DraftExists, DraftGone, LifecycleStore
 from .memo import Memo
 from .quality import QualityStore
-from .schema import MIGRATIONS
+from .schema import DATA_TABLES, MIGRATIONS
 
 _LOG = logging.getLogger(__name__)
 
-__all__ = ["CHART_TABLES", "DraftChanged", "DraftExists", "DraftGone", "MIGRATIONS", "Store", "StoreError"]
+__all__ = [
+    "CHART_TABLES",
+    "BaseStore",
+    "DraftChanged",
+    "DraftExists",
+    "DraftGone",
+    "MIGRATIONS",
+    "Store",
+    "StoreError",
+    "open_store",
+]
 
 
 def opening_failed(e: duckdb.Error) -> str:
@@ -70,8 +82,110 @@ def _first_value(row: tuple[Any, ...] | None) -> Any:
     return row[0]
 
 
-class Store(ChartStore, HistoryStore, LifecycleStore, QualityStore, AuthStore):
+class BaseStore(ChartStore, HistoryStore, LifecycleStore, QualityStore, AuthStore):
+    """What both engines share: the SQL of the mixins, the seal key and the migrations. A subclass
+    gives _cursor (a statement outside any transaction), _transaction (write transactions, which
+    take turns) and MIGRATIONS in its dialect."""
+
+    _key: bytes | None
+    _migrate_lock: threading.Lock
+    MIGRATIONS: list[tuple[int, str]] = MIGRATIONS
+    # Where the data is, for messages and the maintenance screen: a file's path, or a server's database.
+    path: Path | str
+
+    def use_key(self, key: bytes) -> None:
+        """The seal key, for a database that has no seals yet (see Practice.open)."""
+        self._key = key
+
+    def has_seals(self) -> bool:
+        """Whether anything in the database was sealed: then only its own key may be used with it."""
+        with self._cursor() as cur:
+            row = cur.execute(
+                "SELECT EXISTS (SELECT 1 FROM summary_seals) OR EXISTS (SELECT 1 FROM audit_log WHERE entry_mac IS NOT NULL)"
+            ).fetchone()
+        return bool(row and row[0])
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def compact(self) -> dict[str, int]:
+        raise NotImplementedError
+
+    @contextmanager
+    def _cursor(self) -> Iterator[Any]:
+        raise NotImplementedError
+        yield
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Any]:
+        raise NotImplementedError
+        yield
+
+    def copy_into(self, target: BaseStore, batch: int = 5000) -> dict[str, int]:
+        """Copy every row of this database into `target`, an empty database at the same schema version,
+        in one transaction of the target (all or nothing); the rows copied per table. The audit log's
+        ids and MACs come along as they are, so its chain and the seals verify there with the same key;
+        the target's audit id sequence goes on after the last copied id."""
+        if target.schema_version() != self.schema_version():
+            raise StoreError("The two databases are at different schema versions; open both with this version first.")
+        if target.count_clients() or target.has_seals() or target.users():
+            raise StoreError("The database to copy into is not empty: copy only into a new, empty database.")
+        counts: dict[str, int] = {}
+        with self._cursor() as src, target._transaction() as dst:
+            for table in DATA_TABLES:
+                columns = self._columns(src, table)
+                rows = src.execute(f"SELECT {', '.join(columns)} FROM {table}").fetchall()
+                statement = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
+                for i in range(0, len(rows), batch):
+                    dst.executemany(statement, [list(r) for r in rows[i : i + batch]])
+                counts[table] = len(rows)
+            last = _first_value(src.execute("SELECT coalesce(max(id), 0) FROM audit_log").fetchone())
+            target._continue_audit_ids(dst, last)
+        target.memo.changed()
+        target.auth_memo.changed()
+        return counts
+
+    @staticmethod
+    def _columns(cur, table: str) -> list[str]:
+        rows = cur.execute(
+            """SELECT column_name FROM information_schema.columns
+               WHERE table_schema = current_schema() AND table_name = ? ORDER BY ordinal_position""",
+            [table],
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    @staticmethod
+    def _continue_audit_ids(cur, last: int) -> None:
+        raise StoreError("Copying into a DuckDB file is not supported: copy a DuckDB file into PostgreSQL.")
+
+    # -- schema -------------------------------------------------------------------------------
+
+    def schema_version(self) -> int:
+        with self._cursor() as cur:
+            cur.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY)")
+            return _first_value(cur.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone())
+
+    def migrate(self) -> int:
+        """Apply the migrations this database has not seen yet; running it again changes nothing."""
+        with self._migrate_lock:
+            current = self.schema_version()
+            for version, sql in self.MIGRATIONS:
+                if version <= current:
+                    continue
+                with self._transaction() as cur:
+                    if _first_value(
+                        cur.execute("SELECT count(*) FROM schema_version WHERE version = ?", [version]).fetchone()
+                    ):
+                        continue  # another process applied it meanwhile (their transactions take turns)
+                    cur.execute(sql)
+                    cur.execute("INSERT INTO schema_version VALUES (?)", [version])
+            return self.schema_version()
+
+
+class Store(BaseStore):
     """One DuckDB file. Safe to share across threads: every call takes its own cursor."""
+
+    path: Path
 
     def __init__(self, path: str | Path, key: bytes | None = None):
         """key: the practice's seal key (core.integrity.seal_key). Without one, nothing is sealed and
@@ -93,18 +207,6 @@ class Store(ChartStore, HistoryStore, LifecycleStore, QualityStore, AuthStore):
             raise StoreError(opening_failed(e)) from e
         self._migrate_lock = threading.Lock()
         self.migrate()
-
-    def use_key(self, key: bytes) -> None:
-        """The seal key, for a database that has no seals yet (see Practice.open)."""
-        self._key = key
-
-    def has_seals(self) -> bool:
-        """Whether anything in the file was sealed: then only its own key may be used with it."""
-        with self._cursor() as cur:
-            row = cur.execute(
-                "SELECT EXISTS (SELECT 1 FROM summary_seals) OR EXISTS (SELECT 1 FROM audit_log WHERE entry_mac IS NOT NULL)"
-            ).fetchone()
-        return bool(row and row[0])
 
     def close(self) -> None:
         self._con.close()
@@ -190,21 +292,11 @@ class Store(ChartStore, HistoryStore, LifecycleStore, QualityStore, AuthStore):
                     pass  # a failed COMMIT has already ended the transaction
                 raise
 
-    # -- schema -------------------------------------------------------------------------------
 
-    def schema_version(self) -> int:
-        with self._cursor() as cur:
-            cur.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY)")
-            return _first_value(cur.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone())
+def open_store(target: str | Path, key: bytes | None = None) -> BaseStore:
+    """The store a setting names: a postgresql:// address (TS_DATABASE_URL), else a DuckDB file's path."""
+    if isinstance(target, str) and target.startswith(("postgresql://", "postgres://")):
+        from .postgres import PostgresStore  # the connection pool is loaded only for a server
 
-    def migrate(self) -> int:
-        """Apply the migrations this file has not seen yet; running it again changes nothing."""
-        with self._migrate_lock:
-            current = self.schema_version()
-            for version, sql in MIGRATIONS:
-                if version <= current:
-                    continue
-                with self._transaction() as cur:
-                    cur.execute(sql)
-                    cur.execute("INSERT INTO schema_version VALUES (?)", [version])
-            return self.schema_version()
+        return PostgresStore(target, key=key)
+    return Store(target, key=key)

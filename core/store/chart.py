@@ -6,7 +6,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-import duckdb
 import pandas as pd
 
 from ..errors import NotFound, StoreError
@@ -24,6 +23,7 @@ from ..models import (
     Note,
     Plan,
 )
+from .dbapi import DB_ERROR
 from .memo import Memo, writes
 
 # Tables the generator and importers may bulk-load, with their columns in insert order.
@@ -78,10 +78,17 @@ CLIENT_ORDER = {
 CONTACT_FIELDS = CHART_TABLES["client_contacts"][1:]
 # A client with their related persons in one statement (a list of rows in a fixed order, so two
 # reads of one chart compare equal).
-CLIENT_SELECT = f"""SELECT {", ".join("c." + col for col in CHART_TABLES["clients"])},
-    (SELECT list(({", ".join(CONTACT_FIELDS)}) ORDER BY {", ".join(CONTACT_FIELDS)})
-     FROM client_contacts k WHERE k.client_id = c.id)
+CONTACT_LIST = ", ".join(CONTACT_FIELDS)
+# DuckDB's form; the PostgreSQL store has its own (PostgresStore.CONTACT_ROWS).
+CONTACT_ROWS = f"list(({CONTACT_LIST}) ORDER BY {CONTACT_LIST})"
+
+
+def client_select(contact_rows: str) -> str:
+    return f"""SELECT {", ".join("c." + col for col in CHART_TABLES["clients"])},
+    (SELECT {contact_rows} FROM client_contacts k WHERE k.client_id = c.id)
     FROM clients c"""
+
+
 NOTE_COLUMNS = (
     "n.id, n.client_id, n.note_type, n.note_format, n.note_date, n.title, c.display_name, n.signed_at, n.text"
 )
@@ -156,10 +163,15 @@ class ChartStore:
     _cursor: Callable
     _transaction: Callable
     memo: Memo
+    # What differs between the engines' SQL dialects (the PostgreSQL store sets its own).
+    CONTACT_ROWS = CONTACT_ROWS  # a client's contacts as a list of rows
+    UNACCENT = "strip_accents"  # a string without its accents
 
     def set_meta(self, key: str, value: str) -> None:
         with self._cursor() as cur:
-            cur.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
+            cur.execute(
+                "INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [key, value]
+            )
 
     # -- bulk loading (demo generator, FHIR import) ---------------------------------------------
 
@@ -169,17 +181,15 @@ class ChartStore:
         with self._transaction() as cur:
             return self._insert_tables(cur, rows, ignore_existing)
 
-    @staticmethod
-    def _insert_tables(cur, rows: Mapping[str, Sequence[dict]], ignore_existing: bool) -> dict[str, int]:
+    def _insert_tables(self, cur, rows: Mapping[str, Sequence[dict]], ignore_existing: bool) -> dict[str, int]:
         added = {}
-        verb = "INSERT OR IGNORE" if ignore_existing else "INSERT"
+        unless_there = "ON CONFLICT DO NOTHING" if ignore_existing else ""
         for table, columns in CHART_TABLES.items():  # dict order respects foreign keys
             batch = rows.get(table) or ()
             if not batch:
                 continue
-            frame = pd.DataFrame([[r.get(c) for c in columns] for r in batch], columns=list(columns))
             before = cur.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
-            cur.register("incoming", frame)
+            self._stage(cur, table, columns, [[r.get(c) for c in columns] for r in batch])
             cols = ", ".join(columns)
             if table == "client_contacts" and ignore_existing:  # no key: compare whole rows
                 same = " AND ".join(f"k.{c} IS NOT DISTINCT FROM i.{c}" for c in columns)
@@ -188,10 +198,19 @@ class ChartStore:
                         WHERE NOT EXISTS (SELECT 1 FROM {table} k WHERE {same})"""
                 )
             else:
-                cur.execute(f"{verb} INTO {table} ({cols}) SELECT {cols} FROM incoming")
-            cur.unregister("incoming")
+                cur.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM incoming {unless_there}")
+            self._unstage(cur)
             added[table] = cur.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0] - before
         return added
+
+    @staticmethod
+    def _stage(cur, table: str, columns: Sequence[str], rows: list[list]) -> None:
+        """The rows to insert into `table`, as a table named incoming for the statement that inserts them."""
+        cur.register("incoming", pd.DataFrame(rows, columns=list(columns)))
+
+    @staticmethod
+    def _unstage(cur) -> None:
+        cur.unregister("incoming")
 
     def count_clients(self) -> int:
         with self._cursor() as cur:
@@ -239,8 +258,8 @@ class ChartStore:
             if not page:
                 return []
         if page is not None:  # the page's clients were found by the filter: now they are the filter
-            where, params = "list_contains($page, c.id)", {"page": page}
-        only = (lambda column: f"list_contains($page, {column})") if page is not None else (lambda _column: "true")
+            where, params = "c.id = ANY($page)", {"page": page}
+        only = (lambda column: f"{column} = ANY($page)") if page is not None else (lambda _column: "true")
         with self._cursor() as cur:
             rows = cur.execute(
                 f"""
@@ -252,7 +271,7 @@ class ChartStore:
                 ),
                 last_signed AS (
                     SELECT s.client_id, max(s.signed_at) AS signed_at,
-                           arg_max(s.signer_name, (s.signed_at, s.id)) AS signer
+                           (array_agg(s.signer_name ORDER BY s.signed_at DESC, s.id DESC))[1] AS signer
                     FROM summaries s
                     WHERE {only("s.client_id")}
                       AND NOT EXISTS (SELECT 1 FROM summary_deletions x WHERE x.summary_id = s.id)
@@ -282,16 +301,16 @@ class ChartStore:
         with self._cursor() as cur:
             return cur.execute(f"SELECT count(*) FROM clients c WHERE {where}", params).fetchone()[0]
 
-    @staticmethod
-    def _client_filter(search: str, clinician_id: str | None) -> tuple[str, dict[str, object]]:
+    def _client_filter(self, search: str, clinician_id: str | None) -> tuple[str, dict[str, object]]:
         """The WHERE of a client search and its parameters: every word in the name or the id, as a literal
         substring (not LIKE: a typed % or _ is a character, not a wildcard), on the caseload named."""
         conditions: list[str] = []
         params: dict[str, object] = {}
+        bare = self.UNACCENT
         for i, word in enumerate(search.split()):
             conditions.append(
-                f"(contains(strip_accents(lower(c.full_name)), strip_accents(lower($w{i})))"
-                f" OR contains(strip_accents(lower(c.id)), strip_accents(lower($w{i}))))"
+                f"(strpos({bare}(lower(c.full_name)), {bare}(lower($w{i}))) > 0"
+                f" OR strpos({bare}(lower(c.id)), {bare}(lower($w{i}))) > 0)"
             )
             params[f"w{i}"] = word
         if clinician_id is not None:
@@ -304,7 +323,7 @@ class ChartStore:
 
     def _read_client(self, client_id: str) -> Client:
         with self._cursor() as cur:
-            row = cur.execute(f"{CLIENT_SELECT} WHERE c.id = ?", [client_id]).fetchone()
+            row = cur.execute(f"{client_select(self.CONTACT_ROWS)} WHERE c.id = ?", [client_id]).fetchone()
         if row is None:
             raise NotFound(f"No client with id {client_id!r}.")
         return _client(row)
@@ -454,7 +473,7 @@ class ChartStore:
                 """SELECT min(d), max(d) FROM (
                      SELECT note_date AS d FROM notes WHERE client_id = $c
                      UNION ALL SELECT administered_on FROM assessments WHERE client_id = $c
-                     UNION ALL SELECT effective_from FROM treatment_plans WHERE client_id = $c)""",
+                     UNION ALL SELECT effective_from FROM treatment_plans WHERE client_id = $c) AS days""",
                 {"c": client_id},
             ).fetchone()
 
@@ -474,12 +493,12 @@ class ChartStore:
         try:
             with self._transaction() as cur:
                 return [self._insert_tables(cur, rows, ignore_existing=True) for rows in batches]
-        except duckdb.Error as e:
+        except DB_ERROR as e:
             raise StoreError(f"The import could not be saved, so nothing was imported: {e}") from e
 
     def client_ids_by_mrn(self, mrns: Sequence[str]) -> dict[str, str]:
         if not mrns:
             return {}
         with self._cursor() as cur:
-            rows = cur.execute("SELECT mrn, id FROM clients WHERE list_contains(?, mrn)", [list(mrns)]).fetchall()
+            rows = cur.execute("SELECT mrn, id FROM clients WHERE mrn = ANY(?)", [list(mrns)]).fetchall()
         return dict(rows)

@@ -14,6 +14,9 @@ class HistoryStore:
     """Notes before a range (mixed into Store); only usable notes, and only those that can matter."""
 
     _cursor: Callable
+    # A note's text matching the risk topics, case ignored (the PostgreSQL store sets its own).
+    TOPIC_MATCH = "regexp_matches(n.text, ?, 'i')"
+    TOPIC_PATTERN = TOPIC_SQL
 
     def notes_before(self, client_id: str, start: date) -> tuple[Note, ...]:
         """Signed intake notes, and signed progress notes that mention risk or safety, dated before
@@ -24,8 +27,8 @@ class HistoryStore:
                            n.signed_at, n.text
                     FROM notes n LEFT JOIN clinicians c ON c.id = n.author_id
                     WHERE n.client_id = ? AND n.note_date < ? AND {USABLE_NOTE.replace("note_type", "n.note_type")}
-                      AND (n.note_type = 'intake' OR regexp_matches(n.text, ?, 'i'))
+                      AND (n.note_type = 'intake' OR {self.TOPIC_MATCH})
                     ORDER BY n.note_date, n.id""",
-                [client_id, start, TOPIC_SQL],
+                [client_id, start, self.TOPIC_PATTERN],
             ).fetchall()
         return tuple(Note(*r) for r in rows)

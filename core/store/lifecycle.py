@@ -10,8 +10,6 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import NamedTuple
 
-import duckdb
-
 from ..integrity import (
     AUDIT_FIELDS,
     SIGNED_FIELDS,
@@ -26,6 +24,7 @@ from ..integrity import (
     verify_chain,
 )
 from ..models import ActiveDraft, AuditEntry, Citation, Generation, SignedSummary, SourceRef, Version
+from .dbapi import CONFLICT, CONSTRAINT
 
 
 def _json(value) -> str:
@@ -91,7 +90,7 @@ def retry_on_conflict(fn, attempts: int = 8):
         try:
             with _draft_writes:
                 return fn()
-        except (duckdb.TransactionException, duckdb.ConstraintException):
+        except CONFLICT + CONSTRAINT:
             if attempt == attempts - 1:
                 raise
             time.sleep(random.uniform(0.002, 0.01) * (attempt + 1))
@@ -335,9 +334,9 @@ class LifecycleStore:
                     draft["id"],
                     f"{draft['generation']['engine']} {draft['generation']['model']}; {len(draft['sources'])} sources",
                 )
-        except (duckdb.ConstraintException, duckdb.TransactionException) as e:
+        except CONFLICT + CONSTRAINT as e:
             # UNIQUE (client_id) refused it, or a concurrent insert of the same key conflicted.
-            if "client_id" in str(e) or isinstance(e, duckdb.TransactionException):
+            if "client_id" in str(e) or isinstance(e, CONFLICT):
                 raise DraftExists(draft["client_id"]) from e
             raise
 
@@ -668,6 +667,12 @@ class LifecycleStore:
             rows = cur.execute(SUMMARY_SELECT + " WHERE d.summary_id IS NULL ORDER BY s.signed_at, s.id").fetchall()
         return [_summary(r, self._key) for r in rows]
 
+    def every_summary(self) -> list[SignedSummary]:
+        """Every signed summary, deleted ones included, in id order (checking a copy of the database)."""
+        with self._cursor() as cur:
+            rows = cur.execute(SUMMARY_SELECT + " ORDER BY s.id").fetchall()
+        return [_summary(r, self._key) for r in rows]
+
     def summary(self, summary_id: str) -> SignedSummary | None:
         with self._cursor() as cur:
             rows = cur.execute(SUMMARY_SELECT + " WHERE s.id = ?", [summary_id]).fetchall()
@@ -695,7 +700,9 @@ class LifecycleStore:
     def set_shared(self, summary: SignedSummary, shared: bool, now: datetime, actor: str) -> None:
         with self._transaction() as cur:
             if shared:
-                cur.execute("INSERT OR IGNORE INTO summary_shares VALUES (?, ?, ?)", [summary.id, actor, now])
+                cur.execute(
+                    "INSERT INTO summary_shares VALUES (?, ?, ?) ON CONFLICT DO NOTHING", [summary.id, actor, now]
+                )
             else:
                 cur.execute("DELETE FROM summary_shares WHERE summary_id = ?", [summary.id])
             self._audit(cur, now, actor, "share" if shared else "unshare", summary.client_id, summary.id)
@@ -729,7 +736,7 @@ class LifecycleStore:
         with self._cursor() as cur:
             rows = cur.execute(
                 "SELECT client_id FROM portal_tokens WHERE token_hash = ? AND revoked_at IS NULL "
-                "AND coalesce(expires_at, created_at + INTERVAL 90 DAY) > ?",
+                "AND coalesce(expires_at, created_at + INTERVAL '90 days') > ?",
                 [token_hash, now],
             ).fetchall()
         return rows[0][0] if rows else None

@@ -1,9 +1,11 @@
 """A bounded per-process memory of reads, forgotten whenever what they read changes.
 
-A DuckDB file admits one process, and every write goes through the store. So a read stays true until
-the store's next write to the tables it read, in this process: each group of tables (the chart; the
-accounts and sessions) has a version number, shared by every Store on the same file, that each write
-to the group moves on. A read made before a write is never served after it.
+Every write goes through the store. So a read stays true until the store's next write to the tables
+it read: each group of tables (the chart; the accounts and sessions) has a version number that each
+write to the group moves on, and a read made before a write is never served after it. A DuckDB file
+admits one process, so its versions live in this process, shared by every Store on the same file
+(LocalVersions); a PostgreSQL database is shared by several processes, so its versions live in the
+database and are read before each use of the memory (core.store.postgres).
 
 Chart rows (clients, contacts, diagnoses, assessments, plans, notes, medications) are only ever added,
 by imports and by the demo; accounts and sessions change on every sign-in, sign-out and lock.
@@ -18,7 +20,7 @@ import functools
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -30,9 +32,33 @@ _versions: dict[Hashable, int] = {}  # per (database file, group of tables): wri
 _versions_lock = threading.Lock()
 
 
+class Versions(Protocol):
+    def get(self, file: Hashable) -> int: ...
+
+    def bump(self, file: Hashable) -> None: ...
+
+
+class LocalVersions:
+    """The writes this process has made, per (database file, group of tables)."""
+
+    def get(self, file: Hashable) -> int:
+        return _versions.get(file, 0)
+
+    def bump(self, file: Hashable) -> None:
+        with _versions_lock:
+            _versions[file] = _versions.get(file, 0) + 1
+
+
 class Memo:
-    def __init__(self, file: Hashable, max_entries: int = MAX_ENTRIES, max_bytes: int = MAX_BYTES):
-        self.file = file  # (database file, group of tables)
+    def __init__(
+        self,
+        file: Hashable,
+        max_entries: int = MAX_ENTRIES,
+        max_bytes: int = MAX_BYTES,
+        versions: Versions | None = None,
+    ):
+        self.file = file  # (database, group of tables)
+        self.versions: Versions = versions or LocalVersions()
         self.max_entries = max_entries
         self.max_bytes = max_bytes
         self._lock = threading.Lock()
@@ -42,12 +68,11 @@ class Memo:
         self.hits = self.misses = 0
 
     def version(self) -> int:
-        return _versions.get(self.file, 0)
+        return self.versions.get(self.file)
 
     def changed(self) -> None:
-        """The tables were written: every Store on this file forgets what it read of them before."""
-        with _versions_lock:
-            _versions[self.file] = _versions.get(self.file, 0) + 1
+        """The tables were written: every Store on this database forgets what it read of them before."""
+        self.versions.bump(self.file)
 
     def get(self, key: Hashable, read: Callable[[], T], size: Callable[[T], int] = lambda _v: 0) -> T:
         """The remembered result of `read()` for `key`, reading it on a miss. An exception is not remembered."""

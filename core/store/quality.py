@@ -6,11 +6,10 @@ import json
 from collections.abc import Callable
 from dataclasses import fields
 
-import duckdb
-
 from ..errors import Refused
 from ..integrity import canonical
 from ..models import Citation, EvalItem, EvalRun
+from .dbapi import CONSTRAINT
 
 PDQI_COLUMNS = (
     "up_to_date",
@@ -115,7 +114,7 @@ class QualityStore:
                     None,
                     f"blinded PDQI-9 of {blind['item_a']} and {blind['item_b']}",
                 )
-        except duckdb.ConstraintException as e:
+        except CONSTRAINT as e:
             if "blind_ratings" in str(e) or "Duplicate" in str(e):
                 raise Refused("You have already rated this pair; each tester rates a pair once.") from None
             raise
@@ -159,8 +158,8 @@ class QualityStore:
             for c in ITEM_COLUMNS
         ]
         cur.execute(
-            f"INSERT OR REPLACE INTO eval_items ({', '.join(ITEM_COLUMNS)}) VALUES "
-            f"({', '.join('?' for _ in ITEM_COLUMNS)})",
+            f"INSERT INTO eval_items ({', '.join(ITEM_COLUMNS)}) VALUES ({', '.join('?' for _ in ITEM_COLUMNS)}) "
+            f"ON CONFLICT (id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in ITEM_COLUMNS if c != 'id')}",
             values,
         )
 

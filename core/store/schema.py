@@ -1,5 +1,7 @@
 """The versioned schema: migrations applied in order, each once."""
 
+import re
+
 INSTRUMENT_CHECK = """
     (instrument = 'PHQ-9' AND total_score BETWEEN 0 AND 27) OR
     (instrument = 'GAD-7' AND total_score BETWEEN 0 AND 21) OR
@@ -365,3 +367,87 @@ MIGRATIONS: list[tuple[int, str]] = [
     """,
     ),
 ]
+
+
+# -- PostgreSQL -------------------------------------------------------------------------------------
+# The same migrations, in PostgreSQL's dialect: the DuckDB text with its few DuckDB-only functions
+# rewritten (so the two schemas cannot drift apart), and what PostgreSQL adds before and after.
+
+_PG_REWRITES = (
+    # regexp_full_match(x, 'p'): the whole value matches
+    (re.compile(r"regexp_full_match\((\w+), '([^']*)'\)"), r"\1 ~ '^(?:\2)$'"),
+    (re.compile(r"\blist_sum\("), "ts_list_sum("),
+    (re.compile(r"\blist_min\("), "ts_list_min("),
+    (re.compile(r"\blen\("), "cardinality("),
+    # list_has_all([allowed...], column): every value of the column is allowed
+    (re.compile(r"list_has_all\(\s*\[([^\]]*)\],\s*(\w+)\)"), r"\2 <@ ARRAY[\1]::varchar[]"),
+)
+
+PG_BEFORE = {
+    1: """
+    -- A CHECK may not hold a subquery: the sums and minimums of score items are functions.
+    CREATE FUNCTION ts_list_sum(integer[]) RETURNS bigint LANGUAGE sql IMMUTABLE AS 'SELECT sum(x) FROM unnest($1) x';
+    CREATE FUNCTION ts_list_min(integer[]) RETURNS integer LANGUAGE sql IMMUTABLE AS 'SELECT min(x) FROM unnest($1) x';
+    -- The client search ignores accents.
+    CREATE EXTENSION IF NOT EXISTS unaccent;
+    -- Each process keeps reads in memory until a write to what they read (core.store.memo): the
+    -- version of each group of tables lives here, where every process sees it.
+    CREATE TABLE store_versions (grp VARCHAR PRIMARY KEY, version BIGINT NOT NULL);
+    INSERT INTO store_versions VALUES ('chart', 0), ('accounts', 0);
+    """,
+}
+
+PG_AFTER = {
+    2: """
+    -- A signed summary is never changed or deleted, by any role: deleting one records a deletion.
+    CREATE FUNCTION ts_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        RAISE EXCEPTION 'a signed summary is never changed or deleted (% on %)', TG_OP, TG_TABLE_NAME
+            USING ERRCODE = 'integrity_constraint_violation';
+    END $$;
+    CREATE TRIGGER summaries_are_signed BEFORE UPDATE OR DELETE ON summaries
+        FOR EACH ROW EXECUTE FUNCTION ts_refuse_change();
+    CREATE TRIGGER summaries_are_kept BEFORE TRUNCATE ON summaries
+        FOR EACH STATEMENT EXECUTE FUNCTION ts_refuse_change();
+    """,
+}
+
+
+def postgresql(sql: str) -> str:
+    """A DuckDB migration in PostgreSQL's dialect."""
+    for pattern, replacement in _PG_REWRITES:
+        sql = pattern.sub(replacement, sql)
+    return sql
+
+
+PG_MIGRATIONS: list[tuple[int, str]] = [
+    (version, PG_BEFORE.get(version, "") + postgresql(sql) + PG_AFTER.get(version, "")) for version, sql in MIGRATIONS
+]
+
+
+# Every table of the practice's data, in an order that respects foreign keys (python -m core copy).
+DATA_TABLES = (
+    "clinicians",
+    "clients",
+    "client_contacts",
+    "diagnoses",
+    "assessments",
+    "treatment_plans",
+    "notes",
+    "medications",
+    "meta",
+    "drafts",
+    "draft_versions",
+    "summaries",
+    "summary_deletions",
+    "summary_shares",
+    "portal_tokens",
+    "audit_log",
+    "ratings",
+    "eval_runs",
+    "eval_items",
+    "users",
+    "sessions",
+    "summary_seals",
+    "blind_ratings",
+)

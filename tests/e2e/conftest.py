@@ -29,16 +29,21 @@ def free_port() -> int:
 
 
 class Server:
-    """`streamlit run serve.py` (the app and its download route) on a free loopback port, on its own demo database."""
+    """`streamlit run serve.py` (the app and its download route) on a free loopback port, on its own demo
+    database, or on a PostgreSQL database that other servers may share."""
 
-    def __init__(self, folder: Path, prepare: Callable[[Practice], None] | None = None):
-        """prepare: work on the demo database before the server opens it (DuckDB admits one process)."""
+    def __init__(
+        self, folder: Path, prepare: Callable[[Practice], None] | None = None, database_url: str | None = None
+    ):
+        """prepare: work on the demo database before the server opens it (DuckDB admits one process);
+        database_url: the PostgreSQL database to serve (given the demo charts if it is empty)."""
         if not Path(CHROMIUM).exists():
             if os.environ.get("CI"):
                 pytest.fail("Chromium is not installed; .ci/run installs Debian's chromium package.")
             pytest.skip("Debian's chromium is not installed (apt-get install chromium); CI runs these tests.")
         self.db = folder / "e2e.duckdb"
-        practice = Practice.open(Settings(db_path=self.db), demo_data=True, anchor=date.today())
+        self.settings = Settings(db_path=self.db, database_url=database_url)
+        practice = Practice.open(self.settings, demo_data=True, anchor=date.today())
         if prepare:
             prepare(practice)
         practice.store.close()
@@ -61,7 +66,11 @@ class Server:
                 "false",
             ],
             cwd=ROOT,
-            env={**os.environ, "TS_DB_PATH": str(self.db)},
+            env={
+                **os.environ,
+                "TS_DB_PATH": str(self.db),
+                **({"TS_DATABASE_URL": database_url} if database_url else {}),
+            },
             stdout=self.log,
             stderr=subprocess.STDOUT,
         )
