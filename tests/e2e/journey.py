@@ -79,3 +79,14 @@ def type_at_end(page: Page, text: str) -> None:
     editor(page).click()
     page.keyboard.press("Control+End")
     page.keyboard.type(text)
+
+
+def sign_draft(page: Page, user: str) -> None:
+    """Sign & Approve, attest, confirm with the password, complete: the summary is signed on screen."""
+    page.get_by_role("button", name="Sign & Approve").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_text("I attest to the statement above").click()
+    dialog.get_by_label("Your password, to confirm it is you signing").fill(PASSWORDS[user])
+    dialog.get_by_label("Your password, to confirm it is you signing").press("Enter")
+    dialog.get_by_role("button", name="Sign and Complete").click()
+    expect(page.get_by_role("button", name="Share to client portal")).to_be_visible()

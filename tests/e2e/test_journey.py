@@ -23,6 +23,7 @@ from .journey import (
     generate,
     open_from_clients,
     shot,
+    sign_draft,
     sign_in,
     status,
     summary_tab,
@@ -229,13 +230,7 @@ def test_two_windows_on_one_draft_never_lose_an_edit(own_server, browser, artifa
         expect(dana.get_by_role("cell", name=author).first).to_be_visible()
 
     # Signed in Dana's window while Ruth types: Ruth is told who signed, and keeps what she typed.
-    dana.get_by_role("button", name="Sign & Approve").click()
-    dialog = dana.get_by_role("dialog")
-    dialog.get_by_text("I attest to the statement above").click()
-    dialog.get_by_label("Your password, to confirm it is you signing").fill("dana-demo-2026")
-    dialog.get_by_label("Your password, to confirm it is you signing").press("Enter")
-    dialog.get_by_role("button", name="Sign and Complete").click()
-    expect(dana.get_by_role("button", name="Share to client portal")).to_be_visible()
+    sign_draft(dana, "dana")
     type_at_end(ruth, "\nEDIT-4 after signing")
     expect(ruth.get_by_text(re.compile(r"was signed by Dana Whitfield at"))).to_be_visible(timeout=10_000)
     expect(ruth.locator("[data-testid='stCode']")).to_contain_text("EDIT-4 after signing")

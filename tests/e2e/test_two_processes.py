@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 from core import summaries
 from core.service import Practice
 from tests.e2e.conftest import ROOT, Server, new_page
-from tests.e2e.journey import editor, generate, open_from_clients, sign_in, status, summary_tab, type_at_end
+from tests.e2e.journey import editor, generate, open_from_clients, sign_draft, sign_in, status, summary_tab, type_at_end
 from tests.test_summaries import RUTH
 
 ON_POSTGRESQL = pytest.mark.parametrize("engine", ["postgresql"], indirect=True)
@@ -90,13 +90,7 @@ def test_two_processes_share_one_practice_and_lose_nothing(two_servers, browser,
     expect(dana.get_by_text(re.compile(r"Ruth Abernathy changed this draft at"))).to_be_visible(timeout=10_000)
     dana.get_by_role("button", name="Load the latest version").click()
     expect(editor(dana)).to_have_value(re.compile(r"EDIT-A1\nEDIT-B1$"))
-    dana.get_by_role("button", name="Sign & Approve").click()
-    dialog = dana.get_by_role("dialog")
-    dialog.get_by_text("I attest to the statement above").click()
-    dialog.get_by_label("Your password, to confirm it is you signing").fill("dana-demo-2026")
-    dialog.get_by_label("Your password, to confirm it is you signing").press("Enter")
-    dialog.get_by_role("button", name="Sign and Complete").click()
-    expect(dana.get_by_role("button", name="Share to client portal")).to_be_visible()
+    sign_draft(dana, "dana")
     type_at_end(ruth, "\nEDIT-B2 after signing")
     expect(ruth.get_by_text(re.compile(r"was signed by Dana Whitfield at"))).to_be_visible(timeout=10_000)
     expect(ruth.locator("[data-testid='stCode']")).to_contain_text("EDIT-B2 after signing")
