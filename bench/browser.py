@@ -187,8 +187,8 @@ class Served:
 
     running: list[Served] = []  # every server started, kept apart from this process's other children
 
-    def __init__(self, script: Path, env: dict[str, str], log: Path, cwd: Path = ROOT):
-        self.name = script.stem
+    def __init__(self, script: Path, env: dict[str, str], log: Path, cwd: Path = ROOT, name: str = ""):
+        self.name = name or script.stem  # the key of its CPU in cpu_now()
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log
@@ -342,16 +342,16 @@ class Clicker:
 # -- the run -----------------------------------------------------------------------------------------------------
 
 
-def generatable_clients(db: Path, key: Path) -> list[tuple[str, str]]:
-    """(id, name) of the demo clients whose default range (last 6 months) is enough to Generate from."""
+def generatable_clients(settings) -> list[tuple[str, str]]:
+    """(id, name) of the demo clients whose default range (last 6 months) is enough to Generate from,
+    in the database of `settings` (a core.config.Settings), which gets the demo charts if it is empty."""
     from core import charts, sources
-    from core.config import Settings
     from core.errors import UserError
     from core.models import Actor
     from core.service import Practice
 
     ruth = Actor("ruth", "Ruth Abernathy", ("supervisor",), "LCSW, Clinical Supervisor", "K06")
-    p = Practice.open(Settings(db_path=db, key_path=key), demo_data=True, anchor=date.today())
+    p = Practice.open(settings, demo_data=True, anchor=date.today())
     try:
         found = []
         for r in p.store.client_rows():
@@ -376,7 +376,9 @@ def run(quick: bool, work: Path, log: Callable[[str], None] = print) -> dict:
 
     folder = Path(tempfile.mkdtemp(prefix="browser-", dir=work))
     db, key = folder / "demo.duckdb", folder / "seal.key"
-    clients = generatable_clients(db, key)
+    from core.config import Settings
+
+    clients = generatable_clients(Settings(db_path=db, key_path=key))
     needed = reps + sum(levels)
     if len(clients) < needed:
         raise RuntimeError(f"{len(clients)} demo clients can Generate from the last 6 months; {needed} are needed")
@@ -551,21 +553,8 @@ def run(quick: bool, work: Path, log: Callable[[str], None] = print) -> dict:
                 left = list(burst_clients)
                 for n in levels:
                     mine, left = left[:n], left[n:]
-                    pages = []
-                    for client_id, name in mine:
-                        pg = new_page()
-                        load(pg, f"{app.url}/client?client={client_id}&tab=Summary", user_field)
-                        user_field(pg).fill(USER)
-                        pg.get_by_label("Password", exact=True).fill(PASSWORDS[USER])
-                        pg.get_by_role("button", name="Sign in").click()
-                        expect(pg.get_by_role("heading", name=name)).to_be_visible()  # back where the link pointed
-                        expect(pg.get_by_role("heading", name="Treatment summaries")).to_be_visible()
-                        pg.get_by_role("button", name="Add").click()
-                        pg.get_by_text("Treatment Summary", exact=True).click()
-                        expect(pg.get_by_text("New treatment summary")).to_be_visible()
-                        wait_idle(pg)
-                        pages.append(pg)
-                    bursts[str(n)] = burst(A, pages, DRAFT, "Generate")
+                    pages = [summary_form(new_page(), app, client_id, name) for client_id, name in mine]
+                    bursts[str(n)] = burst([app], pages, DRAFT, "Generate")
                     bursts[str(n)]["clients"] = [c for c, _ in mine]
                     for pg in pages:
                         pg.context.close()
@@ -573,7 +562,7 @@ def run(quick: bool, work: Path, log: Callable[[str], None] = print) -> dict:
                     tpages = [new_page() for _ in range(n)]
                     for pg in tpages:
                         load(pg, base.url, lambda p: p.get_by_role("button", name="Write a line"))
-                    bursts[str(n)]["baseline"] = burst(B, tpages, LINE, "Write a line", "Clicked 1 times.")
+                    bursts[str(n)]["baseline"] = burst([base], tpages, LINE, "Write a line", "Clicked 1 times.")
                     for pg in tpages:
                         pg.context.close()
                     log(f"    {n}: median {bursts[str(n)]['p50_ms']:.0f} ms, max {bursts[str(n)]['max_ms']:.0f} ms")
@@ -616,13 +605,32 @@ def failure(browser, servers: tuple[Served, ...]) -> None:
     print(f"screenshots: {shots}/browser-failure-*.png", file=sys.stderr)
 
 
-def burst(clicker: Clicker, pages: list, cond: str, label: str, arg=None) -> dict:
+def summary_form(page, server: Served, client_id: str, name: str):
+    """A fresh session on the client's New treatment summary form, signed in through the link to the client
+    (as a clinician opens a link they were sent): `page`, ready for Generate."""
+    from playwright.sync_api import expect
+
+    page.goto(f"{server.url}/client?client={client_id}&tab=Summary")
+    page.get_by_label("User name").fill(USER)
+    page.get_by_label("Password", exact=True).fill(PASSWORDS[USER])
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name=name)).to_be_visible(timeout=120_000)  # back where the link pointed
+    expect(page.get_by_role("heading", name="Treatment summaries")).to_be_visible()
+    page.get_by_role("button", name="Add").click()
+    page.get_by_text("Treatment Summary", exact=True).click()
+    expect(page.get_by_text("New treatment summary")).to_be_visible()
+    wait_idle(page)
+    return page
+
+
+def burst(servers: list[Served], pages: list, cond: str, label: str, arg=None) -> dict:
     """Every page clicks its button at the same moment, each on a timer armed for one instant (Playwright's
     clicks one after another, each waiting for its page, spread over a second with ten pages and the
-    server busy); each one's wait counts from its own click."""
+    server busy); each one's wait counts from its own click. The pages may be served by several servers:
+    server_cpu_ms is theirs together."""
     for pg in pages:
         pg.get_by_role("button", name=label).scroll_into_view_if_needed()
-        clicker.watch(pg, cond, arg)
+        pg.evaluate(WATCH.replace("__COND__", cond), arg)
     at = time.time() * 1000 + 300 + 30 * len(pages)  # after every page is armed
     cpu, started = cpu_now(), time.perf_counter()
     for pg in pages:
@@ -630,9 +638,9 @@ def burst(clicker: Clicker, pages: list, cond: str, label: str, arg=None) -> dic
     for pg in pages:
         pg.wait_for_function("() => window.__tsWatch && window.__tsWatch.done !== null", timeout=180_000)
     for pg in pages:
-        clicker.wait_idle(pg)
+        wait_idle(pg)
     spent = cpu_since(cpu)
-    used = spent[clicker.server.name]
+    used = sum(spent[s.name] for s in servers)
     window = (time.perf_counter() - started) * 1000
     marks = [pg.evaluate("() => window.__tsWatch") for pg in pages]
     waits = [m["done"] - m["click"] for m in marks]

@@ -2,10 +2,12 @@
 
     bench/run.py [--out FILE] [--clients N] [--notes M] [--quick] [--rebuild] [--only a,b,...]
 
-Sections: database, selection, payload, draft, autosave, page, pdf, memory, browser, mutations. Every figure
-is a median (p95 where asked) over repeated runs, next to a baseline measured in the same run on this machine;
-browser times clicks in Chromium against `streamlit run serve.py` (bench/browser.py); mutations is the claim
-checker's detection rate of injected errors on the demo charts (bench/mutations.py).
+Sections: database, selection, payload, draft, autosave, page, clients, scaling, pdf, memory, browser, postgresql,
+mutations. Every figure is a median (p95 where asked) over repeated runs, next to a baseline measured in the same
+run on this machine; browser times clicks in Chromium against `streamlit run serve.py` (bench/browser.py);
+postgresql puts the practice database on the PostgreSQL server ./dev bench starts, beside DuckDB
+(bench/postgres.py); mutations is the claim checker's detection rate of injected errors on the demo charts
+(bench/mutations.py).
 The practice-scale database is cached under bench/.cache/ (see bench/bigdb.py); --rebuild makes it
 again. Benchmarks that write work on a copy, so the cached file stays as built.
 """
@@ -36,6 +38,7 @@ from bench import (  # noqa: E402
     page,
     payload,
     pdf_render,
+    postgres,
     scaling,
     selection,
 )
@@ -54,6 +57,7 @@ SECTIONS = (
     "pdf",
     "memory",
     "browser",
+    "postgresql",
     "mutations",
 )
 TARGETS = {
@@ -538,6 +542,76 @@ class Bench:
                 f"{res['peak_rss_mib']:.0f} MiB",
                 f"the trivial script's server: {res['baseline_peak_rss_mib']:.0f} MiB",
                 self.target("browser_peak_rss_mib", res["peak_rss_mib"], "MiB"),
+            )
+        )
+
+    def postgresql(self) -> None:
+        """The practice database on PostgreSQL beside DuckDB; ten simultaneous Generates on one and on two processes."""
+        why = postgres.available()
+        if why:
+            self.results["postgresql"] = {"skipped": why}
+            self.rows.append(("PostgreSQL beside DuckDB", "skipped", why, ""))
+            return
+        with postgres.database() as url:
+            res = postgres.core_figures(self.big(), url, self.anchor, self.quick)
+        self.results["postgresql"] = res
+        copy = res["copy"]
+        self.rows.append(
+            (
+                "PostgreSQL: python -m core copy of the practice database",
+                f"{copy['seconds']:.0f} s, {copy['rows']:,} rows",
+                "every signed summary and the audit chain verified in the copy" if copy["verified"] else "NOT verified",
+                "",
+            )
+        )
+
+        def beside(label: str, x: dict, p95: bool = True) -> None:
+            pg, duck = x["postgresql"], x["duckdb"]
+            self.rows.append(
+                (
+                    f"  {label}: PostgreSQL p50{' / p95' if p95 else ''}",
+                    common.fig(pg, p95=p95),
+                    f"DuckDB: {common.fig(duck, p95=p95)}; x{pg['p50_ms'] / duck['p50_ms']:.2f}",
+                    "",
+                )
+            )
+
+        beside("source selection (a read from the database)", res["selection"]["variants"])
+        beside("the same range again (the store's memory of reads)", res["selection_hit"])
+        beside("offline draft end to end (nothing written)", res["draft"])
+        beside("Generate (summaries.generate: the draft and its audit entry written)", res["generate"])
+        beside("autosave of an edit", res["autosave"])
+        cc = res["concurrent"]
+        one, two = cc["one process"], cc["two processes"]
+        self.rows.append(
+            (
+                f"  {cc['sessions']} Generates at once through core, two processes: median / max wait",
+                f"{common.fmt_ms(two['p50_ms'])} / {common.fmt_ms(two['max_ms'])}",
+                f"one process ({cc['sessions']} threads): {common.fmt_ms(one['p50_ms'])} / "
+                f"{common.fmt_ms(one['max_ms'])}; x{two['p50_ms'] / one['p50_ms']:.2f} / "
+                f"x{two['max_ms'] / one['max_ms']:.2f}; {cc['rounds']} rounds",
+                "",
+            )
+        )
+        named = "postgresql" in [s.strip() for s in (self.args.only or "").split(",")]
+        why = browser.available()
+        if why or (self.quick and not named):
+            reason = why or "quick run of every section (--only postgresql --quick runs it)"
+            res["processes"] = {"skipped": reason}
+            self.rows.append(("  simultaneous Generates, one process against two", "skipped", reason, ""))
+            return
+        res["processes"] = proc = postgres.processes(self.quick, self.work, log=print)
+        one, two = proc["one process"], proc["two processes"]
+        n = proc["sessions"]
+        self.rows.append(
+            (
+                f"  {n} simultaneous Generates (Chromium), two app processes: median / max wait",
+                f"{common.fmt_ms(two['p50_ms'])} / {common.fmt_ms(two['max_ms'])} "
+                f"(server CPU {common.fmt_ms(two['server_cpu_per_click_ms'])} per click)",
+                f"one app process, same database: {common.fmt_ms(one['p50_ms'])} / {common.fmt_ms(one['max_ms'])} "
+                f"(CPU {common.fmt_ms(one['server_cpu_per_click_ms'])}); x{two['p50_ms'] / one['p50_ms']:.2f} / "
+                f"x{two['max_ms'] / one['max_ms']:.2f}; {proc['rounds']} rounds, {proc['cores']} cores",
+                "",
             )
         )
 

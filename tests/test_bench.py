@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests import engines
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -26,3 +28,9 @@ def test_bench_runs_on_a_tiny_practice(tmp_path):
     assert {"practice", "demo"} <= results["draft"].keys() and "trivial page" in results["page"]
     assert results["payload"]["input_tokens_p50"] > 0
     assert "Source selection" in done.stdout
+    pg = results["postgresql"]
+    if engines.SERVER:  # ./dev test's server: the practice copied there, the same selections on both engines
+        assert pg["copy"]["verified"] and pg["selection"]["mismatches"] == 0 and pg["selection"]["cases"] > 0
+        assert pg["concurrent"]["one process"]["n"] == pg["concurrent"]["two processes"]["n"] > 0
+    else:
+        assert "no PostgreSQL server" in pg["skipped"]

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import weakref
 from collections.abc import Hashable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
@@ -147,6 +148,9 @@ class PostgresStore(BaseStore):
                 f"The chart database server at {self.path} could not be reached. Check TS_DATABASE_URL, and that the "
                 "server is running and accepts this user; the server's log has the details."
             ) from e
+        # The pool's connections end cleanly (a Terminate message to the server) when the store is closed,
+        # dropped, or the process exits, whichever comes first.
+        self._close = weakref.finalize(self, self._pool.close)
         self._migrate_lock = threading.Lock()
         self.migrate()  # before the memories, whose versions are in a table of the schema
         versions = _SharedVersions(self)
@@ -154,7 +158,7 @@ class PostgresStore(BaseStore):
         self.auth_memo = Memo((self.path, "accounts"), versions=versions)
 
     def close(self) -> None:
-        self._pool.close()
+        self._close()
 
     def compact(self) -> dict[str, int]:
         raise StoreError(
