@@ -158,7 +158,7 @@ class _Checker:
         self.scores: tuple[Assessment, ...] = tuple(
             {a.id: a for a in sel.history + sel.baseline + sel.assessments}.values()
         )
-        self.courses = {m.instrument: m for m in course.measures(sel.assessments)}
+        self.courses = {m.instrument: m for m in course.measures(sel.assessments, sel.diagnoses)}
         self.risk = risk.picture(sel.notes, sel.carried_risk, sel.assessments, sel.medications)
         # the documented events with the kinds of risk they report ("denies overdose" is none)
         self.events = [(e, k) for e in self.risk.events if (k := _event_kinds(e.sentence))]

@@ -233,6 +233,8 @@ class MeasureCourse:
         if len(self.scores) > 3:  # with three, the last three are the first to latest said above
             last3 = ", ".join(str(a.total_score) for a in self.scores[-3:])
             words = self.trend if self.trend != "stable" else "no reliable change"
+            if spec.cutoff is not None and all(a.total_score < spec.cutoff for a in self.scores[-3:]):
+                words += f", each below the cut-off of {spec.cutoff}"  # a steady remission, not a stall
             text += f" Last three scores ({last3}): {words}."
         if self.in_clinical_range_throughout:
             text += f" Every score in range was at or above the cut-off of {spec.cutoff}."
@@ -274,9 +276,15 @@ class Episode:
         elif cutoff is not None and all(a.total_score >= cutoff for a in self.within):
             below = [a for a in self.before if a.total_score < cutoff]
             if below:
+                last = below[-1]
+                when = (
+                    f"below the cut-off of {cutoff} only at the first administration ({last.total_score} on "
+                    if below == [whole.first]
+                    else f"last below the cut-off of {cutoff} at {last.total_score} (on "
+                )
                 text += (
-                    f" Before this range it was below the cut-off of {cutoff} ({below[-1].total_score} on "
-                    f"{below[-1].administered_on.isoformat()}); in this range it was at or above it throughout."
+                    f" It was {when}{last.administered_on.isoformat()}), and at or above it at every "
+                    "administration since, this range included."
                 )
         relapse = whole.relapse
         if relapse and relapse[0].administered_on < self.within[0].administered_on and not self.within_relapse:
@@ -321,7 +329,7 @@ class Episode:
         )
 
 
-def episodes(history, assessments) -> list[Episode]:
+def episodes(history, assessments, diagnoses=()) -> list[Episode]:
     """Per measure given in range (primary first), its course since the first administration."""
     return [
         Episode(
@@ -329,16 +337,39 @@ def episodes(history, assessments) -> list[Episode]:
             tuple(a for a in sorted(history, key=lambda a: (a.administered_on, a.id)) if a.instrument == m.instrument),
             m.scores,
         )
-        for m in measures(assessments)
+        for m in measures(assessments, diagnoses)
     ]
 
 
-def measures(assessments: tuple[Assessment, ...] | list[Assessment]) -> list[MeasureCourse]:
-    """Per instrument in range, the most often given (the primary measure) first."""
+# The diagnoses each measure tracks: a GAD-7 below its cut-off says nothing of an ADHD diagnosis.
+MEASURES_OF = {
+    "PHQ-9": ("F32", "F33", "F34"),
+    "GAD-7": ("F41",),
+    "PCL-5": ("F43.1",),
+    "AUDIT": ("F10",),
+}
+
+
+def primary_diagnosis(diagnoses, end: date | None = None):
+    """The first behavioral-health diagnosis (an F-code) still active at `end`, or None."""
+    return next(
+        (d for d in diagnoses if d.code.startswith("F") and not (d.resolved and (end is None or d.resolved <= end))),
+        None,
+    )
+
+
+def measures(assessments: tuple[Assessment, ...] | list[Assessment], diagnoses=()) -> list[MeasureCourse]:
+    """Per instrument in range, the primary measure first: the one that tracks the primary diagnosis (AUDIT for
+    an alcohol use disorder, though PHQ-9 was given more often), else the most often given."""
     by: dict[str, list[Assessment]] = {}
     for a in sorted(assessments, key=lambda a: (a.administered_on, a.id)):
         by.setdefault(a.instrument, []).append(a)
-    return [MeasureCourse(i, tuple(s)) for i, s in sorted(by.items(), key=lambda kv: (-len(kv[1]), kv[0]))]
+    d = primary_diagnosis(diagnoses)
+    tracks = {i for i, codes in MEASURES_OF.items() if d is not None and d.code.startswith(codes)}
+    return [
+        MeasureCourse(i, tuple(s))
+        for i, s in sorted(by.items(), key=lambda kv: (kv[0] not in tracks, -len(kv[1]), kv[0]))
+    ]
 
 
 # -- goals -----------------------------------------------------------------------------------------
@@ -548,7 +579,7 @@ def context_scores(sel) -> list[Assessment]:
     """The scores before the range that a draft names: the whole episode's course and the goals
     judged from when they were set. They are sources of the draft like the items in range."""
     before = {a.id for a in sel.history}
-    named = [a for e in episodes(sel.history, sel.assessments) for a in e.cited]
+    named = [a for e in episodes(sel.history, sel.assessments, sel.diagnoses) for a in e.cited]
     now, earlier = goals_of(sel)
     named += [a for g in (*now, *earlier) for a in (*g.evidence, *g.earlier_evidence)]
     return sorted({a.id: a for a in named if a.id in before}.values(), key=lambda a: (a.administered_on, a.id))
@@ -596,6 +627,15 @@ class Contact:
         return (self.as_of - self.seen).days > (self.planned_days or 30) + GRACE_DAYS
 
     @property
+    def missed(self) -> tuple[date, ...]:
+        """The days the planned sessions after the last one came due, through the end of the range, while
+        none is documented (weekly sessions: each week's), once the first is overdue."""
+        if not self.overdue or self.unsigned or not self.due or not self.planned_days:
+            return ()
+        k = (self.as_of - self.due).days // self.planned_days
+        return tuple(self.due + timedelta(days=self.planned_days * i) for i in range(k + 1))
+
+    @property
     def lapsed(self) -> bool:
         """Overdue, and for longer than six weeks: care has lapsed rather than a session slipped."""
         return self.overdue and self.seen is not None and (self.as_of - self.seen).days > LAPSE_DAYS
@@ -621,6 +661,12 @@ class Contact:
             )
         elif self.overdue and self.unsigned:
             text += f" No session is documented after {seen.isoformat()} through {self.as_of.isoformat()}."
+        elif len(self.missed) >= 3:  # three sessions came due: more than one that slipped
+            days = ", ".join(d.isoformat() for d in self.missed[:-1]) + f" and {self.missed[-1].isoformat()}"
+            text += (
+                f" The sessions due about {days} are not documented: a possible dropout; outreach and a risk check "
+                "are due before any closure."
+            )
         elif self.overdue:
             text += f" That session is not documented through {self.as_of.isoformat()}."
         return text
@@ -661,7 +707,7 @@ def derived_numbers(sel) -> tuple[set[str], set[str]]:
                 str(run[1] - run[0] + 1),
                 *re.findall(r"\d+", months(m.scores[run[0]].administered_on, m.scores[run[1]].administered_on)),
             }
-    for e in episodes(getattr(sel, "history", ()), sel.assessments):
+    for e in episodes(getattr(sel, "history", ()), sel.assessments, sel.diagnoses):
         whole = e.whole
         numbers |= {str(abs(whole.latest.total_score - whole.first.total_score)), str(len(whole.scores))}
     for plan in sel.plans:
@@ -673,6 +719,7 @@ def derived_numbers(sel) -> tuple[set[str], set[str]]:
     c = last_contact(sel)
     if c.due:
         dates.add(c.due.isoformat())
+    dates |= {d.isoformat() for d in c.missed}
     if c.last:
         numbers.add(str((c.as_of - c.last.note_date).days // 7))
     return numbers, dates
@@ -688,12 +735,20 @@ STOP = frozenset(
 # What a goal without a score criterion is about, and the words a note uses when it speaks of that:
 # "Resume driving on routes avoided since the event" is answered by "avoiding the route where the
 # collision happened" and by "driving short distances with distress", which share few of its words.
+WORK = re.compile(
+    r"\bwork\b|\bjobs?\b|\bshifts?\b|\bdeadlines?\b|\bmeetings?\b|\bworkdays?\b|\bon time\b|\bassignments?\b", re.I
+)
+# Attendance at work or school: what a note says of days attended or missed, not of work in general.
+ATTENDANCE = re.compile(
+    r"\battend\w*|\bmiss(?:ed|es|ing)? (?:\w+ ){0,2}(?:work|days?|shifts?|school|classes)\b|\bsick days?\b|"
+    r"\babsen\w*|\bcall(?:ed|s|ing)? in sick\b|\b(?:back|returned) (?:at|to) work\b|\bfull (?:work ?)?(?:days?|weeks?)\b",
+    re.I,
+)
 TOPICS = (
     re.compile(r"\bsleep|\basleep|nightmares?|insomnia|\bnights?\b|\bwak(?:e|ing)\b", re.I),
     re.compile(r"\bdriv\w*|\broutes?\b|\bhighway\b", re.I),
-    re.compile(
-        r"\bwork\b|\bjobs?\b|\bshifts?\b|\bdeadlines?\b|\bmeetings?\b|\bworkdays?\b|\bon time\b|\bassignments?\b", re.I
-    ),
+    ATTENDANCE,
+    WORK,
     re.compile(r"\bactivit\w*|\bwalk\w*|\bfriends?\b|\bsocial\b|\benjoy\w*|\bhobb\w*", re.I),
     re.compile(r"\bdrink\w*|\balcohol\w*|\bbeers?\b|\bwine\b|\bagreed limit\b|\bsober\w*", re.I),
     re.compile(r"\bcravings?\b", re.I),
@@ -754,6 +809,8 @@ def goal_topics(goal: str) -> list[re.Pattern]:
     """The goal's topics; avoidance is one only when the goal leads with it ("Re-engage in avoided
     situations (driving, meetings)"), not when it qualifies another ("Resume driving on routes avoided")."""
     found = [(m.start(), t) for t in TOPICS if (m := t.search(goal))]
+    if any(t is ATTENDANCE for _, t in found):  # "attendance at work" is answered by days attended or missed
+        found = [(at, t) for at, t in found if t is not WORK]
     if (m := AVOIDANCE.search(goal)) and all(m.start() < at for at, _ in found):
         found.append((m.start(), AVOIDANCE))
     return [t for _, t in sorted(found, key=lambda x: x[0])]

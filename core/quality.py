@@ -187,7 +187,7 @@ def coverage(text: str, sel: Selection) -> list[Coverage]:
         items.append(
             Coverage("latest score", f"{inst} {a.total_score} ({band}) on {a.administered_on.isoformat()}", said)
         )
-    for m in course.measures(sel.assessments):
+    for m in course.measures(sel.assessments, sel.diagnoses):
         if len(m.scores) > 1:  # the course: the measure with the change label from first to latest
             label = m.change.describe().lower()
             said = any(m.instrument in line and label in line.lower() for line in lines)
@@ -216,7 +216,7 @@ def course_coverage(text: str, sel: Selection) -> list[Coverage]:
     (its peak and date), the risk history carried into the range, the safety plan and means-safety
     steps, a lapse in care with the last contact, and for a transfer the medications on file."""
     items: list[Coverage] = []
-    for m in course.measures(sel.assessments):
+    for m in course.measures(sel.assessments, sel.diagnoses):
         if relapse := m.relapse:
             low, peak = relapse
             said = peak.administered_on.isoformat() in text and re.search(rf"\b{peak.total_score}\b", text)

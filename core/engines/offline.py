@@ -181,6 +181,9 @@ CLINICIAN_DID = re.compile(
 )
 # Goals met by a plan the clinician and client build: the clinician's review and hand-over of it is the evidence.
 PLAN_GOAL = re.compile(r"\bsafety plan\b|\brelapse[- ]prevention\b", re.I)
+SAFETY_GOAL = re.compile(
+    r"\b(?:maintain|stay|remain|keep)\w* safe(?:ty)?\b|\breport(?:s|ing)? (?:suicidal )?ideation\b", re.I
+)
 IMPROVING_CLAIM = re.compile(r"\b(?:decreas|improv|reduc|lower)\w*", re.I)
 MAX_THEMES = 6
 # Tests a note plans or follows up (labs, drug screens, an ECG), and the words a note gives their result in.
@@ -194,13 +197,7 @@ TEST_RESULT = re.compile(
     r"\bresults?\b|\bnormal\b|\bwithin (?:normal )?limits\b|\belevated\b|\bnegative\b|\bpositive\b", re.I
 )
 NUMBER_WORDS = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine", 10: "ten"}
-# The diagnoses each measure tracks: a GAD-7 below its cut-off says nothing of an ADHD diagnosis.
-MEASURES_OF = {
-    "PHQ-9": ("F32", "F33", "F34"),
-    "GAD-7": ("F41",),
-    "PCL-5": ("F43.1",),
-    "AUDIT": ("F10",),
-}
+MEASURES_OF = course.MEASURES_OF
 TREATED = re.compile(r"\b(?:stimulant|antidepressant|psychotropic)?\s?medication\b", re.I)
 PRESCRIBER = re.compile(r"\bprescriber\b|\bpsychiatrist\b|\bmedication (?:review|management)\b", re.I)
 UNMEASURED = ("F90", "F40", "F42")  # ADHD, phobic and obsessive-compulsive disorders: no measure above tracks them
@@ -219,8 +216,8 @@ class Writer:
         self.progress = sel.progress_notes
         self.intake = first(n for n in sel.notes if n.note_type == "intake")
         self.earlier_intake = first(n for n in reversed(sel.carried) if n.note_type == "intake")
-        self.measures = course.measures(sel.assessments)
-        self.episodes = {e.instrument: e for e in course.episodes(sel.history, sel.assessments)}
+        self.measures = course.measures(sel.assessments, sel.diagnoses)
+        self.episodes = {e.instrument: e for e in course.episodes(sel.history, sel.assessments, sel.diagnoses)}
         self.goal_now, self.goal_earlier = course.goals_of(sel)
         self.contact = course.last_contact(sel)
         self.risk_picture = risk.picture(sel.notes, sel.carried_risk, sel.assessments, sel.medications, self.clean)
@@ -291,7 +288,7 @@ class Writer:
         if unsigned:
             span += f" Not used: {plural(unsigned, 'unsigned note')} in this range."
         blocks = [f"{who} {span}", *self.social(), *self.brief(), *self.disagreements()]
-        if self.lapsed:  # what a reader must know first
+        if self.lapsed or (len(self.contact.missed) >= 3 and not self.discharge_note):  # what a reader must know first
             blocks.insert(0, self.contact.sentence())
         if self.sel.purpose:
             blocks.append(f"Purpose of this summary: {self.sel.purpose}.")
@@ -317,6 +314,12 @@ class Writer:
                     f"{m.instrument} improved from {at(first_)} to {at(lo)}, rose again to {at(peak)} and was "
                     f"{at(latest)} at the latest administration"
                 )
+            elif m.change.reliable is None and first_.severity != latest.severity:  # no reliable-change threshold
+                said.append(
+                    f"{m.instrument} went from {at(first_)} to {at(latest)}, from {first_.severity} to {latest.severity}"
+                )
+                if m.in_clinical_range_throughout:
+                    said[-1] += f", at or above the cut-off of {m.spec.cutoff} throughout"
             else:
                 words = m.change.describe()
                 said.append(f"{m.instrument} went from {at(first_)} to {at(latest)}: {words}")
@@ -550,25 +553,48 @@ class Writer:
         )
 
     def unmet(self, g: course.GoalStatus) -> bool:
-        """Not met by its scores, or short of its count at the latest note about it (unless that note is
-        old: then its status now is not documented)."""
+        """Not met by its scores, or short of its count at the latest note about it (unless three sessions or
+        more came after that note, silent on the result: then its status now is not documented)."""
         if g.status.startswith("not met") or "not sustained" in g.status:
             return True
         found = self.note_evidence(g)
-        return bool(found and found.shortfall and not self.silent_since(g, found))
+        return bool(found and found.shortfall and self.sessions_after(g, found) < 3)
 
     def silent_goals(self) -> list[str]:
-        """Current goals whose latest note is followed by sessions silent on them, with that note's date."""
+        """Current goals whose latest report is followed by three sessions or more that do not report on them
+        (silent, or working on the goal without its result), with that report's date: to ask about."""
         return [
             f"{g.goal} (last reported {found.note.note_date.isoformat()})"
             for g in self.goal_now
-            if (found := self.note_evidence(g)) and self.silent_since(g, found)
+            if (found := self.note_evidence(g))
+            and self.sessions_after(g, found) >= 3
+            and self.screened_since(g, found) is None
         ]
 
     def silent_since(self, g: course.GoalStatus, found: course.GoalEvidence) -> bool:
         """Three or more sessions since the note quoted for a goal, none of them reporting on it, nor
-        working on it."""
-        return self.sessions_after(g, found) >= 3 and self.worked_on(g, found) is None
+        working on it, nor (for a goal of staying safe) screening the risk it is about."""
+        return (
+            self.sessions_after(g, found) >= 3
+            and self.worked_on(g, found) is None
+            and self.screened_since(g, found) is None
+        )
+
+    def screened_since(self, g: course.GoalStatus, found: course.GoalEvidence) -> str | None:
+        """For a goal of staying safe, the risk screenings of the sessions after its quoted note, when every one
+        was negative and no risk event or positive self-harm item came after it: the goal's state since."""
+        if not SAFETY_GOAL.search(g.goal):
+            return None
+        r, since = self.risk_picture, found.note.note_date
+        days = sorted({f.note.note_date for f in r.screens if f.note.note_date > since})
+        if not days or any(f.note.note_date > since for f in r.events):
+            return None
+        if any(a.administered_on > since for a in r.self_harm):
+            return None
+        return (
+            f" Since then every risk screening was negative (latest {days[-1].isoformat()}), with no risk event; "
+            "the written safety plan is not documented as reviewed again."
+        )
 
     def sessions_after(self, g: course.GoalStatus, found: course.GoalEvidence) -> int:
         return sum(n.note_date > found.note.note_date for n in self.goal_notes(g))
@@ -608,7 +634,9 @@ class Writer:
                 else f"the latest count ({found.counted.note_date.isoformat()})"
             )
             text += f" Not met at {at}: {found.shortfall}."
-        if self.silent_since(g, found):  # a quote from months ago is not the goal's state now
+        if screened := self.screened_since(g, found):
+            text += screened
+        elif self.silent_since(g, found):  # a quote from months ago is not the goal's state now
             text += (
                 f" No later note reports on it: its status since {found.note.note_date.isoformat()} is not documented."
             )
@@ -760,41 +788,54 @@ class Writer:
             f"the cut-off of {m.spec.cutoff}: is a prescriber review indicated?"
         )
 
-    def themes(self) -> tuple[list[str], list[str], list[str]]:
+    def themes(self) -> tuple[list[str], list[str]]:
         """What long notes carry beyond the template's parts, each sentence once however often notes repeat
-        it: (substance use, open items such as a planned session with others or a coming stressor, the
-        dates of the notes that copy them)."""
+        it, with the dates of the notes that carry it: (substance use, open items such as a planned session
+        with others or a coming stressor). Past MAX_THEMES sentences of a kind, the first is kept with the
+        latest ones, so the range's start and its end both show (a reduction in drinking that then
+        escalated is not told by its first weeks)."""
         found: dict[str, tuple[str, list]] = {}  # sentence key -> (sentence, the notes that carry it)
         for n in self.progress:
             parts = note_sections(n)
             for s in (s for part, ss in parts.items() if part != "plan" for s in ss):  # plans are not findings
                 if not THEMES.search(s) or not usable(s) or RISK.search(s) or PROGRESS.search(s):
                     continue
-                key = re.sub(r"\W+", " ", s.lower()).strip()
+                # as the draft says it: "Tessa describes" and "Client describes" are "The client describes"
+                key = re.sub(r"^the ", "", re.sub(r"\W+", " ", self.clean(s).lower()).strip())
                 found.setdefault(key, (s, []))[1].append(n)
-        substance: list[str] = []
-        open_items: list[str] = []
-        copies: list[str] = []
-        for s, notes in list(found.values())[:MAX_THEMES]:
-            line = f"- {notes[0].note_date.isoformat()}: {self.clean(s)}"
-            copied = ", ".join(n.note_date.isoformat() for n in notes[1:])
-            if copied and copied not in copies:
-                copies.append(copied)
-            if len(copies) > 1 and copied:  # copies of another set of notes: said on the line
-                line += f" (the same text is in the notes of {copied})"
-            (substance if SUBSTANCE.search(s) else open_items).append(line)
-        return substance, open_items, copies[:1]
+        kinds: tuple[list, list] = ([], [])
+        for s, notes in found.values():
+            if not SUBSTANCE.search(s):
+                kinds[1].append((s, notes))
+            elif not CLINICIAN_DID.match(s):  # what the client reports; the skills practiced are interventions
+                kinds[0].append((s, notes))
+
+        def lines(entries: list) -> list[str]:
+            if len(entries) > MAX_THEMES:
+                latest = sorted(entries[1:], key=lambda e: e[1][-1].note_date)[-(MAX_THEMES - 1) :]
+                entries = [e for e in entries if e is entries[0] or e in latest]
+            out = []
+            for s, notes in entries:
+                days = [n.note_date.isoformat() for n in notes]
+                when = (
+                    days[0]
+                    if len(days) == 1
+                    else ", ".join(days)
+                    if len(days) <= 3
+                    else (f"{days[0]} to {days[-1]}, recurring")
+                )
+                out.append(f"- {when}: {self.clean(s)}")
+            return out
+
+        return lines(kinds[0]), lines(kinds[1])
 
     def substance_use(self) -> list[str]:
         """Substance use the session notes document, with its diagnosis and the follow-through: when a
         note last mentions it, and whether a screen was given."""
-        substance, _, copies = self.themes()
+        substance = self.themes()[0]
         if not substance:
             return []
-        text = "Substance use in the session notes:\n" + "\n".join(substance)
-        if copies:
-            text += f"\n\nThe same paragraph is copied into the notes of {copies[0]}."
-        blocks = [text]
+        blocks = ["Substance use in the session notes:\n" + "\n".join(substance)]
         last = max(n.note_date for n in self.progress if SUBSTANCE.search(n.text))
         later = [n for n in self.progress if n.note_date > last]
         screened = [a for a in self.sel.assessments if a.instrument in ("AUDIT", "AUDIT-C", "DAST-10")]
@@ -1077,13 +1118,12 @@ class Writer:
         pending = self.pending_tests()
         if pending:
             blocks.append("Tests the notes follow up, with no result in the sources:\n" + "\n".join(pending))
-        _, open_items, copies = self.themes()
+        open_items = self.themes()[1]
         if open_items:
-            text = "Open items from the session notes (planned sessions with others, coming stressors):\n"
-            text += "\n".join(open_items)
-            if copies and not self.themes()[0]:
-                text += f"\n\nThe same paragraph is copied into the notes of {copies[0]}."
-            blocks.append(text)
+            blocks.append(
+                "Open items from the session notes (planned sessions with others, coming stressors):\n"
+                + "\n".join(open_items)
+            )
         if self.kind == "consultation":
             qs = self.questions() or self.default_questions()
             blocks.append(
@@ -1259,10 +1299,13 @@ class Writer:
     def frequency_question(self) -> str | None:
         """The last time the planned interval between sessions grew while the primary measure was at
         or above its cut-off: the step-down a supervisor asks about (a consultation) and a receiving
-        provider reviews (a transfer)."""
+        provider reviews (a transfer). Not when the latest score, after it, is below the cut-off: the
+        client improved at the lower frequency."""
         if not self.measures or self.measures[0].spec.cutoff is None:
             return None
         m = self.measures[0]
+        if m.latest.total_score < m.spec.cutoff:
+            return None
         planned = [
             (n.note_date, c.planned_days)
             for n in self.progress
@@ -1307,18 +1350,34 @@ class Writer:
             "discharge (for example, in partial or full remission) if that is the clinical judgment."
         )
 
-    def diagnosis_question(self) -> str | None:
-        """An adjustment disorder still coded long after onset: the diagnosis a supervisor revisits
-        (its symptoms are expected to resolve within six months once the stressor and its
-        consequences end)."""
-        end = self.sel.range.end
+    def diagnosis_questions(self) -> list[str]:
+        """Where the coded diagnosis and the course disagree, the diagnosis a supervisor revisits: an adjustment
+        disorder still coded long after onset (its symptoms are expected to resolve within six months once the
+        stressor ends); harmful use of alcohol while the latest AUDIT is in the zone of possible dependence; an
+        alcohol diagnosis closed in the range with no screen since it was made."""
+        end, qs = self.sel.range.end, []
+        audit = [a for a in self.sel.assessments if a.instrument == "AUDIT"]
         for d in self.sel.diagnoses:
-            if d.code.startswith("F43.2") and (not d.resolved or d.resolved > end) and (end - d.onset).days > 365:
-                return (
+            active = not d.resolved or d.resolved > end
+            if d.code.startswith("F43.2") and active and (end - d.onset).days > 365:
+                qs.append(
                     f"{d.code} {d.description} has been the diagnosis since {d.onset.isoformat()}, more than a year: "
                     "does it still fit, or does the course point to another diagnosis?"
                 )
-        return None
+            if d.code.startswith("F10.1") and active and audit and audit[-1].total_score >= 20:
+                a = audit[-1]
+                qs.append(
+                    f"{d.code} {d.description} is the diagnosis, while AUDIT was {a.total_score} "
+                    f"({a.severity}) on {a.administered_on.isoformat()}: does the diagnosis still fit the severity the "
+                    "score suggests, and is withdrawal risk assessed before any reduction goal?"
+                )
+            closed = d.resolved if d.resolved and d.resolved <= end else None  # none resolved before the range
+            if d.code.startswith("F10") and closed and not [a for a in audit if a.administered_on >= d.onset]:
+                qs.append(
+                    f"{d.code} {d.description} was marked resolved on {closed.isoformat()}, with no AUDIT since "
+                    f"the diagnosis ({d.onset.isoformat()}): on what was it closed, and is a re-screen (AUDIT-C) due?"
+                )
+        return qs
 
     def safety_plan_question(self) -> str | None:
         """A safety plan last documented three months or more before the latest session while the primary
@@ -1380,18 +1439,21 @@ class Writer:
     def questions(self) -> list[str]:
         qs = self.course_questions()
         r = self.risk_picture
+        review = self.safety_plan_question()  # asks about the plan with its dates: the question below in full
         if r.events:
             qs.append(
                 f"A risk event is documented in this range ({r.events[-1].day}): is the current safety "
                 "monitoring sufficient?"
             )
+        elif r.earlier_events and review:
+            review = f"A risk event was documented before this range ({r.earlier_events[-1].day}). {review}"
         elif r.earlier_events:
             qs.append(
                 f"A risk event was documented before this range ({r.earlier_events[-1].day}): is the safety "
                 "plan still current?"
             )
-        if q := self.safety_plan_question():
-            qs.append(q)
+        if review:
+            qs.append(review)
         if q := self.goal_question():
             qs.append(q)
         if self.lapsed and self.contact.seen:
@@ -1444,10 +1506,23 @@ class Writer:
                     )
                 )
             elif relapse:
+                # still at or above the cut-off after the relapse, with no medication on file: the other lever
+                untreated = (
+                    m is self.measures[0]
+                    and m.spec.cutoff is not None
+                    and m.latest.total_score >= m.spec.cutoff
+                    and not (self.sel.medications or prescriber)
+                )
                 qs.append(
                     f"{rise}: what drove the relapse, and is the current plan addressing it?"
                     + self.unchanged_since(relapse[1].administered_on)
                     + self.prevention_during(relapse[1].administered_on)
+                    + (
+                        f" With {m.instrument} still at {m.latest.total_score} ({m.latest.administered_on.isoformat()}) "
+                        "and no medication on file, is a medication evaluation indicated?"
+                        if untreated
+                        else ""
+                    )
                 )
             elif m.change.direction == "worsened" and m.change.reliable:
                 qs.append(
@@ -1456,7 +1531,17 @@ class Writer:
                     + self.unchanged_since(m.first.administered_on)
                 )
             elif (
-                not m.change.reliable
+                m.change.direction == "worsened" and m.change.reliable is None and m.first.severity != m.latest.severity
+            ):
+                # no reliable-change threshold (AUDIT): a rise into a higher zone is the deterioration
+                qs.append(
+                    f"{m.instrument} rose from {m.first.total_score} ({m.first.severity}, "
+                    f"{m.first.administered_on.isoformat()}) to {m.latest.total_score} ({m.latest.severity}, "
+                    f"{m.latest.administered_on.isoformat()}): what changes to the treatment approach, or to its "
+                    "intensity, should be considered?" + self.unchanged_since(m.first.administered_on)
+                )
+            elif (
+                m.change.reliable is False
                 and m.spec.cutoff is not None
                 # the primary measure at or above its cut-off; another one well above it, not at its edge
                 and m.latest.total_score
@@ -1487,8 +1572,7 @@ class Writer:
                 f"The means-safety step of {held[-1].day} concerns medication at home ({held[-1].sentence.rstrip('.')}) "
                 "while no prescription is in the sources: which medications does the client have access to?"
             )
-        if q := self.diagnosis_question():
-            qs.append(q)
+        qs += self.diagnosis_questions()
         qs += self.substance_risk()[1:]
         if q := self.measure_question():
             qs.append(q)

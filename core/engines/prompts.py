@@ -333,8 +333,10 @@ def self_harm_items(sel: Selection) -> list[str]:
 
 def measures(sel: Selection) -> list[str]:
     """The course of care per measure, as core.course computes it for both engines."""
-    lines = [f"- {m.sentence()}" for m in course.measures(sel.assessments) if m.instrument in INSTRUMENTS]
-    shown = {m.instrument for m in course.measures(sel.assessments)}
+    lines = [
+        f"- {m.sentence()}" for m in course.measures(sel.assessments, sel.diagnoses) if m.instrument in INSTRUMENTS
+    ]
+    shown = {m.instrument for m in course.measures(sel.assessments, sel.diagnoses)}
     baseline = [
         f"{b.instrument} {b.total_score} ({b.severity}) on {b.administered_on.isoformat()}"
         for b in sel.baseline
@@ -344,7 +346,7 @@ def measures(sel: Selection) -> list[str]:
         lines.append("- For context only, latest scores before the period: " + "; ".join(baseline) + ".")
     lines += [
         f"- Whole episode (say it: a period shorter than the treatment hides it): {e}"
-        for e in (x.sentence() for x in course.episodes(sel.history, sel.assessments))
+        for e in (x.sentence() for x in course.episodes(sel.history, sel.assessments, sel.diagnoses))
         if e
     ]
     return (
