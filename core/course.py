@@ -358,9 +358,15 @@ def primary_diagnosis(diagnoses, end: date | None = None):
     )
 
 
+def _above(a: Assessment) -> bool:
+    cutoff = INSTRUMENTS[a.instrument].cutoff if a.instrument in INSTRUMENTS else None
+    return cutoff is not None and a.total_score >= cutoff
+
+
 def measures(assessments: tuple[Assessment, ...] | list[Assessment], diagnoses=()) -> list[MeasureCourse]:
     """Per instrument in range, the primary measure first: the one that tracks the primary diagnosis (AUDIT for
-    an alcohol use disorder, though PHQ-9 was given more often), else the most often given."""
+    an alcohol use disorder, though PHQ-9 was given more often), else the most often given, and of those given
+    as often, one whose latest score is at or above its cut-off (PHQ-9 13 before GAD-7 7 of the same day)."""
     by: dict[str, list[Assessment]] = {}
     for a in sorted(assessments, key=lambda a: (a.administered_on, a.id)):
         by.setdefault(a.instrument, []).append(a)
@@ -368,7 +374,7 @@ def measures(assessments: tuple[Assessment, ...] | list[Assessment], diagnoses=(
     tracks = {i for i, codes in MEASURES_OF.items() if d is not None and d.code.startswith(codes)}
     return [
         MeasureCourse(i, tuple(s))
-        for i, s in sorted(by.items(), key=lambda kv: (kv[0] not in tracks, -len(kv[1]), kv[0]))
+        for i, s in sorted(by.items(), key=lambda kv: (kv[0] not in tracks, -len(kv[1]), not _above(kv[1][-1]), kv[0]))
     ]
 
 
@@ -744,6 +750,13 @@ ATTENDANCE = re.compile(
     r"\babsen\w*|\bcall(?:ed|s|ing)? in sick\b|\b(?:back|returned) (?:at|to) work\b|\bfull (?:work ?)?(?:days?|weeks?)\b",
     re.I,
 )
+# Coping strategies (for cravings, for panic): what a note says of a strategy used, not of the craving itself.
+COPING = re.compile(
+    r"\bcoping\b|\bstrateg\w*|\burge[- ]surf\w*|\bwalk\w*|\bcall list\b|\bdistract\w*|\bdrink[- ]refusal\b|"
+    r"\bgrounding\b|\bbreathing\b",
+    re.I,
+)
+CRAVINGS = re.compile(r"\bcravings?\b", re.I)
 TOPICS = (
     re.compile(r"\bsleep|\basleep|nightmares?|insomnia|\bnights?\b|\bwak(?:e|ing)\b", re.I),
     re.compile(r"\bdriv\w*|\broutes?\b|\bhighway\b", re.I),
@@ -751,7 +764,7 @@ TOPICS = (
     WORK,
     re.compile(r"\bactivit\w*|\bwalk\w*|\bfriends?\b|\bsocial\b|\benjoy\w*|\bhobb\w*", re.I),
     re.compile(r"\bdrink\w*|\balcohol\w*|\bbeers?\b|\bwine\b|\bagreed limit\b|\bsober\w*", re.I),
-    re.compile(r"\bcravings?\b", re.I),
+    CRAVINGS,
     re.compile(r"\bplanner\b|\bplanning routine\b|\borgani[sz]ational\b|\breminders?\b", re.I),
     re.compile(r"\broutine\b|\bmeals?\b", re.I),
     re.compile(r"\brelapse[- ]prevention\b|\bwarning signs\b|\bmaintaining gains\b", re.I),
@@ -811,6 +824,9 @@ def goal_topics(goal: str) -> list[re.Pattern]:
     found = [(m.start(), t) for t in TOPICS if (m := t.search(goal))]
     if any(t is ATTENDANCE for _, t in found):  # "attendance at work" is answered by days attended or missed
         found = [(at, t) for at, t in found if t is not WORK]
+    m = re.search(r"\bcoping\b|\bstrateg", goal, re.I)
+    if m and not re.search(r"relapse[- ]prevention|safety plan", goal, re.I):  # told by the strategies used
+        found = [(at, t) for at, t in found if t is not CRAVINGS] + [(m.start(), COPING)]
     if (m := AVOIDANCE.search(goal)) and all(m.start() < at for at, _ in found):
         found.append((m.start(), AVOIDANCE))
     return [t for _, t in sorted(found, key=lambda x: x[0])]

@@ -1531,3 +1531,49 @@ def test_a_relapse_still_above_the_cut_off_without_medication_asks_for_a_medicat
         )
         asked += said
     assert asked >= 2
+
+
+def test_a_discharge_summary_says_why_the_case_ends_and_the_condition_at_the_last_score(corpus):
+    _, drafts = corpus
+    seen = set()
+    for sel, text in drafts:
+        if sel.purpose != "Discharge" or not sel.progress_notes:
+            continue
+        recs = section(text, "Recommendations and next steps")
+        planned = [n for n in sel.progress_notes if n.title == "Discharge session"]
+        if planned:
+            want = f"Reason for discharge: a planned discharge session on {planned[-1].note_date.isoformat()}."
+        elif "care appears to have lapsed" in text:
+            want = "Reason for closure: lost to follow-up; no session is documented after"
+        elif "a possible dropout" in text:
+            want = "Reason for closure: none is documented;"
+        else:
+            assert "Reason for" not in recs, (sel.client.id, sel.range)
+            continue
+        assert want in recs, (sel.client.id, sel.range, want)
+        seen.add(want.split(":")[1].split(";")[0].split(" on ")[0].strip())
+        m = re.search(
+            r"Condition at the last administration: (\S+) (\d+) \(([^)]+)\) on ([\d-]+), (below|at or above)", recs
+        )
+        if m:
+            latest = [a for a in sel.assessments if a.instrument == m.group(1)][-1]
+            assert (str(latest.total_score), latest.severity, latest.administered_on.isoformat()) == m.group(2, 3, 4)
+            assert (latest.total_score < INSTRUMENTS[m.group(1)].cutoff) == (m.group(5) == "below")
+    assert len(seen) == 3, seen
+
+
+def test_a_goal_of_coping_strategies_is_told_by_a_strategy_used_not_by_the_craving(corpus):
+    """C1028's two goals quoted one sentence ('strong cravings after work and drinking to fall asleep'); the goal
+    of alternative coping strategies is told by what the notes say of a strategy."""
+    _, drafts = corpus
+    told = 0
+    for _sel, text in drafts:
+        for m in re.finditer(
+            r"coping strategies for [\w ]+: no score criterion; the latest note about it \([\d-]+\): ([^\n]+)", text
+        ):
+            quoted = m.group(1).split(" Later sessions")[0].split(" No later note")[0]
+            assert re.search(
+                r"coping|strateg|urge|walk|call list|distract|refusal|grounding|breathing", quoted, re.I
+            ), quoted
+            told += 1
+    assert told >= 3

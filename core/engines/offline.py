@@ -1204,7 +1204,7 @@ class Writer:
         return items
 
     def discharge(self) -> list[str]:
-        blocks = []
+        blocks = [x for x in (self.discharge_reason(),) if x]
         goals = self.goal_now + self.goal_earlier
         if goals:  # each goal's status is under Treatment goals: here, the tally over every plan version
             met = [g for g in goals if g.status.startswith("met") and "not sustained" not in g.status]
@@ -1226,11 +1226,6 @@ class Writer:
                         + "; ".join(g.goal for g in scored if g.status == course.NOT_ASSESSED)
                         + "."
                         if any(g.status == course.NOT_ASSESSED for g in scored)
-                        else ""
-                    )
-                    + (
-                        " Goals without a score criterion are judged from the notes (see Treatment goals)."
-                        if len(scored) < len(goals)
                         else ""
                     )
                     if scored
@@ -1275,6 +1270,33 @@ class Writer:
                 )
             )
         return blocks
+
+    def discharge_reason(self) -> str | None:
+        """Why the case ends, as the chart shows it (a planned discharge session, a lapse, a possible dropout),
+        and the primary measure at the last contact: the first lines of a discharge summary. None while the
+        client still attends (the summary then says no discharge is documented)."""
+        seen, m = self.contact.seen, self.measures[0] if self.measures else None
+        if self.discharge_note:
+            reason = (
+                f"Reason for discharge: a planned discharge session on {self.discharge_note.note_date.isoformat()}."
+            )
+        elif self.lapsed and seen:
+            reason = f"Reason for closure: lost to follow-up; no session is documented after {seen.isoformat()}."
+        elif len(self.contact.missed) >= 3 and seen:
+            reason = (
+                f"Reason for closure: none is documented; the sessions due since {seen.isoformat()} have no note "
+                "(a possible dropout)."
+            )
+        else:
+            return None
+        if m is not None and m.spec.cutoff is not None:
+            a = m.latest
+            side = "below" if a.total_score < m.spec.cutoff else "at or above"
+            reason += (
+                f" Condition at the last administration: {m.instrument} {a.total_score} ({a.severity}) on "
+                f"{a.administered_on.isoformat()}, {side} the cut-off of {m.spec.cutoff}."
+            )
+        return reason
 
     def default_questions(self) -> list[str]:
         """When the course raises no flag: what the stage of treatment asks."""
