@@ -267,7 +267,11 @@ class Writer:
 
     def context(self) -> list[str]:
         c, rng = self.sel.client, self.sel.range
-        who = f"The client is {c.age_on(rng.end)} years old"
+        who = (  # a discharge summary may be written of care that ended long ago
+            f"The client was {c.age_on(rng.end)} years old at the end of this range"
+            if self.kind == "discharge"
+            else f"The client is {c.age_on(rng.end)} years old"
+        )
         who += f" (pronouns {c.pronouns})." if c.pronouns else "."
         span = f"This summary covers {rng.start.isoformat()} to {rng.end.isoformat()}. "
         if self.progress:
@@ -814,8 +818,13 @@ class Writer:
             if len(entries) > MAX_THEMES:
                 latest = sorted(entries[1:], key=lambda e: e[1][-1].note_date)[-(MAX_THEMES - 1) :]
                 entries = [e for e in entries if e is entries[0] or e in latest]
-            out = []
+            # Sentences carried by the same notes, more than one of them: a paragraph copied from note to note,
+            # said once with the notes it is in
+            groups: dict[tuple[str, ...], tuple[list, list[str]]] = {}
             for s, notes in entries:
+                groups.setdefault(tuple(n.id for n in notes), (notes, []))[1].append(self.clean(s))
+            out = []
+            for notes, said in groups.values():
                 days = [n.note_date.isoformat() for n in notes]
                 when = (
                     days[0]
@@ -824,7 +833,9 @@ class Writer:
                     if len(days) <= 3
                     else (f"{days[0]} to {days[-1]}, recurring")
                 )
-                out.append(f"- {when}: {self.clean(s)}")
+                if len(said) > 1 and len(days) > 1:
+                    when += " (the same paragraph is copied into each of these notes)"
+                out.append(f"- {when}: {' '.join(said)}")
             return out
 
         return lines(kinds[0]), lines(kinds[1])
@@ -1281,10 +1292,13 @@ class Writer:
                 f"Reason for discharge: a planned discharge session on {self.discharge_note.note_date.isoformat()}."
             )
         elif self.lapsed and seen:
-            reason = f"Reason for closure: lost to follow-up; no session is documented after {seen.isoformat()}."
+            reason = (
+                f"No discharge or closure is documented: no session is documented after {seen.isoformat()}, and care "
+                "appears to have lapsed (lost to follow-up)."
+            )
         elif len(self.contact.missed) >= 3 and seen:
             reason = (
-                f"Reason for closure: none is documented; the sessions due since {seen.isoformat()} have no note "
+                f"No discharge or closure is documented: the sessions due since {seen.isoformat()} have no note "
                 "(a possible dropout)."
             )
         else:
@@ -1413,9 +1427,9 @@ class Writer:
             return None
         peak = max(since, key=lambda a: a.total_score)
         return (
-            f"The safety plan was last documented on {last.day}, and in the three months and more since, "
-            f"{m.instrument} was at or above the cut-off of {m.spec.cutoff} (up to {peak.total_score} on "
-            f"{peak.administered_on.isoformat()}): is a review of the safety plan due?"
+            f"The safety plan was last documented on {last.day}, and since then, through the latest session on "
+            f"{latest.isoformat()}, {m.instrument} was at or above the cut-off of {m.spec.cutoff} (up to "
+            f"{peak.total_score} on {peak.administered_on.isoformat()}): is a review of the safety plan due?"
         )
 
     def prevention_during(self, day: date) -> str:
