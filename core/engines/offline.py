@@ -1262,12 +1262,13 @@ class Writer:
                 else ""
             )
         blocks.append(attendance)
-        if self.lapsed:
+        dropped = self.lapsed or (len(self.contact.missed) >= 3 and not self.discharge_note)
+        if dropped:
             blocks.append(
                 "Aftercare: no discharge session or aftercare plan is documented in this range; "
                 "outreach to the client and an aftercare plan are needed before closing the case."
             )
-        elif not self.discharge_note and self.contact.seen:  # still attending: not discharged
+        elif not self.discharge_note and self.contact.seen:  # still attending (discharge_reason said any dropout)
             stuck = [m.instrument for m in self.measures if self.episodes[m.instrument].never_responded]
             blocks.append(
                 f"No discharge is documented: the last session was on {self.contact.seen.isoformat()}"
