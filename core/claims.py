@@ -633,9 +633,12 @@ class _Checker:
         goal or a date elsewhere in the text does not say it is in force)."""
         if not self.risk.safety_plan:
             return []
-        last = self.risk.safety_plan[-1]
-        if any(risk.SAFETY_PLAN.search(line) and last.day in line for line in text.splitlines()):
-            return []
+        last, section = self.risk.safety_plan[-1], ""
+        for line in text.splitlines():
+            section = line[3:].strip() if line.startswith("## ") else section
+            # a goal's quoted note ("the latest note about it (date): Safety plan reviewed") is the goal's state
+            if section != "Treatment goals and progress" and risk.SAFETY_PLAN.search(line) and last.day in line:
+                return []
         return [Finding("omission", "omission", "", "safety plan", f"documented in the chart: documented {last.day}")]
 
     def citations(self, text: str, cites: tuple[Citation, ...]) -> list[Finding]:

@@ -331,6 +331,24 @@ def test_the_safety_plan_in_force_is_named_with_the_date_it_was_last_documented(
     assert plan(cut + f"\n\nThe safety plan was last reviewed on {last.day}.\n") == []
 
 
+def test_a_goal_quoting_the_safety_plan_review_does_not_name_the_plan_in_force(practice):
+    """The safety goal's quoted note ('the latest note about it (date): Safety plan reviewed ...') stays when the
+    Risk section's safety-plan lines are gone: the plan in force is still left out (the goal is not the plan)."""
+    sel = whole(practice, "C1001")
+    last = risk.picture(sel.notes, sel.carried_risk, sel.assessments, sel.medications).safety_plan[-1]
+    draft = OfflineEngine().generate(sel).text
+    goals = draft.split("## Treatment goals and progress", 1)[1].split("\n## ", 1)[0]
+    assert any(last.day in x and "safety plan" in x.lower() for x in goals.splitlines())  # the goal quotes it
+    head, rest = draft.split("## Interventions and course of treatment", 1)
+    cut = (
+        head
+        + "## Interventions and course of treatment"
+        + "\n".join(x for x in rest.splitlines() if not (last.day in x and "safety plan" in x.lower()))
+    )
+    plan = [f.severity for f in claims.findings(cut, sel) if f.claim == "safety plan"]
+    assert [f for f in claims.findings(draft, sel) if f.claim == "safety plan"] == [] and plan == ["omission"]
+
+
 def test_a_citation_moved_to_a_note_of_another_date_is_caught_even_with_shared_words(practice):
     sel = whole(practice, "C1001")
     draft = OfflineEngine().generate(sel)
