@@ -57,6 +57,30 @@ ANSWERS = ("not at all", "several days", "more than half the days", "nearly ever
 NEGATIVE_SCREEN = re.compile(r"\bnegative\b|\bdenie[sd]\b|\bno safety concerns\b", re.I)
 
 
+MORNING_ITEM = (
+    5  # AUDIT question 6, 0-based: "a first drink in the morning to get yourself going after a heavy drinking session"
+)
+MORNING_WORDS = "a first drink in the morning after heavy drinking"
+FREQUENCIES = ("never", "less than monthly", "monthly", "weekly", "daily or almost daily")  # AUDIT questions 1-8
+
+
+def morning_drinking(assessments) -> tuple[Assessment, ...]:
+    """AUDIT administrations whose morning-drinking question is answered weekly or more often: by the WHO AUDIT
+    manual (Babor et al., 2001), answers on the dependence questions, weekly or daily above all, point to the
+    presence or onset of alcohol dependence, whatever the total (and with it a risk of withdrawal)."""
+    return tuple(
+        a
+        for a in assessments
+        if a.instrument == "AUDIT" and a.items and len(a.items) > MORNING_ITEM and a.items[MORNING_ITEM] >= 3
+    )
+
+
+def morning_told(a: Assessment) -> str:
+    """'daily or almost daily on 2026-04-23': a morning-drinking answer with its words and date."""
+    answer = a.items[MORNING_ITEM] if a.items else 0
+    return f"{FREQUENCIES[answer]} on {a.administered_on.isoformat()}"
+
+
 def self_harm_answer(a: Assessment) -> int | None:
     """The PHQ-9 item 9 answer of an administration (None without item answers)."""
     if a.instrument != "PHQ-9" or not a.items or len(a.items) <= SELF_HARM_ITEM:
@@ -100,6 +124,7 @@ class RiskPicture:
     ipv_screens: tuple[Assessment, ...]  # HARK administrations in range
     self_harm: tuple[Assessment, ...]  # PHQ-9 administrations in range with item 9 above 0
     controlled: tuple[Medication, ...]  # controlled medications on file in range
+    morning: tuple[Assessment, ...] = ()  # AUDIT administrations in range with morning drinking weekly or more
 
     @property
     def any_event(self) -> bool:
@@ -125,6 +150,7 @@ class RiskPicture:
             or self.ipv_screens
             or self.self_harm
             or self.controlled
+            or self.morning
         )
 
 
@@ -161,6 +187,7 @@ def picture(
         ipv_screens=tuple(a for a in assessments if a.instrument == "HARK"),
         self_harm=self_harm_positive(assessments),
         controlled=tuple(m for m in medications if CONTROLLED.search(m.name)),
+        morning=morning_drinking(assessments),
     )
 
 

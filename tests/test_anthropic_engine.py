@@ -519,6 +519,24 @@ def test_cli_without_a_key_says_so_clearly(cli_db):
     assert "no API key configured; the offline engine is available" in result.stderr
 
 
+def test_the_summary_frame_gives_morning_drinking_the_documents_do_not_carry(practice, tmp_path):
+    """AUDIT answers are not in the documents: the frame lists each morning-drinking answer of weekly or more, and
+    none for a chart without one."""
+    sel = whole(practice, "Tessa Osei", "Transfer of care")
+    morning = [a for a in sel.assessments if a.instrument == "AUDIT" and a.items and a.items[5] >= 3]
+    assert morning
+    fake = FakeMessagesAPI(message_events(DRAFT))
+    engine(fake, tmp_path).generate(sel)
+    sent = json.dumps(fake.bodies[0], ensure_ascii=False)
+    words = {3: "weekly", 4: "daily or almost daily"}
+    assert "AUDIT morning-drinking question (a first drink in the morning after heavy drinking)" in sent
+    for a in morning:
+        assert f"{words[a.items[5]]} on {a.administered_on}" in sent
+    fake = FakeMessagesAPI(message_events(DRAFT))
+    engine(fake, tmp_path).generate(whole(practice, "Zoë Ñúñez"))
+    assert "AUDIT morning-drinking question" not in json.dumps(fake.bodies[0], ensure_ascii=False)
+
+
 def test_the_summary_frame_gives_the_self_harm_item_the_documents_do_not_carry(practice, tmp_path):
     """Item answers are not in the documents: the frame lists each PHQ-9 item 9 above 0, and one that
     the note of its day contradicts is marked so, for the model to report and raise."""
@@ -569,6 +587,7 @@ def test_the_summary_frame_gives_what_the_offline_draft_derives(practice, tmp_pa
                 goal = re.sub(r"^(?:\d+\.|-) ", "", line).split(": no score criterion")[0]
                 assert f"{goal}: no score criterion; the latest note about it (" in frame, (name, goal)
         for pattern in (
+            r"Session frequency planned in the notes: [^.]+",
             r"From \d{4}-\d\d-\d\d sessions were planned [^,]+",
             r"Substance use was last documented on [\d-]+",
             r"Discussed follow-up liver function testing",

@@ -220,5 +220,6 @@ def test_coverage_asks_for_the_relapse_and_the_risk_carried_into_a_short_range(p
     no_risk = re.sub(
         r"## Risk and safety\n.*?(?=## Current status)", "## Risk and safety\n\nNone.\n\n", text, flags=re.S
     )
+    no_risk = re.sub(r" Risk: [^\n]*", "", no_risk)  # and the brief's risk sentence
     missing = {c.kind for c in quality.coverage(no_risk, short) if not c.covered}
     assert {"risk history", "safety plan", "means safety"} <= missing

@@ -107,6 +107,32 @@ def spacing(days: int) -> str:
     return "weekly" if weeks <= 1 else names.get(weeks, "every few weeks")
 
 
+GOALS_MET = re.compile(r"\bgoals?\b[^.;]{0,60}\b(?:met|achieved|attained)\b", re.I)
+GOALS_NOT_MET = re.compile(r"\b(?:not|partially|partly)\s+(?:yet\s+)?(?:been\s+)?(?:met|achieved|attained)\b", re.I)
+# Words of a diagnosis's description that name no problem of their own.
+GENERIC_WORDS = {"problems", "problem", "related", "other", "specified", "unspecified", "circumstances", "relationship"}
+EVENT_KINDS = (  # what a documented risk event was, most serious first, in the words a brief names it by
+    (re.compile(r"\battempt(?:ed)? suicide|\bsuicide attempt", re.I), "a suicide attempt"),
+    (re.compile(r"overdos", re.I), "an overdose"),
+    (re.compile(r"involuntar|72-hour hold", re.I), "an involuntary hold"),
+    (re.compile(r"\bself-harm|\bcut (?:her|him|them)self", re.I), "self-harm"),
+    (re.compile(r"passive (?:suicidal )?ideation", re.I), "passive suicidal ideation"),
+    (re.compile(r"suicid", re.I), "suicidal ideation"),
+    (re.compile(r"homicid", re.I), "homicidal ideation"),
+    (re.compile(r"partner|domestic|\b(?:hit|pushed|choked|threatened) by", re.I), "intimate-partner violence"),
+)
+
+
+def event_kinds(events) -> str:
+    """'passive suicidal ideation and an overdose': the kinds of the documented risk events, named."""
+    named = [words for pattern, words in EVENT_KINDS if any(pattern.search(f.sentence) for f in events)]
+    if "passive suicidal ideation" in named and "suicidal ideation" in named:
+        named.remove("suicidal ideation")
+    if not named:
+        return "a risk event"
+    return named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
+
+
 def usable(sentence: str) -> bool:
     return not addresses_a_model(sentence) and len(sentence.split()) >= 4
 
@@ -299,59 +325,120 @@ class Writer:
         return blocks
 
     def brief(self) -> list[str]:
-        """The course in one paragraph, before the sections that detail it: the primary measure from
-        first to latest with its low point and relapse, risk, and where care stands."""
-        said = []
-        if self.measures:
-            m = self.measures[0]
-            first_, latest = m.first, m.latest
-            at = lambda a: f"{a.total_score} ({a.administered_on.isoformat()})"  # noqa: E731
-            if len(m.scores) == 1:
-                same_day = [x.latest for x in self.measures[1:] if x.latest.administered_on == latest.administered_on]
-                said.append(
-                    f"{m.instrument} was {at(latest)}, the one administration in this range"
-                    + "".join(f", with {x.instrument} {x.total_score} the same day" for x in same_day)
+        """The case in one paragraph, before the sections that detail it: what is treated, the primary
+        measure over the episode (its low point, relapse and where it stands against the cut-off), the risk
+        with its dates, and what the purpose needs first (a handover's contacts, a discharge's reason)."""
+        said = [s for s in (self.brief_diagnosis(), self.brief_course(), self.brief_risk(), self.brief_purpose()) if s]
+        return ["In brief: " + " ".join(said)] if said else []
+
+    def brief_diagnosis(self) -> str | None:
+        d = course.primary_diagnosis(self.sel.diagnoses, self.sel.range.end)
+        intake = self.intake or self.earlier_intake
+        if d is None:
+            return None
+        since = f" since the intake of {intake.note_date.isoformat()}" if intake else ""
+        return f"Treated{since} for {d.code} {d.description}."
+
+    def brief_course(self) -> str | None:
+        if not self.measures:
+            return None
+        m = self.measures[0]
+        first_, latest, cutoff = m.first, m.latest, m.spec.cutoff
+        at = lambda a: f"{a.total_score} ({a.administered_on.isoformat()})"  # noqa: E731
+        if len(m.scores) == 1:
+            same_day = [x.latest for x in self.measures[1:] if x.latest.administered_on == latest.administered_on]
+            text = f"{m.instrument} was {at(latest)}, the one administration in this range" + "".join(
+                f", with {x.instrument} {x.total_score} the same day" for x in same_day
+            )
+        elif m.relapse:
+            lo, peak = m.relapse
+            text = (
+                f"{m.instrument} improved from {at(first_)} to {at(lo)}, rose again to {at(peak)} and was "
+                f"{at(latest)} at the latest administration"
+            )
+        elif m.change.reliable is None and first_.severity != latest.severity:  # no reliable-change threshold
+            text = f"{m.instrument} went from {at(first_)} to {at(latest)}, from {first_.severity} to {latest.severity}"
+        else:
+            text = f"{m.instrument} went from {at(first_)} to {at(latest)}: {m.change.describe()}"
+            if m.change.reliable is None:  # no reliable-change threshold: the bands say how far it is
+                text += f", {latest.severity} at both"
+        e = self.episodes[m.instrument]
+        if e.before:  # the range starts after the episode did: where the client started
+            whole = e.whole
+            text += (  # a sentence of its own, the measure named: the range's scores are not its pair
+                f". Over the whole episode, {m.instrument} went from {at(whole.first)} to "
+                f"{whole.latest.total_score}: {whole.change.describe()}"
+            )
+            r = whole.relapse
+            if r and r[0].administered_on < e.within[0].administered_on and not e.within_relapse:
+                when = (
+                    "before this range"
+                    if r[1].administered_on < e.within[0].administered_on
+                    else "across the range start"
                 )
-            elif m.relapse:
-                lo, peak = m.relapse
-                said.append(
-                    f"{m.instrument} improved from {at(first_)} to {at(lo)}, rose again to {at(peak)} and was "
-                    f"{at(latest)} at the latest administration"
-                )
-            elif m.change.reliable is None and first_.severity != latest.severity:  # no reliable-change threshold
-                said.append(
-                    f"{m.instrument} went from {at(first_)} to {at(latest)}, from {first_.severity} to {latest.severity}"
-                )
-                if m.in_clinical_range_throughout:
-                    said[-1] += f", at or above the cut-off of {m.spec.cutoff} throughout"
+                text += f", with a relapse {when} from {at(r[0])} to {at(r[1])}"
+        if cutoff is not None and len(m.scores) > 1:
+            if m.in_clinical_range_throughout:
+                text += f". Every score in range was at or above the cut-off of {cutoff}"
+            elif latest.total_score >= cutoff:
+                text += f". The latest is at or above the cut-off of {cutoff}"
+            elif m.above_until_latest():
+                text += f". Only the latest is below the cut-off of {cutoff}: not yet sustained"
             else:
-                words = m.change.describe()
-                said.append(f"{m.instrument} went from {at(first_)} to {at(latest)}: {words}")
-                if m.in_clinical_range_throughout:
-                    said[-1] += f", at or above the cut-off of {m.spec.cutoff} throughout"
-            e = self.episodes[m.instrument]
-            if e.before:  # the range starts after the episode did: where the client started
-                whole = e.whole
-                said.append(
-                    f"over the whole episode, from {at(whole.first)} at the first administration to "
-                    f"{whole.latest.total_score}: {whole.change.describe()}"
-                )
-        r = self.risk_picture
-        # risk without its dates: the events are told, dated, under Risk and safety
+                text += f". The latest is below the cut-off of {cutoff}"
+            if len(m.scores) > 3 and m.trend == "stable" and latest.total_score >= cutoff:
+                last3 = ", ".join(str(a.total_score) for a in m.scores[-3:])
+                text += f"; last three scores ({last3}): no reliable change"
+        return text + "."
+
+    def brief_risk(self) -> str:
+        """Risk with its dates (the events are told under Risk and safety)."""
+        r, parts = self.risk_picture, []
+        days = lambda fs: ", ".join(dict.fromkeys(f.day for f in fs))  # noqa: E731
         if r.events:
-            said.append("a risk event is documented in this range (see Risk and safety)")
+            parts.append(f"{event_kinds(r.events)} documented in this range ({days(r.events[-3:])})")
         elif r.earlier_events:
-            said.append("a risk event was documented before this range (see Risk and safety)")
+            parts.append(
+                f"{event_kinds(r.earlier_events)} documented before this range ({days(r.earlier_events[-2:])})"
+            )
         if r.self_harm:
-            said.append("the self-harm item of the PHQ-9 was positive in this range")
+            told = ", ".join(a.administered_on.isoformat() for a in r.self_harm[-3:])
+            parts.append(f"the self-harm item of the PHQ-9 positive in this range ({told})")
+        if hark := [a for a in r.ipv_screens if a.total_score >= 1]:
+            parts.append(f"a positive intimate-partner violence screen ({hark[-1].administered_on.isoformat()})")
         if r.safety_plan:
-            said.append("a written safety plan is documented")
+            parts.append(f"a written safety plan, last documented {r.safety_plan[-1].day}")
+        if r.means:
+            parts.append(f"means-safety steps ({r.means[-1].day})")
+        if r.morning:
+            parts.append(f"morning drinking on the AUDIT, {risk.morning_told(r.morning[-1])}")
+        if r.controlled:
+            parts.append("controlled medication on file (" + ", ".join(sorted({m.name for m in r.controlled})) + ")")
+        screen = r.latest_screen
+        if screen and risk.NEGATIVE_SCREEN.search(screen.sentence) and not risk.POSITIVE.search(screen.sentence):
+            parts.append(f"the latest risk screening ({screen.day}) was negative")
+        if not parts:
+            return "No risk screening or risk event is documented in this range."
+        if not r.any_event:
+            parts.insert(0, "no risk event documented")
+        return "Risk: " + "; ".join(parts) + "."
+
+    def brief_purpose(self) -> str | None:
+        """What the purpose needs first: the handover's contact and medications, the reason a case ends."""
+        c = self.contact
         if self.discharge_note:
-            said.append(f"care ended with a planned discharge on {self.discharge_note.note_date.isoformat()}")
-        # a lapse is not repeated here: it is the first thing the draft says
-        if not said:
-            return []
-        return ["In brief: " + "; ".join(said) + "."]
+            return f"Care ended with a planned discharge on {self.discharge_note.note_date.isoformat()}."
+        if self.kind == "transfer" and c.seen and not self.lapsed:
+            meds = sorted({m.name for m in self.sel.medications})
+            return (
+                f"For the receiving clinician: last session {c.seen.isoformat()}"
+                + (f", next planned for about {c.due.isoformat()}" if c.due else "")
+                + ("; medications on file: " + ", ".join(meds) if meds else "; no prescription is in the sources")
+                + "."
+            )
+        if self.kind == "discharge" and c.seen and not self.lapsed and len(c.missed) < 3:
+            return f"No discharge is documented: the last session was on {c.seen.isoformat()}."
+        return None
 
     def social(self) -> list[str]:
         """The living and work situation the intake records (who is at home, work): the context of risk
@@ -678,6 +765,8 @@ class Writer:
                     for name, dates in seen.items()
                 )
             )
+        if frequency := self.frequency():
+            blocks.append(frequency)
         blocks += self.substance_use()
         medications = self.medications()
         if medications:
@@ -1014,6 +1103,12 @@ class Writer:
                 + "; ".join(dict.fromkeys(f"{m.name}{f' ({m.dosage})' if m.dosage else ''}" for m in r.controlled))
                 + "."
             )
+        if r.morning:
+            blocks.append(
+                f"Morning drinking on the AUDIT ({risk.MORNING_WORDS}): "
+                + "; ".join(risk.morning_told(a) for a in r.morning)
+                + ". By the WHO AUDIT manual, such answers point to possible alcohol dependence, whatever the total."
+            )
         blocks += self.substance_risk()[:1]
         if r.latest_screen and not headed_latest:
             stale = ", before care lapsed; repeat it at the next contact" if self.lapsed else ""
@@ -1077,7 +1172,7 @@ class Writer:
                 + "."
             )
         active = [d for d in self.sel.diagnoses if not d.resolved or d.resolved > self.sel.range.end]
-        if active:
+        if active and len(active) < len(self.sel.diagnoses):  # else the Diagnoses section has said it
             blocks.append(
                 "Active diagnoses at the end of the range: "
                 + "; ".join(f"{d.code} {d.description}" for d in active)
@@ -1193,6 +1288,8 @@ class Writer:
             items.append("Goals not met at transfer: " + "; ".join(open_goals) + ".")
         if rescreen := self.needs_rescreen():
             items.append(rescreen)
+        if q := self.withdrawal_question():
+            items.append(q)
         if stepped := self.frequency_question():
             items.append(f"{stepped}: review the session frequency.")
         quiet = self.silent_goals()
@@ -1245,6 +1342,8 @@ class Writer:
                 ).strip()
                 + (f" Short of its count at the latest note about it: {'; '.join(short)}." if short else "")
             )
+        if disagree := self.goals_said_met_against_scores():
+            blocks.append(disagree)
         if status := self.diagnosis_at_discharge():
             blocks.append(status)
         missed = self.sel.excluded_count("cancellation")
@@ -1282,6 +1381,28 @@ class Writer:
                 )
             )
         return blocks
+
+    def goals_said_met_against_scores(self) -> str | None:
+        """The discharge note says the goals are met while a goal of the current plan, by its own score
+        criterion, is not: the two a supervisor reconciles before a discharge summary is signed."""
+        n = self.discharge_note
+        said = first(s for s in note_sentences(n) if GOALS_MET.search(s) and not GOALS_NOT_MET.search(s)) if n else None
+        if n is None or said is None:
+            return None
+        short = [
+            g
+            for g in self.goal_now
+            if g.evidence and g.status not in ("not measurable", course.NOT_ASSESSED)
+            and not (g.status.startswith("met") and "not sustained" not in g.status)
+        ]  # fmt: skip
+        if not short:
+            return None
+        g, a = short[0], short[0].evidence[-1]
+        return (
+            f"The discharge note ({n.note_date.isoformat()}) records the goals as met ({self.clean(said).rstrip('.')}), "
+            f"while the goal '{g.goal}' is not met by its score criterion ({a.instrument} {a.total_score} on "
+            f"{a.administered_on.isoformat()}): reconcile the two before signing."
+        )
 
     def discharge_reason(self) -> str | None:
         """Why the case ends, as the chart shows it (a planned discharge session, a lapse, a possible dropout),
@@ -1332,6 +1453,52 @@ class Writer:
             "No relapse, deterioration, unmet score goal or risk event stands out in this range: which goal "
             "should the consultation focus on?"
         ]
+
+    def planned_runs(self) -> list[tuple[date, int]]:
+        """(first day, interval in days) of each run of sessions the notes planned at one interval."""
+        runs: list[tuple[date, int]] = []
+        for n in self.progress:
+            days = course.contact((n,), n.note_date).planned_days
+            if days and (not runs or runs[-1][1] != days):
+                runs.append((n.note_date, days))
+        return runs
+
+    def frequency(self) -> str | None:
+        """The session frequency the notes planned and the days it changed; and when the primary measure
+        relapsed after a step-down while the frequency stayed down, that it did (a transfer of a short
+        range otherwise loses how care was paced)."""
+        runs = self.planned_runs()
+        if not runs:
+            return None
+        text = (
+            f"Session frequency planned in the notes: {spacing(runs[0][1])} throughout this range."
+            if len(runs) == 1
+            else "Session frequency planned in the notes: "
+            + "; ".join(f"{spacing(d)} from {day.isoformat()}" for day, d in runs)
+            + "."
+        )
+        if held := self.held_through_relapse():
+            text += f" {held}."
+        return text
+
+    def held_through_relapse(self) -> str | None:
+        """'Sessions stayed every four weeks while PHQ-9 rose to 18 (2025-11-20)': the primary measure relapsed
+        to or above its cut-off after sessions were spaced out, and no note brought them closer again."""
+        m = self.measures[0] if self.measures else None
+        if m is None or m.relapse is None or m.spec.cutoff is None or m.relapse[1].total_score < m.spec.cutoff:
+            return None
+        lo, peak = m.relapse
+        runs = self.planned_runs()
+        at = [d for day, d in runs if day <= peak.administered_on]
+        if len(at) < 2 or at[-1] <= min(at[:-1]):  # not spaced out before the peak
+            return None
+        closer = [day for day, d in runs if lo.administered_on < day <= peak.administered_on and d < at[-1]]
+        if closer:
+            return None
+        return (
+            f"Sessions stayed {spacing(at[-1])} while {m.instrument} rose from {lo.total_score} "
+            f"({lo.administered_on.isoformat()}) to {peak.total_score} ({peak.administered_on.isoformat()})"
+        )
 
     def frequency_question(self) -> str | None:
         """The last time the planned interval between sessions grew while the primary measure was at
@@ -1408,6 +1575,11 @@ class Writer:
                     f"({a.severity}) on {a.administered_on.isoformat()}: does the diagnosis still fit the severity the "
                     "score suggests, and is withdrawal risk assessed before any reduction goal?"
                 )
+            if active and "Z55" <= d.code[:3] <= "Z65" and self.progress and not self.worked_on_code(d):
+                qs.append(
+                    f"{d.code} {d.description} is coded (since {d.onset.isoformat()}), and no session note or plan "
+                    "of this range speaks of it: is it a focus of treatment, or no longer a current problem?"
+                )
             closed = d.resolved if d.resolved and d.resolved <= end else None  # none resolved before the range
             if d.code.startswith("F10") and closed and not [a for a in audit if a.administered_on >= d.onset]:
                 qs.append(
@@ -1415,6 +1587,28 @@ class Writer:
                     f"the diagnosis ({d.onset.isoformat()}): on what was it closed, and is a re-screen (AUDIT-C) due?"
                 )
         return qs
+
+    def withdrawal_question(self) -> str | None:
+        """Morning drinking weekly or more on the AUDIT, and no note of the range that speaks of withdrawal: the
+        medical assessment a reduction in drinking needs first."""
+        r = self.risk_picture
+        if not r.morning or any(re.search(r"withdraw", n.text, re.I) for n in self.progress):
+            return None
+        a = r.morning[-1]
+        return (
+            f"AUDIT recorded morning drinking {risk.morning_told(a)}, and no session note in this range speaks of "
+            "withdrawal: has withdrawal risk been assessed (a medical evaluation before any reduction)?"
+        )
+
+    def worked_on_code(self, d) -> bool:
+        """Whether a session note or a plan of the range speaks of a psychosocial code's problem ('partner' of
+        Z63.0): the intake's diagnostic impression, which only names it, does not count."""
+        words = [w[:6] for w in re.findall(r"[a-z]{5,}", d.description.lower()) if w not in GENERIC_WORDS]
+        said = " ".join(
+            [n.text for n in self.progress]
+            + [x for p in self.sel.plans for x in (*p.problems, *p.goals, *p.objectives, *p.interventions)]
+        ).lower()
+        return not words or any(w in said for w in words)
 
     def safety_plan_question(self) -> str | None:
         """A safety plan last documented three months or more before the latest session while the primary
@@ -1497,8 +1691,12 @@ class Writer:
             qs.append(f"No session since {self.contact.seen.isoformat()}: how should the team re-engage the client?")
         if q := self.frequency_question():
             qs.append(f"{q}: is the session frequency right?")
+        elif held := self.held_through_relapse():
+            qs.append(f"{held}: what would bring sessions closer if the score rises again?")
         if rescreen := self.needs_rescreen():
             qs.append(rescreen.removesuffix(": re-screen it (AUDIT-C).") + ": should it be re-screened (AUDIT-C)?")
+        if q := self.withdrawal_question():
+            qs.append(q)
         if self.sel.excluded_count("unsigned"):
             qs.append(
                 "Some progress notes in this range are unsigned and were not used; the summary may be "

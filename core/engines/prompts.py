@@ -292,12 +292,13 @@ def frame(sel: Selection, omitted: tuple[str, ...]) -> str:
 
 def derived(sel: Selection, w: Writer) -> list[str]:
     """What the rule-based writer derives from the course for a supervisor (the same for both engines):
-    the course in brief, a step-down in session frequency above the cut-off, substance use never
+    the course in brief, the session frequency, a step-down in it above the cut-off, substance use never
     re-screened, the questions the course leaves open (a relapse, no response, a prescriber review),
     tests followed up without a result, goals no recent note reports on, diagnoses the scores no longer
     support at discharge."""
     told = [
         *(x.removeprefix("In brief: ") for x in w.brief()),
+        w.frequency(),
         f"{q}." if (q := w.frequency_question()) else None,
         w.needs_rescreen(),
         *(f"Open question from the course of care: {q}" for q in w.course_questions()),
@@ -323,12 +324,22 @@ def self_harm_items(sel: Selection) -> list[str]:
             + (f" (the note of that day records a negative screening: {unmatched.sentence!r})" if unmatched else "")
         )
     told += [f"{risk.said_self_harm(a)}, before the period" for a in risk.self_harm_positive(sel.history)[-2:]]
-    if not told:
-        return []
-    return [
-        "Self-harm item answered above 0 (report each under Risk and safety; where the note disagrees, say so "
-        "and recommend asking about it): " + "; ".join(told) + "."
-    ]
+    lines = (
+        [
+            "Self-harm item answered above 0 (report each under Risk and safety; where the note disagrees, say so "
+            "and recommend asking about it): " + "; ".join(told) + "."
+        ]
+        if told
+        else []
+    )
+    if r.morning:  # the AUDIT item answers are not in the documents either
+        lines.append(
+            f"AUDIT morning-drinking question ({risk.MORNING_WORDS}) answered weekly or more (report under Risk and "
+            "safety as a sign of possible dependence, WHO AUDIT manual): "
+            + "; ".join(risk.morning_told(a) for a in r.morning)
+            + "."
+        )
+    return lines
 
 
 def measures(sel: Selection) -> list[str]:
