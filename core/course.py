@@ -797,6 +797,13 @@ class GoalEvidence:
     sentence: str
     shortfall: str = ""  # "three alcohol-free days, where the goal asks for at least four"
     counted: Note | None = None  # the note of that count
+    count_given: bool = False  # a note from the quoted one on gives the count the goal asks for
+
+
+def counted_noun(goal: str) -> str | None:
+    """What a goal counts ('hours' of 'sleep at least six hours on most nights'), or None."""
+    m = AT_LEAST.search(goal) or NO_MORE.search(goal)
+    return f"{m[2]}s" if m else None
 
 
 def _counts(goal: str, sentence: str) -> tuple[bool, str]:
@@ -873,7 +880,7 @@ def goal_evidence(goal: str, notes: tuple[Note, ...], sentences_of) -> GoalEvide
         for x in sentences_of(note):
             counts, short = _counts(goal, x)
             if counts:
-                return GoalEvidence(*quoted, short, note if short else None)
+                return GoalEvidence(*quoted, short, note if short else None, True)
     return GoalEvidence(*quoted)
 
 

@@ -351,6 +351,7 @@ def test_a_goal_without_a_score_criterion_quotes_what_the_notes_say(corpus):
     for sel, text in drafts:
         for m in re.finditer(
             r": no score criterion; the latest note about it \((\d{4}-\d\d-\d\d)\): (.+?)(?: Not met at .*?)?"
+            r"(?: No note from then on gives the number of [\w -]+ the goal asks for\.)?"
             r"(?: No later note reports on it: its status since [\d-]+ is not documented\.)?"
             r"(?: Since then every risk screening was negative \(latest [\d-]+\), with no risk event; "
             r"the written safety plan is not documented as reviewed again\.)?"
@@ -1820,3 +1821,37 @@ def test_morning_drinking_on_the_audit_is_told_under_risk_with_the_withdrawal_qu
             assert (question in section(text, "Recommendations and next steps")) == (not withdrawal)
             asked += not withdrawal
     assert told >= 8 and asked >= 4, (told, asked)
+
+
+NUMBER_WORD = r"(?:\d+|one|two|three|four|five|six|seven|eight|ten|twelve)"
+
+
+def test_a_goal_that_counts_says_when_no_note_gives_the_count(corpus):
+    """'Sleep at least six hours on most nights' quoted beside 'nightmares twice a week': the goal's measure is hours,
+    and when no note from the quoted one on gives a number of them, the goal line says so. Recomputed from the goal's
+    own 'at least N <noun>' and the words of the notes of the range."""
+    _, drafts = corpus
+    said = unsaid = 0
+    for sel, text in drafts:
+        goals = {g for p in sel.plans for g in p.goals}
+        for line in section(text, "Treatment goals and progress").splitlines():
+            m = re.match(
+                r"^(?:\d+\.|-) (.+?): no score criterion; the latest note about it \((\d{4}-\d\d-\d\d)\)", line
+            )
+            if not m or m[1] not in goals:
+                continue
+            at_least = re.findall(r"\bat least \w+ ((?:[\w-]+ )?[\w-]+?)s? (?:per|a|each|on)\b", m[1])
+            no_more = re.findall(r"\bno more than \w+ (?:[\w-]+ )?([\w-]+?)s?\b", m[1])
+            if not at_least + no_more:
+                assert "No note from then on gives the number of" not in line
+                continue
+            later = [n for n in sel.progress_notes if n.note_date.isoformat() >= m[2]]
+            counts = [rf"\b{NUMBER_WORD} {re.escape(x)}s?\b" for x in at_least] + [
+                rf"\b{NUMBER_WORD}(?: or more)? (?:[\w-]+ )?{re.escape(x)}s?\b" for x in no_more
+            ]
+            given = any(re.search(c, n.text, re.I) for c in counts for n in later)
+            sentence = f"No note from then on gives the number of {(at_least + no_more)[0]}s the goal asks for."
+            assert (sentence in line) == (not given), (sel.client.id, line)
+            said += not given
+            unsaid += given
+    assert said >= 50 and unsaid >= 5, (said, unsaid)

@@ -596,8 +596,11 @@ class Writer:
         )
         if m.change.direction != "improved" or m.trend == "worsening":
             return f" The scores do not show this: {span}."
-        if m.change.reliable is False:
-            return f" The scores fell without reliable change: {span}."
+        if m.change.reliable is False:  # the thresholds are under Measurement-based outcomes
+            return (
+                f" The scores fell without reliable change: {m.instrument} {first_.total_score} on "
+                f"{first_.administered_on.isoformat()} and {latest.total_score} on {latest.administered_on.isoformat()}."
+            )
         before, cutoff = m.scores[-2], m.spec.cutoff
         if m.spec.higher_is_worse and cutoff is not None and before.total_score < latest.total_score >= cutoff:
             return (
@@ -725,6 +728,8 @@ class Writer:
                 else f"the latest count ({found.counted.note_date.isoformat()})"
             )
             text += f" Not met at {at}: {found.shortfall}."
+        elif not found.count_given and (noun := course.counted_noun(g.goal)):
+            text += f" No note from then on gives the number of {noun} the goal asks for."
         if screened := self.screened_since(g, found):
             text += screened
         elif self.silent_since(g, found):  # a quote from months ago is not the goal's state now
