@@ -57,28 +57,80 @@ ANSWERS = ("not at all", "several days", "more than half the days", "nearly ever
 NEGATIVE_SCREEN = re.compile(r"\bnegative\b|\bdenie[sd]\b|\bno safety concerns\b", re.I)
 
 
-MORNING_ITEM = (
-    5  # AUDIT question 6, 0-based: "a first drink in the morning to get yourself going after a heavy drinking session"
-)
-MORNING_WORDS = "a first drink in the morning after heavy drinking"
 FREQUENCIES = ("never", "less than monthly", "monthly", "weekly", "daily or almost daily")  # AUDIT questions 1-8
+YES_IN_YEAR = ("no", "", "yes, but not in the last year", "", "yes, during the last year")  # AUDIT questions 9-10
+PCL_ANSWERS = ("not at all", "a little bit", "moderately", "quite a bit", "extremely")
 
 
-def morning_drinking(assessments) -> tuple[Assessment, ...]:
-    """AUDIT administrations whose morning-drinking question is answered weekly or more often: by the WHO AUDIT
-    manual (Babor et al., 2001), answers on the dependence questions, weekly or daily above all, point to the
-    presence or onset of alcohol dependence, whatever the total (and with it a risk of withdrawal)."""
-    return tuple(
-        a
-        for a in assessments
-        if a.instrument == "AUDIT" and a.items and len(a.items) > MORNING_ITEM and a.items[MORNING_ITEM] >= 3
-    )
+@dataclass(frozen=True)
+class ItemSignal:
+    """One questionnaire item whose answer points to a risk whatever the total, by the instrument's own guide."""
+
+    instrument: str
+    index: int  # 0-based
+    at_least: int
+    name: str  # what it is called in a brief: "morning drinking"
+    words: str  # what the item asks, shortened
+    answers: tuple[str, ...]
+    meaning: str
+
+    def hits(self, assessments) -> tuple[Assessment, ...]:
+        return tuple(
+            a
+            for a in assessments
+            if a.instrument == self.instrument and a.items and len(a.items) > self.index
+            and a.items[self.index] >= self.at_least
+        )  # fmt: skip
+
+    def told(self, a: Assessment) -> str:
+        """'daily or almost daily on 2026-04-23': an answer with its words and date."""
+        answer = a.items[self.index] if a.items else 0
+        return f"{self.answers[answer]} on {a.administered_on.isoformat()}"
 
 
-def morning_told(a: Assessment) -> str:
-    """'daily or almost daily on 2026-04-23': a morning-drinking answer with its words and date."""
-    answer = a.items[MORNING_ITEM] if a.items else 0
-    return f"{FREQUENCIES[answer]} on {a.administered_on.isoformat()}"
+DRINKING = (
+    "never",
+    "monthly or less",
+    "two to four times a month",
+    "two or three times a week",
+    "four or more times a week",
+)
+
+
+def implausible_morning(a: Assessment) -> str | None:
+    """A morning-drinking answer more frequent than the AUDIT's own first question says the client drinks at all
+    (daily morning drinking, drinking on fewer than four days a week): the answers need checking before they drive
+    a conclusion. The first question's words, or None."""
+    if not a.items or len(a.items) <= MORNING.index:
+        return None
+    often, morning = a.items[0], a.items[MORNING.index]
+    if (morning == 4 and often < 4) or (morning == 3 and often < 2):
+        return DRINKING[often]
+    return None
+
+
+# The WHO AUDIT manual (Babor et al., 2001): answers on the dependence questions (4-6), weekly or daily above all,
+# point to dependence; answers on the harm questions (7-10) to harm already experienced. PCL-5 item 16 (DSM-5
+# criterion E2) asks about reckless or self-destructive behavior.
+MORNING = ItemSignal(
+    "AUDIT", 5, 3, "morning drinking", "a first drink in the morning after heavy drinking", FREQUENCIES,
+    "a sign of possible alcohol dependence, and of withdrawal risk, whatever the total (WHO AUDIT manual)",
+)  # fmt: skip
+ITEM_SIGNALS = (
+    MORNING,
+    ItemSignal(
+        "AUDIT", 7, 3, "blackouts", "unable to remember the night before because of drinking", FREQUENCIES,
+        "alcohol-related harm (WHO AUDIT manual)",
+    ),
+    ItemSignal(
+        "AUDIT", 8, 4, "an alcohol-related injury", "self or someone else injured because of the drinking", YES_IN_YEAR,
+        "alcohol-related harm in the last year (WHO AUDIT manual)",
+    ),
+    ItemSignal(
+        "PCL-5", 15, 3, "risk-taking", "taking too many risks or doing things that could cause harm", PCL_ANSWERS,
+        "reckless or self-destructive behavior (DSM-5 PTSD criterion E2)",
+    ),
+)  # fmt: skip
 
 
 def self_harm_answer(a: Assessment) -> int | None:
@@ -124,7 +176,11 @@ class RiskPicture:
     ipv_screens: tuple[Assessment, ...]  # HARK administrations in range
     self_harm: tuple[Assessment, ...]  # PHQ-9 administrations in range with item 9 above 0
     controlled: tuple[Medication, ...]  # controlled medications on file in range
-    morning: tuple[Assessment, ...] = ()  # AUDIT administrations in range with morning drinking weekly or more
+    items: tuple[tuple[ItemSignal, tuple[Assessment, ...]], ...] = ()  # item answers in range pointing to risk
+
+    @property
+    def morning(self) -> tuple[Assessment, ...]:
+        return next((hits for sig, hits in self.items if sig is MORNING), ())
 
     @property
     def any_event(self) -> bool:
@@ -150,7 +206,7 @@ class RiskPicture:
             or self.ipv_screens
             or self.self_harm
             or self.controlled
-            or self.morning
+            or self.items
         )
 
 
@@ -187,7 +243,7 @@ def picture(
         ipv_screens=tuple(a for a in assessments if a.instrument == "HARK"),
         self_harm=self_harm_positive(assessments),
         controlled=tuple(m for m in medications if CONTROLLED.search(m.name)),
-        morning=morning_drinking(assessments),
+        items=tuple((sig, hits) for sig in ITEM_SIGNALS if (hits := sig.hits(assessments))),
     )
 
 

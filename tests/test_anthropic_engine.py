@@ -529,12 +529,12 @@ def test_the_summary_frame_gives_morning_drinking_the_documents_do_not_carry(pra
     engine(fake, tmp_path).generate(sel)
     sent = json.dumps(fake.bodies[0], ensure_ascii=False)
     words = {3: "weekly", 4: "daily or almost daily"}
-    assert "AUDIT morning-drinking question (a first drink in the morning after heavy drinking)" in sent
-    for a in morning:
-        assert f"{words[a.items[5]]} on {a.administered_on}" in sent
+    told = "; ".join(f"{words[a.items[5]]} on {a.administered_on}" for a in morning)
+    assert "AUDIT item (a first drink in the morning after heavy drinking) answered weekly or more (" in sent
+    assert f"): {told}." in sent
     fake = FakeMessagesAPI(message_events(DRAFT))
     engine(fake, tmp_path).generate(whole(practice, "Zoë Ñúñez"))
-    assert "AUDIT morning-drinking question" not in json.dumps(fake.bodies[0], ensure_ascii=False)
+    assert "AUDIT item (" not in json.dumps(fake.bodies[0], ensure_ascii=False)
 
 
 def test_the_summary_frame_gives_the_self_harm_item_the_documents_do_not_carry(practice, tmp_path):

@@ -1119,7 +1119,15 @@ def test_the_brief_tells_the_case_a_reader_needs_first(corpus):
     measure against its cut-off at the latest score, a relapse before a short range, the risk with its dates,
     and for a handover the last and next session. Each recomputed from the raw chart of every demo draft."""
     _, drafts = corpus
-    told = {"diagnosis": 0, "cutoff": 0, "earlier relapse": 0, "safety plan": 0, "handover": 0, "named event": 0}
+    told = {
+        "diagnosis": 0,
+        "cutoff": 0,
+        "earlier relapse": 0,
+        "safety plan": 0,
+        "handover": 0,
+        "named event": 0,
+        "not discharged": 0,
+    }
     for sel, text in drafts:
         brief = next((x for x in section(text, "Identifying context").split("\n\n") if x.startswith("In brief: ")), "")
         primary = next((d for d in sel.diagnoses if d.code.startswith("F") and not d.resolved), None)
@@ -1170,6 +1178,16 @@ def test_the_brief_tells_the_case_a_reader_needs_first(corpus):
                 seen = max([progress[-1].note_date, *sel.unsigned_on])  # a later unsigned note is still a session
                 assert f"For the receiving clinician: last session {seen}" in brief
                 told["handover"] += 1
+        attending = (
+            "Discharge" not in {n.title.split()[0] for n in progress[-1:]} and "appears to have lapsed" not in text
+        )
+        if sel.purpose == "Discharge" and progress and attending and "possible dropout" not in text:
+            seen = max([progress[-1].note_date, *sel.unsigned_on])
+            assert (
+                "Not ready as a discharge summary: no discharge is documented, and the client was still attending "
+                f"(last session {seen}"
+            ) in brief, (sel.client.id, sel.range, brief)
+            told["not discharged"] = told.get("not discharged", 0) + 1
     assert min(told.values()) >= 3, told
 
 
@@ -1791,36 +1809,58 @@ def test_a_discharge_note_saying_the_goals_are_met_is_held_against_the_scores(co
 
 
 AUDIT_FREQUENCIES = ("never", "less than monthly", "monthly", "weekly", "daily or almost daily")
+# Items whose answer points to risk whatever the total, written here again from the WHO AUDIT manual and DSM-5:
+# (instrument, 0-based index, lowest answer, brief name, answer words)
+ITEM_RISKS = (
+    ("AUDIT", 5, 3, "morning drinking", AUDIT_FREQUENCIES),
+    ("AUDIT", 7, 3, "blackouts", AUDIT_FREQUENCIES),
+    ("AUDIT", 8, 4, "an alcohol-related injury", ("no", "", "yes, but not in the last year", "", "yes, during the last year")),
+    ("PCL-5", 15, 3, "risk-taking", ("not at all", "a little bit", "moderately", "quite a bit", "extremely")),
+)  # fmt: skip
 
 
-def test_morning_drinking_on_the_audit_is_told_under_risk_with_the_withdrawal_question(corpus):
-    """AUDIT question 6 (a first drink in the morning) answered weekly or daily is a sign of dependence whatever the
-    total (WHO AUDIT manual): Risk and safety lists each such answer in range, the brief names the latest, and a
-    consultation or transfer asks whether withdrawal risk was assessed when no session note speaks of withdrawal.
-    Recomputed from the raw item answers of every demo draft."""
+def test_item_answers_that_point_to_risk_are_told_under_risk_with_the_withdrawal_question(corpus):
+    """AUDIT morning drinking, blackouts or an injury, and PCL-5 risk-taking, answered at the levels their guides
+    name, point to risk whatever the total: Risk and safety lists each answer in range, the brief names the latest
+    and never says no event beside them without naming them, and for morning drinking a consultation or transfer asks
+    whether withdrawal risk was assessed when no session note speaks of withdrawal. Recomputed from the raw item
+    answers of every demo draft."""
     _, drafts = corpus
-    told = asked = 0
+    told: dict[str, int] = {}
+    asked = 0
     for sel, text in drafts:
-        morning = [a for a in series(sel, "AUDIT") if a.items and a.items[5] >= 3]
-        risk_section = section(text, "Risk and safety")
-        if not morning:
-            assert "Morning drinking on the AUDIT" not in text and "AUDIT recorded morning drinking" not in text
-            continue
-        listed = "; ".join(f"{AUDIT_FREQUENCIES[a.items[5]]} on {a.administered_on}" for a in morning)
-        assert f"Morning drinking on the AUDIT (a first drink in the morning after heavy drinking): {listed}." in (
-            risk_section
-        ), (sel.client.id, sel.range)
-        latest = morning[-1]
-        assert (
-            f"morning drinking on the AUDIT, {AUDIT_FREQUENCIES[latest.items[5]]} on {latest.administered_on}" in text
-        )
-        told += 1
-        question = f"AUDIT recorded morning drinking {AUDIT_FREQUENCIES[latest.items[5]]} on {latest.administered_on}"
-        withdrawal = any("withdraw" in n.text.lower() for n in sel.progress_notes)
-        if sel.purpose in ("Case consultation", "Transfer of care"):
-            assert (question in section(text, "Recommendations and next steps")) == (not withdrawal)
-            asked += not withdrawal
-    assert told >= 8 and asked >= 4, (told, asked)
+        risk_section, brief = section(text, "Risk and safety"), section(text, "Identifying context")
+        for instrument, index, lowest, name, answers in ITEM_RISKS:
+            hits = [a for a in series(sel, instrument) if a.items and a.items[index] >= lowest]
+            if not hits:
+                assert f"{name} on the {instrument}, " not in brief
+                continue
+            listed = "; ".join(f"{answers[a.items[index]]} on {a.administered_on}" for a in hits)
+            assert re.search(rf"^- {instrument} \([^)]+\): {re.escape(listed)}: ", risk_section, re.M), (
+                sel.client.id,
+                sel.range,
+                name,
+            )
+            latest = hits[-1]
+            assert f"{name} on the {instrument}, {answers[latest.items[index]]} on {latest.administered_on}" in brief
+            told[name] = told.get(name, 0) + 1
+            for a in hits if name == "morning drinking" else ():  # daily in the morning, not daily at all
+                impossible = (a.items[5] == 4 and a.items[0] < 4) or (a.items[5] == 3 and a.items[0] < 2)
+                said = f"On {a.administered_on} this is more often than the first question says the client drinks"
+                assert (said in risk_section) == impossible, (sel.client.id, a.items)
+                told["implausible"] = told.get("implausible", 0) + impossible
+            if name == "morning drinking" and sel.purpose in ("Case consultation", "Transfer of care"):
+                question = f"AUDIT recorded morning drinking {answers[latest.items[index]]} on {latest.administered_on}"
+                withdrawal = any("withdraw" in n.text.lower() for n in sel.progress_notes)
+                assert (question in section(text, "Recommendations and next steps")) == (not withdrawal)
+                asked += not withdrawal
+        if not any(
+            a.items and a.items[index] >= lowest
+            for instrument, index, lowest, _, _ in ITEM_RISKS
+            for a in series(sel, instrument)
+        ):
+            assert "Item answers that point to risk" not in risk_section
+    assert len(told) == len(ITEM_RISKS) + 1 and min(told.values()) >= 4 and asked >= 4, (told, asked)
 
 
 NUMBER_WORD = r"(?:\d+|one|two|three|four|five|six|seven|eight|ten|twelve)"

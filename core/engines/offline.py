@@ -410,8 +410,8 @@ class Writer:
             parts.append(f"a written safety plan, last documented {r.safety_plan[-1].day}")
         if r.means:
             parts.append(f"means-safety steps ({r.means[-1].day})")
-        if r.morning:
-            parts.append(f"morning drinking on the AUDIT, {risk.morning_told(r.morning[-1])}")
+        for sig, hits in r.items:
+            parts.append(f"{sig.name} on the {sig.instrument}, {sig.told(hits[-1])}")
         if r.controlled:
             parts.append("controlled medication on file (" + ", ".join(sorted({m.name for m in r.controlled})) + ")")
         screen = r.latest_screen
@@ -420,7 +420,7 @@ class Writer:
         if not parts:
             return "No risk screening or risk event is documented in this range."
         if not r.any_event:
-            parts.insert(0, "no risk event documented")
+            parts.insert(0, "no suicidal, self-harm or violent event documented")
         return "Risk: " + "; ".join(parts) + "."
 
     def brief_purpose(self) -> str | None:
@@ -437,7 +437,12 @@ class Writer:
                 + "."
             )
         if self.kind == "discharge" and c.seen and not self.lapsed and len(c.missed) < 3:
-            return f"No discharge is documented: the last session was on {c.seen.isoformat()}."
+            return (
+                f"Not ready as a discharge summary: no discharge is documented, and the client was still attending "
+                f"(last session {c.seen.isoformat()}"
+                + (f", next planned for about {c.due.isoformat()}" if c.due else "")
+                + "); it needs a discharge session and an aftercare plan."
+            )
         return None
 
     def social(self) -> list[str]:
@@ -1108,11 +1113,21 @@ class Writer:
                 + "; ".join(dict.fromkeys(f"{m.name}{f' ({m.dosage})' if m.dosage else ''}" for m in r.controlled))
                 + "."
             )
-        if r.morning:
+        if r.items:
             blocks.append(
-                f"Morning drinking on the AUDIT ({risk.MORNING_WORDS}): "
-                + "; ".join(risk.morning_told(a) for a in r.morning)
-                + ". By the WHO AUDIT manual, such answers point to possible alcohol dependence, whatever the total."
+                "Item answers that point to risk, whatever the total:\n"
+                + "\n".join(
+                    f"- {sig.instrument} ({sig.words}): "
+                    + "; ".join(sig.told(a) for a in hits)
+                    + f": {sig.meaning}."
+                    + "".join(
+                        f" On {a.administered_on.isoformat()} this is more often than the first question says the "
+                        f"client drinks at all ({often}): verify the answers with the client."
+                        for a in hits
+                        if sig is risk.MORNING and (often := risk.implausible_morning(a))
+                    )
+                    for sig, hits in r.items
+                )
             )
         blocks += self.substance_risk()[:1]
         if r.latest_screen and not headed_latest:
@@ -1601,7 +1616,7 @@ class Writer:
             return None
         a = r.morning[-1]
         return (
-            f"AUDIT recorded morning drinking {risk.morning_told(a)}, and no session note in this range speaks of "
+            f"AUDIT recorded morning drinking {risk.MORNING.told(a)}, and no session note in this range speaks of "
             "withdrawal: has withdrawal risk been assessed (a medical evaluation before any reduction)?"
         )
 

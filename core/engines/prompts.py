@@ -332,12 +332,10 @@ def self_harm_items(sel: Selection) -> list[str]:
         if told
         else []
     )
-    if r.morning:  # the AUDIT item answers are not in the documents either
+    for sig, hits in r.items:  # the other item answers are not in the documents either
         lines.append(
-            f"AUDIT morning-drinking question ({risk.MORNING_WORDS}) answered weekly or more (report under Risk and "
-            "safety as a sign of possible dependence, WHO AUDIT manual): "
-            + "; ".join(risk.morning_told(a) for a in r.morning)
-            + "."
+            f"{sig.instrument} item ({sig.words}) answered {sig.answers[sig.at_least]} or more (report under Risk "
+            f"and safety: {sig.meaning}): " + "; ".join(sig.told(a) for a in hits) + "."
         )
     return lines
 
