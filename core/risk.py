@@ -82,10 +82,12 @@ class ItemSignal:
             and a.items[self.index] >= self.at_least
         )  # fmt: skip
 
+    def answer(self, a: Assessment) -> str:
+        return self.answers[a.items[self.index] if a.items else 0]
+
     def told(self, a: Assessment) -> str:
         """'daily or almost daily on 2026-04-23': an answer with its words and date."""
-        answer = a.items[self.index] if a.items else 0
-        return f"{self.answers[answer]} on {a.administered_on.isoformat()}"
+        return f"{self.answer(a)} on {a.administered_on.isoformat()}"
 
 
 DRINKING = (

@@ -1833,7 +1833,7 @@ def test_item_answers_that_point_to_risk_are_told_under_risk_with_the_withdrawal
         for instrument, index, lowest, name, answers in ITEM_RISKS:
             hits = [a for a in series(sel, instrument) if a.items and a.items[index] >= lowest]
             if not hits:
-                assert f"{name} on the {instrument}, " not in brief
+                assert f"{name} ({instrument} " not in brief
                 continue
             listed = "; ".join(f"{answers[a.items[index]]} on {a.administered_on}" for a in hits)
             assert re.search(rf"^- {instrument} \([^)]+\): {re.escape(listed)}: ", risk_section, re.M), (
@@ -1842,7 +1842,7 @@ def test_item_answers_that_point_to_risk_are_told_under_risk_with_the_withdrawal
                 name,
             )
             latest = hits[-1]
-            assert f"{name} on the {instrument}, {answers[latest.items[index]]} on {latest.administered_on}" in brief
+            assert f"{name} ({instrument} {latest.administered_on}: {answers[latest.items[index]]})" in brief
             told[name] = told.get(name, 0) + 1
             for a in hits if name == "morning drinking" else ():  # daily in the morning, not daily at all
                 impossible = (a.items[5] == 4 and a.items[0] < 4) or (a.items[5] == 3 and a.items[0] < 2)

@@ -411,7 +411,8 @@ class Writer:
         if r.means:
             parts.append(f"means-safety steps ({r.means[-1].day})")
         for sig, hits in r.items:
-            parts.append(f"{sig.name} on the {sig.instrument}, {sig.told(hits[-1])}")
+            a = hits[-1]
+            parts.append(f"{sig.name} ({sig.instrument} {a.administered_on.isoformat()}: {sig.answer(a)})")
         if r.controlled:
             parts.append("controlled medication on file (" + ", ".join(sorted({m.name for m in r.controlled})) + ")")
         screen = r.latest_screen
@@ -419,8 +420,7 @@ class Writer:
             parts.append(f"the latest risk screening ({screen.day}) was negative")
         if not parts:
             return "No risk screening or risk event is documented in this range."
-        if not r.any_event:
-            parts.insert(0, "no suicidal, self-harm or violent event documented")
+        # what is found, never that nothing else is: a scale's "Suicide Ideation: 18" is no event by these rules
         return "Risk: " + "; ".join(parts) + "."
 
     def brief_purpose(self) -> str | None:
