@@ -57,7 +57,7 @@ ANSWERS = ("not at all", "several days", "more than half the days", "nearly ever
 NEGATIVE_SCREEN = re.compile(r"\bnegative\b|\bdenie[sd]\b|\bno safety concerns\b", re.I)
 
 
-FREQUENCIES = ("never", "less than monthly", "monthly", "weekly", "daily or almost daily")  # AUDIT questions 1-8
+FREQUENCIES = ("never", "less than monthly", "monthly", "weekly", "daily or almost daily")  # AUDIT questions 3-8
 YES_IN_YEAR = ("no", "", "yes, but not in the last year", "", "yes, during the last year")  # AUDIT questions 9-10
 PCL_ANSWERS = ("not at all", "a little bit", "moderately", "quite a bit", "extremely")
 
