@@ -7,6 +7,7 @@ import re
 import time
 from collections import defaultdict
 from datetime import UTC, date, datetime
+from functools import cached_property
 
 from .. import course, keep, prose, risk
 from ..errors import RefineNotSupported
@@ -131,6 +132,11 @@ def event_kinds(events) -> str:
     if not named:
         return "a risk event"
     return named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
+
+
+def met_for_good(g: course.GoalStatus) -> bool:
+    """A goal met by its score criterion and not lost again."""
+    return g.status.startswith("met") and "not sustained" not in g.status
 
 
 def usable(sentence: str) -> bool:
@@ -1335,7 +1341,7 @@ class Writer:
         blocks = [x for x in (self.discharge_reason(),) if x]
         goals = self.goal_now + self.goal_earlier
         if goals:  # each goal's status is under Treatment goals: here, the tally over every plan version
-            met = [g for g in goals if g.status.startswith("met") and "not sustained" not in g.status]
+            met = [g for g in goals if met_for_good(g)]
             scored = [g for g in goals if g.status != "not measurable"]
             short = [g.goal for g in goals if g.status == "not measurable" and self.unmet(g)]
             unmet = [g.goal for g in scored if g not in met and g.status != course.NOT_ASSESSED]
@@ -1412,8 +1418,7 @@ class Writer:
         short = [
             g
             for g in self.goal_now
-            if g.evidence and g.status not in ("not measurable", course.NOT_ASSESSED)
-            and not (g.status.startswith("met") and "not sustained" not in g.status)
+            if g.evidence and g.status not in ("not measurable", course.NOT_ASSESSED) and not met_for_good(g)
         ]  # fmt: skip
         if not short:
             return None
@@ -1474,6 +1479,7 @@ class Writer:
             "should the consultation focus on?"
         ]
 
+    @cached_property
     def planned_runs(self) -> list[tuple[date, int]]:
         """(first day, interval in days) of each run of sessions the notes planned at one interval."""
         runs: list[tuple[date, int]] = []
@@ -1487,7 +1493,7 @@ class Writer:
         """The session frequency the notes planned and the days it changed; and when the primary measure
         relapsed after a step-down while the frequency stayed down, that it did (a transfer of a short
         range otherwise loses how care was paced)."""
-        runs = self.planned_runs()
+        runs = self.planned_runs
         if not runs:
             return None
         text = (
@@ -1508,7 +1514,7 @@ class Writer:
         if m is None or m.relapse is None or m.spec.cutoff is None or m.relapse[1].total_score < m.spec.cutoff:
             return None
         lo, peak = m.relapse
-        runs = self.planned_runs()
+        runs = self.planned_runs
         at = [d for day, d in runs if day <= peak.administered_on]
         if len(at) < 2 or at[-1] <= min(at[:-1]):  # not spaced out before the peak
             return None
@@ -1530,12 +1536,8 @@ class Writer:
         m = self.measures[0]
         if m.latest.total_score < m.spec.cutoff:
             return None
-        planned = [
-            (n.note_date, c.planned_days)
-            for n in self.progress
-            if (c := course.contact((n,), n.note_date)).planned_days
-        ]
-        steps = [(day, old, new) for (_, old), (day, new) in zip(planned, planned[1:]) if new > old]
+        runs = self.planned_runs
+        steps = [(day, old, new) for (_, old), (day, new) in zip(runs, runs[1:]) if new > old]
         for day, old, new in reversed(steps):
             score = next((a for a in reversed(m.scores) if a.administered_on <= day), None)
             if score is not None and m.spec.cutoff is not None and score.total_score >= m.spec.cutoff:

@@ -278,7 +278,7 @@ def frame(sel: Selection, omitted: tuple[str, ...]) -> str:
             + ", ".join(n.note_date.isoformat() for n in sel.carried_risk)
             + "."
         )
-    lines += self_harm_items(sel)
+    lines += item_answers(sel)
     lines += derived(sel, writer)
     if sel.progress_notes:
         lines.append("Contact: " + course.last_contact(sel).sentence())
@@ -312,9 +312,10 @@ def derived(sel: Selection, w: Writer) -> list[str]:
     return ["Derived from the chart (report what the purpose needs, in your own words):"] + [f"- {x}" for x in told]
 
 
-def self_harm_items(sel: Selection) -> list[str]:
-    """PHQ-9 item 9 answered above 0 (the item answers are not in the documents), in the period and
-    before it, with the same day's negative screening where the note records one."""
+def item_answers(sel: Selection) -> list[str]:
+    """The item answers that point to risk (the documents do not carry item answers): PHQ-9 item 9 above 0,
+    in the period and before it, with the same day's negative screening where the note records one; and
+    the other item signals of core.risk (AUDIT morning drinking, blackouts, injury; PCL-5 risk-taking)."""
     r = risk.picture(sel.notes, sel.carried_risk, sel.assessments, sel.medications)
     told = []
     for a in r.self_harm:
