@@ -447,22 +447,44 @@ def date_swapped(d: CleanDraft, rng: random.Random, others: Sequence[CleanDraft]
     return text, cites, f"{m.instrument} {m.score} of {m.day} dated {new}"
 
 
+# A score with its band and no date: "9 (mild) to 11 (moderate)", "13 (moderate) at the one administration".
+SCORE_BAND = re.compile(rf"(?<![\w.-])(\d{{1,3}}) \(([a-z][^(),]*(?:, [a-z][^(),]*)?)\)(?! on {ISO})")
+
+
+def banded(draft: CleanDraft) -> list[tuple[int, str, int, str, tuple[int, int]]]:
+    """(block, instrument, score, band, band span) for each undated score the chart has, with its band."""
+    out = []
+    for b, block in enumerate(blocks_of(draft.text)):
+        offset = 0
+        for line in block.split("\n"):
+            for m in SCORE_BAND.finditer(line):
+                named = list(INSTRUMENT.finditer(line[: m.start()]))
+                if not named:
+                    continue
+                inst, score = named[-1].group(1), int(m.group(1))
+                known = any(score in v for (i, _), v in draft.facts.scores.items() if i == inst)
+                if known and m.group(2) == band_of(inst, score):
+                    out.append((b, inst, score, m.group(2), (offset + m.start(2), offset + m.end(2))))
+            offset += len(line) + 1
+    return out
+
+
 def band_flipped(d: CleanDraft, rng: random.Random, others: Sequence[CleanDraft]) -> Mutation | None:
-    """The severity band beside a score replaced by another band of that instrument."""
+    """The severity band beside a score (dated or not) replaced by another band of that instrument."""
     found = [
-        m
+        (m.block, m.instrument, m.score, m.band, m.band_span, f" on {m.day}")
         for m in mentions(d)
         if m.band
         and m.band == band_of(m.instrument, m.score)
         and m.band == d.facts.severity.get((m.instrument, m.day, m.score))
-    ]
+    ] + [(*x, "") for x in banded(d)]
     if not found:
         return None
-    m = rng.choice(found)
-    assert m.band_span is not None
-    new = rng.choice([label for _, label in BANDS[m.instrument] if label != m.band])
-    text, cites = splice(d, m.block, m.band_span, new)
-    return text, cites, f"{m.instrument} {m.score} on {m.day}: band '{m.band}' written as '{new}'"
+    block, inst, score, band, span, day = rng.choice(found)
+    assert span is not None
+    new = rng.choice([label for _, label in BANDS[inst] if label != band])
+    text, cites = splice(d, block, span, new)
+    return text, cites, f"{inst} {score}{day}: band '{band}' written as '{new}'"
 
 
 def change_flipped(d: CleanDraft, rng: random.Random, others: Sequence[CleanDraft]) -> Mutation | None:

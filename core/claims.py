@@ -61,6 +61,8 @@ BARE_SCORE = re.compile(
 )
 PAIR = re.compile(r"(?<![\w.-])(\d{1,2})(?:\s*\([^)]*\))?\s*(?:->|→|to)\s*(\d{1,2})(?![\w.])")
 FROM_BANDS = re.compile(rf"\b[Ff]rom ({BAND}) to ({BAND})\b")
+# "9 (mild) to 11 (moderate)": a pair with the band of each score
+BANDED_PAIR = re.compile(rf"(?<![\w.-])(\d{{1,2}}) \(({BAND})\)\s*(?:->|→|to)\s*(\d{{1,2}}) \(({BAND})\)", re.I)
 LAST_THREE = re.compile(r"[Ll]ast (?:three|3) scores \((\d{1,2}), (\d{1,2}), (\d{1,2})\)")
 POINTS = re.compile(r"\((\d{1,2}) points?\b")
 LABELS = (  # most specific first; each the words of core.scoring.Change.describe
@@ -232,8 +234,9 @@ class _Checker:
                 out += self._score(s, inst, int(b[1]), None, b["band"])
             pair = PAIR.search(seg)
             if pair:
-                for n in (int(pair[1]), int(pair[2])):
-                    out += self._score(s, inst, n, None, None)
+                banded = BANDED_PAIR.match(seg, pair.start())
+                for n, band in ((int(pair[1]), banded and banded[2]), (int(pair[2]), banded and banded[4])):
+                    out += self._score(s, inst, n, None, band or None)
             out += self._change(s, inst, seg, pair)
             out += self._trend(s, inst, seg, pair)
         if not segments:

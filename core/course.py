@@ -16,6 +16,7 @@ from functools import cached_property, lru_cache
 
 from .models import Assessment, Note, Plan
 from .scoring import INSTRUMENTS, Change, change
+from .text import sentences
 
 WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "eight": 8, "twelve": 12}
 NEXT_SESSION = re.compile(
@@ -23,6 +24,7 @@ NEXT_SESSION = re.compile(
 )
 GRACE_DAYS = 14  # a session a little late is not overdue
 LAPSE_DAYS = 42  # six weeks without a session: care has lapsed, not a session slipped
+CARRIED_NOTES = 4  # a sentence word for word in this many notes may be carried forward rather than current
 
 
 def months(start: date, end: date) -> str:
@@ -210,11 +212,12 @@ class MeasureCourse:
         its thresholds, relapse, the last three scores, the clinical range."""
         spec = self.spec
         a, b = self.first.severity, self.latest.severity
-        bands = f"{a} at first and latest" if a == b else f"from {a} to {b}"
+        x, y = self.first.total_score, self.latest.total_score  # the table has them; the bands are said here
+        bands = f"{x} ({a}) to {y} ({b})" if len(self.scores) > 1 else f"{x} ({a}) at the one administration"
         text = (
-            f"{bands[0].upper()}{bands[1:]}: {self.change_words()}."
+            f"{bands}: {self.change_words()}."
             if len(self.scores) > 1
-            else "Change is not assessable from one administration."
+            else f"{bands}; change is not assessable from one score."
         )
         run = self.relapse_run()
         if (above := self.above_until_latest()) and not (run and run[1] == len(self.scores) - 2):
@@ -236,7 +239,7 @@ class MeasureCourse:
             if spec.cutoff is not None and all(a.total_score < spec.cutoff for a in self.scores[-3:]):
                 words += f", each below the cut-off of {spec.cutoff}"  # a steady remission, not a stall
             text += f" Last three scores ({last3}): {words}."
-        if self.in_clinical_range_throughout:
+        if self.in_clinical_range_throughout and len(self.scores) > 1:
             text += f" Every score in range was at or above the cut-off of {spec.cutoff}."
         elif spec.cutoff is not None and self.first.total_score < spec.cutoff <= self.latest.total_score:
             text += f" The score rose from below the cut-off of {spec.cutoff} to at or above it."
@@ -646,10 +649,12 @@ class Contact:
         """Overdue, and for longer than six weeks: care has lapsed rather than a session slipped."""
         return self.overdue and self.seen is not None and (self.as_of - self.seen).days > LAPSE_DAYS
 
-    def sentence(self) -> str:
+    def sentence(self, dated: bool = True) -> str:
+        """The last contact and what followed it; `dated=False` leaves out the last session's date when the
+        text beside it has just given it (the rest, possibly empty)."""
         if self.last is None:
             return "No signed session is documented in this range."
-        text = f"Last documented session: {self.last.note_date.isoformat()}."
+        text = f"Last documented session: {self.last.note_date.isoformat()}." if dated or self.unsigned else ""
         if self.unsigned:
             days = ", ".join(d.isoformat() for d in self.unsigned)
             text = (
@@ -658,6 +663,7 @@ class Contact:
             )
         elif self.due:
             text += f" The next session was planned for about {self.due.isoformat()}."
+        text = text.strip()
         seen = self.seen or self.last.note_date
         weeks = (self.as_of - seen).days // 7
         if self.lapsed:
@@ -675,7 +681,7 @@ class Contact:
             )
         elif self.overdue:
             text += f" That session is not documented through {self.as_of.isoformat()}."
-        return text
+        return text.strip()
 
 
 def last_contact(sel) -> Contact:
@@ -722,6 +728,11 @@ def derived_numbers(sel) -> tuple[set[str], set[str]]:
                 numbers |= {str(found[1]), str(found[2])}
     numbers.add(str(max(len(sel.plans) - 1, 0)))
     numbers |= {str(e.count) for e in sel.excluded}
+    seen: dict[str, int] = {}  # a sentence carried from note to note is said with the count of its notes
+    for n in sel.progress_notes:
+        for key in {re.sub(r"\W+", " ", re.sub(r"^[\w ]{1,12}: ", "", x).lower()).strip() for x in sentences(n.text)}:
+            seen[key] = seen.get(key, 0) + 1
+    numbers |= {str(k) for k in range(CARRIED_NOTES, max(seen.values(), default=0) + 1)}
     c = last_contact(sel)
     if c.due:
         dates.add(c.due.isoformat())

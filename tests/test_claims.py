@@ -59,6 +59,13 @@ def test_a_severity_band_must_be_the_band_of_its_score(practice):
     other = next(b for _, b in INSTRUMENTS["PHQ-9"].bands if b != right)
     assert errors(f"PHQ-9 {a.total_score} ({right}) on {a.administered_on}.", sel) == []
     assert kinds(f"PHQ-9 {a.total_score} ({other}) on {a.administered_on}.", sel) == {"band"}
+    # undated, in a pair: the band of each score ("PHQ-9: 9 (mild) to 11 (moderate): ...")
+    f = m.first
+    first = severity("PHQ-9", f.total_score)
+    assert errors(f"PHQ-9: {f.total_score} ({first}) to {a.total_score} ({right}).", sel) == []
+    assert kinds(f"PHQ-9: {f.total_score} ({first}) to {a.total_score} ({other}).", sel) == {"band"}
+    wrong_first = next(b for _, b in INSTRUMENTS["PHQ-9"].bands if b != first)
+    assert kinds(f"PHQ-9: {f.total_score} ({wrong_first}) to {a.total_score} ({right}).", sel) == {"band"}
 
 
 def test_a_change_label_must_be_the_rules_word_for_the_scores_it_compares(practice):

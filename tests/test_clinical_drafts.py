@@ -240,8 +240,9 @@ def test_questions_are_derived_never_asserted_as_chart_facts(corpus):
         assert "listed above" not in text
         recommendations = section(text, "Recommendations and next steps")
         if sel.purpose == "Case consultation":
-            assert "Questions for the consultation, from the course of care:" in recommendations or (
-                "No consultation question was derived from the course" in recommendations
+            assert (
+                "Questions for the consultation, from the course of care, most pressing first:" in recommendations
+                or ("No consultation question was derived from the course" in recommendations)
             )
 
 
@@ -350,7 +351,8 @@ def test_a_goal_without_a_score_criterion_quotes_what_the_notes_say(corpus):
     quoted = 0
     for sel, text in drafts:
         for m in re.finditer(
-            r": no score criterion; the latest note about it \((\d{4}-\d\d-\d\d)\): (.+?)(?: Not met at .*?)?"
+            r": no score criterion; the latest note about it \((\d{4}-\d\d-\d\d)\): (.+?)"
+            r"(?: The same words are in \d+ notes since [\d-]+: possibly carried forward\.)?(?: Not met at .*?)?"
             r"(?: No note from then on gives the number of [\w -]+ the goal asks for\.)?"
             r"(?: No later note reports on it: its status since [\d-]+ is not documented\.)?"
             r"(?: Since then every risk screening was negative \(latest [\d-]+\), with no risk event; "
@@ -636,6 +638,42 @@ def test_a_report_copied_word_for_word_through_the_latest_notes_is_flagged(corpu
             assert key[0] == key[1] == key[2], (sel.client.id, sel.range)
             flagged += 1
     assert flagged >= 3
+
+
+def test_a_goal_quote_found_word_for_word_in_four_notes_or_more_says_it_may_be_carried_forward(corpus):
+    """The count and first date are those of the range's progress notes holding the quoted sentence, up to
+    the quoted note; a quote held by fewer than four is not flagged, one held by four or more is."""
+    _, drafts = corpus
+    flagged = plain = 0
+    for sel, text in drafts:
+        goals = section(text, "Treatment goals and progress")
+        for line in goals.splitlines():
+            m = re.search(r"; the latest note about it \(([\d-]+)\): (.+)", line)
+            if not m:
+                continue
+            day, rest = m.group(1), m.group(2)
+            # the quote, up to the flag or to what the draft adds after it
+            flag = re.search(r" The same words are in (\d+) notes since ([\d-]+): possibly carried forward\.", rest)
+            end = re.search(
+                r" (?:Not met at|No note from then on|No later note|Since then|Later sessions|\(in the plan)", rest
+            )
+            quote = rest[: flag.start() if flag else end.start() if end else len(rest)]
+            said = [
+                re.sub(r"^(?:the )?client ", "", q.rstrip(".").lower()) for q in sentences(quote)
+            ]  # "The client": a name
+            holding = [
+                n
+                for n in sel.progress_notes
+                if n.note_date.isoformat() <= day and all(q in mask(n.text, sel.client).lower() for q in said)
+            ]
+            if flag:
+                flagged += 1
+                assert int(flag.group(1)) == len(holding) >= 4, (sel.client.id, day, quote)
+                assert flag.group(2) == holding[0].note_date.isoformat(), (sel.client.id, day, quote)
+            else:
+                plain += 1
+                assert len(holding) < 4, (sel.client.id, day, quote)
+    assert flagged >= 20 and plain >= 20
 
 
 def test_a_single_administration_fills_its_row(corpus):
@@ -1024,10 +1062,9 @@ def test_a_transfer_hands_over_the_questions_a_consultation_asks_of_the_course(c
     for (client, rng, purpose), text in by.items():
         if purpose != "Case consultation" or (client, rng, "Transfer of care") not in by:
             continue
-        block = text.split("Questions for the consultation, from the course of care:\n")[-1].split("\n\n")[0]
         asked = [
             q
-            for q in re.findall(r"^- (.+)$", block, re.M)
+            for q in consultation_questions(text)
             if re.search(r"after improving|every administration since the first|reliable deterioration|prescriber", q)
         ]
         transfer = section(by[(client, rng, "Transfer of care")], "Recommendations and next steps")
@@ -1036,6 +1073,57 @@ def test_a_transfer_hands_over_the_questions_a_consultation_asks_of_the_course(c
             assert len(handed) == 2 and q in handed[1], (client, rng, q)
             carried += 1
     assert carried >= 20
+
+
+def test_cancellation_and_administrative_notes_are_not_even_counted(corpus):
+    """SPEC 3: such notes are never used: the draft neither quotes nor counts them (attendance is told by
+    the signed sessions and the planned sessions that came due without one)."""
+    _, drafts = corpus
+    with_cancellations = 0
+    for sel, text in drafts:
+        if sel.excluded_count("cancellation"):
+            with_cancellations += 1
+            assert not re.search(r"cancell?ation|no-show|administrative note", text, re.I), sel.client.id
+    assert with_cancellations >= 100
+
+
+def consultation_questions(text: str) -> list[str]:
+    """The questions of a consultation draft: the numbered ones it leads with, then the others."""
+    recs = section(text, "Recommendations and next steps")
+    lead = recs.split("most pressing first:\n")[-1].split("\n\n")[0] if "most pressing first:" in recs else ""
+    rest = recs.split("Also open in the course of care:\n")[-1].split("\n\n")[0] if "Also open in" in recs else ""
+    return re.findall(r"^\d\. (.+)$", lead, re.M) + re.findall(r"^- (.+)$", rest, re.M)
+
+
+def test_a_consultation_leads_with_at_most_three_questions_risk_first(corpus):
+    """At most three numbered questions, the others listed after them; a documented risk event, a lapse in
+    care and a self-harm answer not followed up are asked among the three, and never after a question
+    about session frequency, a code or a goal."""
+    _, drafts = corpus
+    led = risk_led = 0
+    for sel, text in drafts:
+        if sel.purpose != "Case consultation":
+            continue
+        recs = section(text, "Recommendations and next steps")
+        lead = re.findall(r"^(\d)\. (.+)$", recs, re.M)
+        assert [int(n) for n, _ in lead] == list(range(1, len(lead) + 1)) and len(lead) <= 3, sel.client.id
+        asked = consultation_questions(text)
+        assert len(asked) == len(set(asked))
+        if len(asked) > 3:
+            led += 1
+            assert "Also open in the course of care:" in recs
+        risky = [
+            i for i, q in enumerate(asked) if re.match(r"A risk event is documented|No session since|PHQ-9 item 9", q)
+        ]
+        later = [
+            i
+            for i, q in enumerate(asked)
+            if re.search(r"session frequency right|is coded \(since|No recent note reports on the goal", q)
+        ]
+        if risky:
+            risk_led += 1
+            assert risky[0] < 3 and (not later or max(risky) < min(later)), (sel.client.id, sel.range, asked)
+    assert led >= 10 and risk_led >= 5
 
 
 def test_a_goal_whose_score_was_not_given_since_it_was_set_is_not_assessable_rather_than_unscored(corpus):
@@ -1895,3 +1983,30 @@ def test_a_goal_that_counts_says_when_no_note_gives_the_count(corpus):
             said += not given
             unsaid += given
     assert said >= 50 and unsaid >= 5, (said, unsaid)
+
+
+def test_harm_an_item_answer_points_to_that_no_note_speaks_of_is_asked_and_handed_over(corpus):
+    """Blackouts, an injury or risk-taking answered on the AUDIT or the PCL-5, and no session note of the range
+    that speaks of it: the consultation asks what happened (among its leading questions) and the transfer hands
+    the question over; when a note speaks of it, nothing is asked."""
+    _, drafts = corpus
+    spoken = {"blackouts": r"black ?outs?|unable to remember", "an alcohol-related injury": r"injur|accident|\bhurt\b",
+              "risk-taking": r"reckless|risk-taking|risky|speeding"}  # fmt: skip
+    asked = 0
+    for sel, text in drafts:
+        if sel.purpose not in ("Case consultation", "Transfer of care"):
+            continue
+        recs = section(text, "Recommendations and next steps")
+        for instrument, index, lowest, name, _ in ITEM_RISKS[1:]:
+            hits = [a for a in series(sel, instrument) if a.items and a.items[index] >= lowest]
+            question = f"{instrument} recorded {name} ("
+            if not hits or any(re.search(spoken[name], n.text, re.I) for n in sel.progress_notes):
+                assert question not in recs, (sel.client.id, name)
+                continue
+            asked += 1
+            line = next((x for x in recs.splitlines() if question in x), None)
+            assert line, (sel.client.id, sel.range, sel.purpose, name)
+            assert hits[-1].administered_on.isoformat() in line and "no session note in this range speaks of it" in line
+            if sel.purpose == "Case consultation":
+                assert re.match(r"[123]\. ", line), (sel.client.id, line)
+    assert asked >= 20

@@ -159,6 +159,17 @@ def first(seq, default=None):
     return next(iter(seq), default)
 
 
+# What a session note says when it speaks of what an item answer points to (risk.ITEM_SIGNALS, by name).
+ITEM_WORDS = {
+    "blackouts": r"black ?outs?|unable to remember|memory loss",
+    "an alcohol-related injury": r"injur|\bhurt\b|accident",
+    "risk-taking": r"reckless|risk-taking|\brisky\b|speeding|self-destructive|impulsiv",
+}
+# The rank of a consultation question: risk first, then the primary measure's course, then the rest.
+RISK_FIRST, PRIMARY, SECONDARY, OTHER, LAST = range(5)
+PRESSING = 3  # the questions a consultation leads with; the others follow as a list to check
+
+
 class OfflineEngine:
     name = "offline"
     model = "rules-v1"
@@ -317,9 +328,6 @@ class Writer:
             span += f" Intake assessment completed {self.intake.note_date.isoformat()}."
         elif self.earlier_intake:
             span += f" Intake assessment completed {self.earlier_intake.note_date.isoformat()}, before this range."
-        missed = self.sel.excluded_count("cancellation")
-        if missed:
-            span += f" {plural(missed, 'cancellation or no-show note')} on file in this range."
         unsigned = self.sel.excluded_count("unsigned")
         if unsigned:
             span += f" Not used: {plural(unsigned, 'unsigned note')} in this range."
@@ -732,6 +740,7 @@ class Writer:
             f"{g.goal}: no score criterion; the latest note about it ({found.note.note_date.isoformat()}): "
             f"{self.clean(found.sentence)}"
         )
+        text += self.carried(self.clean(found.sentence), found.note)
         if found.shortfall and found.counted:
             at = (
                 "that note"
@@ -956,13 +965,14 @@ class Writer:
         later = [n for n in self.progress if n.note_date > last]
         screened = [a for a in self.sel.assessments if a.instrument in ("AUDIT", "AUDIT-C", "DAST-10")]
         follow = []
-        for d in (d for d in self.sel.diagnoses if d.code.startswith(("F10", "F11", "F12", "F13", "F14", "F15"))):
-            status = f"was marked resolved on {d.resolved.isoformat()}" if d.resolved else "is active"
-            follow.append(f"{d.code} {d.description} {status}")
         if len(later) >= 3:
             follow.append(f"no later note mentions substance use (last {last.isoformat()})")
         if not screened:
             follow.append("no substance-use screen (AUDIT, AUDIT-C, DAST-10) is on file in this range")
+        for d in (d for d in self.sel.diagnoses if d.code.startswith(("F10", "F11", "F12", "F13", "F14", "F15"))):
+            if d.resolved or follow:  # an active diagnosis alone is in Diagnoses already
+                status = f"was marked resolved on {d.resolved.isoformat()}" if d.resolved else "is active"
+                follow.insert(0, f"{d.code} {d.description} {status}")
         if follow:
             blocks.append("Follow-through: " + "; ".join(follow) + ".")
         return blocks
@@ -1017,7 +1027,7 @@ class Writer:
                 f"{m.change.describe()} |"
             )
         blocks = ["\n".join(rows)]
-        blocks += [f"{m.instrument}: {m.remarks()}" for m in self.measures if len(m.scores) > 1]
+        blocks += [f"{m.instrument}: {m.remarks()}" for m in self.measures]
         episode = [line for m in self.measures if (line := self.episodes[m.instrument].sentence())]
         if episode:
             blocks.append("Since the start of the episode, before this range:\n" + "\n".join(f"- {x}" for x in episode))
@@ -1186,17 +1196,7 @@ class Writer:
             if said:
                 which = "with a signed note " if self.contact.unsigned else ""  # later ones are unsigned
                 line = f"At the most recent session {which}({n.note_date.isoformat()}): " + " ".join(said)
-                blocks.append(line + self.copied(n))
-        if self.measures:
-            blocks.append(
-                "Latest scores: "
-                + "; ".join(
-                    f"{m.latest.instrument} {m.latest.total_score} ({m.latest.severity}) on "
-                    f"{m.latest.administered_on.isoformat()}"
-                    for m in self.measures
-                )
-                + "."
-            )
+                blocks.append(line + (self.copied(n) or next(filter(None, (self.carried(x, n) for x in said)), "")))
         active = [d for d in self.sel.diagnoses if not d.resolved or d.resolved > self.sel.range.end]
         if active and len(active) < len(self.sel.diagnoses):  # else the Diagnoses section has said it
             blocks.append(
@@ -1213,8 +1213,31 @@ class Writer:
         elif (
             self.progress and self.kind != "transfer" and not self.contact.lapsed
         ):  # said first, or in the transfer list
-            blocks.append(self.contact.sentence())
+            said = blocks and blocks[0].startswith("At the most recent session (")
+            if said and (rest := self.contact.sentence(dated=False)):  # the session's date is said just above
+                blocks[0] += " " + rest
+            elif not said:
+                blocks.append(self.contact.sentence())
         return blocks
+
+    def carried(self, sentence: str, note: Note) -> str:
+        """When a quoted sentence of `note` is word for word in four notes or more up to it: a line that may be
+        carried forward from note to note rather than current, said so a reader checks it."""
+
+        def key(x: str) -> str:  # "Sam describes" masked is "The client describes": the same words
+            return re.sub(r"^(?:the )?client ", "", re.sub(r"\W+", " ", x.lower()).strip())
+
+        said = {key(x) for x in sentences(sentence)}  # a quote of two sentences is carried when both are
+        run = [
+            n
+            for n in self.progress
+            if n.note_date <= note.note_date and said <= {key(self.clean(x)) for x in note_sentences(n)}
+        ]
+        if len(run) < course.CARRIED_NOTES:
+            return ""
+        return (
+            f" The same words are in {len(run)} notes since {run[0].note_date.isoformat()}: possibly carried forward."
+        )
 
     def copied(self, note: Note) -> str:
         """When the latest note's report is word for word the report of earlier notes: a line that may
@@ -1259,8 +1282,11 @@ class Writer:
         if self.kind == "consultation":
             qs = self.questions() or self.default_questions()
             blocks.append(
-                "Questions for the consultation, from the course of care:\n" + "\n".join(f"- {q}" for q in qs)
+                "Questions for the consultation, from the course of care, most pressing first:\n"
+                + "\n".join(f"{i}. {q}" for i, q in enumerate(qs[:PRESSING], 1))
             )
+            if qs[PRESSING:]:
+                blocks.append("Also open in the course of care:\n" + "\n".join(f"- {q}" for q in qs[PRESSING:]))
         elif self.kind == "transfer":
             blocks.append("For the receiving provider:\n" + "\n".join(f"- {x}" for x in self.handover()))
             if qs := self.course_questions():
@@ -1372,13 +1398,10 @@ class Writer:
             blocks.append(disagree)
         if status := self.diagnosis_at_discharge():
             blocks.append(status)
-        missed = self.sel.excluded_count("cancellation")
         attendance = f"Attendance: {plural(len(self.progress), 'session')} with signed progress notes"
         if self.sel.unsigned_on:
             attendance += f", {plural(len(self.sel.unsigned_on), 'session')} with unsigned ones (not used)"
-        attendance += (
-            f" and {plural(missed, 'cancellation or no-show note')} in this range." if missed else " in this range."
-        )
+        attendance += " in this range."
         if self.lapsed:
             attendance += (
                 f" There was no planned discharge session: the last session was on "
@@ -1610,6 +1633,20 @@ class Writer:
                 )
         return qs
 
+    def item_risk_questions(self) -> list[str]:
+        """An item answer that points to harm (blackouts, an injury, risk-taking) that no session note of the range
+        speaks of: what happened is asked, so the risk assessment covers it (morning drinking: withdrawal_question)."""
+        out = []
+        for sig, hits in self.risk_picture.items:
+            words = ITEM_WORDS.get(sig.name)
+            if sig is risk.MORNING or not words or any(re.search(words, n.text, re.I) for n in self.progress):
+                continue
+            out.append(
+                f"{sig.instrument} recorded {sig.name} ({'; '.join(sig.told(a) for a in hits[-2:])}), and no session "
+                "note in this range speaks of it: what happened, and does the risk assessment cover it?"
+            )
+        return out
+
     def withdrawal_question(self) -> str | None:
         """Morning drinking weekly or more on the AUDIT, and no note of the range that speaks of withdrawal: the
         medical assessment a reduction in drinking needs first."""
@@ -1690,51 +1727,66 @@ class Writer:
         return f" The plan was renewed after it ({days}) without a change to its goals or interventions."
 
     def questions(self) -> list[str]:
-        qs = self.course_questions()
+        """The consultation's questions, most pressing first: risk, then the primary measure's course, then
+        the rest (a stable sort: in each rank, the order they are found)."""
+        qs = self.ranked_course_questions()
+        ask = lambda rank, q: qs.append((rank, q))  # noqa: E731
         r = self.risk_picture
         review = self.safety_plan_question()  # asks about the plan with its dates: the question below in full
         if r.events:
-            qs.append(
+            ask(
+                RISK_FIRST,
                 f"A risk event is documented in this range ({r.events[-1].day}): is the current safety "
-                "monitoring sufficient?"
+                "monitoring sufficient?",
             )
         elif r.earlier_events and review:
             review = f"A risk event was documented before this range ({r.earlier_events[-1].day}). {review}"
         elif r.earlier_events:
-            qs.append(
+            ask(
+                RISK_FIRST,
                 f"A risk event was documented before this range ({r.earlier_events[-1].day}): is the safety "
-                "plan still current?"
+                "plan still current?",
             )
         if review:
-            qs.append(review)
+            ask(RISK_FIRST, review)
         if q := self.goal_question():
-            qs.append(q)
+            ask(OTHER, q)
         if self.lapsed and self.contact.seen:
-            qs.append(f"No session since {self.contact.seen.isoformat()}: how should the team re-engage the client?")
-        if q := self.frequency_question():
-            qs.append(f"{q}: is the session frequency right?")
-        elif held := self.held_through_relapse():
-            qs.append(f"{held}: what would bring sessions closer if the score rises again?")
-        if rescreen := self.needs_rescreen():
-            qs.append(rescreen.removesuffix(": re-screen it (AUDIT-C).") + ": should it be re-screened (AUDIT-C)?")
-        if q := self.withdrawal_question():
-            qs.append(q)
-        if self.sel.excluded_count("unsigned"):
-            qs.append(
-                "Some progress notes in this range are unsigned and were not used; the summary may be "
-                "incomplete until they are signed."
+            ask(
+                RISK_FIRST,
+                f"No session since {self.contact.seen.isoformat()}: how should the team re-engage the client?",
             )
-        return qs
+        if q := self.frequency_question():
+            ask(SECONDARY, f"{q}: is the session frequency right?")
+        elif held := self.held_through_relapse():
+            ask(OTHER, f"{held}: what would bring sessions closer if the score rises again?")
+        if rescreen := self.needs_rescreen():
+            ask(OTHER, rescreen.removesuffix(": re-screen it (AUDIT-C).") + ": should it be re-screened (AUDIT-C)?")
+        if q := self.withdrawal_question():
+            ask(PRIMARY, q)
+        if self.sel.excluded_count("unsigned"):
+            ask(
+                LAST,
+                "Some progress notes in this range are unsigned and were not used; the summary may be "
+                "incomplete until they are signed.",
+            )
+        return [q for _, q in sorted(qs, key=lambda x: x[0])]
 
     def course_questions(self) -> list[str]:
         """What the course of care leaves open (a relapse, no response, a goal lost, a self-harm answer
         not followed up, the medication and the diagnosis): asked at a consultation and handed over at a
-        transfer, where the receiving provider inherits them."""
-        qs = []
+        transfer, where the receiving provider inherits them; most pressing first."""
+        return [q for _, q in sorted(self.ranked_course_questions(), key=lambda x: x[0])]
+
+    def ranked_course_questions(self) -> list[tuple[int, str]]:
+        """The course's questions, each with its rank (RISK_FIRST to LAST), in the order they are found."""
+        qs: list[tuple[int, str]] = []
+        ask = lambda rank, q: qs.append((rank, q))  # noqa: E731
         prescriber = self.medication_question()
         for m in self.measures:
             if len(m.scores) < 2 and not (m is self.measures[0] and self.episodes[m.instrument].never_responded):
                 continue
+            rank = PRIMARY if m is self.measures[0] else SECONDARY
             relapse = m.relapse
             rise = ""
             if relapse:
@@ -1745,7 +1797,8 @@ class Writer:
                 )
             if m is self.measures[0] and self.episodes[m.instrument].never_responded:  # not a relapse from response
                 e = self.episodes[m.instrument].whole
-                qs.append(
+                ask(
+                    rank,
                     f"{m.instrument} has been at or above the cut-off of {m.spec.cutoff} at every administration "
                     f"since the first ({e.first.total_score} on {e.first.administered_on.isoformat()}; latest "
                     f"{e.latest.total_score} on {e.latest.administered_on.isoformat()}): after this long without "
@@ -1760,7 +1813,7 @@ class Writer:
                         f" Within this range, {rise}." + self.unchanged_since(relapse[1].administered_on)
                         if relapse
                         else ""
-                    )
+                    ),
                 )
             elif relapse:
                 # still at or above the cut-off after the relapse, with no medication on file: the other lever
@@ -1770,7 +1823,8 @@ class Writer:
                     and m.latest.total_score >= m.spec.cutoff
                     and not (self.sel.medications or prescriber)
                 )
-                qs.append(
+                ask(
+                    rank,
                     f"{rise}: what drove the relapse, and is the current plan addressing it?"
                     + self.unchanged_since(relapse[1].administered_on)
                     + self.prevention_during(relapse[1].administered_on)
@@ -1779,23 +1833,25 @@ class Writer:
                         "and no medication on file, is a medication evaluation indicated?"
                         if untreated
                         else ""
-                    )
+                    ),
                 )
             elif m.change.direction == "worsened" and m.change.reliable:
-                qs.append(
+                ask(
+                    rank,
                     f"{m.instrument} shows reliable deterioration over the range ({m.first.total_score} to "
                     f"{m.latest.total_score}): what changes to the treatment approach should be considered?"
-                    + self.unchanged_since(m.first.administered_on)
+                    + self.unchanged_since(m.first.administered_on),
                 )
             elif (
                 m.change.direction == "worsened" and m.change.reliable is None and m.first.severity != m.latest.severity
             ):
                 # no reliable-change threshold (AUDIT): a rise into a higher zone is the deterioration
-                qs.append(
+                ask(
+                    rank,
                     f"{m.instrument} rose from {m.first.total_score} ({m.first.severity}, "
                     f"{m.first.administered_on.isoformat()}) to {m.latest.total_score} ({m.latest.severity}, "
                     f"{m.latest.administered_on.isoformat()}): what changes to the treatment approach, or to its "
-                    "intensity, should be considered?" + self.unchanged_since(m.first.administered_on)
+                    "intensity, should be considered?" + self.unchanged_since(m.first.administered_on),
                 )
             elif (
                 m.change.reliable is False
@@ -1804,35 +1860,42 @@ class Writer:
                 and m.latest.total_score
                 >= m.spec.cutoff + (0 if m is self.measures[0] else m.spec.reliable_change or 0)
             ):
-                qs.append(
+                ask(
+                    rank,
                     f"{m.instrument} is at {m.latest.total_score}, at or above the cut-off of {m.spec.cutoff}, "
                     "without reliable change over the range: is the current approach the right fit, or should "
-                    "intensity or modality change?"
+                    "intensity or modality change?",
                 )
         relapsed = {m.instrument for m in self.measures if m.relapse}
         for g in self.goal_now:
             if "not sustained" in g.status and not {a.instrument for a in g.evidence} & relapsed:
-                qs.append(f"The goal '{g.goal}' was met earlier but is not met at the latest score: what changed?")
+                ask(SECONDARY, f"The goal '{g.goal}' was met earlier but is not met at the latest score: what changed?")
+        for q in self.item_risk_questions():
+            ask(RISK_FIRST, q)
         r = self.risk_picture
         for a in r.self_harm:
             if r.unmatched(a):
-                qs.append(
+                ask(  # a self-harm answer not followed up
+                    RISK_FIRST,
                     f"{risk.said_self_harm(a)}, while the note of that day records a negative risk screening: "
-                    "was the answer followed up, and is a structured risk assessment needed?"
+                    "was the answer followed up, and is a structured risk assessment needed?",
                 )
         if prescriber:
-            qs.append(prescriber)
+            ask(SECONDARY, prescriber)
         r = self.risk_picture
         held = [f for f in r.means if re.search(r"\bmedication|\bpills?\b|\btablets?\b", f.sentence, re.I)]
         if held and not self.sel.medications:
-            qs.append(
+            ask(
+                RISK_FIRST,
                 f"The means-safety step of {held[-1].day} concerns medication at home ({held[-1].sentence.rstrip('.')}) "
-                "while no prescription is in the sources: which medications does the client have access to?"
+                "while no prescription is in the sources: which medications does the client have access to?",
             )
-        qs += self.diagnosis_questions()
-        qs += self.substance_risk()[1:]
+        for q in self.diagnosis_questions():
+            ask(OTHER, q)
+        for q in self.substance_risk()[1:]:
+            ask(SECONDARY, q)
         if q := self.measure_question():
-            qs.append(q)
+            ask(OTHER, q)
         return qs
 
     def measure_question(self) -> str | None:

@@ -18,7 +18,7 @@ from ..sources import Selection, plural
 from .base import PURPOSE_EMPHASIS, SECTIONS, purpose_kind
 from .offline import Writer
 
-PROMPT_VERSION = "anthropic-4"  # 3: the PHQ-9 self-harm item in the frame; 4: what the writer derives, open questions
+PROMPT_VERSION = "anthropic-5"  # 3: the PHQ-9 self-harm item in the frame; 4: what the writer derives, open questions; 5: ranked questions
 MAX_TOKENS = 3000  # a two-page summary, with room for the outcomes table
 # A rough, documented estimate instead of a count: the API's count_tokens needs the network. Newer
 # Claude tokenizers give about 30% more tokens than the old 3.5-characters rule, hence 3.
@@ -97,15 +97,17 @@ still apply: add nothing the documents do not support.
 </instruction>"""
 
 PURPOSE_GUIDANCE = {
-    "consultation": "In Recommendations and next steps, list the open clinical questions the course of care "
+    "consultation": "In Recommendations and next steps, ask the open clinical questions the course of care "
     "supports (relapse, reliable deterioration, no reliable change in the clinical range, unmet goals, risk "
-    "events, lapsed care); if there are none, say that none were derived, not that none exist.",
+    "events, lapsed care): the three most pressing first, numbered, risk before the scores' course, each with "
+    "its evidence (scores and dates), then the others as a list; if there are none, say that none were "
+    "derived, not that none exist.",
     "transfer": "Make Recommendations and next steps a list for the receiving provider: medications on file (or "
     "that none are on file), the last contact and the next appointment due, the risk history and safety plan, "
     "goals not met, and what the next provider must do first.",
-    "discharge": "In Recommendations and next steps, give goal attainment, attendance (sessions, cancellations, "
-    "whether care lapsed without a planned discharge) and the documented aftercare plan; if none is documented, "
-    "say so and that one is needed.",
+    "discharge": "In Recommendations and next steps, give goal attainment, attendance (sessions with signed "
+    "notes, planned sessions that came due without one, whether care lapsed without a planned discharge) and "
+    "the documented aftercare plan; if none is documented, say so and that one is needed.",
 }
 
 
