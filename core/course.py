@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from functools import cached_property, lru_cache
 
 from .models import Assessment, Note, Plan
+from .risk import ITEM_SIGNALS
 from .scoring import INSTRUMENTS, Change, change
 from .text import sentences
 
@@ -273,7 +274,7 @@ class Episode:
         cutoff = spec.cutoff
         if cutoff is not None and whole.in_clinical_range_throughout:
             text += (
-                f" All {len(whole.scores)} administrations since the first were at or above the cut-off of {cutoff}: "
+                f" All {len(whole.scores)} administrations, the first included, were at or above the cut-off of {cutoff}: "
                 "the score has not fallen below it in this episode."
             )
         elif cutoff is not None and all(a.total_score >= cutoff for a in self.within):
@@ -591,6 +592,8 @@ def context_scores(sel) -> list[Assessment]:
     named = [a for e in episodes(sel.history, sel.assessments, sel.diagnoses) for a in e.cited]
     now, earlier = goals_of(sel)
     named += [a for g in (*now, *earlier) for a in (*g.evidence, *g.earlier_evidence)]
+    # an item answer that points to risk, given in range, is said with its first such answer before the range
+    named += [h[0] for sig in ITEM_SIGNALS if sig.hits(sel.assessments) and (h := sig.hits(sel.history))]
     return sorted({a.id: a for a in named if a.id in before}.values(), key=lambda a: (a.administered_on, a.id))
 
 

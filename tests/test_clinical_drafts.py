@@ -594,7 +594,7 @@ def test_the_whole_episode_is_told_when_the_range_starts_after_it(corpus):
                 and all(a.total_score >= cutoff for a in every)
                 and (every[-1].administered_on - first.administered_on).days >= 182
             )
-            assert (f"All {len(every)} administrations since the first" in outcomes) == (
+            assert (f"All {len(every)} administrations, the first included," in outcomes) == (
                 cutoff is not None and all(a.total_score >= cutoff for a in every)
             ), (sel.client.id, sel.range, instrument)
             counts = {
@@ -1565,8 +1565,11 @@ def test_harmful_use_coded_while_audit_suggests_dependence_is_questioned(corpus)
         audit = [a for a in sel.assessments if a.instrument == "AUDIT"]
         harmful = [d for d in sel.diagnoses if d.code.startswith("F10.1") and not d.resolved]
         due = bool(audit and harmful and audit[-1].total_score >= 20)
-        said = "is withdrawal risk assessed before any reduction goal?" in text
+        said = "does the diagnosis still fit the severity the score suggests" in text
         assert said == due, (sel.client.id, sel.range, sel.purpose)
+        # withdrawal is asked once: in the question on morning drinking when there is one, else here
+        withdrawal = "has withdrawal risk been assessed" in text
+        assert ("is withdrawal risk assessed before any reduction goal?" in text) == (due and not withdrawal)
         asked += due
     assert asked >= 2
 
@@ -2007,6 +2010,137 @@ def test_harm_an_item_answer_points_to_that_no_note_speaks_of_is_asked_and_hande
             line = next((x for x in recs.splitlines() if question in x), None)
             assert line, (sel.client.id, sel.range, sel.purpose, name)
             assert hits[-1].administered_on.isoformat() in line and "no session note in this range speaks of it" in line
+            before = [a for a in sel.history if a.instrument == instrument and a.items and a.items[index] >= lowest]
+            if before:
+                assert f"and before this range since {before[0].administered_on.isoformat()}" in line
+            else:
+                assert "before this range" not in line
             if sel.purpose == "Case consultation":
                 assert re.match(r"[123]\. ", line), (sel.client.id, line)
     assert asked >= 20
+
+
+def test_a_transfer_of_a_case_closed_long_before_says_there_is_no_active_care(corpus):
+    """A planned discharge session more than a month before the range ends, and no session after it: the transfer
+    says there is no active care to hand over and asks for a re-assessment, never to continue measurement."""
+    _, drafts = corpus
+    closed = 0
+    for sel, text in drafts:
+        if sel.purpose != "Transfer of care" or not sel.progress_notes:
+            continue
+        last = sel.progress_notes[-1]
+        old = last.title == "Discharge session" and (sel.range.end - last.note_date).days > 31
+        recs = section(text, "Recommendations and next steps")
+        assert ("there is no active care to transfer" in recs) == old, (sel.client.id, sel.range)
+        if old:
+            closed += 1
+            assert "Continue measurement-based care" not in recs
+            assert "the latest were given before the discharge" in recs
+    assert closed >= 4
+
+
+def test_a_coded_diagnosis_no_plan_addresses_is_asked_about(corpus):
+    """An active diagnosis beside the primary one (depression, anxiety, PTSD, alcohol use) that no goal, problem or
+    intervention of the range's plans names: the consultation asks whether to treat it or review it."""
+    words = {"F3": r"depress|\bmood\b|behavioral activation|PHQ-9", "F41": r"anxi|worry|panic|GAD-7",
+             "F43.1": r"PTSD|trauma|PCL-5", "F10": r"alcohol|drink|AUDIT"}  # fmt: skip
+    asked = 0
+    for sel, text in drafts_for(corpus, "Case consultation"):
+        end = sel.range.end
+        active = [d for d in sel.diagnoses if d.code.startswith("F") and not (d.resolved and d.resolved <= end)]
+        plans = " ".join(x for p in sel.plans for x in (*p.problems, *p.goals, *p.objectives, *p.interventions))
+        for d in active[1:]:
+            w = next((v for k, v in words.items() if d.code.startswith(k) and not d.code.startswith("F34")), None)
+            w = w or (words["F3"] if d.code.startswith("F34") else None)
+            due = bool(w and sel.plans and not re.search(w, plans, re.I))
+            said = f"{d.code} {d.description} is coded active (since {d.onset.isoformat()}), and no goal" in text
+            assert said == due, (sel.client.id, sel.range, d.code)
+            asked += due
+    assert asked >= 4
+
+
+def test_a_safety_goal_no_note_reports_on_is_told_by_the_risk_screenings(corpus):
+    """'Maintain safety' with no note on the safety plan while it was in the plan: the goal line gives the span of
+    the range's risk screenings, each negative, instead of 'no note reports on it'."""
+    told = 0
+    for sel, text in corpus[1]:
+        goals = section(text, "Treatment goals and progress")
+        for m in re.finditer(
+            r"no note in this range reports on the written safety plan, and every risk screening "
+            r"(?:on ([\d-]+)|from ([\d-]+) to ([\d-]+)) was negative, with no risk event\.",
+            goals,
+        ):
+            told += 1
+            first, last = (m.group(1), m.group(1)) if m.group(1) else (m.group(2), m.group(3))
+            screened = [n.note_date.isoformat() for n in sel.progress_notes if re.search(r"\brisk\b", n.text, re.I)]
+            assert first in screened and last in screened, (sel.client.id, first, last)
+            assert not any(
+                re.search(r"positive|passive suicidal|self-harm (?!since)", n.text) for n in sel.progress_notes
+            )
+    assert told >= 4
+
+
+def drafts_for(corpus, purpose):
+    return [(sel, text) for sel, text in corpus[1] if sel.purpose == purpose]
+
+
+def planned_weeks(note) -> int | None:
+    m = re.search(r"Next session in (one|two|three|four) weeks?", note.text)
+    return {"one": 1, "two": 2, "three": 3, "four": 4}[m.group(1)] if m else None
+
+
+def test_care_reduced_while_a_score_rose_is_said_in_the_brief(corpus):
+    """Sessions spaced out (a note planning a longer interval than the note before it) while a measure was on its
+    way up: the brief says care was reduced as the scores worsened, with scores and days that are the chart's; and
+    a primary measure that rose reliably from first to latest with such a step-down is never left unsaid."""
+    told = 0
+    for sel, text in corpus[1]:
+        brief = next((p for p in section(text, "Identifying context").split("\n\n") if p.startswith("In brief")), "")
+        steps, previous = [], None
+        for n in sel.progress_notes:
+            w = planned_weeks(n)
+            if w and previous and w > previous:
+                steps.append(n.note_date)
+            previous = w or previous
+        m = re.search(
+            r"Care was reduced as the scores worsened \((.+?)\): sessions were spaced to (.+?)(?: and the plan|\.)",
+            brief,
+        )
+        primary = [
+            a for a in sel.assessments if a.instrument == (sel.assessments[0].instrument if sel.assessments else "")
+        ]
+        if m:
+            told += 1
+            spans = re.findall(r"(PHQ-9|GAD-7|PCL-5|AUDIT) (\d+) \(([\d-]+)\) to (\d+) \(([\d-]+)\)", m.group(1))
+            assert spans
+            for inst, lo, d1, hi, d2 in spans:
+                scores = {(a.administered_on.isoformat(), a.total_score) for a in series(sel, inst)}
+                assert (d1, int(lo)) in scores and (d2, int(hi)) in scores and int(hi) > int(lo) and d1 < d2
+            said = re.findall(r"from ([\d-]+)", m.group(2))
+            assert said and all(date.fromisoformat(d) in steps for d in said), (sel.client.id, said, steps)
+            assert all(any(d1 < d <= d2 for _, _, d1, _, d2 in spans) for d in said)
+        elif len(primary) >= 2:
+            inst = primary[0].instrument
+            rc = INSTRUMENTS[inst].reliable_change
+            rose = rc is not None and primary[-1].total_score - primary[0].total_score >= rc
+            during = [d for d in steps if primary[0].administered_on < d <= primary[-1].administered_on]
+            assert not (rose and during), (sel.client.id, sel.range)
+    assert told >= 20
+
+
+def test_a_discharge_of_a_client_still_attending_whose_scores_worsened_asks_for_a_change_not_discharge(corpus):
+    """No discharge documented, the client still attending, and a measure that worsened over the range (named
+    with its first and latest scores, which are the chart's): the discharge says the scores ask for a change of
+    treatment, not discharge."""
+    told = 0
+    for sel, text in drafts_for(corpus, "Discharge"):
+        recs = section(text, "Recommendations and next steps")
+        m = re.search(r"((?:(?:PHQ-9|GAD-7|PCL-5|AUDIT) \(\d+ to \d+\)(?: and )?)+) worsened over this range", recs)
+        if not m:
+            continue
+        told += 1
+        assert "No discharge is documented" in recs
+        for inst, a, b in re.findall(r"(PHQ-9|GAD-7|PCL-5|AUDIT) \((\d+) to (\d+)\)", m.group(1)):
+            s = [x.total_score for x in series(sel, inst)]  # first to latest, or a relapse's low point to its peak
+            assert int(a) < int(b) and int(a) in s and int(b) in s[s.index(int(a)) + 1 :], (sel.client.id, inst)
+    assert told >= 3

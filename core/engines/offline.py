@@ -243,6 +243,15 @@ NUMBER_WORDS = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven"
 MEASURES_OF = course.MEASURES_OF
 TREATED = re.compile(r"\b(?:stimulant|antidepressant|psychotropic)?\s?medication\b", re.I)
 PRESCRIBER = re.compile(r"\bprescriber\b|\bpsychiatrist\b|\bmedication (?:review|management)\b", re.I)
+# The words a treatment plan uses when it addresses a diagnosis of that family (a goal, a problem, an intervention).
+ADDRESSED = {
+    "F32": r"depress|\bmood\b|behavioral activation|PHQ-9",
+    "F33": r"depress|\bmood\b|behavioral activation|PHQ-9",
+    "F34": r"depress|\bmood\b|behavioral activation|PHQ-9",
+    "F41": r"anxi|worry|panic|GAD-7",
+    "F43.1": r"PTSD|trauma|PCL-5",
+    "F10": r"alcohol|drink|AUDIT",
+}
 UNMEASURED = ("F90", "F40", "F42")  # ADHD, phobic and obsessive-compulsive disorders: no measure above tracks them
 SUBSTANCE_RISK = re.compile(r"\bblackouts?\b|\boverdos\w*|\bDUI\b|\bdriving (?:after|while|under)\b", re.I)
 NEGATED = re.compile(r"\b(?:no|denies|without|never)\b[^.;]{0,40}$", re.I)
@@ -342,8 +351,60 @@ class Writer:
         """The case in one paragraph, before the sections that detail it: what is treated, the primary
         measure over the episode (its low point, relapse and where it stands against the cut-off), the risk
         with its dates, and what the purpose needs first (a handover's contacts, a discharge's reason)."""
-        said = [s for s in (self.brief_diagnosis(), self.brief_course(), self.brief_risk(), self.brief_purpose()) if s]
+        said = [
+            s
+            for s in (
+                self.brief_diagnosis(),
+                self.brief_course(),
+                self.brief_worsening(),
+                self.brief_risk(),
+                self.brief_purpose(),
+            )
+            if s
+        ]
         return ["In brief: " + " ".join(said)] if said else []
+
+    @cached_property
+    def worsened(self) -> list[course.MeasureCourse]:
+        """The measures that worsened over the range: reliable deterioration, a rise into a higher zone for a
+        measure with no reliable-change threshold (AUDIT), or a relapse still at or above the cut-off."""
+        out = []
+        for m in self.measures:
+            if len(m.scores) < 2:
+                continue
+            c, cutoff = m.change, m.spec.cutoff
+            rose = c.direction == "worsened" and (
+                c.reliable or (c.reliable is None and m.first.severity != m.latest.severity)
+            )
+            relapsed = m.relapse is not None and cutoff is not None and m.latest.total_score >= cutoff
+            if rose or relapsed:
+                out.append(m)
+        return out
+
+    def brief_worsening(self) -> str | None:
+        """The synthesis a reader needs beside the scores: sessions spaced out while a score was rising (and the plan
+        renewed unchanged), care reduced as the client got worse."""
+        if not self.worsened:
+            return None
+        # each worsening from where it began: a relapse from its low point, a deterioration from the first score
+        spans = [m.relapse or (m.first, m.latest) for m in self.worsened]
+        since = min(lo.administered_on for lo, _ in spans)
+        runs = self.planned_runs
+        spaced = [  # a step-down while a score was on its way up, not after it had peaked
+            (day, d)
+            for (day, d), (_, before) in zip(runs[1:], runs, strict=False)
+            if d > before and any(lo.administered_on < day <= hi.administered_on for lo, hi in spans)
+        ]
+        if not spaced:
+            return None
+        scores = " and ".join(
+            f"{m.instrument} {lo.total_score} ({lo.administered_on.isoformat()}) to {hi.total_score} "
+            f"({hi.administered_on.isoformat()})"
+            for m, (lo, hi) in zip(self.worsened, spans, strict=True)
+        )
+        steps = " and ".join(f"{spacing(d)} from {day.isoformat()}" for day, d in spaced)
+        unchanged = " and the plan was renewed unchanged" if self.unchanged_since(since) else ""
+        return f"Care was reduced as the scores worsened ({scores}): sessions were spaced to {steps}{unchanged}."
 
     def brief_diagnosis(self) -> str | None:
         d = course.primary_diagnosis(self.sel.diagnoses, self.sel.range.end)
@@ -709,6 +770,21 @@ class Writer:
             "the written safety plan is not documented as reviewed again."
         )
 
+    def screened_in(self, g: course.GoalStatus) -> str | None:
+        """For a goal of staying safe that no note reports on: the risk screenings of the sessions while it was in
+        the plan, when each was negative and no risk event or positive self-harm item came in that time."""
+        if not SAFETY_GOAL.search(g.goal):
+            return None
+        notes = {n.id for n in self.goal_notes(g)}
+        r = self.risk_picture
+        days = sorted({f.note.note_date for f in r.screens if f.note.id in notes})
+        if not days or any(f.note.id in notes for f in r.events) or r.self_harm:
+            return None
+        span = (
+            f"on {days[0].isoformat()}" if len(days) == 1 else f"from {days[0].isoformat()} to {days[-1].isoformat()}"
+        )
+        return f"every risk screening {span} was negative, with no risk event."
+
     def sessions_after(self, g: course.GoalStatus, found: course.GoalEvidence) -> int:
         return sum(n.note_date > found.note.note_date for n in self.goal_notes(g))
 
@@ -734,6 +810,8 @@ class Writer:
         """A goal with its score status, or for a goal without a score criterion what the latest
         note about it says, quoted."""
         found = self.note_evidence(g)
+        if found is None and g.status == "not measurable" and (safe := self.screened_in(g)):
+            return f"{g.goal}: no score criterion; no note in this range reports on the written safety plan, and {safe}"
         if found is None:
             return g.sentence()
         text = (
@@ -1322,10 +1400,19 @@ class Writer:
             items.append(
                 "No medications are on file in the sources for this range; confirm with the client and prescriber."
             )
+        closed = self.discharge_note and self.discharge_note is self.progress[-1]
+        # a case closed more than a month before the range ends is no active care to hand over
+        old_case = bool(closed and (self.sel.range.end - self.discharge_note.note_date).days > 31)
         items.append(
             f"Discharged at a planned discharge session on {self.discharge_note.note_date.isoformat()}; no later "
-            "session is documented."
-            if self.discharge_note and self.discharge_note is self.progress[-1]
+            "session is documented"
+            + (
+                f" through {self.sel.range.end.isoformat()}: there is no active care to transfer, and a new contact "
+                "is a re-assessment."
+                if old_case
+                else "."
+            )
+            if closed
             else self.contact.sentence()
         )
         r = self.risk_picture
@@ -1347,11 +1434,12 @@ class Writer:
         quiet = self.silent_goals()
         if quiet:
             items.append("Goals no recent note reports on, to ask about: " + "; ".join(quiet) + ".")
-        if self.measures and self.lapsed:
+        if self.measures and (self.lapsed or old_case):
             items.append(
                 "At the first contact, repeat "
                 + ", ".join(m.instrument for m in self.measures)
-                + " and a risk screen: the latest were given before care lapsed ("
+                + " and a risk screen: the latest were given before "
+                + ("care lapsed (" if self.lapsed else "the discharge (")
                 + ", ".join(f"{m.instrument} {m.latest.administered_on.isoformat()}" for m in self.measures)
                 + ")."
             )
@@ -1426,6 +1514,15 @@ class Writer:
                     f" {' and '.join(stuck)} {'has' if len(stuck) == 1 else 'have'} not fallen below the cut-off "
                     "since the first administration: a change of treatment, not discharge, is what the scores ask."
                     if stuck
+                    else f" {' and '.join(worse)} worsened over this range: a change of treatment, its intensity or "
+                    "the level of care, not discharge, is what the scores ask."
+                    if (
+                        worse := [
+                            f"{m.instrument} ({lo.total_score} to {hi.total_score})"
+                            for m in self.worsened
+                            for lo, hi in [m.relapse or (m.first, m.latest)]
+                        ]
+                    )
                     else ""
                 )
             )
@@ -1618,13 +1715,20 @@ class Writer:
                 qs.append(
                     f"{d.code} {d.description} is the diagnosis, while AUDIT was {a.total_score} "
                     f"({a.severity}) on {a.administered_on.isoformat()}: does the diagnosis still fit the severity the "
-                    "score suggests, and is withdrawal risk assessed before any reduction goal?"
+                    "score suggests"
+                    + (
+                        "?"
+                        if self.withdrawal_question()
+                        else ", and is withdrawal risk assessed before any reduction goal?"
+                    )
                 )
             if active and "Z55" <= d.code[:3] <= "Z65" and self.progress and not self.worked_on_code(d):
                 qs.append(
                     f"{d.code} {d.description} is coded (since {d.onset.isoformat()}), and no session note or plan "
                     "of this range speaks of it: is it a focus of treatment, or no longer a current problem?"
                 )
+            if q := self.unaddressed(d):
+                qs.append(q)
             closed = d.resolved if d.resolved and d.resolved <= end else None  # none resolved before the range
             if d.code.startswith("F10") and closed and not [a for a in audit if a.administered_on >= d.onset]:
                 qs.append(
@@ -1632,6 +1736,30 @@ class Writer:
                     f"the diagnosis ({d.onset.isoformat()}): on what was it closed, and is a re-screen (AUDIT-C) due?"
                 )
         return qs
+
+    def unaddressed(self, d) -> str | None:
+        """A diagnosis beside the primary one, active at the end of the range, that no goal, problem or
+        intervention of the range's plans addresses (depression coded for months with an alcohol-only plan):
+        treated, or to be reviewed? With the course of the measure that tracks it, when one was given."""
+        end = self.sel.range.end
+        active = [x for x in self.sel.diagnoses if x.code.startswith("F") and not (x.resolved and x.resolved <= end)]
+        words = next((w for prefix, w in ADDRESSED.items() if d.code.startswith(prefix)), None)
+        if not words or not self.sel.plans or d not in active[1:]:
+            return None
+        plans = " ".join(x for p in self.sel.plans for x in (*p.problems, *p.goals, *p.objectives, *p.interventions))
+        if re.search(words, plans, re.I):
+            return None
+        m = next((m for m in self.measures if d.code.startswith(MEASURES_OF.get(m.instrument, ()))), None)
+        scores = (
+            f"; {m.instrument} went from {m.first.total_score} ({m.first.administered_on.isoformat()}) to "
+            f"{m.latest.total_score} ({m.latest.administered_on.isoformat()})"
+            if m and len(m.scores) > 1
+            else ""
+        )
+        return (
+            f"{d.code} {d.description} is coded active (since {d.onset.isoformat()}), and no goal or intervention of "
+            f"the treatment plans in this range addresses it{scores}: should it be treated, or the diagnosis reviewed?"
+        )
 
     def item_risk_questions(self) -> list[str]:
         """An item answer that points to harm (blackouts, an injury, risk-taking) that no session note of the range
@@ -1641,9 +1769,11 @@ class Writer:
             words = ITEM_WORDS.get(sig.name)
             if sig is risk.MORNING or not words or any(re.search(words, n.text, re.I) for n in self.progress):
                 continue
+            earlier = sig.hits(getattr(self.sel, "history", ()))  # a recurring answer, not a one-off
+            since = f", and before this range since {earlier[0].administered_on.isoformat()}" if earlier else ""
             out.append(
-                f"{sig.instrument} recorded {sig.name} ({'; '.join(sig.told(a) for a in hits[-2:])}), and no session "
-                "note in this range speaks of it: what happened, and does the risk assessment cover it?"
+                f"{sig.instrument} recorded {sig.name} ({'; '.join(sig.told(a) for a in hits[-2:])}{since}), and no "
+                "session note in this range speaks of it: what happened, and does the risk assessment cover it?"
             )
         return out
 
