@@ -1291,10 +1291,10 @@ class Writer:
         elif (
             self.progress and self.kind != "transfer" and not self.contact.lapsed
         ):  # said first, or in the transfer list
-            said = blocks and blocks[0].startswith("At the most recent session (")
-            if said and (rest := self.contact.sentence(dated=False)):  # the session's date is said just above
+            dated = bool(blocks) and blocks[0].startswith("At the most recent session (")
+            if dated and (rest := self.contact.sentence(dated=False)):  # the session's date is said just above
                 blocks[0] += " " + rest
-            elif not said:
+            elif not dated:
                 blocks.append(self.contact.sentence())
         return blocks
 
@@ -2024,8 +2024,8 @@ class Writer:
             ask(OTHER, q)
         for q in self.substance_risk()[1:]:
             ask(SECONDARY, q)
-        if q := self.measure_question():
-            ask(OTHER, q)
+        if unmeasured := self.measure_question():
+            ask(OTHER, unmeasured)
         return qs
 
     def measure_question(self) -> str | None:
