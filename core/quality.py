@@ -51,6 +51,7 @@ def _date(y: int, m: int, d: int) -> str | None:
 def extract_facts(text: str) -> list[Fact]:
     """Dates (any common format, normalized to ISO), ICD-10 codes, medication names and numbers."""
     facts: list[Fact] = []
+    text = re.sub(r"(?m)^[ \t]*\d{1,2}\. ", "", text)  # an ordered list's numbering is no fact of the chart
     for sentence in sentences(text):
         rest = INSTRUMENT_NAME.sub(" ", sentence)
         for pattern, build in (
