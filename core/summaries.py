@@ -567,9 +567,12 @@ _portal_tries = threading.Lock()
 
 
 def issue_portal_token(p: Practice, actor: Actor, client_id: str) -> str:
-    """A new portal access token for the client, valid PORTAL_DAYS; only its hash is stored, so show it once."""
+    """A new portal access token for the client, valid PORTAL_DAYS; only its hash is stored, so show it once.
+
+    Hex digits only: a code that began with '-' (as a URL-safe one may) reads as an option to the command line.
+    """
     access.require(p.store, actor, "portal_token", client_id)
-    token = secrets.token_urlsafe(24)
+    token = secrets.token_hex(16)
     now = utcnow()
     p.store.add_portal_token(_token_hash(token), client_id, now, now + timedelta(days=PORTAL_DAYS), actor.id)
     return token
