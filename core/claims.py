@@ -468,7 +468,8 @@ class _Checker:
             if not on_file:
                 if not re.search(rf"\b{re.escape(name)}\b", self.corpus):
                     out.append(Finding("medication", "error", s, m[1], "no prescription or note of the chart names it"))
-                elif ON_FILE.search(s) and not self._quoted(s):  # named in a note, never prescribed here
+                # named in a note, never prescribed here ("no prescription is on file" says the opposite)
+                elif ON_FILE.search(ABSENT_MEDICATION.sub("", s)) and not self._quoted(s):
                     out.append(Finding("medication", "error", s, f"{m[1]} on file", f"no prescription of {m[1]}"))
                 continue
             dose = DOSE.search(s[m.end() : m.end() + 30])

@@ -423,6 +423,7 @@ def criterion(goal: str) -> tuple[str, int, int] | None:
 
 MAINTAIN = re.compile(r"\b(?:maintain|sustain|keep)\b", re.I)
 NOT_ASSESSED = "not assessable yet"  # a score criterion, and no score since the goal was set
+EVERY = "met at every administration"  # a goal to maintain a score, held throughout
 
 
 @dataclass(frozen=True)
@@ -438,7 +439,7 @@ class GoalStatus:
 
     def sentence(self) -> str:
         if self.status == "not measurable":
-            return f"{self.goal}: no score criterion, and no note in this range reports on it."
+            return f"{self.goal}: no score measures it, and no note in this range reports on it."
         if self.status == NOT_ASSESSED:
             scores = ", ".join(f"{a.instrument} {a.total_score}" for a in self.evidence)
             return (
@@ -451,6 +452,18 @@ class GoalStatus:
             # a goal the plan dropped is not "yet" to be met: it was not met while the plan had it
             head = "not met while it was in the plan" if self.until else "not yet met"
             text = f"{self.goal}: {head} ({scores}; {self.status.removeprefix('not yet met ').strip('()')})."
+        elif (
+            self.status.startswith(EVERY) and len(self.evidence) > 3 and len({a.instrument for a in self.evidence}) == 1
+        ):
+            # a maintenance goal held at many administrations: their span, the highest and the latest, not each one
+            hi, last = max(self.evidence, key=lambda a: a.total_score), self.evidence[-1]
+            below = self.status.rsplit("(", 1)[-1].rstrip(")")
+            text = (
+                f"{self.goal}: met, {below} at all {len(self.evidence)} administrations while the goal was in the "
+                f"plan, from {self.evidence[0].administered_on.isoformat()} to {last.administered_on.isoformat()} "
+                f"(highest {hi.instrument} {hi.total_score} on {hi.administered_on.isoformat()}; latest "
+                f"{last.total_score} on {last.administered_on.isoformat()})."
+            )
         else:
             text = f"{self.goal}: {self.status} ({scores})."
         return text + (f" {self.earlier}" if self.earlier else "")
@@ -498,9 +511,7 @@ def goal_status(
             return GoalStatus(
                 goal, plan, f"not met: at or above {threshold} while the goal was in the plan", tuple(above)
             )
-        return GoalStatus(
-            goal, plan, f"met at every administration while the goal was in the plan (below {threshold})", tuple(series)
-        )
+        return GoalStatus(goal, plan, f"{EVERY} while the goal was in the plan (below {threshold})", tuple(series))
     run: list[Assessment] = []
     met: list[Assessment] | None = None
     for a in series:
@@ -729,6 +740,8 @@ def derived_numbers(sel) -> tuple[set[str], set[str]]:
         for g in plan.goals:
             if found := criterion(g):
                 numbers |= {str(found[1]), str(found[2])}
+    now, earlier = goals_of(sel)  # a goal held at every administration is told by their count
+    numbers |= {str(len(g.evidence)) for g in (*now, *earlier) if g.status.startswith(EVERY)}
     numbers.add(str(max(len(sel.plans) - 1, 0)))
     numbers |= {str(e.count) for e in sel.excluded}
     seen: dict[str, int] = {}  # a sentence carried from note to note is said with the count of its notes

@@ -138,7 +138,8 @@ STOPWORDS = set(
 
 
 GOAL_STATUS = re.compile(
-    r"\b(?:not yet met|not met|met|achieved|in progress|partially|no score criterion|not assessable|not judged|ongoing|progress)\b",
+    r"\b(?:not yet met|not met|met|achieved|in progress|partially|no score criterion|judged from the notes|no score measures it"
+    r"|not assessable|not judged|ongoing|progress)\b",
     re.I,
 )
 

@@ -571,7 +571,7 @@ def test_the_summary_frame_gives_what_the_offline_draft_derives(practice, tmp_pa
     notes (never 'no note reports on it' where one does), and the items a supervisor acts on."""
     from core.engines.offline import OfflineEngine
 
-    for name in ("Mateo Sandoval", "Harriet Quayle", "Zoë Ñúñez"):
+    for name in ("Mateo Sandoval", "Harriet Quayle", "Zoë Ñúñez", "Ethan Jennings"):
         sel = whole(practice, name, "Transfer of care")
         fake = FakeMessagesAPI(message_events(DRAFT))
         engine(fake, tmp_path).generate(sel)
@@ -583,14 +583,15 @@ def test_the_summary_frame_gives_what_the_offline_draft_derives(practice, tmp_pa
         brief = next(x for x in offline.split("\n\n") if x.startswith("In brief: "))
         assert brief.removeprefix("In brief: ") in frame, name
         for line in offline.splitlines():  # each goal the draft quotes a note for, the frame quotes too
-            if ": no score criterion; the latest note about it (" in line:
-                goal = re.sub(r"^(?:\d+\.|-) ", "", line).split(": no score criterion")[0]
-                assert f"{goal}: no score criterion; the latest note about it (" in frame, (name, goal)
+            if ": judged from the notes; the latest note about it (" in line:
+                goal = re.sub(r"^(?:\d+\.|-) ", "", line).split(": judged from the notes")[0]
+                assert f"{goal}: judged from the notes; the latest note about it (" in frame, (name, goal)
         for pattern in (
             r"Session frequency planned in the notes: [^.]+",
             r"From \d{4}-\d\d-\d\d sessions were planned [^,]+",
             r"Substance use was last documented on [\d-]+",
             r"Discussed follow-up liver function testing",
+            r"(?<=What the session notes record as working:\n- )[^\n]+",
         ):
             if m := re.search(pattern, offline):
                 assert m[0] in frame, (name, m[0])

@@ -259,6 +259,10 @@ def test_a_medication_the_chart_does_not_have_is_an_error(practice):
     # named by the intake note as a past treatment: right as history, wrong as a prescription on file
     assert errors("Previously treated with sertraline by primary care, discontinued due to side effects.", sel) == []
     assert kinds("Medications on file: sertraline 50 mg daily.", sel) == {"medication"}
+    # "no prescription is on file" beside the note's medication says it is not prescribed, the opposite
+    assert errors("The intake records earlier treatment with sertraline and no prescription is on file.", sel) == []
+    wrong = errors("Sertraline is on file; no prescription is on file for this range.", sel)
+    assert [f.claim for f in wrong] == ["Sertraline on file"]
 
 
 def test_another_clients_diagnosis_is_an_error(practice):
@@ -472,8 +476,8 @@ def test_an_absence_is_caught_where_the_sources_have_the_item(practice):
     sel = whole(practice, "C1001")
     for sentence in (
         "No scored measures were administered in this range.",
-        "No intake assessment is on file in the sources, so the reason for referral is not documented here.",
-        "No coded diagnosis is in the sources for this range.",
+        "No intake assessment is on file, so the reason for referral is not documented here.",
+        "No coded diagnosis is on file for this range.",
         "No risk screening is documented in this range.",
         "No signed progress note is dated in this range.",
     ):
@@ -482,7 +486,7 @@ def test_an_absence_is_caught_where_the_sources_have_the_item(practice):
         assert "absence" not in kinds(sentence, empty), sentence
     prescribed = Medication("M1", "C1001", "sertraline", "50 mg daily", ANCHOR, None, "active", "Dr. Reyes")
     medicated = replace(sel, medications=(prescribed,))
-    no_meds = "No medications are on file in the sources for this range; confirm with the client and prescriber."
+    no_meds = "No medications are on file for this range; confirm with the client and prescriber."
     assert kinds(no_meds, medicated) == {"absence"}
     assert "absence" not in kinds(no_meds, sel) and not sel.medications
 

@@ -229,6 +229,13 @@ SAFETY_GOAL = re.compile(
 )
 IMPROVING_CLAIM = re.compile(r"\b(?:decreas|improv|reduc|lower)\w*", re.I)
 MAX_THEMES = 6
+# A strategy used to a good effect, as a session note records it (what_worked)
+WORKED = re.compile(
+    r"\bmore quickly\b|\bwhen (?:the |a )?[\w' -]+ (?:is|was|are) used\b|\bto get past\b|\bable to postpone\b"
+    r"|\b(?:using|used) (?:it|(?:a|the) [\w-]+(?: [\w-]+)?) (?:to|during)\b|\buntil distress reduced\b|\bdistress that settles\b",
+    re.I,
+)
+GENERIC_SKILL = re.compile(r"\bthe skills?\b|\b(?:using|use of) (?:coping )?skills\b", re.I)
 # Tests a note plans or follows up (labs, drug screens, an ECG), and the words a note gives their result in.
 TESTS = re.compile(
     r"\b(?:liver function|liver enzymes|blood (?:work|tests?)|labs?\b|laboratory|lipids?|thyroid|TSH|A1c|"
@@ -256,6 +263,15 @@ UNMEASURED = ("F90", "F40", "F42")  # ADHD, phobic and obsessive-compulsive diso
 SUBSTANCE_RISK = re.compile(r"\bblackouts?\b|\boverdos\w*|\bDUI\b|\bdriving (?:after|while|under)\b", re.I)
 NEGATED = re.compile(r"\b(?:no|denies|without|never)\b[^.;]{0,40}$", re.I)
 DRIVES_FOR_WORK = re.compile(r"\bdrives for\b|\b(?:commercial|delivery|truck|bus|taxi) driv\w*", re.I)
+SAFETY_SENSITIVE_WORK = re.compile(
+    DRIVES_FOR_WORK.pattern
+    + r"|\bworks? as an? (?:nurse|paramedic|physician|doctor|surgeon|pharmacist|pilot|electrician"
+    r"|firefighter|police officer|(?:crane|forklift|machine) operator)\b",
+    re.I,
+)
+# a note's sentence about use at work ("drinking after work" is about evenings, not work)
+WORK = re.compile(r"(?<!after )(?<!from )\b(?:work|shifts?|job|on duty|patients?)\b", re.I)
+USE = re.compile(r"\b(?:hungover|hangover|impaired|intoxicated|under the influence)\b", re.I)
 SUBSTANCE = re.compile(r"\b(?:alcohol|drink(?:s|ing)?|beers?|wine|cannabis|marijuana|opioids?|pills)\b", re.I)
 
 
@@ -293,6 +309,17 @@ class Writer:
             for s in note_sections(note)["subjective"]
             if usable(s) and "completed in session" not in s and not MSE.search(s) and not RISK.search(s)
         ][:limit]
+
+    def observed(self, note: Note) -> str:
+        """The clinician's observation of mental status in a note (appearance, affect, speech, thought process),
+        without its risk screening: the Current status a colleague reads beside what the client said."""
+        parts = note_sections(note)
+        seen = [
+            self.clean(s)
+            for s in (*parts["objective"], *parts["subjective"])
+            if MSE.search(s) and not RISK.search(s) and usable(s) and "completed in session" not in s
+        ]
+        return " ".join(dict.fromkeys(seen))
 
     def write(self) -> str:
         blocks: list[str] = []
@@ -508,7 +535,7 @@ class Writer:
             return (
                 f"For the receiving clinician: last session {c.seen.isoformat()}"
                 + (f", next planned for about {c.due.isoformat()}" if c.due else "")
-                + ("; medications on file: " + ", ".join(meds) if meds else "; no prescription is in the sources")
+                + ("; medications on file: " + ", ".join(meds) if meds else "; no prescription is on file")
                 + "."
             )
         if self.kind == "discharge" and c.seen and not self.lapsed and len(c.missed) < 3:
@@ -546,7 +573,7 @@ class Writer:
             if said:
                 return [f"From {self.named(n)}: " + " ".join(said)]
         # Never a session's line as "presenting concerns": that is the state at that session, not the referral.
-        return ["No intake assessment is on file in the sources, so the reason for referral is not documented here."]
+        return ["No intake assessment is on file, so the reason for referral is not documented here."]
 
     def diagnoses(self) -> list[str]:
         lines = []
@@ -561,7 +588,7 @@ class Writer:
                 (
                     "Stated in the notes but not among the coded diagnoses (confirm which is right):\n"
                     if lines
-                    else "No coded diagnosis is in the sources for this range. Stated in the notes (not coded):\n"
+                    else "No coded diagnosis is on file for this range. Stated in the notes (not coded):\n"
                 )
                 + by_note(stated, self.named)
             )
@@ -811,11 +838,13 @@ class Writer:
         note about it says, quoted."""
         found = self.note_evidence(g)
         if found is None and g.status == "not measurable" and (safe := self.screened_in(g)):
-            return f"{g.goal}: no score criterion; no note in this range reports on the written safety plan, and {safe}"
+            return (
+                f"{g.goal}: judged from the notes; no note in this range reports on the written safety plan, and {safe}"
+            )
         if found is None:
             return g.sentence()
         text = (
-            f"{g.goal}: no score criterion; the latest note about it ({found.note.note_date.isoformat()}): "
+            f"{g.goal}: judged from the notes; the latest note about it ({found.note.note_date.isoformat()}): "
             f"{self.clean(found.sentence)}"
         )
         text += self.carried(self.clean(found.sentence), found.note)
@@ -870,6 +899,8 @@ class Writer:
             )
         if frequency := self.frequency():
             blocks.append(frequency)
+        if worked := self.what_worked():
+            blocks.append("What the session notes record as working:\n" + "\n".join(worked))
         blocks += self.substance_use()
         medications = self.medications()
         if medications:
@@ -900,9 +931,10 @@ class Writer:
                     seen.setdefault(x.lower(), (n, self.clean(f"{label}: {x}" if r.headed else x)))
         return list(seen.values())
 
-    def pending_tests(self) -> list[str]:
-        """A test the notes plan or follow up (liver function, a drug screen), each once with the dates of
-        the notes that mention it, when no later sentence gives its result."""
+    @cached_property
+    def pending(self) -> list[tuple[str, str, list[date]]]:
+        """A test the notes plan or follow up (liver function, a drug screen), each once with the days of the
+        notes that mention it, when no later sentence gives its result: (the test as named, the sentence, the days)."""
         planned: dict[str, tuple[str, list[date]]] = {}
         resulted: dict[str, date] = {}
         for n in self.progress:
@@ -913,13 +945,29 @@ class Writer:
                         resulted[key] = n.note_date
                     elif TEST_PLANNED.search(x) and usable(x):
                         planned.setdefault(key, (self.clean(x), []))[1].append(n.note_date)
+        return [(k, x, days) for k, (x, days) in planned.items() if not (k in resulted and resulted[k] >= days[-1])]
+
+    def pending_tests(self) -> list[str]:
+        """The pending tests as dated lines, with how many notes mention one when it recurs."""
         out = []
-        for key, (sentence, days) in planned.items():
-            if key in resulted and resulted[key] >= days[-1]:
-                continue
+        for _, sentence, days in self.pending:
             when = f"{days[0].isoformat()}" + (f" to {days[-1].isoformat()}" if days[-1] != days[0] else "")
+            if len(days) >= course.CARRIED_NOTES:
+                when += f", in {len(days)} notes"
             out.append(f"- {when}: {sentence}")
         return out
+
+    def pending_test_question(self) -> str | None:
+        """A test followed up in note after note for three months or more with no result: whether it was done."""
+        long = [(k, d) for k, _, d in self.pending if len(d) >= course.CARRIED_NOTES and (d[-1] - d[0]).days >= 90]
+        if not long:
+            return None
+        test, days = long[0]
+        test = {"liver function": "liver function testing", "liver enzymes": "liver enzyme testing"}.get(test, test)
+        return (
+            f"Follow-up of {test} is in {len(days)} notes from {days[0].isoformat()} to {days[-1].isoformat()}, with "
+            "no result on file: was it done, and what did it show?"
+        )
 
     def prescriber_coordination(self) -> str:
         """With no prescription in the sources, the sessions that coordinate with a prescriber (a medication
@@ -947,7 +995,7 @@ class Writer:
             if (m := TREATED.search(x)) and not NEGATED.search(x[: m.start()])
         ]
         return (
-            f"No prescription is in the sources, while the notes coordinate with a prescriber ({when}; latest: "
+            f"No prescription is on file, while the notes coordinate with a prescriber ({when}; latest: "
             f"{self.clean(found[-1][1]).rstrip('.')})."
             + (
                 f" The intake ({intake.note_date.isoformat()}) records: {' '.join(treated)}"
@@ -979,7 +1027,7 @@ class Writer:
             return None
         names = sorted({x.group(0).lower() for s in told[1] for x in MEDICATION.finditer(s)})
         return (
-            f"The intake records earlier treatment with {', '.join(names)} and no prescription is in the sources, "
+            f"The intake records earlier treatment with {', '.join(names)} and no prescription is on file, "
             f"while {m.instrument} is {m.latest.total_score} ({m.latest.administered_on.isoformat()}), at or above "
             f"the cut-off of {m.spec.cutoff}: is a prescriber review indicated?"
         )
@@ -996,41 +1044,62 @@ class Writer:
             for s in (s for part, ss in parts.items() if part != "plan" for s in ss):  # plans are not findings
                 if not THEMES.search(s) or not usable(s) or RISK.search(s) or PROGRESS.search(s):
                     continue
-                # as the draft says it: "Tessa describes" and "Client describes" are "The client describes"
-                key = re.sub(r"^the ", "", re.sub(r"\W+", " ", self.clean(s).lower()).strip())
-                found.setdefault(key, (s, []))[1].append(n)
+                found.setdefault(self.key(s), (s, []))[1].append(n)
         kinds: tuple[list, list] = ([], [])
         for s, notes in found.values():
             if not SUBSTANCE.search(s):
                 kinds[1].append((s, notes))
             elif not CLINICIAN_DID.match(s):  # what the client reports; the skills practiced are interventions
                 kinds[0].append((s, notes))
+        return self.dated_lines(kinds[0]), self.dated_lines(kinds[1])
 
-        def lines(entries: list) -> list[str]:
-            if len(entries) > MAX_THEMES:
-                latest = sorted(entries[1:], key=lambda e: e[1][-1].note_date)[-(MAX_THEMES - 1) :]
-                entries = [e for e in entries if e is entries[0] or e in latest]
-            # Sentences carried by the same notes, more than one of them: a paragraph copied from note to note,
-            # said once with the notes it is in
-            groups: dict[tuple[str, ...], tuple[list, list[str]]] = {}
-            for s, notes in entries:
-                groups.setdefault(tuple(n.id for n in notes), (notes, []))[1].append(self.clean(s))
-            out = []
-            for notes, said in groups.values():
-                days = [n.note_date.isoformat() for n in notes]
-                when = (
-                    days[0]
-                    if len(days) == 1
-                    else ", ".join(days)
-                    if len(days) <= 3
-                    else (f"{days[0]} to {days[-1]}, recurring")
-                )
-                if len(said) > 1 and len(days) > 1:
-                    when += " (the same paragraph is copied into each of these notes)"
-                out.append(f"- {when}: {' '.join(said)}")
-            return out
+    def key(self, sentence: str) -> str:
+        """A sentence as the draft says it, for telling repeats: "Tessa describes" and "Client describes" are one."""
+        return re.sub(r"^the ", "", re.sub(r"\W+", " ", self.clean(sentence).lower()).strip())
 
-        return lines(kinds[0]), lines(kinds[1])
+    def what_worked(self) -> list[str]:
+        """What the session notes record as working, as dated lines: a strategy used to a good effect (falling asleep more
+        quickly with the relaxation routine, a walk to get past a craving, grounding used during an intrusive
+        memory, distress that settles in exposure), each once with its notes. A skill not named ("applied the
+        skill"), substance use (its own block), risk, and what a goal already quotes are left out."""
+        goals = self.goal_now + self.goal_earlier
+        quoted = {self.key(e.sentence) for g in goals if g.status == "not measurable" and (e := self.note_evidence(g))}
+        found: dict[str, tuple[str, list]] = {}
+        for n in self.progress:
+            for part, ss in note_sections(n).items():
+                for s in ss:
+                    if part == "plan" or not WORKED.search(s) or GENERIC_SKILL.search(s) or not usable(s):
+                        continue
+                    if SUBSTANCE.search(s) or RISK.search(s) or PROGRESS.search(s) or self.key(s) in quoted:
+                        continue
+                    found.setdefault(self.key(s), (s, []))[1].append(n)
+        return self.dated_lines(list(found.values()), most=4)
+
+    def dated_lines(self, entries: list, most: int = MAX_THEMES) -> list[str]:
+        """Sentences, each with the notes that carry it, as dated lines: past `most`, the first is kept with the
+        latest ones, and sentences carried by the same notes are one line (a paragraph copied note to note)."""
+        if len(entries) > most:
+            latest = sorted(entries[1:], key=lambda e: e[1][-1].note_date)[-(most - 1) :]
+            entries = [e for e in entries if e is entries[0] or e in latest]
+        # Sentences carried by the same notes, more than one of them: a paragraph copied from note to note,
+        # said once with the notes it is in
+        groups: dict[tuple[str, ...], tuple[list, list[str]]] = {}
+        for s, notes in entries:
+            groups.setdefault(tuple(n.id for n in notes), (notes, []))[1].append(self.clean(s))
+        out = []
+        for notes, said in groups.values():
+            days = [n.note_date.isoformat() for n in notes]
+            when = (
+                days[0]
+                if len(days) == 1
+                else ", ".join(days)
+                if len(days) <= 3
+                else (f"{days[0]} to {days[-1]}, recurring")
+            )
+            if len(said) > 1 and len(days) > 1:
+                when += " (the same paragraph is copied into each of these notes)"
+            out.append(f"- {when}: {' '.join(said)}")
+        return out
 
     def substance_use(self) -> list[str]:
         """Substance use the session notes document, with its diagnosis and the follow-through: when a
@@ -1223,7 +1292,7 @@ class Writer:
                     for sig, hits in r.items
                 )
             )
-        blocks += self.substance_risk()[:1]
+        blocks += self.substance_risk()[0]
         if r.latest_screen and not headed_latest:
             stale = ", before care lapsed; repeat it at the next contact" if self.lapsed else ""
             blocks.append(f"Most recent risk screening ({r.latest_screen.day}{stale}): {r.latest_screen.sentence}")
@@ -1231,32 +1300,44 @@ class Writer:
             blocks.append("No risk screening is documented in this range.")
         return blocks
 
-    def substance_risk(self) -> list[str]:
-        """(what the intake records of risk from substance use: blackouts, overdose, driving after use,
-        with whether the client drives for work; the question when no session note asks about driving).
-        Only with a substance use diagnosis in range."""
+    def substance_risk(self) -> tuple[list[str], str | None]:
+        """What the intake records of risk from substance use (blackouts, overdose, driving after use) and
+        whether the client drives or works in a role where impairment endangers others (a nurse, an
+        electrician); with the question when no session note asks about use and that work. Only with a
+        substance use diagnosis in range."""
         intake = self.intake or self.earlier_intake
         if intake is None or not any(re.match(r"F1[0-9]", d.code) for d in self.sel.diagnoses):
-            return []
+            return [], None
+        said = sentences(intake.text)
         risky = [
-            self.clean(s)
-            for s in sentences(intake.text)
-            if any(not NEGATED.search(s[: m.start()]) for m in SUBSTANCE_RISK.finditer(s))
+            self.clean(s) for s in said if any(not NEGATED.search(s[: m.start()]) for m in SUBSTANCE_RISK.finditer(s))
         ]
-        if not risky:
-            return []
-        text = f"Substance-related risk the intake records ({intake.note_date.isoformat()}): " + " ".join(risky)
-        if not any(DRIVES_FOR_WORK.search(s) for s in sentences(intake.text)):
-            return [text]
-        asked = any(re.search(r"\bdriv", s, re.I) for n in self.progress for s in note_sentences(n))
+        lines = [f"Substance-related risk the intake records ({intake.note_date.isoformat()}): " + " ".join(risky)]
+        lines = lines if risky else []
+        role = first(m.group(0) for s in said if (m := SAFETY_SENSITIVE_WORK.search(s)))
+        if role is None:
+            return lines, None
+        driving = bool(DRIVES_FOR_WORK.search(role))
+        who = (
+            "The client drives for work"
+            if driving
+            else f"The client {role.lower()}, a role where impairment endangers others"
+        )
+        asking = "about driving after drinking or use" if driving else "whether drinking or use affects work"
+        asked = any(
+            re.search(r"\bdriv", s, re.I) if driving else WORK.search(s) and (SUBSTANCE.search(s) or USE.search(s))
+            for n in self.progress
+            for s in note_sentences(n)
+        )
+        where = f" (social history, intake {intake.note_date.isoformat()})"
         if asked:
-            return [text + " The client drives for work (social history)."]
-        return [
-            text + " The client drives for work (social history); no session note in this range documents "
-            "asking about driving after drinking or use.",
-            "The intake records substance-related risk and that the client drives for work, and no session note "
-            "in this range asks about driving after drinking or use: should it be assessed and documented?",
-        ]
+            return [*lines, who + where + "."], None
+        code = first(d for d in self.sel.diagnoses if re.match(r"F1[0-9]", d.code))
+        return (
+            [*lines, f"{who}{where}; no session note in this range documents asking {asking}."],
+            f"{who}, with {code.code} {code.description}, and no session note in this range asks {asking}: "
+            "should it be assessed and documented?",
+        )
 
     def status(self) -> list[str]:
         blocks = []
@@ -1274,7 +1355,8 @@ class Writer:
             if said:
                 which = "with a signed note " if self.contact.unsigned else ""  # later ones are unsigned
                 line = f"At the most recent session {which}({n.note_date.isoformat()}): " + " ".join(said)
-                blocks.append(line + (self.copied(n) or next(filter(None, (self.carried(x, n) for x in said)), "")))
+                line += self.copied(n) or next(filter(None, (self.carried(x, n) for x in said)), "")
+                blocks.append(line + (f" Observed: {observed}" if (observed := self.observed(n)) else ""))
         active = [d for d in self.sel.diagnoses if not d.resolved or d.resolved > self.sel.range.end]
         if active and len(active) < len(self.sel.diagnoses):  # else the Diagnoses section has said it
             blocks.append(
@@ -1350,7 +1432,7 @@ class Writer:
                 blocks.append(f"Plan at the most recent session ({n.note_date.isoformat()}): " + " ".join(plan))
         pending = self.pending_tests()
         if pending:
-            blocks.append("Tests the notes follow up, with no result in the sources:\n" + "\n".join(pending))
+            blocks.append("Tests the notes follow up, with no result on file:\n" + "\n".join(pending))
         open_items = self.themes()[1]
         if open_items:
             blocks.append(
@@ -1384,22 +1466,20 @@ class Writer:
             items.append("Medications on file: " + ", ".join(meds) + ".")
         elif stated:
             items.append(  # "on file" would claim a prescription the chart does not have
-                "No prescription is in the sources for this range; the notes state: "
+                "No prescription is on file for this range; the notes state: "
                 + "; ".join(x.rstrip(".") for _, x in stated)
                 + ". Confirm with the client and prescriber."
             )
         elif told := self.intake_medications():
             intake, said = told
             items.append(
-                f"No prescription is in the sources for this range; the intake ({intake.note_date.isoformat()}) "
+                f"No prescription is on file for this range; the intake ({intake.note_date.isoformat()}) "
                 f"records: {' '.join(said)} Confirm current medications with the client and prescriber."
             )
         elif coordinated := self.prescriber_coordination():
             items.append(f"{coordinated} Confirm the current medication with the client and the prescriber.")
         else:
-            items.append(
-                "No medications are on file in the sources for this range; confirm with the client and prescriber."
-            )
+            items.append("No medications are on file for this range; confirm with the client and prescriber.")
         closed = self.discharge_note and self.discharge_note is self.progress[-1]
         # a case closed more than a month before the range ends is no active care to hand over
         old_case = bool(closed and (self.sel.range.end - self.discharge_note.note_date).days > 31)
@@ -2018,14 +2098,16 @@ class Writer:
             ask(
                 RISK_FIRST,
                 f"The means-safety step of {held[-1].day} concerns medication at home ({held[-1].sentence.rstrip('.')}) "
-                "while no prescription is in the sources: which medications does the client have access to?",
+                "while no prescription is on file: which medications does the client have access to?",
             )
         for q in self.diagnosis_questions():
             ask(OTHER, q)
-        for q in self.substance_risk()[1:]:
-            ask(SECONDARY, q)
+        if work := self.substance_risk()[1]:  # pressing when the items show impairment (blackouts, morning drinking)
+            ask(RISK_FIRST if r.items else SECONDARY, work)
         if unmeasured := self.measure_question():
             ask(OTHER, unmeasured)
+        if test := self.pending_test_question():
+            ask(SECONDARY, test)
         return qs
 
     def measure_question(self) -> str | None:

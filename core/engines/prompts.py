@@ -18,7 +18,9 @@ from ..sources import Selection, plural
 from .base import PURPOSE_EMPHASIS, SECTIONS, purpose_kind
 from .offline import Writer
 
-PROMPT_VERSION = "anthropic-5"  # 3: the PHQ-9 self-harm item in the frame; 4: what the writer derives, open questions; 5: ranked questions
+# 3: the PHQ-9 self-harm item in the frame; 4: what the writer derives, open questions; 5: ranked questions;
+# 6: chart words ("on file", not "in the sources"), what the notes record as working
+PROMPT_VERSION = "anthropic-6"
 MAX_TOKENS = 3000  # a two-page summary, with room for the outcomes table
 # A rough, documented estimate instead of a count: the API's count_tokens needs the network. Newer
 # Claude tokenizers give about 30% more tokens than the old 3.5-characters rule, hence 3.
@@ -296,15 +298,16 @@ def derived(sel: Selection, w: Writer) -> list[str]:
     """What the rule-based writer derives from the course for a supervisor (the same for both engines):
     the course in brief, the session frequency, a step-down in it above the cut-off, substance use never
     re-screened, the questions the course leaves open (a relapse, no response, a prescriber review),
-    tests followed up without a result, goals no recent note reports on, diagnoses the scores no longer
-    support at discharge."""
+    tests followed up without a result, strategies the notes record as working, goals no recent note reports
+    on, diagnoses the scores no longer support at discharge."""
     told = [
         *(x.removeprefix("In brief: ") for x in w.brief()),
         w.frequency(),
         f"{q}." if (q := w.frequency_question()) else None,
         w.needs_rescreen(),
         *(f"Open question from the course of care: {q}" for q in w.course_questions()),
-        *(f"Followed up in the notes with no result in the sources: {x.removeprefix('- ')}" for x in w.pending_tests()),
+        *(f"Followed up in the notes with no result on file: {x.removeprefix('- ')}" for x in w.pending_tests()),
+        *(f"Recorded as working in the session notes: {x.removeprefix('- ')}" for x in w.what_worked()),
         *(f"Goal no recent note reports on: {x}" for x in w.silent_goals()),
         w.diagnosis_at_discharge() if purpose_kind(sel.purpose) == "discharge" else None,
     ]
