@@ -402,14 +402,32 @@ def _band_top(instrument: str, band: str) -> int | None:
     return higher[0] if higher else None
 
 
-def criterion(goal: str) -> tuple[str, int, int] | None:
+DEFINED_BAND = re.compile(
+    rf"\b(?:in|to|within) the (?P<band>minimal|mild) range \((?P<inst>{INSTRUMENT_NAMES}) (?:below|under) (?P<n>\d+)\)",
+    re.I,
+)
+
+
+def band_definitions(plans) -> dict[tuple[str, str], int]:
+    """What the plans themselves call a band ("the mild range (GAD-7 below 8)"): a later goal to "maintain GAD-7
+    in the mild range" means the same threshold, not the instrument's published band."""
+    return {
+        (m.group("inst").upper(), m.group("band").lower()): int(m.group("n"))
+        for p in plans
+        for g in p.goals
+        for m in DEFINED_BAND.finditer(g)
+    }
+
+
+def criterion(goal: str, defined: dict[tuple[str, str], int] | None = None) -> tuple[str, int, int] | None:
     """(instrument, threshold, administrations in a row) of a goal whose criterion is a score:
-    met when that many consecutive scores are below the threshold."""
+    met when that many consecutive scores are below the threshold. A band the goal names without a number
+    takes the plans' own definition of it (`defined`, from band_definitions) before the published one."""
     if m := CRITERION.search(goal):
         inst, threshold = m.group("inst").upper(), int(m.group("n")) + (m.group("op").lower() == "at or below")
     elif m := IN_BAND.search(goal):
         inst = m.group("inst").upper()
-        top = _band_top(inst, m.group("band").lower())
+        top = (defined or {}).get((inst, m.group("band").lower())) or _band_top(inst, m.group("band").lower())
         if top is None:
             return None
         threshold = top
@@ -459,8 +477,13 @@ class GoalStatus:
             hi, last = max(self.evidence, key=lambda a: a.total_score), self.evidence[-1]
             below = self.status.rsplit("(", 1)[-1].rstrip(")")
             text = (
-                f"{self.goal}: met, {below} at all {len(self.evidence)} administrations while the goal was in the "
-                f"plan, from {self.evidence[0].administered_on.isoformat()} to {last.administered_on.isoformat()} "
+                f"{self.goal}: met, {below} at all {len(self.evidence)} administrations "
+                + (
+                    f"after the plan set it on {self.since.isoformat()}"
+                    if self.since
+                    else "while the goal was in the plan"
+                )
+                + f", from {self.evidence[0].administered_on.isoformat()} to {last.administered_on.isoformat()} "
                 f"(highest {hi.instrument} {hi.total_score} on {hi.administered_on.isoformat()}; latest "
                 f"{last.total_score} on {last.administered_on.isoformat()})."
             )
@@ -476,12 +499,13 @@ def goal_status(
     since: date | None = None,
     range_start: date | None = None,
     until: date | None = None,
+    defined: dict[tuple[str, str], int] | None = None,
 ) -> GoalStatus:
     """The goal's status from the scores while it was in the plan (after `since`, when the plan
     versions that carry it began: a score on that day is the baseline it was set against, not
     progress; up to `until`, when the plan dropped it). A goal to maintain a score must hold at
     every administration of that time, not at one."""
-    found = criterion(goal)
+    found = criterion(goal, defined)
     after = [
         a
         for a in scores
@@ -542,6 +566,7 @@ def goals(
         return [], []
     versions = (*before, *plans)
     current = versions[-1]
+    defined = band_definitions(versions)
     first_day = min(p.effective_from for p in plans)
 
     def runs(goal: str) -> list[tuple[int, int]]:
@@ -560,11 +585,18 @@ def goals(
         # a goal the next version dropped is judged up to that version's first day: a score at that review
         # was given under the plan that carried the goal (the next version is set against it)
         until = versions[end + 1].effective_from if end < len(versions) - 1 else None
-        status = replace(goal_status(goal, versions[end], scores, since, first_day, until), since=since, until=until)
+        status = goal_status(goal, versions[end], scores, since, first_day, until, defined)
+        status = replace(status, since=since, until=until)
         earlier_runs = runs(goal)[:-1] if runs(goal)[-1] == (start, end) else []
         for s, e in reversed(earlier_runs):
             prior = goal_status(
-                goal, versions[e], scores, versions[s].effective_from, first_day, versions[e + 1].effective_from
+                goal,
+                versions[e],
+                scores,
+                versions[s].effective_from,
+                first_day,
+                versions[e + 1].effective_from,
+                defined,
             )
             if prior.status.startswith("met") and prior.evidence:
                 status = replace(
@@ -736,9 +768,10 @@ def derived_numbers(sel) -> tuple[set[str], set[str]]:
     for e in episodes(getattr(sel, "history", ()), sel.assessments, sel.diagnoses):
         whole = e.whole
         numbers |= {str(abs(whole.latest.total_score - whole.first.total_score)), str(len(whole.scores))}
+    defined = band_definitions((*sel.plan_history, *sel.plans))
     for plan in sel.plans:
         for g in plan.goals:
-            if found := criterion(g):
+            if found := criterion(g, defined):
                 numbers |= {str(found[1]), str(found[2])}
     now, earlier = goals_of(sel)  # a goal held at every administration is told by their count
     numbers |= {str(len(g.evidence)) for g in (*now, *earlier) if g.status.startswith(EVERY)}

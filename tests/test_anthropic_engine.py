@@ -592,6 +592,7 @@ def test_the_summary_frame_gives_what_the_offline_draft_derives(practice, tmp_pa
             r"Substance use was last documented on [\d-]+",
             r"Discussed follow-up liver function testing",
             r"(?<=What the session notes record as working:\n- )[^\n]+",
+            r"(?<=with what the client reported at the end of each:\n- )[^\n]+",
         ):
             if m := re.search(pattern, offline):
                 assert m[0] in frame, (name, m[0])

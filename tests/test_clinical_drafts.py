@@ -552,7 +552,7 @@ def test_a_count_short_of_the_goal_at_the_latest_note_is_said_and_handed_over(co
 def test_a_goal_to_maintain_a_score_holds_only_if_every_score_while_in_the_plan_did(corpus):
     _, drafts = corpus
     goal = "Sustain exposure practice independently and maintain GAD-7 in the mild range"
-    checked = condensed = 0
+    checked = condensed = defined_seen = 0
     for sel, text in drafts:
         carrying = [p for p in sel.plans if goal in p.goals]
         m = re.search(rf"{re.escape(goal)}: (met|not met)\b", text)
@@ -568,25 +568,40 @@ def test_a_goal_to_maintain_a_score_holds_only_if_every_score_while_in_the_plan_
         assert (m.group(1) == "met") == all(a.total_score < 8 for a in scores), (sel.client.id, sel.range)
         checked += 1
         told = re.search(
-            rf"{re.escape(goal)}: met, below 10 at all (\d+) administrations while the goal was in the plan, from "
+            rf"{re.escape(goal)}: met, below (\d+) at all (\d+) administrations after the plan set it on (\S+), from "
             r"(\S+) to (\S+) \(highest GAD-7 (\d+) on (\S+); latest (\d+) on (\S+)\)\.",
             text,
         )
+        # "the mild range" is what the plans defined it as ("to the mild range (GAD-7 below 8)"), else GAD-7's band
+        defined = {
+            int(x)
+            for p in (*sel.plan_history, *sel.plans)
+            for g in p.goals
+            for x in re.findall(r"the mild range \(GAD-7 below (\d+)\)", g)
+        }
+        threshold = defined.pop() if len(defined) == 1 else 10
+        stated = re.search(rf"{re.escape(goal)}: (?:met, below|not met: at or above) (\d+)", text)
+        assert stated is None or int(stated.group(1)) == threshold, (sel.client.id, sel.range, defined)
+        defined_seen += threshold != 10 and stated is not None
         if m.group(1) == "met" and len(scores) > 3:  # told by its span, highest and latest, not score by score
             assert told, (sel.client.id, sel.range)
         if told:  # the span's scores, from the raw chart
-            n, first_on, last_on, hi, hi_on, latest, latest_on = told.groups()
+            _, n, set_on, first_on, last_on, hi, hi_on, latest, latest_on = told.groups()
+            assert set_on == carrying[0].effective_from.isoformat() or any(
+                p.effective_from.isoformat() == set_on for p in sel.plan_history
+            )
             span = sorted(
                 (a for a in (*sel.history, *sel.assessments) if a.instrument == "GAD-7"),
                 key=lambda a: a.administered_on,
             )
             span = [a for a in span if first_on <= a.administered_on.isoformat() <= last_on]
-            assert int(n) == len(span) > 3 and all(a.total_score < 10 for a in span)
+            assert int(n) == len(span) > 3 and all(a.total_score < threshold for a in span)
+            assert all(a.administered_on.isoformat() > set_on for a in span)  # the day it was set is its baseline
             peak = max(span, key=lambda a: a.total_score)
             assert (int(hi), hi_on) == (peak.total_score, peak.administered_on.isoformat())
             assert (int(latest), latest_on) == (span[-1].total_score, span[-1].administered_on.isoformat())
             condensed += 1
-    assert checked >= 3 and condensed >= 3
+    assert checked >= 3 and condensed >= 3 and defined_seen >= 3
 
 
 def test_the_whole_episode_is_told_when_the_range_starts_after_it(corpus):
@@ -2000,8 +2015,10 @@ def test_item_answers_that_point_to_risk_are_told_under_risk_with_the_withdrawal
             told[name] = told.get(name, 0) + 1
             for a in hits if name == "morning drinking" else ():  # daily in the morning, not daily at all
                 impossible = (a.items[5] == 4 and a.items[0] < 4) or (a.items[5] == 3 and a.items[0] < 2)
-                said = f"On {a.administered_on} this is more often than the first question says the client drinks"
+                said = f"{a.administered_on} (first question: "  # said once, for every such administration
                 assert (said in risk_section) == impossible, (sel.client.id, a.items)
+                if impossible:
+                    assert risk_section.count("this is more often than the first question says the client drinks") == 1
                 told["implausible"] = told.get("implausible", 0) + impossible
             if name == "morning drinking" and sel.purpose in ("Case consultation", "Transfer of care"):
                 question = f"AUDIT recorded morning drinking {answers[latest.items[index]]} on {latest.administered_on}"
@@ -2270,3 +2287,49 @@ def test_current_status_gives_the_observed_mental_status_of_the_latest_session(c
         reported = line.split(" Observed: ")[0]
         assert not mse.search(reported), (sel.client.id, reported)  # never as what the client reported
     assert shown >= 200
+
+
+def test_a_relapse_in_range_is_told_by_phase_with_what_the_client_reported(corpus):
+    """Ethan's PCL-5 57 -> 21 -> 50 -> 34: the course is told in phases (improvement to the low point, the relapse
+    to the peak, since), with the scores and days of the chart's largest reliable rise and, for each phase, what
+    the client said at a session of that phase."""
+    _, drafts = corpus
+    phased = 0
+    for sel, text in drafts:
+        body = section(text, "Interventions and course of treatment")
+        m = re.search(
+            r"^Course by phase \((\S+)\), with what the client reported at the end of each:\n((?:- .+\n?)+)", body, re.M
+        )
+        instrument = (
+            m.group(1)
+            if m
+            else next(
+                (
+                    i
+                    for i in ("PHQ-9", "GAD-7", "PCL-5", "AUDIT")
+                    if opens_with(section(text, "Identifying context"), i)
+                ),
+                None,
+            )
+        )
+        scores = series(sel, instrument) if instrument else []
+        spec = INSTRUMENTS.get(instrument) if instrument else None
+        relapse = reference_relapse(scores, spec.reliable_change) if spec and spec.reliable_change else None
+        if not m:
+            assert relapse is None or not sel.progress_notes, (sel.client.id, sel.range, instrument)
+            continue
+        assert relapse, (sel.client.id, sel.range)
+        low, peak, _ = relapse
+        phases = [(scores[0], low), (low, peak)] + ([(peak, scores[-1])] if scores[-1] is not peak else [])
+        lines = m.group(2).strip().split("\n")
+        assert len(lines) == len(phases)
+        for line, (a, b) in zip(lines, phases):
+            assert (
+                f"{instrument} {a.total_score} ({a.administered_on}) to {b.total_score} ({b.administered_on})" in line
+            )
+            if q := re.search(r"; at the session of (\S+): (.+)$", line):
+                note = next(n for n in sel.progress_notes if n.note_date.isoformat() == q.group(1))
+                assert a.administered_on < note.note_date <= b.administered_on
+                assert " ".join(q.group(2).split()[-6:]).rstrip(".") in note.text, (sel.client.id, line)
+        phased += 1
+    assert phased >= 40

@@ -897,6 +897,7 @@ class Writer:
                     for name, dates in seen.items()
                 )
             )
+        blocks += self.course_by_phase()
         if frequency := self.frequency():
             blocks.append(frequency)
         if worked := self.what_worked():
@@ -1056,6 +1057,31 @@ class Writer:
     def key(self, sentence: str) -> str:
         """A sentence as the draft says it, for telling repeats: "Tessa describes" and "Client describes" are one."""
         return re.sub(r"^the ", "", re.sub(r"\W+", " ", self.clean(sentence).lower()).strip())
+
+    def course_by_phase(self) -> list[str]:
+        """The primary measure's course in phases when it relapsed in range (the improvement to its low point,
+        the relapse to its peak, and since), each with what the client reported at the last session of that
+        phase: the story the scores and the notes tell together (driving again, then avoiding it again)."""
+        m = self.measures[0] if self.measures else None
+        if m is None or m.relapse is None or not self.progress:
+            return []
+        lo, hi = m.relapse
+        cuts = [("Improvement", m.first, lo), ("Relapse", lo, hi)]
+        if m.latest is not hi:
+            cuts.append(("Since the peak", hi, m.latest))
+        lines, told = [], set()
+        for name, a, b in cuts:
+            notes = [n for n in self.progress if a.administered_on < n.note_date <= b.administered_on]
+            found = next(((n, x) for n in reversed(notes) for x in self.said(n, limit=1) if x not in told), None)
+            line = f"- {name}: {m.instrument} {a.total_score} ({a.administered_on.isoformat()}) to {b.total_score} "
+            line += f"({b.administered_on.isoformat()})"
+            if found:
+                told.add(found[1])
+                line += f"; at the session of {found[0].note_date.isoformat()}: {found[1]}"
+            lines.append(line + ("" if line.endswith(".") else "."))
+        return [
+            f"Course by phase ({m.instrument}), with what the client reported at the end of each:\n" + "\n".join(lines)
+        ]
 
     def what_worked(self) -> list[str]:
         """What the session notes record as working, as dated lines: a strategy used to a good effect (falling asleep more
@@ -1283,12 +1309,7 @@ class Writer:
                     f"- {sig.instrument} ({sig.words}): "
                     + "; ".join(sig.told(a) for a in hits)
                     + f": {sig.meaning}."
-                    + "".join(
-                        f" On {a.administered_on.isoformat()} this is more often than the first question says the "
-                        f"client drinks at all ({often}): verify the answers with the client."
-                        for a in hits
-                        if sig is risk.MORNING and (often := risk.implausible_morning(a))
-                    )
+                    + self.implausible(hits if sig is risk.MORNING else [])
                     for sig, hits in r.items
                 )
             )
@@ -1299,6 +1320,23 @@ class Writer:
         elif blocks and not stated:
             blocks.append("No risk screening is documented in this range.")
         return blocks
+
+    @staticmethod
+    def implausible(morning: list) -> str:
+        """Morning drinking answered more often than AUDIT question 1 says the client drinks at all, said once
+        for all the administrations where it is so, each with that first answer."""
+        days = [
+            f"{a.administered_on.isoformat()} (first question: {x})"
+            for a in morning
+            if (x := risk.implausible_morning(a))
+        ]
+        if not days:
+            return ""
+        on = days[0] if len(days) == 1 else ", ".join(days[:-1]) + " and " + days[-1]
+        return (
+            f" On {on}, this is more often than the first question says the client drinks at all: verify the answers "
+            "with the client."
+        )
 
     def substance_risk(self) -> tuple[list[str], str | None]:
         """What the intake records of risk from substance use (blackouts, overdose, driving after use) and

@@ -19,7 +19,7 @@ from .base import PURPOSE_EMPHASIS, SECTIONS, purpose_kind
 from .offline import Writer
 
 # 3: the PHQ-9 self-harm item in the frame; 4: what the writer derives, open questions; 5: ranked questions;
-# 6: chart words ("on file", not "in the sources"), what the notes record as working
+# 6: chart words ("on file", not "in the sources"), what the notes record as working, the course by phase
 PROMPT_VERSION = "anthropic-6"
 MAX_TOKENS = 3000  # a two-page summary, with room for the outcomes table
 # A rough, documented estimate instead of a count: the API's count_tokens needs the network. Newer
@@ -296,12 +296,13 @@ def frame(sel: Selection, omitted: tuple[str, ...]) -> str:
 
 def derived(sel: Selection, w: Writer) -> list[str]:
     """What the rule-based writer derives from the course for a supervisor (the same for both engines):
-    the course in brief, the session frequency, a step-down in it above the cut-off, substance use never
+    the course in brief and by phase, the session frequency, a step-down in it above the cut-off, substance use never
     re-screened, the questions the course leaves open (a relapse, no response, a prescriber review),
     tests followed up without a result, strategies the notes record as working, goals no recent note reports
     on, diagnoses the scores no longer support at discharge."""
     told = [
         *(x.removeprefix("In brief: ") for x in w.brief()),
+        *(x.replace(":\n- ", ": ").replace("\n- ", " ") for x in w.course_by_phase()),
         w.frequency(),
         f"{q}." if (q := w.frequency_question()) else None,
         w.needs_rescreen(),
