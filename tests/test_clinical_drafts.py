@@ -1007,8 +1007,8 @@ def test_a_discharge_records_the_status_of_diagnoses_the_scores_no_longer_suppor
 def test_a_test_the_notes_follow_up_without_a_result_is_listed_as_pending(corpus):
     """'Discussed follow-up liver function testing with primary care': listed once under Recommendations
     with the first and last dates of the notes that say it, and their count when it recurs, since no result is
-    on file; followed up in four notes or more over three months, a consultation and a transfer ask whether it
-    was done."""
+    on file; followed up in four notes or more over three months, a consultation, a transfer and a discharge
+    summary with no discharge yet ask whether it was done."""
     _, drafts = corpus
     listed = asked = 0
     for sel, text in drafts:
@@ -1026,7 +1026,8 @@ def test_a_test_the_notes_follow_up_without_a_result_is_listed_as_pending(corpus
             f"Follow-up of liver function testing is in {len(days)} notes from {days[0]} to {days[-1]}, with no "
             "result on file: was it done, and what did it show?"
         )
-        if sel.purpose in ("Case consultation", "Transfer of care"):
+        closing = sel.purpose == "Discharge" and not any(n.title == "Discharge session" for n in sel.progress_notes)
+        if sel.purpose in ("Case consultation", "Transfer of care") or closing:
             assert (question in recs) is long, (sel.client.id, sel.range, sel.purpose)
             asked += long
         else:
@@ -1055,7 +1056,13 @@ def test_identifying_context_gives_the_course_in_brief(corpus):
             assert f"rose again to {at(relapse[1])}" in brief, (sel.client.id, sel.range, brief)
             relapses += 1
         if any(n.title == "Discharge session" for n in sel.progress_notes[-1:]):
-            assert f"Care ended with a planned discharge on {sel.progress_notes[-1].note_date}." in brief
+            ended = f"Care ended with a planned discharge on {sel.progress_notes[-1].note_date}"
+            old = (sel.range.end - sel.progress_notes[-1].note_date).days > 31
+            verdict = {
+                "Transfer of care": ", with no session since: there is no active care to transfer.",
+                "Case consultation": ", with no session since: this consultation looks back on a closed case.",
+            }.get(sel.purpose, ".")
+            assert ended + (verdict if old else ".") in brief, (sel.client.id, sel.range, sel.purpose)
         if "safety plan" in " ".join(n.text.lower() for n in (*sel.notes, *sel.carried)):
             assert "a written safety plan, last documented " in brief, sel.client.id
     assert relapses >= 10
@@ -2333,3 +2340,34 @@ def test_a_relapse_in_range_is_told_by_phase_with_what_the_client_reported(corpu
                 assert " ".join(q.group(2).split()[-6:]).rstrip(".") in note.text, (sel.client.id, line)
         phased += 1
     assert phased >= 40
+
+
+def test_a_discharge_summary_with_no_discharge_yet_lists_what_the_course_leaves_open(corpus):
+    """Erin's AUDIT rose from 14 to 25 and no discharge is documented: the discharge summary lists the questions the
+    consultation would ask (the rise, the diagnosis, the pending liver tests) as what to settle before closing; a
+    case closed at a discharge session has no such list."""
+    _, drafts = corpus
+    by_case = {(sel.client.id, sel.range): {} for sel, _ in drafts}
+    for sel, text in drafts:
+        by_case[(sel.client.id, sel.range)][sel.purpose] = (sel, text)
+    listed = 0
+    for cases in by_case.values():
+        if "Discharge" not in cases or "Case consultation" not in cases:
+            continue
+        sel, text = cases["Discharge"]
+        recs = section(text, "Recommendations and next steps")
+        head = "Questions the course of care leaves open, to settle before the case is closed:\n"
+        if any(n.title == "Discharge session" for n in sel.progress_notes):
+            assert head not in recs, sel.client.id
+            continue
+        asked = set(consultation_questions(cases["Case consultation"][1]))
+        told = set(re.findall(r"^- (.+)$", recs.split(head)[-1].split("\n\n")[0], re.M)) if head in recs else set()
+        assert told <= asked and (head in recs) == bool(told), (sel.client.id, sel.range)
+        scores_ask = [  # the frequency question is the session plan's, not the course's
+            q
+            for q in asked
+            if re.search(r"rose from|after improving|reliable deterioration", q) and "Sessions" not in q
+        ]
+        assert set(scores_ask) <= told, (sel.client.id, sel.range)  # the course of the scores is never left out
+        listed += bool(told)
+    assert listed >= 20

@@ -529,7 +529,17 @@ class Writer:
         """What the purpose needs first: the handover's contact and medications, the reason a case ends."""
         c = self.contact
         if self.discharge_note:
-            return f"Care ended with a planned discharge on {self.discharge_note.note_date.isoformat()}."
+            ended = f"Care ended with a planned discharge on {self.discharge_note.note_date.isoformat()}"
+            if (
+                self.discharge_note is self.progress[-1]
+                and (self.sel.range.end - self.discharge_note.note_date).days > 31
+            ):
+                # a case closed long before: the verdict the reader needs before the detail
+                if self.kind == "transfer":
+                    return ended + ", with no session since: there is no active care to transfer."
+                if self.kind == "consultation":
+                    return ended + ", with no session since: this consultation looks back on a closed case."
+            return ended + "."
         if self.kind == "transfer" and c.seen and not self.lapsed:
             meds = sorted({m.name for m in self.sel.medications})
             return (
@@ -1223,8 +1233,12 @@ class Writer:
             "GAD-7": "NHS Talking Therapies",
             "PCL-5": "National Center for PTSD",
         }
-        used = [f"{m.instrument}: {published[m.instrument]}" for m in self.measures if m.instrument in published]
-        if used:
+        by_source: dict[str, list[str]] = {}  # "PHQ-9 and GAD-7: NHS Talking Therapies", each source once
+        for m in self.measures:
+            if m.instrument in published:
+                by_source.setdefault(published[m.instrument], []).append(m.instrument)
+        if by_source:
+            used = [f"{' and '.join(names)}: {source}" for source, names in by_source.items()]
             blocks.append("Thresholds as published (" + "; ".join(used) + ").")
         return blocks
 
@@ -1494,6 +1508,11 @@ class Writer:
                 )
         elif self.kind == "discharge":
             blocks += self.discharge()
+            if not self.discharge_note and (qs := self.course_questions()):  # what closing the case must settle
+                blocks.append(
+                    "Questions the course of care leaves open, to settle before the case is closed:\n"
+                    + "\n".join(f"- {q}" for q in qs)
+                )
         return blocks
 
     def handover(self) -> list[str]:
