@@ -6,12 +6,13 @@ from __future__ import annotations
 import re
 import time
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from functools import cached_property
 
 from .. import course, keep, prose, risk
 from ..errors import RefineNotSupported
-from ..models import Draft, Generation, Note
+from ..models import Assessment, Draft, Generation, Note
 from ..privacy import mask
 from ..safety import neutralize_markdown
 from ..sources import Selection, plural
@@ -1336,7 +1337,7 @@ class Writer:
         return blocks
 
     @staticmethod
-    def implausible(morning: list) -> str:
+    def implausible(morning: Iterable[Assessment]) -> str:
         """Morning drinking answered more often than AUDIT question 1 says the client drinks at all, said once
         for all the administrations where it is so, each with that first answer."""
         days = [
