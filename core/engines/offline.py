@@ -858,7 +858,10 @@ class Writer:
             f"{g.goal}: judged from the notes; the latest note about it ({found.note.note_date.isoformat()}): "
             f"{self.clean(found.sentence)}"
         )
-        text += self.carried(self.clean(found.sentence), found.note)
+        goals = [*self.goal_now, *self.goal_earlier]
+        before = goals[: goals.index(g)] if g in goals else []
+        if not any((e := self.note_evidence(x)) and e.sentence == found.sentence for x in before):
+            text += self.carried(self.clean(found.sentence), found.note)  # flagged at the first goal that quotes it
         if found.shortfall and found.counted:
             at = (
                 "that note"
@@ -1408,7 +1411,8 @@ class Writer:
             if said:
                 which = "with a signed note " if self.contact.unsigned else ""  # later ones are unsigned
                 line = f"At the most recent session {which}({n.note_date.isoformat()}): " + " ".join(said)
-                line += self.copied(n) or next(filter(None, (self.carried(x, n) for x in said)), "")
+                # a goal's quote is flagged as carried forward where the goal quotes it, once
+                line += self.copied(n) or next(filter(None, (self.carried(x, n) for x in said if x not in quoted)), "")
                 blocks.append(line + (f" Observed: {observed}" if (observed := self.observed(n)) else ""))
         active = [d for d in self.sel.diagnoses if not d.resolved or d.resolved > self.sel.range.end]
         if active and len(active) < len(self.sel.diagnoses):  # else the Diagnoses section has said it
