@@ -1331,7 +1331,7 @@ class Writer:
                     for sig, hits in r.items
                 )
             )
-        blocks += self.substance_risk()[0]
+        blocks += self.substance_risk[0]
         if r.latest_screen and not headed_latest:
             stale = ", before care lapsed; repeat it at the next contact" if self.lapsed else ""
             blocks.append(f"Most recent risk screening ({r.latest_screen.day}{stale}): {r.latest_screen.sentence}")
@@ -1356,6 +1356,7 @@ class Writer:
             "with the client."
         )
 
+    @cached_property
     def substance_risk(self) -> tuple[list[str], str | None]:
         """What the intake records of risk from substance use (blackouts, overdose, driving after use) and
         whether the client drives or works in a role where impairment endangers others (a nurse, an
@@ -1368,8 +1369,8 @@ class Writer:
         risky = [
             self.clean(s) for s in said if any(not NEGATED.search(s[: m.start()]) for m in SUBSTANCE_RISK.finditer(s))
         ]
-        lines = [f"Substance-related risk the intake records ({intake.note_date.isoformat()}): " + " ".join(risky)]
-        lines = lines if risky else []
+        told = f"Substance-related risk the intake records ({intake.note_date.isoformat()}): " + " ".join(risky)
+        lines = [told] if risky else []
         role = first(m.group(0) for s in said if (m := SAFETY_SENSITIVE_WORK.search(s)))
         if role is None:
             return lines, None
@@ -2164,7 +2165,7 @@ class Writer:
             )
         for q in self.diagnosis_questions():
             ask(OTHER, q)
-        if work := self.substance_risk()[1]:  # pressing when the items show impairment (blackouts, morning drinking)
+        if work := self.substance_risk[1]:  # pressing when the items show impairment (blackouts, morning drinking)
             ask(RISK_FIRST if r.items else SECONDARY, work)
         if unmeasured := self.measure_question():
             ask(OTHER, unmeasured)
