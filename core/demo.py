@@ -385,6 +385,8 @@ class ClientCourse:
         duration = "more than two years" if "F34.1" in codes else "several months"
         referral = p["referral"][self.spec["referral"]] if "referral" in self.spec else self.pick(p["referral"])
         presenting, history = self.pick(p["presenting"]), self.pick(p["history"])
+        if fits := p.get("presenting_fits", {}).get(self.dx[0][0]["code"]):  # worry for GAD, fear attacks for panic
+            presenting = next(x for x in p["presenting"] if fits in x)
         living, work = self.pick(g.profiles["social"]["living"]), self.pick(g.profiles["social"]["work"])
         if any(c.startswith("F32") for c in codes) and "prior depressive episode" in history:
             history = next(h for h in p["history"] if "episode" not in h)  # a single episode has no prior one

@@ -72,7 +72,7 @@ def test_edge_cases_are_present():
 def test_every_intake_agrees_with_the_structured_chart(practice):
     """A faithful draft of a chart that contradicts itself is still wrong: the intake's age, diagnoses,
     durations and social situation match the client's record, codes and plan."""
-    checked = 0
+    checked = told = 0
     for row in practice.store.client_rows():
         chart = practice.store.chart(row.id)
         intake = next((n for n in chart.notes if n.note_type == "intake" and n.client_id == row.id), None)
@@ -96,6 +96,12 @@ def test_every_intake_agrees_with_the_structured_chart(practice):
             assert not re.search(r"\bwork\b", later + " ".join(g for p in chart.plans for g in p.goals)), row.id
         if re.search(r"\bthe partner\b|\binvite the partner\b", later):  # the notes speak of a partner at home
             assert "with partner" in social or "with spouse" in social, row.id
+        concerns = re.search(r"Presenting concerns: ([^\n]*?)(?= History:|\n|$)", text).group(1)
+        primary = re.findall(r"\b[A-Z]\d\d(?:\.\d+)?\b", impression)[0]
+        described = {"F41.1": r"\bworry\b", "F41.0": r"\bintense fear\b|\bpanic", "F40.10": r"\bjudged\b|\bsocial"}
+        if primary in described:  # the concerns describe the disorder coded (no generalized worry coded as panic)
+            assert re.search(described[primary], concerns), (row.id, primary, concerns)
+            told += 1
         if "F34.1" in at_intake:
             assert "several months" not in text and "more than two years" in text, row.id
         goals = " ".join(g for p in chart.plans for g in p.goals)
@@ -111,7 +117,7 @@ def test_every_intake_agrees_with_the_structured_chart(practice):
             assert not re.search(r"with parents|young child|graduate student", social), row.id
         if "child" not in social:  # no sick child to cancel for
             assert not any("sick child" in n.text for n in chart.notes if n.note_type == "cancellation"), row.id
-    assert checked >= 40
+    assert checked >= 40 and told >= 3, told
 
 
 def test_the_phq9_self_harm_item_agrees_with_the_note_of_its_day():
