@@ -239,7 +239,10 @@ class MeasureCourse:
             words = self.trend if self.trend != "stable" else "no reliable change"
             if spec.cutoff is not None and all(a.total_score < spec.cutoff for a in self.scores[-3:]):
                 words += f", each below the cut-off of {spec.cutoff}"  # a steady remission, not a stall
-            text += f" Last three scores ({last3}): {words}."
+            elif words == "no reliable change" and self.change.reliable is False and not relapse:
+                words = ""  # "no reliable change" from first to latest, said above: the last three add nothing
+            if words:
+                text += f" Last three scores ({last3}): {words}."
         if self.in_clinical_range_throughout and len(self.scores) > 1:
             text += f" Every score in range was at or above the cut-off of {spec.cutoff}."
         elif spec.cutoff is not None and self.first.total_score < spec.cutoff <= self.latest.total_score:

@@ -1307,10 +1307,25 @@ def test_the_brief_tells_the_case_a_reader_needs_first(corpus):
         primary = next((d for d in sel.diagnoses if d.code.startswith("F") and not d.resolved), None)
         intakes = [n for n in (*sel.carried, *sel.notes) if n.note_type == "intake"]
         if primary and intakes:
-            assert brief.startswith(
-                f"In brief: Treated since the intake of {intakes[-1].note_date} for {primary.code} "
-            )
+            # who came for what: the intake's reason for referral, then the diagnosis and the interventions the
+            # session notes name most often
+            referred = re.search(r"Reason for referral: ([^.]+)\.", intakes[-1].text)
+            opening = (
+                f"In brief: {mask(referred[1], sel.client)}; treated" if referred else "In brief: Treated"
+            ) + f" since the intake of {intakes[-1].note_date} for {primary.code} {primary.description}"
+            assert brief.startswith(opening), (sel.client.id, brief)
+            focus = [
+                name.strip()
+                for n in sel.progress_notes
+                for m in re.finditer(r"(?:Session focus|Interventions|Procedures):\s*([^.\n]+)", n.text, re.I)
+                for name in m[1].split("; " if "; " in m[1] else ", ")
+            ]
+            if focus:
+                most = {f for f in focus if focus.count(f) == max(map(focus.count, focus))}
+                assert brief.removeprefix(opening).startswith(", with "), (sel.client.id, brief)
+                assert any(f[1:] in brief.split(". ")[0] for f in most), (sel.client.id, most, brief)
             told["diagnosis"] += 1
+            told["referral"] = told.get("referral", 0) + bool(referred)
         table = re.search(r"^\| (PHQ-9|GAD-7|PCL-5|AUDIT) \|", text, re.M)
         if table:
             scores, spec = series(sel, table[1]), INSTRUMENTS[table[1]]
@@ -1657,8 +1672,45 @@ def test_harmful_use_coded_while_audit_suggests_dependence_is_questioned(corpus)
         # withdrawal is asked once: in the question on morning drinking when there is one, else here
         withdrawal = "has withdrawal risk been assessed" in text
         assert ("is withdrawal risk assessed before any reduction goal?" in text) == (due and not withdrawal)
+        # with the published guidance for the zone (WHO AUDIT manual, zone IV: referral for specialist evaluation)
+        guidance = "For this zone the WHO AUDIT manual advises referral to a specialist for diagnostic evaluation"
+        assert (guidance in text) == due, (sel.client.id, sel.range, sel.purpose)
         asked += due
     assert asked >= 2
+
+
+def test_a_secondary_measure_at_its_cut_off_with_no_diagnosis_for_it_asks_for_an_assessment(corpus):
+    """C1028's PHQ-9 rose from 7 to 14 beside an alcohol diagnosis alone: the question on that rise asks whether
+    an assessment for a depressive disorder is indicated; a rise a coded diagnosis accounts for (depressed mood of
+    an adjustment disorder, anxiety in PTSD), or the primary measure, does not. Recomputed from the raw chart."""
+    _, drafts = corpus
+    accounts = {
+        "PHQ-9": ("F31", "F32", "F33", "F34", "F43.2"),
+        "GAD-7": ("F40", "F41", "F42", "F43.1", "F43.2"),
+        "PCL-5": ("F43.1",),
+    }
+    asked = left = 0
+    for sel, text in drafts:
+        table = re.findall(r"^\| (PHQ-9|GAD-7|PCL-5|AUDIT) \|", text, re.M)
+        for line in section(text, "Recommendations and next steps").splitlines():
+            m = re.search(
+                r"(PHQ-9|GAD-7|PCL-5) (?:shows reliable deterioration|is at \d+, at or above the cut-off)", line
+            )
+            if not m or m[1] not in table:
+                continue
+            scores, spec = series(sel, m[1]), INSTRUMENTS[m[1]]
+            active = [f"{d.code} {d.description}" for d in sel.diagnoses if not d.resolved]
+            coded = any(c.startswith(accounts[m[1]]) for c in active)
+            due = table[0] != m[1] and scores[-1].total_score >= spec.cutoff and bool(active) and not coded
+            said = re.search(
+                r"The coded diagnos[ie]s \(([^)]+)\) do(?:es)? not account for it: is an assessment for ", line
+            )
+            assert bool(said) == due, (sel.client.id, sel.range, line)
+            if said:
+                assert said[1].split("; ") == active, (sel.client.id, line)
+            asked += due
+            left += not due
+    assert asked >= 4 and left >= 4, (asked, left)
 
 
 def test_an_alcohol_diagnosis_closed_without_a_screen_is_questioned(corpus):
@@ -2029,7 +2081,10 @@ def test_item_answers_that_point_to_risk_are_told_under_risk_with_the_withdrawal
                 if impossible:
                     assert risk_section.count("this is more often than the first question says the client drinks") == 1
                 told["implausible"] = told.get("implausible", 0) + impossible
-            if name == "morning drinking" and sel.purpose in ("Case consultation", "Transfer of care"):
+            open_discharge = sel.purpose == "Discharge" and sel.progress_notes[-1].title != "Discharge session"
+            if name == "morning drinking" and (
+                sel.purpose in ("Case consultation", "Transfer of care") or open_discharge
+            ):
                 question = f"AUDIT recorded morning drinking {answers[latest.items[index]]} on {latest.administered_on}"
                 withdrawal = any("withdraw" in n.text.lower() for n in sel.progress_notes)
                 assert (question in section(text, "Recommendations and next steps")) == (not withdrawal)

@@ -144,6 +144,13 @@ def usable(sentence: str) -> bool:
     return not addresses_a_model(sentence) and len(sentence.split()) >= 4
 
 
+def lowered(name: str) -> str:
+    """An intervention's name inside a sentence: "Cognitive processing therapy (CPT)" -> "cognitive processing
+    therapy (CPT)"; an acronym first ("CBT for insomnia") stays as written."""
+    head = name.split(" ", 1)[0]
+    return name if head.isupper() and len(head) > 1 else name[:1].lower() + name[1:]
+
+
 def cap(text: str) -> str:
     return text[:1].upper() + text[1:]
 
@@ -249,6 +256,13 @@ TEST_RESULT = re.compile(
 )
 NUMBER_WORDS = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine", 10: "ten"}
 MEASURES_OF = course.MEASURES_OF
+# What a measure's rise to its cut-off asks to be assessed, and the coded diagnoses that already account for it
+# (an adjustment disorder's depressed or anxious mood, the anxiety of PTSD)
+DISORDER_OF = {
+    "PHQ-9": ("a depressive disorder", ("F31", "F32", "F33", "F34", "F43.2")),
+    "GAD-7": ("an anxiety disorder", ("F40", "F41", "F42", "F43.1", "F43.2")),
+    "PCL-5": ("PTSD", ("F43.1",)),
+}
 TREATED = re.compile(r"\b(?:stimulant|antidepressant|psychotropic)?\s?medication\b", re.I)
 PRESCRIBER = re.compile(r"\bprescriber\b|\bpsychiatrist\b|\bmedication (?:review|management)\b", re.I)
 # The words a treatment plan uses when it addresses a diagnosis of that family (a goal, a problem, an intervention).
@@ -435,12 +449,25 @@ class Writer:
         return f"Care was reduced as the scores worsened ({scores}): sessions were spaced to {steps}{unchanged}."
 
     def brief_diagnosis(self) -> str | None:
+        """Who came for what and how they are treated: the intake's reason for referral, the primary diagnosis
+        and the interventions the session notes document most often."""
         d = course.primary_diagnosis(self.sel.diagnoses, self.sel.range.end)
         intake = self.intake or self.earlier_intake
         if d is None:
             return None
         since = f" since the intake of {intake.note_date.isoformat()}" if intake else ""
-        return f"Treated{since} for {d.code} {d.description}."
+        text = f"treated{since} for {d.code} {d.description}"
+        used = sorted(self.documented_interventions.items(), key=lambda kv: -len(kv[1]))[:2]
+        if used:
+            # "X as well as grounding and sleep skills", not "X and Y and Z"
+            names = [lowered(name) for name, _ in used]
+            text += ", with " + (" as well as " if any(" and " in n for n in names[1:]) else " and ").join(names)
+        referred = first(
+            self.clean(s).split(":", 1)[1].strip().rstrip(".")
+            for s in (sentences(intake.text) if intake else [])
+            if s.startswith("Reason for referral:") and usable(s)
+        )
+        return f"{referred}; {text}." if referred else cap(text) + "."
 
     def brief_course(self) -> str | None:
         if not self.measures:
@@ -489,7 +516,8 @@ class Writer:
                 text += f". Only the latest is below the cut-off of {cutoff}: not yet sustained"
             else:
                 text += f". The latest is below the cut-off of {cutoff}"
-            if len(m.scores) > 3 and m.trend == "stable" and latest.total_score >= cutoff:
+            stalled = m.change.reliable is not False or m.relapse  # not "no reliable change" said twice
+            if len(m.scores) > 3 and m.trend == "stable" and latest.total_score >= cutoff and stalled:
                 last3 = ", ".join(str(a.total_score) for a in m.scores[-3:])
                 text += f"; last three scores ({last3}): no reliable change"
         return text + "."
@@ -895,13 +923,7 @@ class Writer:
                 + "; ".join(interventions)
                 + "."
             )
-        seen: dict[str, list[str]] = {}
-        for n in self.progress:
-            for s in note_sentences(n):
-                if FOCUS.match(s):
-                    body = FOCUS.sub("", s).rstrip(".")
-                    for name in body.split("; " if "; " in body else ", "):
-                        seen.setdefault(name.strip(), []).append(n.note_date.isoformat())
+        seen = self.documented_interventions
         if seen:
             blocks.append(
                 "\n".join(
@@ -934,6 +956,18 @@ class Writer:
             if told:
                 blocks.append(f"Course as told in {self.named(n)}: " + " ".join(told))
         return blocks
+
+    @cached_property
+    def documented_interventions(self) -> dict[str, list[str]]:
+        """Each intervention a session note names as its focus, with the dates of those sessions."""
+        seen: dict[str, list[str]] = {}
+        for n in self.progress:
+            for s in note_sentences(n):
+                if FOCUS.match(s):
+                    body = FOCUS.sub("", s).rstrip(".")
+                    for name in body.split("; " if "; " in body else ", "):
+                        seen.setdefault(name.strip(), []).append(n.note_date.isoformat())
+        return seen
 
     def stated_medications(self) -> list[tuple[Note, str]]:
         """Medications the notes state where no prescription names them, each with where the note
@@ -1514,7 +1548,8 @@ class Writer:
                 )
         elif self.kind == "discharge":
             blocks += self.discharge()
-            if not self.discharge_note and (qs := self.course_questions()):  # what closing the case must settle
+            withdrawal = [q for q in (self.withdrawal_question(),) if q]  # a medical question, before the rest
+            if not self.discharge_note and (qs := withdrawal + self.course_questions()):  # what closing must settle
                 blocks.append(
                     "Questions the course of care leaves open, to settle before the case is closed:\n"
                     + "\n".join(f"- {q}" for q in qs)
@@ -1864,6 +1899,8 @@ class Writer:
                         if self.withdrawal_question()
                         else ", and is withdrawal risk assessed before any reduction goal?"
                     )
+                    + " For this zone the WHO AUDIT manual advises referral to a specialist for diagnostic evaluation "
+                    "and treatment."
                 )
             if active and "Z55" <= d.code[:3] <= "Z65" and self.progress and not self.worked_on_code(d):
                 qs.append(
@@ -2113,7 +2150,8 @@ class Writer:
                     rank,
                     f"{m.instrument} shows reliable deterioration over the range ({m.first.total_score} to "
                     f"{m.latest.total_score}): what changes to the treatment approach should be considered?"
-                    + self.unchanged_since(m.first.administered_on),
+                    + self.unchanged_since(m.first.administered_on)
+                    + self.uncoded_disorder(m),
                 )
             elif (
                 m.change.direction == "worsened" and m.change.reliable is None and m.first.severity != m.latest.severity
@@ -2137,7 +2175,7 @@ class Writer:
                     rank,
                     f"{m.instrument} is at {m.latest.total_score}, at or above the cut-off of {m.spec.cutoff}, "
                     "without reliable change over the range: is the current approach the right fit, or should "
-                    "intensity or modality change?",
+                    "intensity or modality change?" + self.uncoded_disorder(m),
                 )
         relapsed = {m.instrument for m in self.measures if m.relapse}
         for g in self.goal_now:
@@ -2172,6 +2210,25 @@ class Writer:
         if test := self.pending_test_question():
             ask(SECONDARY, test)
         return qs
+
+    def uncoded_disorder(self, m: course.MeasureCourse) -> str:
+        """A measure that rose to or above its cut-off while no diagnosis it tracks is coded (PHQ-9 from 7 to 14
+        beside an alcohol diagnosis): the assessment the rise asks for."""
+        if m.instrument not in DISORDER_OF or m is self.measures[0]:  # the primary measure's fit: measure_question
+            return ""
+        disorder, codes = DISORDER_OF[m.instrument]
+        cutoff, end = m.spec.cutoff, self.sel.range.end
+        active = [d for d in self.sel.diagnoses if not (d.resolved and d.resolved <= end)]
+        if (
+            not active
+            or any(d.code.startswith(codes) for d in active)
+            or cutoff is None
+            or m.latest.total_score < cutoff
+        ):
+            return ""
+        named = "; ".join(f"{d.code} {d.description}" for d in active)
+        which = f"diagnosis ({named}) does" if len(active) == 1 else f"diagnoses ({named}) do"
+        return f" The coded {which} not account for it: is an assessment for {disorder} indicated?"
 
     def measure_question(self) -> str | None:
         """The primary diagnosis (the first active F-code) is tracked by none of the measures given in the
