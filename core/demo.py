@@ -13,8 +13,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
-from .risk import SELF_HARM_ITEM
+from .risk import ITEM_SIGNALS, SELF_HARM_ITEM
 from .scoring import INSTRUMENTS, ITEM_MAX, severity
+
+BLACKOUTS = next(sig.index for sig in ITEM_SIGNALS if sig.name == "blackouts")  # AUDIT question 8
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "demo"
 DEFAULT_SEED = 20240611
@@ -81,6 +83,25 @@ def item_responses(rng: random.Random, instrument: str, total: int) -> list[int]
         items[i] += 1
         remaining -= 1
     return items
+
+
+def coherent_audit(items: list[int], most: dict[int, int] | None = None) -> list[int]:
+    """AUDIT answers a client could give, the total kept and nothing drawn from the generator: no answer to
+    questions 3 to 8 (a binge, loss of control, a morning drink, guilt, a blackout) more often than question 1
+    says the client drinks at all, and none above `most` (question index -> answer) where the intake narrates the
+    frequency ("blackouts on two occasions": less than monthly). Points move to the consumption questions first."""
+    out, most = list(items), most or {}
+    for j, answer in most.items():
+        out[1] += max(0, out[j] - answer)  # question 2 (drinks on a typical day) takes them first
+        out[j] = min(out[j], answer)
+    for j in (1, 2, 0, 6, 3, 4, 7, 5):  # an overfull question's points, to the next in that order with room
+        while out[j] > ITEM_MAX["AUDIT"]:
+            k = next(k for k in (1, 2, 0, 6, 3, 4, 7, 5) if out[k] < min(ITEM_MAX["AUDIT"], most.get(k, 4)))
+            out[j], out[k] = out[j] - 1, out[k] + 1
+    for j in range(2, 8):
+        while out[j] > out[0]:  # more often than drinking at all: the point goes to how often the client drinks
+            out[j], out[0] = out[j] - 1, out[0] + 1
+    return out
 
 
 def with_self_harm(items: list[int], answer: int) -> list[int]:
@@ -218,7 +239,11 @@ class ClientCourse:
             "instrument": instrument,
             "administered_on": day,
             "total_score": total,
-            "items": with_self_harm(items, self_harm) if instrument == "PHQ-9" else items,
+            "items": with_self_harm(items, self_harm)
+            if instrument == "PHQ-9"
+            else coherent_audit(items)
+            if instrument == "AUDIT"
+            else items,
             "severity": severity(instrument, total),
         }
         self.g.rows.assessments.append(row)
@@ -390,6 +415,10 @@ class ClientCourse:
         living, work = self.pick(g.profiles["social"]["living"]), self.pick(g.profiles["social"]["work"])
         if any(c.startswith("F32") for c in codes) and "prior depressive episode" in history:
             history = next(h for h in p["history"] if "episode" not in h)  # a single episode has no prior one
+        if "blackouts on two occasions" in presenting:  # the intake's AUDIT says the same: less than monthly
+            for a in scores:
+                if a["instrument"] == "AUDIT":
+                    a["items"] = coherent_audit(a["items"], {BLACKOUTS: 1})
         if "F34.1" in codes and "{duration}" not in referral + presenting:  # dysthymia: two years at least
             presenting += " Low mood on most days for {duration}."
         if re.search(r"divorce|separation", referral + presenting):

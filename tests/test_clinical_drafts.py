@@ -2074,13 +2074,9 @@ def test_item_answers_that_point_to_risk_are_told_under_risk_with_the_withdrawal
             latest = hits[-1]
             assert f"{name} ({instrument} {latest.administered_on}: {answers[latest.items[index]]})" in brief
             told[name] = told.get(name, 0) + 1
-            for a in hits if name == "morning drinking" else ():  # daily in the morning, not daily at all
-                impossible = (a.items[5] == 4 and a.items[0] < 4) or (a.items[5] == 3 and a.items[0] < 2)
-                said = f"{a.administered_on} (first question: "  # said once, for every such administration
-                assert (said in risk_section) == impossible, (sel.client.id, a.items)
-                if impossible:
-                    assert risk_section.count("this is more often than the first question says the client drinks") == 1
-                told["implausible"] = told.get("implausible", 0) + impossible
+            # the demo answers are coherent (tests/test_demo.py): never marked for checking with the client
+            # (test_offline_engine.py marks answers that are not)
+            assert "more often than the first question says the client drinks" not in risk_section, sel.client.id
             open_discharge = sel.purpose == "Discharge" and sel.progress_notes[-1].title != "Discharge session"
             if name == "morning drinking" and (
                 sel.purpose in ("Case consultation", "Transfer of care") or open_discharge
@@ -2095,7 +2091,7 @@ def test_item_answers_that_point_to_risk_are_told_under_risk_with_the_withdrawal
             for a in series(sel, instrument)
         ):
             assert "Item answers that point to risk" not in risk_section
-    assert len(told) == len(ITEM_RISKS) + 1 and min(told.values()) >= 4 and asked >= 4, (told, asked)
+    assert len(told) == len(ITEM_RISKS) and min(told.values()) >= 4 and asked >= 4, (told, asked)
 
 
 NUMBER_WORD = r"(?:\d+|one|two|three|four|five|six|seven|eight|ten|twelve)"

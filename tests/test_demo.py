@@ -138,3 +138,23 @@ def test_the_phq9_self_harm_item_agrees_with_the_note_of_its_day():
         assert (a["items"][8] > 0) == ideation, (a["id"], a["items"], text[:80])
         positive += ideation
     assert positive >= 1  # Zoë's disclosure
+
+
+def test_audit_answers_are_ones_a_client_could_give(practice):
+    """No binge, loss of control, morning drink, guilt or blackout (AUDIT questions 3 to 8) more often than
+    question 1 says the client drinks at all, and an intake that narrates "blackouts on two occasions" answers
+    question 8 "less than monthly" at most: the draft reads the answers as the chart's facts."""
+    checked = narrated = 0
+    for row in practice.store.client_rows():
+        chart = practice.store.chart(row.id)
+        audit = [a for a in chart.assessments if a.instrument == "AUDIT"]
+        for a in audit:
+            assert all(a.items[j] <= a.items[0] for j in range(2, 8)), (row.id, a.administered_on, a.items)
+            assert sum(a.items) == a.total_score and max(a.items) <= 4, (row.id, a.items)
+            checked += 1
+        intake = next((n for n in chart.notes if n.note_type == "intake"), None)
+        if intake and "blackouts on two occasions" in intake.text:
+            first = next(a for a in audit if a.administered_on == intake.note_date)
+            assert first.items[7] <= 1, (row.id, first.items)
+            narrated += 1
+    assert checked >= 20 and narrated >= 1, (checked, narrated)

@@ -162,3 +162,29 @@ def test_markdown_notes_are_read_by_their_headings():
 def test_a_year_is_not_the_crisis_line():
     assert not RISK.search("Office Visit (ambulatory), 1988-12-08.")
     assert RISK.search("Reviewed crisis resources, including 988.")
+
+
+def test_morning_drinking_answered_more_often_than_drinking_at_all_is_marked_for_checking(practice):
+    """AUDIT question 6 'daily or almost daily' beside question 1 'monthly or less' cannot both be right: Risk and
+    safety lists the answer and asks to verify the answers with the client; the demo's coherent answers are not
+    marked."""
+    import dataclasses
+    from datetime import timedelta
+
+    from core.scoring import severity
+
+    def risk_section():
+        text = OfflineEngine().generate(whole(practice, "C1028")).text
+        return text.split("## Risk and safety")[1].split("\n## ")[0]
+
+    marked = "this is more often than the first question says the client drinks at all: verify the answers"
+    assert marked not in risk_section()
+    base = next(a for a in practice.store.chart("C1028").assessments if a.instrument == "AUDIT")
+    day = base.administered_on + timedelta(days=1)
+    items = (1, 4, 4, 2, 2, 4, 2, 2, 0, 0)
+    row = {f.name: getattr(base, f.name) for f in dataclasses.fields(base)}
+    row |= {"id": "A-T-morning", "administered_on": day, "items": list(items), "total_score": sum(items)}
+    practice.store.insert_rows({"assessments": [row | {"severity": severity("AUDIT", sum(items))}]})
+    told = risk_section()
+    assert f"daily or almost daily on {day}" in told
+    assert f"On {day} (first question: monthly or less), {marked}" in told
