@@ -2437,3 +2437,36 @@ def test_a_quote_carried_forward_is_flagged_once(corpus):
         status = section(text, "Current status")
         repeated_quote += any(q in status for q in flagged)
     assert repeated_quote >= 20  # the status still gives the report, without a second flag
+
+
+def test_a_second_disorder_no_plan_addresses_is_questioned_with_its_measure(corpus):
+    """C1042's F32.1 is coded active beside the alcohol diagnosis, and no goal, problem or intervention of the plans
+    speaks of depression while PHQ-9 rose from 9 to 11: a consultation or transfer asks whether it should be treated
+    or the diagnosis reviewed, with that measure's course and whether it ends at or above the cut-off. Recomputed
+    from the raw diagnoses, plans and scores."""
+    _, drafts = corpus
+    words = {"F32": r"depress|\bmood\b|behavioral activation|PHQ-9", "F41": r"anxi|worry|panic|GAD-7"}
+    measure = {"F32": "PHQ-9", "F41": "GAD-7"}
+    asked = 0
+    for sel, text in drafts:
+        if sel.purpose not in ("Case consultation", "Transfer of care"):
+            continue
+        active = [d for d in sel.diagnoses if d.code.startswith("F") and not d.resolved]
+        plans = " ".join(x for p in sel.plans for x in (*p.problems, *p.goals, *p.objectives, *p.interventions))
+        for d in active[1:]:
+            prefix = d.code[:3]
+            if prefix not in words or not sel.plans:
+                continue
+            line = f"{d.code} {d.description} is coded active (since {d.onset}), and no goal or intervention"
+            due = not re.search(words[prefix], plans, re.I)
+            assert (line in text) == due, (sel.client.id, sel.range, d.code)
+            scores = series(sel, measure[prefix])
+            if due and len(scores) > 1:
+                told = f"{measure[prefix]} went from {scores[0].total_score} ({scores[0].administered_on}) to "
+                told += f"{scores[-1].total_score} ({scores[-1].administered_on})"
+                spec = INSTRUMENTS[measure[prefix]]
+                if scores[-1].total_score >= spec.cutoff:
+                    told += f", at or above the cut-off of {spec.cutoff}"
+                assert told + ": should it be treated, or the diagnosis reviewed?" in text, (sel.client.id, told)
+            asked += due
+    assert asked >= 2, asked

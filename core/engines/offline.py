@@ -1907,8 +1907,6 @@ class Writer:
                     f"{d.code} {d.description} is coded (since {d.onset.isoformat()}), and no session note or plan "
                     "of this range speaks of it: is it a focus of treatment, or no longer a current problem?"
                 )
-            if q := self.unaddressed(d):
-                qs.append(q)
             closed = d.resolved if d.resolved and d.resolved <= end else None  # none resolved before the range
             if d.code.startswith("F10") and closed and not [a for a in audit if a.administered_on >= d.onset]:
                 qs.append(
@@ -1917,10 +1915,11 @@ class Writer:
                 )
         return qs
 
-    def unaddressed(self, d) -> str | None:
+    def unaddressed(self, d) -> tuple[str, bool] | None:
         """A diagnosis beside the primary one, active at the end of the range, that no goal, problem or
         intervention of the range's plans addresses (depression coded for months with an alcohol-only plan):
-        treated, or to be reviewed? With the course of the measure that tracks it, when one was given."""
+        treated, or to be reviewed? With the course of the measure that tracks it, when one was given, and
+        whether that measure's latest score is at or above its cut-off (the question is then more pressing)."""
         end = self.sel.range.end
         active = [x for x in self.sel.diagnoses if x.code.startswith("F") and not (x.resolved and x.resolved <= end)]
         words = next((w for prefix, w in ADDRESSED.items() if d.code.startswith(prefix)), None)
@@ -1930,15 +1929,18 @@ class Writer:
         if re.search(words, plans, re.I):
             return None
         m = next((m for m in self.measures if d.code.startswith(MEASURES_OF.get(m.instrument, ()))), None)
+        above = bool(m and m.spec.cutoff is not None and m.latest.total_score >= m.spec.cutoff)
         scores = (
             f"; {m.instrument} went from {m.first.total_score} ({m.first.administered_on.isoformat()}) to "
             f"{m.latest.total_score} ({m.latest.administered_on.isoformat()})"
+            + (f", at or above the cut-off of {m.spec.cutoff}" if above else "")
             if m and len(m.scores) > 1
             else ""
         )
         return (
             f"{d.code} {d.description} is coded active (since {d.onset.isoformat()}), and no goal or intervention of "
-            f"the treatment plans in this range addresses it{scores}: should it be treated, or the diagnosis reviewed?"
+            f"the treatment plans in this range addresses it{scores}: should it be treated, or the diagnosis reviewed?",
+            above,
         )
 
     def item_risk_questions(self) -> list[str]:
@@ -2203,6 +2205,9 @@ class Writer:
             )
         for q in self.diagnosis_questions():
             ask(OTHER, q)
+        for d in self.sel.diagnoses:
+            if told := self.unaddressed(d):  # an untreated disorder whose measure is in the clinical range: sooner
+                ask(SECONDARY if told[1] else OTHER, told[0])
         if work := self.substance_risk[1]:  # pressing when the items show impairment (blackouts, morning drinking)
             ask(RISK_FIRST if r.items else SECONDARY, work)
         if unmeasured := self.measure_question():
