@@ -125,16 +125,22 @@ class MeasureCourse:
         cutoff = self.spec.cutoff
         return cutoff is not None and all(a.total_score >= cutoff for a in self.scores)
 
-    def change_words(self) -> str:
-        """First to latest, with the thresholds that make the label true."""
+    def change_words(self, thresholds: bool = True) -> str:
+        """First to latest, with the thresholds that make the label true; without the reliable-change threshold
+        where the text states it once for all (the offline draft's thresholds line), the points and cut-off kept."""
         spec, ch = self.spec, self.change
         a, b = self.first.total_score, self.latest.total_score
         if ch.reliable is None:
-            return f"{ch.describe()} ({spec.code} has no established reliable-change threshold)"
+            return (
+                f"{ch.describe()} ({spec.code} has no established reliable-change threshold)"
+                if thresholds
+                else ch.describe()
+            )
         diff = f"{abs(b - a)} point{'s' if abs(b - a) != 1 else ''}"
+        rc = f"; reliable change is {spec.reliable_change} or more" if thresholds else ""
         if ch.direction == "unchanged" or not ch.reliable:
-            return f"no reliable change ({diff}; reliable change is {spec.reliable_change} or more)"
-        words = f"{ch.describe()} ({diff}; reliable change is {spec.reliable_change} or more"
+            return f"no reliable change ({diff}{rc})"
+        words = f"{ch.describe()} ({diff}{rc}"
         if ch.clinically_significant:
             words += f", and from at or above the cut-off of {spec.cutoff} to below it"
         elif spec.cutoff is not None and ch.direction == "improved" and b >= spec.cutoff:
@@ -208,7 +214,7 @@ class MeasureCourse:
             above += 1
         return above if above >= 3 else 0
 
-    def remarks(self) -> str:
+    def remarks(self, thresholds: bool = True) -> str:
         """What the course shows beyond its scores (for a draft that tabulates them): the change with
         its thresholds, relapse, the last three scores, the clinical range."""
         spec = self.spec
@@ -216,7 +222,7 @@ class MeasureCourse:
         x, y = self.first.total_score, self.latest.total_score  # the table has them; the bands are said here
         bands = f"{x} ({a}) to {y} ({b})" if len(self.scores) > 1 else f"{x} ({a}) at the one administration"
         text = (
-            f"{bands}: {self.change_words()}."
+            f"{bands}: {self.change_words(thresholds)}."
             if len(self.scores) > 1
             else f"{bands}; change is not assessable from one score."
         )
@@ -264,7 +270,7 @@ class Episode:
     def whole(self) -> MeasureCourse:
         return MeasureCourse(self.instrument, self.before + self.within)
 
-    def sentence(self) -> str | None:
+    def sentence(self, thresholds: bool = True) -> str | None:
         if not self.before or not self.within:
             return None
         whole, spec = self.whole, self.whole.spec
@@ -272,7 +278,7 @@ class Episode:
         bands = f"{a.severity} at both" if a.severity == b.severity else f"from {a.severity} to {b.severity}"
         text = (
             f"{self.instrument} over the whole episode, {a.total_score} ({a.administered_on.isoformat()}, the first "
-            f"administration) to {b.total_score} ({b.administered_on.isoformat()}), {bands}: {whole.change_words()}."
+            f"administration) to {b.total_score} ({b.administered_on.isoformat()}), {bands}: {whole.change_words(thresholds)}."
         )
         cutoff = spec.cutoff
         if cutoff is not None and whole.in_clinical_range_throughout:

@@ -144,6 +144,26 @@ def usable(sentence: str) -> bool:
     return not addresses_a_model(sentence) and len(sentence.split()) >= 4
 
 
+RENEWED = re.compile(
+    r" After [\d-]+, the plan was renewed \(([^)]+)\) without a change to its goals or interventions\."
+)
+
+
+def said_once(questions: list[str]) -> list[str]:
+    """The same unchanged renewals told beside two questions (AUDIT's rise and PHQ-9's): in full at the first,
+    by reference at the next."""
+    seen: set[str] = set()
+    out = []
+    for q in questions:
+        m = RENEWED.search(q)
+        if m and m[1] in seen:
+            q = q.replace(m[0], " The same renewals left the plan unchanged.")
+        elif m:
+            seen.add(m[1])
+        out.append(q)
+    return out
+
+
 def lowered(name: str) -> str:
     """An intervention's name inside a sentence: "Cognitive processing therapy (CPT)" -> "cognitive processing
     therapy (CPT)"; an acronym first ("CBT for insomnia") stays as written."""
@@ -396,6 +416,7 @@ class Writer:
         said = [
             s
             for s in (
+                self.brief_verdict(),  # a purpose the chart does not fit is the first thing a reader needs
                 self.brief_diagnosis(),
                 self.brief_course(),
                 self.brief_worsening(),
@@ -405,6 +426,28 @@ class Writer:
             if s
         ]
         return ["In brief: " + " ".join(said)] if said else []
+
+    def brief_verdict(self) -> str | None:
+        """Where the chart does not fit the purpose, that first: a transfer or consultation of a case closed more
+        than a month before, a discharge drafted while the client still attends (with what the scores ask)."""
+        c, d = self.contact, self.discharge_note
+        if d is not None:
+            if d is self.progress[-1] and (self.sel.range.end - d.note_date).days > 31:
+                ended = f"Care ended with a planned discharge on {d.note_date.isoformat()}"
+                if self.kind == "transfer":
+                    return ended + ", with no session since: there is no active care to transfer."
+                if self.kind == "consultation":
+                    return ended + ", with no session since: this consultation looks back on a closed case."
+            return None
+        if self.kind == "discharge" and c.seen and not self.lapsed and len(c.missed) < 3:
+            return (
+                f"Not ready as a discharge summary: no discharge is documented, and the client was still attending "
+                f"(last session {c.seen.isoformat()}"
+                + (f", next planned for about {c.due.isoformat()}" if c.due else "")
+                + "); it needs a discharge session and an aftercare plan."
+                + self.scores_ask(numbers=False)
+            )
+        return None
 
     @cached_property
     def worsened(self) -> list[course.MeasureCourse]:
@@ -543,7 +586,13 @@ class Writer:
             parts.append(f"means-safety steps ({r.means[-1].day})")
         for sig, hits in r.items:
             a = hits[-1]
-            parts.append(f"{sig.name} ({sig.instrument} {a.administered_on.isoformat()}: {sig.answer(a)})")
+            now = [x for x in self.sel.assessments if x.instrument == sig.instrument and x.items][-1:]
+            since = (  # where the answer stands now, when it fell below the level that points to risk
+                f"; latest answer {sig.answer(now[0])}, {now[0].administered_on.isoformat()}"
+                if now and now[0] not in hits
+                else ""
+            )
+            parts.append(f"{sig.name} ({sig.instrument} {a.administered_on.isoformat()}: {sig.answer(a)}{since})")
         if r.controlled:
             parts.append("controlled medication on file (" + ", ".join(sorted({m.name for m in r.controlled})) + ")")
         screen = r.latest_screen
@@ -557,18 +606,10 @@ class Writer:
     def brief_purpose(self) -> str | None:
         """What the purpose needs first: the handover's contact and medications, the reason a case ends."""
         c = self.contact
+        if self.brief_verdict():  # said first
+            return None
         if self.discharge_note:
-            ended = f"Care ended with a planned discharge on {self.discharge_note.note_date.isoformat()}"
-            if (
-                self.discharge_note is self.progress[-1]
-                and (self.sel.range.end - self.discharge_note.note_date).days > 31
-            ):
-                # a case closed long before: the verdict the reader needs before the detail
-                if self.kind == "transfer":
-                    return ended + ", with no session since: there is no active care to transfer."
-                if self.kind == "consultation":
-                    return ended + ", with no session since: this consultation looks back on a closed case."
-            return ended + "."
+            return f"Care ended with a planned discharge on {self.discharge_note.note_date.isoformat()}."
         if self.kind == "transfer" and c.seen and not self.lapsed:
             meds = sorted({m.name for m in self.sel.medications})
             return (
@@ -576,13 +617,6 @@ class Writer:
                 + (f", next planned for about {c.due.isoformat()}" if c.due else "")
                 + ("; medications on file: " + ", ".join(meds) if meds else "; no prescription is on file")
                 + "."
-            )
-        if self.kind == "discharge" and c.seen and not self.lapsed and len(c.missed) < 3:
-            return (
-                f"Not ready as a discharge summary: no discharge is documented, and the client was still attending "
-                f"(last session {c.seen.isoformat()}"
-                + (f", next planned for about {c.due.isoformat()}" if c.due else "")
-                + "); it needs a discharge session and an aftercare plan."
             )
         return None
 
@@ -1248,8 +1282,9 @@ class Writer:
                 f"{m.change.describe()} |"
             )
         blocks = ["\n".join(rows)]
-        blocks += [f"{m.instrument}: {m.remarks()}" for m in self.measures]
-        episode = [line for m in self.measures if (line := self.episodes[m.instrument].sentence())]
+        # the reliable-change thresholds once, in the thresholds line below, not in each measure's paragraph
+        blocks += [f"{m.instrument}: {m.remarks(thresholds=False)}" for m in self.measures]
+        episode = [line for m in self.measures if (line := self.episodes[m.instrument].sentence(thresholds=False))]
         if episode:
             blocks.append("Since the start of the episode, before this range:\n" + "\n".join(f"- {x}" for x in episode))
         baseline = [
@@ -1275,9 +1310,19 @@ class Writer:
         for m in self.measures:
             if m.instrument in published:
                 by_source.setdefault(published[m.instrument], []).append(m.instrument)
+        # the reliable-change thresholds once for all measures, with the sources of the cut-offs
+        rc = [(m.spec.reliable_change, m.instrument) for m in self.measures if m.spec.reliable_change]
+        told = []
+        if rc:  # "Reliable change is 6 points or more for PHQ-9 and 4 or more for GAD-7"
+            each = [f"{n} {'points ' if i == 0 else ''}or more for {name}" for i, (n, name) in enumerate(rc)]
+            told.append("Reliable change is " + (", ".join(each[:-1]) + " and " if len(each) > 1 else "") + each[-1])
+        if any(m.instrument == "AUDIT" for m in self.measures):
+            told.append("AUDIT has no established reliable-change threshold, so its zone changes are told")
+        if told:
+            blocks.append("; ".join(told) + ".")
         if by_source:
             used = [f"{' and '.join(names)}: {source}" for source, names in by_source.items()]
-            blocks.append("Thresholds as published (" + "; ".join(used) + ").")
+            blocks[-1] += " Thresholds as published (" + "; ".join(used) + ")."
         return blocks
 
     def risk(self) -> list[str]:
@@ -1683,28 +1728,40 @@ class Writer:
                 "outreach to the client and an aftercare plan are needed before closing the case."
             )
         elif not self.discharge_note and self.contact.seen:  # still attending (discharge_reason said any dropout)
-            stuck = [m.instrument for m in self.measures if self.episodes[m.instrument].never_responded]
             blocks.append(
                 f"No discharge is documented: the last session was on {self.contact.seen.isoformat()}"
                 + (f" and the next was planned for about {self.contact.due.isoformat()}" if self.contact.due else "")
                 + ". Closing the case needs a planned discharge session and an aftercare plan."
-                + (
-                    f" {' and '.join(stuck)} {'has' if len(stuck) == 1 else 'have'} not fallen below the cut-off "
-                    "since the first administration: a change of treatment, not discharge, is what the scores ask."
-                    if stuck
-                    else f" {' and '.join(worse)} worsened over this range: a change of treatment, its intensity or "
-                    "the level of care, not discharge, is what the scores ask."
-                    if (
-                        worse := [
-                            f"{m.instrument} ({lo.total_score} to {hi.total_score})"
-                            for m in self.worsened
-                            for lo, hi in [m.relapse or (m.first, m.latest)]
-                        ]
-                    )
-                    else ""
-                )
+                + self.scores_ask()
             )
         return blocks
+
+    def scores_ask(self, numbers: bool = True) -> str:
+        """What the scores ask of a case still open when a discharge is drafted: no measure that never fell below its
+        cut-off, none that worsened, or else a change of treatment rather than discharge. Without the numbers in the
+        brief, whose next sentences give them with their dates."""
+        stuck = [m.instrument for m in self.measures if self.episodes[m.instrument].never_responded]
+        if stuck:
+            return (
+                f" {' and '.join(stuck)} {'has' if len(stuck) == 1 else 'have'} not fallen below the cut-off "
+                "since the first administration: a change of treatment, not discharge, is what the scores ask."
+            )
+        worse = [
+            f"{m.instrument} ({lo.total_score} to {hi.total_score})"
+            for m in self.worsened
+            for lo, hi in [m.relapse or (m.first, m.latest)]
+        ]
+        if worse and not numbers:  # a relapse is no worsening from first to latest: the spans are below
+            return (
+                " As the scores below show, a change of treatment, its intensity or the level of care, not discharge, "
+                "is what they ask."
+            )
+        if worse:
+            return (
+                f" {' and '.join(worse)} worsened over this range: a change of treatment, its intensity or the level "
+                "of care, not discharge, is what the scores ask."
+            )
+        return ""
 
     def goals_said_met_against_scores(self) -> str | None:
         """The discharge note says the goals are met while a goal of the current plan, by its own score
@@ -1849,6 +1906,32 @@ class Writer:
     def diagnosis_at_discharge(self) -> str | None:
         """Diagnoses still coded active while the primary measure has stayed below its cut-off at the last
         administrations: the status a discharge summary records (the chart never updated it)."""
+        told = self.still_coded_active()
+        if told is None:
+            return None
+        codes, measured = told
+        return (
+            f"Diagnosis status at discharge: {codes}, with no change of status in the chart, while {measured}: record "
+            "the status at discharge (for example, in partial or full remission) if that is the clinical judgment."
+        )
+
+    def remission_question(self) -> str | None:
+        """A consultation or transfer of a case closed with a planned discharge, its diagnosis still coded active
+        while the primary measure stayed below its cut-off: the status nobody recorded."""
+        closed = self.discharge_note is not None and self.discharge_note is self.progress[-1]
+        told = self.still_coded_active() if closed and self.kind != "discharge" else None
+        if told is None:
+            return None
+        codes, measured = told
+        return (
+            f"Care ended with a planned discharge on {self.discharge_note.note_date.isoformat()}, and {codes}, while "
+            f"{measured}: should the status be recorded (for example, in partial or full remission)?"
+        )
+
+    def still_coded_active(self) -> tuple[str, str] | None:
+        """('F41.0 Panic disorder is coded active', 'GAD-7 was below the cut-off of 8 at the last seven
+        administrations (latest 2 on 2026-04-22)') when the primary measure's disorder is still coded active and
+        the measure was below its cut-off at the last two administrations or more."""
         m = self.measures[0] if self.measures else None
         if m is None or m.spec.cutoff is None:
             return None
@@ -1867,11 +1950,10 @@ class Writer:
         run = NUMBER_WORDS.get(below, "")
         codes = "; ".join(f"{d.code} {d.description}" for d in active)
         return (
-            f"Diagnosis status at discharge: {codes} {'is' if len(active) == 1 else 'are'} coded active, with no change "
-            f"of status in the chart, while {m.instrument} was below the cut-off of {m.spec.cutoff} at the last "
+            f"{codes} {'is' if len(active) == 1 else 'are'} coded active",
+            f"{m.instrument} was below the cut-off of {m.spec.cutoff} at the last "
             + (f"{run} administrations" if run else "administrations")
-            + f" (latest {m.latest.total_score} on {m.latest.administered_on.isoformat()}): record the status at "
-            "discharge (for example, in partial or full remission) if that is the clinical judgment."
+            + f" (latest {m.latest.total_score} on {m.latest.administered_on.isoformat()})",
         )
 
     def diagnosis_questions(self) -> list[str]:
@@ -1953,8 +2035,19 @@ class Writer:
                 continue
             earlier = sig.hits(getattr(self.sel, "history", ()))  # a recurring answer, not a one-off
             since = f", and before this range since {earlier[0].administered_on.isoformat()}" if earlier else ""
+            told = [sig.told(a) for a in hits[-2:]]
+            peak = max(hits, key=lambda a: a.items[sig.index] if a.items else 0)  # the earliest of the highest
+            if (
+                peak not in hits[-2:]
+                and peak.items
+                and peak.items[sig.index] > max(a.items[sig.index] for a in hits[-2:] if a.items)
+            ):
+                told.insert(0, f"highest {sig.told(peak)}")
+            latest = [a for a in self.sel.assessments if a.instrument == sig.instrument and a.items][-1:]
+            if latest and latest[0] not in hits:  # where the answer stands now
+                told.append(f"latest answer {sig.answer(latest[0])}, {latest[0].administered_on.isoformat()}")
             out.append(
-                f"{sig.instrument} recorded {sig.name} ({'; '.join(sig.told(a) for a in hits[-2:])}{since}), and no "
+                f"{sig.instrument} recorded {sig.name} ({'; '.join(told)}{since}), and no "
                 "session note in this range speaks of it: what happened, and does the risk assessment cover it?"
             )
         return out
@@ -1966,9 +2059,21 @@ class Writer:
         if not r.morning or any(re.search(r"withdraw", n.text, re.I) for n in self.progress):
             return None
         a = r.morning[-1]
+        intake = self.intake or self.earlier_intake
+        history = first(  # "no history of complicated withdrawal": the history, not an assessment of the risk now
+            clause.strip().rstrip(".")
+            for s in (sentences(intake.text) if intake else [])
+            for clause in s.split(":", 1)[-1].split(";")
+            if re.search(r"withdraw", clause, re.I)
+        )
         return (
-            f"AUDIT recorded morning drinking {risk.MORNING.told(a)}, and no session note in this range speaks of "
-            "withdrawal: has withdrawal risk been assessed (a medical evaluation before any reduction)?"
+            f"AUDIT recorded morning drinking {risk.MORNING.told(a)}, and "
+            + (
+                f"the intake ({intake.note_date.isoformat()}) records '{history}' but no session note since speaks of "
+                if intake and history
+                else "no session note in this range speaks of "
+            )
+            + "withdrawal: has withdrawal risk been assessed (a medical evaluation before any reduction)?"
         )
 
     def worked_on_code(self, d) -> bool:
@@ -2036,7 +2141,9 @@ class Writer:
         if not before or not after or any(content(p) != content(before[-1]) for p in after):
             return ""
         days = ", ".join(p.effective_from.isoformat() for p in after)
-        return f" The plan was renewed after it ({days}) without a change to its goals or interventions."
+        return (
+            f" After {day.isoformat()}, the plan was renewed ({days}) without a change to its goals or interventions."
+        )
 
     def questions(self) -> list[str]:
         """The consultation's questions, most pressing first: risk, then the primary measure's course, then
@@ -2082,13 +2189,13 @@ class Writer:
                 "Some progress notes in this range are unsigned and were not used; the summary may be "
                 "incomplete until they are signed.",
             )
-        return [q for _, q in sorted(qs, key=lambda x: x[0])]
+        return said_once([q for _, q in sorted(qs, key=lambda x: x[0])])
 
     def course_questions(self) -> list[str]:
         """What the course of care leaves open (a relapse, no response, a goal lost, a self-harm answer
         not followed up, the medication and the diagnosis): asked at a consultation and handed over at a
         transfer, where the receiving provider inherits them; most pressing first."""
-        return [q for _, q in sorted(self.ranked_course_questions(), key=lambda x: x[0])]
+        return said_once([q for _, q in sorted(self.ranked_course_questions(), key=lambda x: x[0])])
 
     def ranked_course_questions(self) -> list[tuple[int, str]]:
         """The course's questions, each with its rank (RISK_FIRST to LAST), in the order they are found."""
@@ -2204,6 +2311,8 @@ class Writer:
                 "while no prescription is on file: which medications does the client have access to?",
             )
         for q in self.diagnosis_questions():
+            ask(OTHER, q)
+        if q := self.remission_question():
             ask(OTHER, q)
         for d in self.sel.diagnoses:
             if told := self.unaddressed(d):  # an untreated disorder whose measure is in the clinical range: sooner
