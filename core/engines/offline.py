@@ -2312,8 +2312,8 @@ class Writer:
             )
         for q in self.diagnosis_questions():
             ask(OTHER, q)
-        if q := self.remission_question():
-            ask(OTHER, q)
+        if remission := self.remission_question():
+            ask(OTHER, remission)
         for d in self.sel.diagnoses:
             if told := self.unaddressed(d):  # an untreated disorder whose measure is in the clinical range: sooner
                 ask(SECONDARY if told[1] else OTHER, told[0])
