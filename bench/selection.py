@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Protocol, cast
 
-from core import risk, sources
+from core import course, risk, sources
 from core.errors import InsufficientInformation
 from core.models import Assessment, Chart, Client, Diagnosis, Medication, Note, Plan
 from core.store import BaseStore as Store
@@ -294,7 +294,7 @@ class SqliteChart(ThreeReads):
         return Chart(client, tuple(diagnoses), tuple(assessments), tuple(plans), tuple(notes), tuple(meds))
 
     def notes_before(self, client_id: str, start: date) -> tuple[Note, ...]:
-        """The store's notes_before in SQLite: usable notes before the range, the risk ones by Python's regex."""
+        """The store's notes_before in SQLite: usable notes before the range, the risk and pacing ones by Python's regex."""
         rows = self.con.execute(
             f"""SELECT {LEGACY_NOTE_COLUMNS} FROM notes n LEFT JOIN clinicians c ON c.id = n.author_id
             WHERE n.client_id = ? AND n.note_date < ? AND n.note_type IN ('intake', 'progress')
@@ -302,7 +302,11 @@ class SqliteChart(ThreeReads):
             [client_id, start.isoformat()],
         ).fetchall()
         notes = (Note(r[0], r[1], r[2], r[3], _day(r[4]), r[5], r[6], _ts(r[7]), r[8]) for r in rows)
-        return tuple(n for n in notes if n.note_type == "intake" or risk.TOPIC.search(n.text))
+        return tuple(
+            n
+            for n in notes
+            if n.note_type == "intake" or risk.TOPIC.search(n.text) or course.NEXT_SESSION.search(n.text)
+        )
 
     @staticmethod
     def _assessment(r) -> Assessment:

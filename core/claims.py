@@ -167,7 +167,9 @@ class _Checker:
         self.earlier_events = [(e, k) for e in self.risk.earlier_events if (k := _event_kinds(e.sentence))]
         chart = [f"{i.title}\n{i.text}" for i in sel.items]
         self.corpus = "\n".join(chart).lower()  # every item's words: what the text may name
-        self.codes = {m[0] for t in chart for m in ICD10.finditer(t)} | {d.code for d in sel.diagnoses}
+        self.codes = {m[0] for t in chart for m in ICD10.finditer(t)} | {
+            d.code for d in sel.diagnoses + sel.resolved_before
+        }
         self.line = ""  # the line the sentence being read comes from
 
     # -- scores, bands, change labels, trends -----------------------------------------------------------
@@ -428,7 +430,7 @@ class _Checker:
 
     def _diagnosis(self, s: str) -> list[Finding]:
         out = []
-        for d in self.sel.diagnoses:
+        for d in self.sel.diagnoses + self.sel.resolved_before:
             if d.code not in s:
                 continue
             resolved = d.resolved is not None and d.resolved <= self.sel.range.end
@@ -598,7 +600,7 @@ class _Checker:
                 continue
             if day > rng.end:
                 return [Finding("date", "error", s, m[0], f"after the end of the range ({rng.end})")]
-            known = {n.note_date for n in self.sel.carried} | {
+            known = {n.note_date for n in self.sel.carried + self.sel.paced} | {
                 a.administered_on for a in self.sel.history + self.sel.baseline
             }
             if day not in known:

@@ -10,6 +10,7 @@ measurable from the scores") instead of guessing.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import cached_property, lru_cache
@@ -23,6 +24,8 @@ WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "eight"
 NEXT_SESSION = re.compile(
     r"\b(?:next|follow[- ]up)\s+(?:session|appointment|visit)\s+in\s+(\w+)\s+(day|week|month)s?\b", re.I
 )
+# The same, for the database's regular expressions (no capture): the notes before a range that paced care.
+NEXT_SESSION_SQL = r"\b(?:next|follow[- ]up)\s+(?:session|appointment|visit)\s+in\b"
 GRACE_DAYS = 14  # a session a little late is not overdue
 LAPSE_DAYS = 42  # six weeks without a session: care has lapsed, not a session slipped
 CARRIED_NOTES = 4  # a sentence word for word in this many notes may be carried forward rather than current
@@ -646,6 +649,12 @@ def context_scores(sel) -> list[Assessment]:
     named += [a for g in (*now, *earlier) for a in (*g.evidence, *g.earlier_evidence)]
     # an item answer that points to risk, given in range, is said with its first such answer before the range
     named += [h[0] for sig in ITEM_SIGNALS if sig.hits(sel.assessments) and (h := sig.hits(sel.history))]
+    # a change of session frequency before the range is said with the primary measure's score at the time
+    paced: tuple[Note, ...] = getattr(sel, "paced", ())
+    primary = measures(sel.assessments, sel.diagnoses)[:1]
+    if primary and paced:
+        scores = [a for a in sel.history if a.instrument == primary[0].instrument]
+        named += [x for n in paced if (x := score_on(scores, n.note_date))]
     return sorted({a.id: a for a in named if a.id in before}.values(), key=lambda a: (a.administered_on, a.id))
 
 
@@ -749,14 +758,30 @@ def last_contact(sel) -> Contact:
 
 def contact(progress: tuple[Note, ...], as_of: date) -> Contact:
     last = progress[-1] if progress else None
-    days = None
-    if last:
-        m = NEXT_SESSION.search(last.text)
-        if m:
-            n = WORDS.get(m.group(1).lower()) or (int(m.group(1)) if m.group(1).isdigit() else None)
-            if n:
-                days = n * {"day": 1, "week": 7, "month": 30}[m.group(2).lower()]
-    return Contact(last, days, as_of)
+    return Contact(last, planned_interval(last) if last else None, as_of)
+
+
+def planned_interval(note: Note) -> int | None:
+    """The days to the next session a note plans ("Next session in four weeks": 28)."""
+    m = NEXT_SESSION.search(note.text)
+    n = m and (WORDS.get(m.group(1).lower()) or (int(m.group(1)) if m.group(1).isdigit() else None))
+    return n * {"day": 1, "week": 7, "month": 30}[m.group(2).lower()] if m and n else None
+
+
+def pacing(progress: Iterable[Note]) -> list[tuple[Note, int]]:
+    """The note that opened each run of sessions planned at one interval, with the interval in days:
+    how care was paced (weekly, then every two weeks, then every four)."""
+    runs: list[tuple[Note, int]] = []
+    for n in progress:
+        days = planned_interval(n)
+        if days and (not runs or runs[-1][1] != days):
+            runs.append((n, days))
+    return runs
+
+
+def score_on(scores: Iterable[Assessment], day: date) -> Assessment | None:
+    """The latest of the scores given on or before a day (oldest first)."""
+    return next((a for a in reversed(list(scores)) if a.administered_on <= day), None)
 
 
 def derived_numbers(sel) -> tuple[set[str], set[str]]:

@@ -123,6 +123,12 @@ class Selection:
     # The dates of unsigned progress notes in range: their text is not used, but the sessions were held
     # (care has not lapsed after the last signed note).
     unsigned_on: tuple[date, ...] = ()
+    # Signed progress notes before the range that changed the planned session frequency (context only):
+    # how care was paced over the episode, a step-down before the range included.
+    paced: tuple[Note, ...] = ()
+    # Diagnoses resolved before the range (context only): what was treated and got better, for a reader
+    # who takes over a case whose range shows only what remained.
+    resolved_before: tuple[Diagnosis, ...] = ()
 
     @property
     def carried_risk(self) -> tuple[Note, ...]:
@@ -159,6 +165,8 @@ class Selection:
             notes=keep(self.notes),
             medications=keep(self.medications),
             carried=keep(self.carried),
+            paced=keep(self.paced),
+            resolved_before=keep(self.resolved_before),
             history=keep(self.history),
             plan_history=keep(self.plan_history),
             excluded=excluded,
@@ -189,12 +197,13 @@ def select(
 
 
 def _text_size(sel: Selection) -> int:
-    return sum(len(n.text) for n in sel.notes + sel.carried)
+    return sum(len(n.text) for n in sel.notes + sel.carried + sel.paced)
 
 
 def _select(store: Store, client_id: str, rng: DateRange, purpose: str) -> Selection:
     found = store.range_sources(client_id, rng.start, rng.end)
     chart, counts = found.chart, found.excluded
+    before = store.notes_before(client_id, rng.start)
     excluded = tuple(
         ExcludedCount(kind, counts[kind], EXCLUSION_REASONS[kind])
         for kind in (*EXCLUDED_NOTE_TYPES, "unsigned")
@@ -211,10 +220,12 @@ def _select(store: Store, client_id: str, rng: DateRange, purpose: str) -> Selec
         chart.medications,
         found.baseline,
         excluded,
-        carried_forward(chart.notes, store.notes_before(client_id, rng.start)),
+        carried_forward(chart.notes, before),
         found.history,
         found.plan_history,
         found.unsigned_on,
+        tuple(n for n, _ in course.pacing(n for n in before if n.note_type == "progress")),
+        found.resolved_before,
     )
 
 
@@ -279,10 +290,14 @@ def source_items(sel: Selection) -> list[SourceItem]:
     """Ordered: diagnoses, plans, medications, assessments, then notes by date."""
     rng = sel.range
     items: list[SourceItem] = []
-    for d in sel.diagnoses:
+    for d in (*sel.resolved_before, *sel.diagnoses):
         status = f"resolved {d.resolved.isoformat()}" if d.resolved else "active"
         reason = (
-            "active during the range" if not d.resolved or d.resolved >= rng.end else "active during part of the range"
+            "resolved before the range"
+            if d in sel.resolved_before
+            else "active during the range"
+            if not d.resolved or d.resolved >= rng.end
+            else "active during part of the range"
         )
         items.append(
             SourceItem(
@@ -318,6 +333,9 @@ def source_items(sel: Selection) -> list[SourceItem]:
             if risk.carries_risk(n)
             else "intake assessment before the range (reason for referral)"
         )
+        items.append(SourceItem(n.id, "note", n.note_date, n.title, n.author, why, n.text))
+    for n in (n for n in sel.paced if n not in sel.carried):
+        why = "progress note before the range that changed the planned session frequency"
         items.append(SourceItem(n.id, "note", n.note_date, n.title, n.author, why, n.text))
     for n in sel.notes:
         kind = "intake assessment" if n.note_type == "intake" else "signed progress note"

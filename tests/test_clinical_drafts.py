@@ -374,28 +374,63 @@ def test_a_goal_without_a_score_criterion_quotes_what_the_notes_say(corpus):
     assert quoted > 50
 
 
+def episode_notes(p, sel):
+    """Every signed progress note of the client up to the range's end, read from the whole treatment."""
+    from tests.conftest import ANCHOR
+
+    whole = sources.preset_range("Whole treatment", ANCHOR, p.store, sel.client.id)
+    notes = charts.selection(p, sel.client.id, whole.start, whole.end, "").progress_notes
+    return [n for n in notes if n.note_date <= sel.range.end]
+
+
+def test_a_diagnosis_resolved_before_the_range_is_listed_as_resolved_before_it(corpus):
+    """C1013's depression resolved on 2025-10-22: a six-month consultation from 2025-12-30 still lists it, as
+    resolved before the range, after the diagnoses of the range. Read from the whole treatment's chart."""
+    from tests.conftest import ANCHOR
+
+    p, drafts = corpus
+    listed = 0
+    for sel, text in drafts:
+        whole = sources.preset_range("Whole treatment", ANCHOR, p.store, sel.client.id)
+        coded = charts.selection(p, sel.client.id, whole.start, whole.end, "").diagnoses
+        lines = section(text, "Diagnoses").strip().split("\n\n")[0].splitlines()
+        for d in coded:
+            line = f"- {d.code} {d.description} ({d.code_system}); onset {d.onset}; resolved {d.resolved}, before this range."
+            earlier = d.resolved is not None and d.resolved < sel.range.start and d.onset <= sel.range.end
+            assert (line in lines) == earlier, (sel.client.id, sel.range, d.code)
+            if earlier:
+                assert lines.index(line) >= len(sel.diagnoses), (sel.client.id, lines)  # after those of the range
+                listed += 1
+    assert listed >= 20, listed
+
+
 def test_a_step_down_in_session_frequency_while_above_the_cut_off_is_asked_about(corpus):
-    _, drafts = corpus
-    asked = 0
+    """Over the whole episode: a step-down before a short range is asked about too (C1042's four-weekly
+    sessions from 2025-12-10 while AUDIT never fell below its cut-off)."""
+    p, drafts = corpus
+    asked = before = 0
     handed = {"Case consultation": 0, "Transfer of care": 0}
     for sel, text in drafts:
         m = re.search(
-            r"From (\d{4}-\d\d-\d\d) sessions were planned (.+?) instead of (.+?), while (\S+) was (\d+) "
-            r"\((\d{4}-\d\d-\d\d)\), at or above the cut-off of (\d+)",
+            r"From (\d{4}-\d\d-\d\d)(, before this range,)? sessions were planned (.+?) instead of (.+?), while "
+            r"(\S+) was (\d+) \((\d{4}-\d\d-\d\d)\), at or above the cut-off of (\d+)",
             text,
         )
         if not m:
             continue
         asked += 1
-        day, inst, score, cutoff = m.group(1), m.group(4), int(m.group(5)), int(m.group(7))
-        notes = [n for n in sel.progress_notes if n.note_date.isoformat() <= day]
+        day, inst, score, cutoff = m.group(1), m.group(5), int(m.group(6)), int(m.group(8))
+        assert bool(m.group(2)) == (day < sel.range.start.isoformat()), (sel.client.id, m[0])
+        before += bool(m.group(2))
+        notes = [n for n in episode_notes(p, sel) if n.note_date.isoformat() <= day]
         weeks = [
             int({"one": 1, "two": 2, "three": 3, "four": 4}[x])
             for n in notes
             for x in re.findall(r"Next session in (one|two|three|four) weeks?", n.text)
         ]
         assert len(weeks) >= 2 and weeks[-1] > weeks[-2], (sel.client.id, day)  # the interval grew on that day
-        at = [a for a in sel.assessments if a.instrument == inst and a.administered_on.isoformat() <= day]
+        scores = sorted((*sel.history, *sel.assessments), key=lambda a: (a.administered_on, a.id))
+        at = [a for a in scores if a.instrument == inst and a.administered_on.isoformat() <= day]
         assert at[-1].total_score == score >= cutoff == INSTRUMENTS[inst].cutoff
         recs = section(text, "Recommendations and next steps")
         said = {
@@ -405,7 +440,7 @@ def test_a_step_down_in_session_frequency_while_above_the_cut_off_is_asked_about
         if sel.purpose in said:  # asked at consultation, handed over at transfer
             assert f"at or above the cut-off of {cutoff}: {said[sel.purpose]}" in recs, (sel.client.id, sel.purpose)
             handed[sel.purpose] += 1
-    assert asked >= 3 and min(handed.values()) >= 2, handed
+    assert asked >= 3 and before >= 2 and min(handed.values()) >= 2, (before, handed)
 
 
 def test_a_plan_renewed_unchanged_after_a_relapse_is_raised_with_the_relapse(corpus):
@@ -892,8 +927,9 @@ def test_the_social_situation_of_the_intake_is_in_identifying_context(corpus):
 def test_a_notes_progress_rating_is_set_beside_what_the_primary_scores_show(corpus):
     """'Symptoms are decreasing' in the latest rating: the draft says the scores do not show it (no
     improvement), that they fell without reliable change, or that the latest score rose back to the
-    cut-off; and says nothing when the primary measure reliably improved and stays so. Recomputed
-    from the raw scores."""
+    cut-off; and says nothing when the primary measure reliably improved and stays so. A measure with no
+    reliable-change threshold (AUDIT) does not show it when it stayed in its zone above the cut-off.
+    Recomputed from the raw scores."""
     _, drafts = corpus
     seen: set[str] = set()
     for sel, text in drafts:
@@ -904,10 +940,15 @@ def test_a_notes_progress_rating_is_set_beside_what_the_primary_scores_show(corp
         scores = [a.total_score for a in series(sel, table[1])]
         if len(scores) < 2:
             continue
-        spec = INSTRUMENTS[table[1]]
-        if spec.reliable_change is None:  # AUDIT: no reliable-change threshold to judge by
-            continue
+        spec, given = INSTRUMENTS[table[1]], series(sel, table[1])
         drop = scores[0] - scores[-1]
+        if spec.reliable_change is None:  # AUDIT: no threshold for a point or two; a zone it has not left
+            same_zone = given[0].severity == given[-1].severity and scores[-1] >= spec.cutoff
+            want = "The scores do not show this" if drop <= 0 or same_zone else None
+            if want or "The scores do not show this" in line:
+                assert want and want in line, (sel.client.id, sel.range, line, scores)
+                seen.add("zone")
+            continue
         worsening = len(scores) >= 3 and scores[-1] - scores[-3] >= spec.reliable_change
         if drop <= 0 or worsening:
             want = "The scores do not show this"
@@ -920,7 +961,7 @@ def test_a_notes_progress_rating_is_set_beside_what_the_primary_scores_show(corp
         told = next((w for w in ("do not show this", "fell without reliable", "latest score rose") if w in line), "")
         assert (want and want in line) or (not want and not told), (sel.client.id, sel.range, line, scores)
         seen.add(want)
-    assert {"The scores fell without reliable change", "The latest score rose", ""} <= seen, seen
+    assert {"The scores fell without reliable change", "The latest score rose", "", "zone"} <= seen, seen
 
 
 def test_substance_use_never_screened_or_mentioned_again_is_asked_about(corpus):
@@ -1422,10 +1463,12 @@ def test_the_brief_of_a_short_range_says_where_the_episode_started(corpus):
         if before:
             latest = series(sel, table[1])[-1]
             first = before[0]
+            # no reliable-change threshold and one zone at both ends: the zone, not "lower" or "higher"
+            zone = INSTRUMENTS[table[1]].reliable_change is None and first.severity == latest.severity
             assert (
                 f"Over the whole episode, {table[1]} went from {first.total_score} ({first.administered_on}) to "
-                f"{latest.total_score}: "
-            ) in brief
+                f"{latest.total_score}" + (f", {latest.severity} at both" if zone else ": ")
+            ) in brief, (sel.client.id, brief)
             told += 1
     assert told >= 20
 
@@ -1958,13 +2001,14 @@ SPACING = {"one": "weekly", "two": "every two weeks", "three": "every three week
 
 def test_the_session_frequency_is_told_with_the_days_it_changed(corpus):
     """A three-month transfer otherwise loses how care was paced: the frequency each session note planned, as
-    runs with the day each began, and when the primary measure relapsed to or above its cut-off after a step-down,
-    that sessions stayed spaced out. Recomputed from the notes' own 'Next session in ...' and the raw scores."""
-    _, drafts = corpus
-    told = held = 0
+    runs with the day each began, over the whole episode (a step-down before the range included, marked as
+    before it), and when the primary measure relapsed to or above its cut-off after a step-down, that sessions
+    stayed spaced out. Recomputed from the notes' own 'Next session in ...' and the raw scores."""
+    p, drafts = corpus
+    told = held = earlier = 0
     for sel, text in drafts:
         runs: list[tuple[str, str]] = []
-        for n in sel.progress_notes:
+        for n in episode_notes(p, sel):
             m = re.search(r"Next session in (one|two|three|four) weeks?", n.text)
             if m and (not runs or runs[-1][1] != SPACING[m[1]]):
                 runs.append((n.note_date.isoformat(), SPACING[m[1]]))
@@ -1973,10 +2017,14 @@ def test_the_session_frequency_is_told_with_the_days_it_changed(corpus):
         if not runs:
             assert line is None
             continue
+        start = sel.range.start.isoformat()
+        steps = [f"{words} from {day}" for day, words in runs]
+        last_before = max((i for i, (day, _) in enumerate(runs) if day < start), default=None)
+        if last_before is not None:
+            earlier += 1
+            steps[last_before] += " (before this range)" + (" and throughout this range" if runs[-1][0] < start else "")
         expected = (
-            f"{runs[0][1]} throughout this range."
-            if len(runs) == 1
-            else "; ".join(f"{words} from {day}" for day, words in runs) + "."
+            f"{runs[0][1]} throughout this range." if len(runs) == 1 and last_before is None else "; ".join(steps) + "."
         )
         assert line and line.startswith(f"Session frequency planned in the notes: {expected}"), (sel.client.id, line)
         told += 1
@@ -2005,7 +2053,7 @@ def test_the_session_frequency_is_told_with_the_days_it_changed(corpus):
                     assert "what would bring sessions closer if the score rises again?" in text
         else:
             assert "Sessions stayed " not in line
-    assert told >= 100 and held >= 5, (told, held)
+    assert told >= 100 and held >= 5 and earlier >= 100, (told, held, earlier)
 
 
 # The words of each demo psychosocial code's problem, written here again (not from core).
@@ -2521,7 +2569,7 @@ def test_a_closed_case_still_coded_active_asks_for_its_status_at_consultation_an
     more (C1013's F41.0 beside GAD-7 at 2): the draft asks whether the status should be recorded (remission).
     Recomputed from the raw notes, diagnoses and scores."""
     _, drafts = corpus
-    asked = 0
+    asked = longer = 0
     for sel, text in drafts:
         if sel.purpose not in ("Case consultation", "Transfer of care"):
             continue
@@ -2543,4 +2591,12 @@ def test_a_closed_case_still_coded_active_asks_for_its_status_at_consultation_an
         )
         assert (question in text) == due, (sel.client.id, sel.range, sel.purpose)
         asked += due
-    assert asked >= 4, asked
+        if due:  # the run below the cut-off is counted over the episode, from the day it began
+            whole = [a for a in (*sel.history, *sel.assessments) if a.instrument == table[1]]
+            whole.sort(key=lambda a: (a.administered_on, a.id))
+            k = next((i for i in range(len(whole) - 1, -1, -1) if whole[i].total_score >= cutoff), -1)
+            run = whole[k + 1 :]
+            said = f"was below the cut-off of {cutoff} at every administration since {run[0].administered_on} (latest"
+            assert said in text, (sel.client.id, sel.range)
+            longer += len(run) > len(scores)
+    assert asked >= 4 and longer >= 2, (asked, longer)

@@ -89,6 +89,31 @@ def test_item_responses_must_add_up_to_the_total(practice):
     con.close()
 
 
+def test_a_range_reads_the_diagnoses_resolved_before_it_and_the_notes_that_paced_care(practice):
+    """A short range still sees what was treated and resolved before it (kept apart from the diagnoses of the
+    range), and every signed progress note before it that planned the next session (how care was paced):
+    both read in the database's own dialect, checked against the whole chart read by its span."""
+    store, moved, resolved = practice.store, 0, 0
+    for row in store.client_rows():
+        first, last = store.chart_span(row.id)
+        whole = store.range_sources(row.id, first, last).chart
+        for start in (first + (last - first) / 2, last - (last - first) / 4):
+            found = store.range_sources(row.id, start, last)
+            before = [d for d in whole.diagnoses if d.resolved and d.resolved < start]
+            assert list(found.resolved_before) == before, row.id
+            assert not set(found.chart.diagnoses) & set(before)
+            resolved += len(before)
+            planned = [
+                n.id
+                for n in whole.notes
+                if n.note_type == "progress" and n.note_date < start and re.search(r"Next session in \w+ week", n.text)
+            ]
+            read = {n.id for n in store.notes_before(row.id, start)}
+            assert set(planned) <= read, row.id
+            moved += len(planned)
+    assert resolved >= 5 and moved >= 500, (resolved, moved)
+
+
 def test_import_batches_are_all_or_nothing_and_skip_existing_rows(new_store):
     store = new_store()
     client = {

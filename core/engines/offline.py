@@ -3,6 +3,7 @@ sentences taken verbatim from signed notes. Nothing leaves the machine."""
 
 from __future__ import annotations
 
+import itertools
 import re
 import time
 from collections import defaultdict
@@ -274,7 +275,6 @@ TEST_PLANNED = re.compile(r"\bfollow[- ]up\b|\border(?:ed)?\b|\brefer|\brepeat\b
 TEST_RESULT = re.compile(
     r"\bresults?\b|\bnormal\b|\bwithin (?:normal )?limits\b|\belevated\b|\bnegative\b|\bpositive\b", re.I
 )
-NUMBER_WORDS = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine", 10: "ten"}
 MEASURES_OF = course.MEASURES_OF
 # What a measure's rise to its cut-off asks to be assessed, and the coded diagnoses that already account for it
 # (an adjustment disorder's depressed or anxious mood, the anxiety of PTSD)
@@ -308,6 +308,15 @@ SAFETY_SENSITIVE_WORK = re.compile(
 WORK = re.compile(r"(?<!after )(?<!from )\b(?:work|shifts?|job|on duty|patients?)\b", re.I)
 USE = re.compile(r"\b(?:hungover|hangover|impaired|intoxicated|under the influence)\b", re.I)
 SUBSTANCE = re.compile(r"\b(?:alcohol|drink(?:s|ing)?|beers?|wine|cannabis|marijuana|opioids?|pills)\b", re.I)
+
+
+def moved(m: course.MeasureCourse) -> str:
+    """How a measure moved from its first score to its latest, after the scores: its reliable change, or, for
+    a measure with no reliable-change threshold that stayed in one zone, the zone (AUDIT 18 to 17 is no change
+    a reader should read as lower, nor 16 to 17 as higher)."""
+    if m.change.reliable is None and m.first.severity == m.latest.severity:
+        return f", {m.latest.severity} at both"
+    return f": {m.change.describe()}"
 
 
 class Writer:
@@ -532,15 +541,13 @@ class Writer:
         elif m.change.reliable is None and first_.severity != latest.severity:  # no reliable-change threshold
             text = f"{m.instrument} went from {at(first_)} to {at(latest)}, from {first_.severity} to {latest.severity}"
         else:
-            text = f"{m.instrument} went from {at(first_)} to {at(latest)}: {m.change.describe()}"
-            if m.change.reliable is None:  # no reliable-change threshold: the bands say how far it is
-                text += f", {latest.severity} at both"
+            text = f"{m.instrument} went from {at(first_)} to {at(latest)}{moved(m)}"
         e = self.episodes[m.instrument]
         if e.before:  # the range starts after the episode did: where the client started
             whole = e.whole
             text += (  # a sentence of its own, the measure named: the range's scores are not its pair
                 f". Over the whole episode, {m.instrument} went from {at(whole.first)} to "
-                f"{whole.latest.total_score}: {whole.change.describe()}"
+                f"{whole.latest.total_score}{moved(whole)}"
             )
             r = whole.relapse
             if r and r[0].administered_on < e.within[0].administered_on and not e.within_relapse:
@@ -654,6 +661,11 @@ class Writer:
         for d in self.sel.diagnoses:
             status = f"resolved {d.resolved.isoformat()}" if d.resolved and d.resolved <= end else "active"
             lines.append(f"- {d.code} {d.description} ({d.code_system}); onset {d.onset.isoformat()}; {status}.")
+        for d in self.sel.resolved_before:  # what was treated and got better, after what remains
+            lines.append(
+                f"- {d.code} {d.description} ({d.code_system}); onset {d.onset.isoformat()}; resolved "
+                f"{d.resolved.isoformat() if d.resolved else ''}, before this range."
+            )
         blocks = ["\n".join(lines)] if lines else []
         stated = self.uncoded()
         if stated:
@@ -776,12 +788,20 @@ class Writer:
         )
         if m.change.direction != "improved" or m.trend == "worsening":
             return f" The scores do not show this: {span}."
+        cutoff = m.spec.cutoff
+        if m.change.reliable is None and first_.severity == latest.severity and cutoff is not None:
+            if latest.total_score >= cutoff:  # no threshold to judge a point or two by: the zone did not change
+                return (
+                    f" The scores do not show this: {m.instrument} {first_.total_score} on "
+                    f"{first_.administered_on.isoformat()} and {latest.total_score} on "
+                    f"{latest.administered_on.isoformat()}, {latest.severity} at both, at or above the cut-off of {cutoff}."
+                )
         if m.change.reliable is False:  # the thresholds are under Measurement-based outcomes
             return (
                 f" The scores fell without reliable change: {m.instrument} {first_.total_score} on "
                 f"{first_.administered_on.isoformat()} and {latest.total_score} on {latest.administered_on.isoformat()}."
             )
-        before, cutoff = m.scores[-2], m.spec.cutoff
+        before = m.scores[-2]
         if m.spec.higher_is_worse and cutoff is not None and before.total_score < latest.total_score >= cutoff:
             return (
                 f" The latest score rose: {m.instrument} {before.total_score} on {before.administered_on.isoformat()}, "
@@ -1836,28 +1856,26 @@ class Writer:
 
     @cached_property
     def planned_runs(self) -> list[tuple[date, int]]:
-        """(first day, interval in days) of each run of sessions the notes planned at one interval."""
-        runs: list[tuple[date, int]] = []
-        for n in self.progress:
-            days = course.contact((n,), n.note_date).planned_days
-            if days and (not runs or runs[-1][1] != days):
-                runs.append((n.note_date, days))
-        return runs
+        """(first day, interval in days) of each run of sessions the notes planned at one interval, over the
+        episode: the notes before the range that changed the frequency, then the sessions in it."""
+        return [(n.note_date, days) for n, days in course.pacing((*self.sel.paced, *self.progress))]
 
     def frequency(self) -> str | None:
         """The session frequency the notes planned and the days it changed; and when the primary measure
         relapsed after a step-down while the frequency stayed down, that it did (a transfer of a short
         range otherwise loses how care was paced)."""
-        runs = self.planned_runs
+        runs, start = self.planned_runs, self.sel.range.start
         if not runs:
             return None
-        text = (
-            f"Session frequency planned in the notes: {spacing(runs[0][1])} throughout this range."
-            if len(runs) == 1
-            else "Session frequency planned in the notes: "
-            + "; ".join(f"{spacing(d)} from {day.isoformat()}" for day, d in runs)
-            + "."
-        )
+        if len(runs) == 1 and runs[0][0] >= start:
+            text = f"Session frequency planned in the notes: {spacing(runs[0][1])} throughout this range."
+        else:
+            steps = [f"{spacing(d)} from {day.isoformat()}" for day, d in runs]
+            if (before := sum(day < start for day, _ in runs)) == len(runs):
+                steps[-1] += " (before this range) and throughout this range"
+            elif before:
+                steps[before - 1] += " (before this range)"
+            text = "Session frequency planned in the notes: " + "; ".join(steps) + "."
         if held := self.held_through_relapse():
             text += f" {held}."
         return text
@@ -1893,11 +1911,13 @@ class Writer:
             return None
         runs = self.planned_runs
         steps = [(day, old, new) for (_, old), (day, new) in zip(runs, runs[1:]) if new > old]
+        scores = e.whole.scores if (e := self.episodes.get(m.instrument)) else m.scores
         for day, old, new in reversed(steps):
-            score = next((a for a in reversed(m.scores) if a.administered_on <= day), None)
+            score = course.score_on(scores, day)
             if score is not None and m.spec.cutoff is not None and score.total_score >= m.spec.cutoff:
+                when = f"{day.isoformat()}, before this range," if day < self.sel.range.start else day.isoformat()
                 return (
-                    f"From {day.isoformat()} sessions were planned {spacing(new)} instead of {spacing(old)}, "
+                    f"From {when} sessions were planned {spacing(new)} instead of {spacing(old)}, "
                     f"while {m.instrument} was {score.total_score} ({score.administered_on.isoformat()}), at or "
                     f"above the cut-off of {m.spec.cutoff}"
                 )
@@ -1929,9 +1949,9 @@ class Writer:
         )
 
     def still_coded_active(self) -> tuple[str, str] | None:
-        """('F41.0 Panic disorder is coded active', 'GAD-7 was below the cut-off of 8 at the last seven
-        administrations (latest 2 on 2026-04-22)') when the primary measure's disorder is still coded active and
-        the measure was below its cut-off at the last two administrations or more."""
+        """('F41.0 Panic disorder is coded active', 'GAD-7 was below the cut-off of 8 at every administration since
+        2025-07-02 (latest 2 on 2026-04-22)') when the primary measure's disorder is still coded active and the
+        measure was below its cut-off at the last two administrations or more."""
         m = self.measures[0] if self.measures else None
         if m is None or m.spec.cutoff is None:
             return None
@@ -1940,20 +1960,17 @@ class Writer:
         active = [
             d for d in self.sel.diagnoses if d.code.startswith(measured) and not (d.resolved and d.resolved <= end)
         ]
-        below = 0
-        for a in reversed(m.scores):
-            if a.total_score >= m.spec.cutoff:
-                break
-            below += 1
-        if not active or below < 2:
+        # counted over the episode: "the last four" of the range must not hide the nine since the client got better
+        scores = e.whole.scores if (e := self.episodes.get(m.instrument)) else m.scores
+        run = list(itertools.takewhile(lambda a: a.total_score < m.spec.cutoff, reversed(scores)))  # type: ignore[operator]
+        if not active or len(run) < 2 or len(m.scores) < 2:
             return None
-        run = NUMBER_WORDS.get(below, "")
         codes = "; ".join(f"{d.code} {d.description}" for d in active)
         return (
             f"{codes} {'is' if len(active) == 1 else 'are'} coded active",
-            f"{m.instrument} was below the cut-off of {m.spec.cutoff} at the last "
-            + (f"{run} administrations" if run else "administrations")
-            + f" (latest {m.latest.total_score} on {m.latest.administered_on.isoformat()})",
+            f"{m.instrument} was below the cut-off of {m.spec.cutoff} at every administration since "
+            f"{run[-1].administered_on.isoformat()} (latest {m.latest.total_score} on "
+            f"{m.latest.administered_on.isoformat()})",
         )
 
     def diagnosis_questions(self) -> list[str]:

@@ -173,7 +173,7 @@ def build_request(
 def document_title(selection: Selection, item: SourceItem) -> str:
     """Type, date and chart-item id: e.g. "Progress note 2026-03-02 (N00123)"."""
     if item.kind == "note":
-        note = next(n for n in (*selection.notes, *selection.carried) if n.id == item.id)
+        note = next(n for n in (*selection.notes, *selection.carried, *selection.paced) if n.id == item.id)
         label = "Intake assessment" if note.note_type == "intake" else "Progress note"
     elif item.kind == "assessment":
         label = f"{item.title.split(' ', 1)[0]} assessment"

@@ -117,6 +117,7 @@ class RangeSources:
     history: tuple[Assessment, ...] = ()  # every score before the range, oldest first (the episode so far)
     plan_history: tuple[Plan, ...] = ()  # plan versions that ended before the range, oldest first
     unsigned_on: tuple[date, ...] = ()  # the dates of unsigned progress notes in range (sessions held)
+    resolved_before: tuple[Diagnosis, ...] = ()  # diagnoses resolved before the range, by onset
 
 
 def _client(row) -> Client:
@@ -372,10 +373,9 @@ class ChartStore:
         p = {"c": client_id, "s": start, "e": end}
         with self._cursor() as cur:
             diagnoses = cur.execute(
-                """SELECT * FROM diagnoses WHERE client_id = $c AND onset <= $e
-                   AND (resolved IS NULL OR resolved >= $s) ORDER BY onset, id""",
-                p,
-            ).fetchall()
+                "SELECT * FROM diagnoses WHERE client_id = $c AND onset <= $e ORDER BY onset, id",
+                {"c": client_id, "e": end},
+            ).fetchall()  # with those resolved before the range: what was treated and got better
             assessments = cur.execute(
                 """SELECT * FROM assessments WHERE client_id = $c AND administered_on <= $e
                    ORDER BY administered_on, instrument, id""",
@@ -417,9 +417,11 @@ class ChartStore:
                 latest[a[2]] = a
         all_plans = [_plan((*r[:9], authors.get(r[9]))) for r in plans]
         ended = tuple(x for x in all_plans if x.effective_to is not None and x.effective_to < start)
+        coded = [_diagnosis(r) for r in diagnoses]
+        resolved_before = tuple(d for d in coded if d.resolved is not None and d.resolved < start)
         chart = Chart(
             client,
-            tuple(map(_diagnosis, diagnoses)),
+            tuple(d for d in coded if d not in resolved_before),
             tuple(map(_assessment, in_range)),
             tuple(x for x in all_plans if x not in ended),  # in effect during the range
             tuple(usable),
@@ -427,7 +429,7 @@ class ChartStore:
         )
         baseline = tuple(_assessment(latest[k]) for k in sorted(latest))
         history = tuple(_assessment(a) for a in assessments if a[3] < start)
-        return RangeSources(chart, excluded, baseline, history, ended, tuple(unsigned_on))
+        return RangeSources(chart, excluded, baseline, history, ended, tuple(unsigned_on), resolved_before)
 
     def _author_names(self, ids: set[str | None]) -> dict[str, str]:
         """Clinicians' names by id, kept in memory: rows of clinicians are only ever added (never

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
+from ..course import NEXT_SESSION_SQL
 from ..models import Note
 from ..risk import TOPIC_SQL
 from .chart import USABLE_NOTE
@@ -14,13 +15,14 @@ class HistoryStore:
     """Notes before a range (mixed into Store); only usable notes, and only those that can matter."""
 
     _cursor: Callable
-    # A note's text matching the risk topics, case ignored (the PostgreSQL store sets its own).
+    # A note's text matching the risk topics or planning the next session, case ignored (the PostgreSQL
+    # store sets its own).
     TOPIC_MATCH = "regexp_matches(n.text, ?, 'i')"
-    TOPIC_PATTERN = TOPIC_SQL
+    TOPIC_PATTERN = f"{TOPIC_SQL}|{NEXT_SESSION_SQL}"
 
     def notes_before(self, client_id: str, start: date) -> tuple[Note, ...]:
-        """Signed intake notes, and signed progress notes that mention risk or safety, dated before
-        `start`, oldest first. core.risk reads them again sentence by sentence."""
+        """Signed intake notes, and signed progress notes that mention risk or safety or plan the next
+        session, dated before `start`, oldest first. core.risk and core.course read them again."""
         with self._cursor() as cur:
             rows = cur.execute(
                 f"""SELECT n.id, n.client_id, n.note_type, n.note_format, n.note_date, n.title, c.display_name,
