@@ -105,6 +105,8 @@ class _Reads(Protocol):
 
     def plans_before(self, client_id: str, before: date) -> list[Plan]: ...
 
+    def diagnoses_resolved_before(self, client_id: str, before: date) -> list[Diagnosis]: ...
+
 
 class ThreeReads:
     """range_sources as three separate reads (items, excluded counts, baselines), as sources.select
@@ -117,6 +119,7 @@ class ThreeReads:
             tuple(self.baseline_assessments(client_id, start)),
             tuple(self.history_assessments(client_id, start)),
             tuple(self.plans_before(client_id, start)),
+            resolved_before=tuple(self.diagnoses_resolved_before(client_id, start)),
         )
 
 
@@ -201,6 +204,14 @@ class LegacyChart(ThreeReads):
                 [client_id, before],
             ).fetchall()
         return [_assessment(r) for r in rows]
+
+    def diagnoses_resolved_before(self, client_id: str, before: date) -> list[Diagnosis]:
+        """Diagnoses resolved before the range (a read added after that commit)."""
+        with self.store._cursor() as cur:
+            rows = cur.execute(
+                "SELECT * FROM diagnoses WHERE client_id = ? AND resolved < ? ORDER BY onset, id", [client_id, before]
+            ).fetchall()
+        return [Diagnosis(*r) for r in rows]
 
     def plans_before(self, client_id: str, before: date) -> list[Plan]:
         """Plan versions that ended before the range (a read added after that commit)."""
@@ -316,6 +327,13 @@ class SqliteChart(ThreeReads):
     def _plan(r) -> Plan:
         problems, goals, objectives, interventions = (tuple(json.loads(x)) for x in r[5:9])
         return Plan(r[0], r[1], _day(r[2]), _d(r[3]), r[4], problems, goals, objectives, interventions, r[9])
+
+    def diagnoses_resolved_before(self, client_id: str, before: date) -> list[Diagnosis]:
+        rows = self.con.execute(
+            "SELECT * FROM diagnoses WHERE client_id = ? AND resolved < ? ORDER BY onset, id",
+            [client_id, before.isoformat()],
+        ).fetchall()
+        return [Diagnosis(r[0], r[1], r[2], r[3], r[4], _day(r[5]), _d(r[6])) for r in rows]
 
     def plans_before(self, client_id: str, before: date) -> list[Plan]:
         rows = self.con.execute(

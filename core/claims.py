@@ -429,10 +429,12 @@ class _Checker:
     # -- diagnoses, medications, goals, dates ----------------------------------------------------------------
 
     def _diagnosis(self, s: str) -> list[Finding]:
-        out = []
-        for d in self.sel.diagnoses + self.sel.resolved_before:
+        out: list[Finding] = []
+        by_code: dict[str, list[list[Finding]]] = {}
+        for d in self.sel.diagnoses + self.sel.resolved_before:  # those of the range first
             if d.code not in s:
                 continue
+            found = []
             resolved = d.resolved is not None and d.resolved <= self.sel.range.end
             after = s[s.index(d.code) :]
             said_resolved = bool(RESOLVED.search(after))
@@ -440,11 +442,17 @@ class _Checker:
             status = f"resolved {d.resolved}" if resolved else "active at the end of the range"
             if (said_resolved and not resolved) or (said_active and resolved):
                 claim = "resolved" if said_resolved else "active"
-                out.append(Finding("diagnosis", "error", s, f"{d.code} {claim}", f"{d.code} {d.description}: {status}"))
+                found.append(
+                    Finding("diagnosis", "error", s, f"{d.code} {claim}", f"{d.code} {d.description}: {status}")
+                )
             words = quality._content_words(d.description)
             said = quality._content_words(after.split(";")[0])
             if words and said and not words & said:
-                out.append(Finding("diagnosis", "error", s, after.split(";")[0][:80], f"{d.code} is {d.description}"))
+                found.append(Finding("diagnosis", "error", s, after.split(";")[0][:80], f"{d.code} is {d.description}"))
+            by_code.setdefault(d.code, []).append(found)
+        for each in by_code.values():  # a code coded twice (resolved, then a new episode): true of either is true
+            if all(each):
+                out += each[0]
         return out + self._foreign_diagnosis(s)
 
     def _foreign_diagnosis(self, s: str) -> list[Finding]:

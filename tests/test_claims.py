@@ -139,6 +139,23 @@ def test_a_diagnosis_status_and_description_must_be_the_charts(practice):
     assert kinds(f"- {active.code} Schizophrenia, paranoid type; active.", sel) == {"diagnosis"}
 
 
+def test_a_diagnosis_resolved_before_the_range_is_checked_like_those_of_the_range(practice):
+    """A diagnosis resolved before the range is a source of its own: told as resolved it is right, told as
+    active it is wrong; and when the same code was coded again later (a new episode, active), either
+    record makes its sentence true, so neither is flagged for the other."""
+    base = whole(practice, "C1013")
+    old = next(d for d in base.diagnoses if d.resolved is not None)
+    sel = replace(base, diagnoses=tuple(d for d in base.diagnoses if d != old), resolved_before=(old,))
+    told = f"- {old.code} {old.description}; onset {old.onset}; resolved {old.resolved}, before this range."
+    assert errors(told, sel) == []
+    assert kinds(f"- {old.code} {old.description}; active.", sel) == {"diagnosis"}
+    again = replace(old, id="D-T2", onset=base.range.end, resolved=None)
+    both = replace(sel, diagnoses=(*sel.diagnoses, again))
+    assert errors(told, both) == []
+    assert errors(f"- {old.code} {old.description}; onset {again.onset}; active.", both) == []
+    assert kinds(f"- {old.code} Schizophrenia, paranoid type; active.", both) == {"diagnosis"}
+
+
 def test_a_dose_and_a_medications_status_must_be_the_charts(practice):
     base = whole(practice, "C1001")
     med = Medication("M-T1", "C1001", "Sertraline", "50 mg daily", base.range.start, None, "active", "Dr. Ames")
