@@ -789,13 +789,14 @@ class Writer:
         if m.change.direction != "improved" or m.trend == "worsening":
             return f" The scores do not show this: {span}."
         cutoff = m.spec.cutoff
-        if m.change.reliable is None and first_.severity == latest.severity and cutoff is not None:
-            if latest.total_score >= cutoff:  # no threshold to judge a point or two by: the zone did not change
-                return (
-                    f" The scores do not show this: {m.instrument} {first_.total_score} on "
-                    f"{first_.administered_on.isoformat()} and {latest.total_score} on "
-                    f"{latest.administered_on.isoformat()}, {latest.severity} at both, at or above the cut-off of {cutoff}."
-                )
+        # no threshold to judge a point or two by: the zone did not change
+        stayed = m.change.reliable is None and first_.severity == latest.severity
+        if stayed and cutoff is not None and latest.total_score >= cutoff:
+            return (
+                f" The scores do not show this: {m.instrument} {first_.total_score} on "
+                f"{first_.administered_on.isoformat()} and {latest.total_score} on "
+                f"{latest.administered_on.isoformat()}, {latest.severity} at both, at or above the cut-off of {cutoff}."
+            )
         if m.change.reliable is False:  # the thresholds are under Measurement-based outcomes
             return (
                 f" The scores fell without reliable change: {m.instrument} {first_.total_score} on "
@@ -1854,6 +1855,11 @@ class Writer:
             "should the consultation focus on?"
         ]
 
+    def episode_scores(self, m: course.MeasureCourse) -> tuple[Assessment, ...]:
+        """A measure's scores over the whole episode: those before the range, then those in it."""
+        e = self.episodes.get(m.instrument)
+        return tuple(e.whole.scores) if e else tuple(m.scores)
+
     @cached_property
     def planned_runs(self) -> list[tuple[date, int]]:
         """(first day, interval in days) of each run of sessions the notes planned at one interval, over the
@@ -1911,7 +1917,7 @@ class Writer:
             return None
         runs = self.planned_runs
         steps = [(day, old, new) for (_, old), (day, new) in zip(runs, runs[1:]) if new > old]
-        scores = e.whole.scores if (e := self.episodes.get(m.instrument)) else m.scores
+        scores = self.episode_scores(m)
         for day, old, new in reversed(steps):
             score = course.score_on(scores, day)
             if score is not None and m.spec.cutoff is not None and score.total_score >= m.spec.cutoff:
@@ -1961,8 +1967,8 @@ class Writer:
             d for d in self.sel.diagnoses if d.code.startswith(measured) and not (d.resolved and d.resolved <= end)
         ]
         # counted over the episode: "the last four" of the range must not hide the nine since the client got better
-        scores = e.whole.scores if (e := self.episodes.get(m.instrument)) else m.scores
-        run = list(itertools.takewhile(lambda a: a.total_score < m.spec.cutoff, reversed(scores)))  # type: ignore[operator]
+        cutoff = m.spec.cutoff
+        run = list(itertools.takewhile(lambda a: a.total_score < cutoff, reversed(self.episode_scores(m))))
         if not active or len(run) < 2 or len(m.scores) < 2:
             return None
         codes = "; ".join(f"{d.code} {d.description}" for d in active)
