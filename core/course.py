@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from functools import cached_property, lru_cache
 
 from .models import Assessment, Note, Plan
-from .risk import ITEM_SIGNALS
+from .risk import ITEM_SIGNALS, dependence_answers
 from .scoring import INSTRUMENTS, Change, change
 from .text import sentences
 
@@ -784,6 +784,18 @@ def score_on(scores: Iterable[Assessment], day: date) -> Assessment | None:
     return next((a for a in reversed(list(scores)) if a.administered_on <= day), None)
 
 
+def cutoff_run(scores: tuple[Assessment, ...], cutoff: int) -> tuple[tuple[Assessment, ...], tuple[Assessment, ...]]:
+    """(the latest unbroken run of scores at or above the cut-off that ends at the latest score or the one before
+    it, the scores below the cut-off after the last one at or above it): what a formulation says of response."""
+    above = [a.total_score >= cutoff for a in scores]
+    end = len(scores) - (0 if above[-1:] == [True] else 1)
+    start = end
+    while start > 0 and above[start - 1]:
+        start -= 1
+    tail_from = max((i + 1 for i, up in enumerate(above) if up), default=0)
+    return tuple(scores[start:end]) if end > 0 else (), tuple(scores[tail_from:])
+
+
 def derived_numbers(sel) -> tuple[set[str], set[str]]:
     """(numbers, ISO dates) a draft may state that the course of care derives from the chart rather
     than copies from one item: thresholds, point changes, counts, planned and elapsed intervals."""
@@ -802,6 +814,13 @@ def derived_numbers(sel) -> tuple[set[str], set[str]]:
     for e in episodes(getattr(sel, "history", ()), sel.assessments, sel.diagnoses):
         whole = e.whole
         numbers |= {str(abs(whole.latest.total_score - whole.first.total_score)), str(len(whole.scores))}
+        numbers.add(str(len(dependence_answers(whole.scores))))  # AUDIT's dependence answers, counted
+        if whole.spec.cutoff is not None and whole.scores:  # a formulation's run at or above the cut-off
+            above, below = cutoff_run(whole.scores, whole.spec.cutoff)
+            numbers |= {str(len(above)), str(len(below))}
+            i = whole.scores.index(above[0]) if above else 0
+            ends = (*above[:1], *above[-1:], *whole.scores[i - 1 : i], *below[:1])
+            dates |= {a.administered_on.isoformat() for a in ends}
     defined = band_definitions((*sel.plan_history, *sel.plans))
     for plan in sel.plans:
         for g in plan.goals:

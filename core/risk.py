@@ -114,6 +114,25 @@ def implausible_morning(a: Assessment) -> str | None:
 # The WHO AUDIT manual (Babor et al., 2001): answers on the dependence questions (4-6), weekly or daily above all,
 # point to dependence; answers on the harm questions (7-10) to harm already experienced. PCL-5 item 16 (DSM-5
 # criterion E2) asks about reckless or self-destructive behavior.
+DEPENDENCE_QUESTIONS = (  # AUDIT questions 4-6 (0-based), shortened: impaired control, salience, morning drinking
+    (3, "unable to stop once started"),
+    (4, "failed to do what was expected because of drinking"),
+    (5, "a first drink in the morning"),
+)
+
+
+def dependence_answers(assessments) -> tuple[Assessment, ...]:
+    """The AUDIT administrations with an answer above 'never' on a dependence question (4, 5 or 6)."""
+    return tuple(
+        a
+        for a in assessments
+        if a.instrument == "AUDIT"
+        and a.items
+        and len(a.items) >= 6
+        and any(a.items[i] for i, _ in DEPENDENCE_QUESTIONS)
+    )
+
+
 MORNING = ItemSignal(
     "AUDIT", 5, 3, "morning drinking", "a first drink in the morning after heavy drinking", FREQUENCIES,
     "a sign of possible alcohol dependence, and of withdrawal risk, whatever the total (WHO AUDIT manual)",

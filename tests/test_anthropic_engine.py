@@ -571,6 +571,7 @@ def test_the_summary_frame_gives_what_the_offline_draft_derives(practice, tmp_pa
     notes (never 'no note reports on it' where one does), and the items a supervisor acts on."""
     from core.engines.offline import OfflineEngine
 
+    told = 0
     for name in ("Mateo Sandoval", "Harriet Quayle", "Zoë Ñúñez", "Ethan Jennings"):
         sel = whole(practice, name, "Transfer of care")
         fake = FakeMessagesAPI(message_events(DRAFT))
@@ -582,6 +583,9 @@ def test_the_summary_frame_gives_what_the_offline_draft_derives(practice, tmp_pa
         offline = OfflineEngine().generate(sel).text
         brief = next(x for x in offline.split("\n\n") if x.startswith("In brief: "))
         assert brief.removeprefix("In brief: ") in frame, name
+        formulation = [x for x in offline.split("\n\n") if x.startswith("Formulation: ")]
+        assert all(f"- {x}" in frame for x in formulation), name  # the response, the care, what to do first
+        told += bool(formulation)
         for line in offline.splitlines():  # each goal the draft quotes a note for, the frame quotes too
             if ": judged from the notes; the latest note about it (" in line:
                 goal = re.sub(r"^(?:\d+\.|-) ", "", line).split(": judged from the notes")[0]
@@ -596,3 +600,4 @@ def test_the_summary_frame_gives_what_the_offline_draft_derives(practice, tmp_pa
         ):
             if m := re.search(pattern, offline):
                 assert m[0] in frame, (name, m[0])
+    assert told >= 2, told

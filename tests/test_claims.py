@@ -337,7 +337,8 @@ def test_a_risk_event_whose_date_survives_elsewhere_is_still_an_omission(practic
     event = found.earlier_events[0]  # carried into the range; the safety plan was made the same day
     draft = OfflineEngine().generate(sel).text
     assert not [f for f in claims.findings(draft, sel) if f.severity == "omission"]
-    lines = [x for x in draft.splitlines() if not x.startswith("In brief: ")]  # the brief names the event too
+    # the brief and the formulation name the event too
+    lines = [x for x in draft.splitlines() if not x.startswith(("In brief: ", "Formulation: "))]
     cut = "\n".join(x for x in lines if not (event.day in x and not re.search("safety plan|means", x, re.I)))
     assert event.day in cut
     omitted = [f for f in claims.findings(cut, sel) if f.severity == "omission"]
@@ -369,7 +370,8 @@ def test_a_goal_quoting_the_safety_plan_review_does_not_name_the_plan_in_force(p
     assert any(last.day in x and "safety plan" in x.lower() for x in goals.splitlines())  # the goal quotes it
     head, rest = draft.split("## Interventions and course of treatment", 1)
     cut = (
-        "\n".join(x for x in head.splitlines() if not x.startswith("In brief: "))  # the brief names the plan too
+        # the brief and the formulation name the plan too
+        "\n".join(x for x in head.splitlines() if not x.startswith(("In brief: ", "Formulation: ")))
         + "## Interventions and course of treatment"
         + "\n".join(x for x in rest.splitlines() if not (last.day in x and "safety plan" in x.lower()))
     )

@@ -2600,3 +2600,249 @@ def test_a_closed_case_still_coded_active_asks_for_its_status_at_consultation_an
             assert said in text, (sel.client.id, sel.range)
             longer += len(run) > len(scores)
     assert asked >= 4 and longer >= 2, (asked, longer)
+
+
+def formulation_of(text: str) -> str:
+    return next((x for x in section(text, "Identifying context").split("\n\n") if x.startswith("Formulation: ")), "")
+
+
+def episode_series(sel, instrument):
+    """A measure's scores over the whole episode, read from the raw history and the range's assessments."""
+    return sorted(
+        (a for a in (*sel.history, *sel.assessments) if a.instrument == instrument),
+        key=lambda a: (a.administered_on, a.id),
+    )
+
+
+def no_verdict(text: str) -> bool:
+    """The brief gives no verdict that the chart does not fit the purpose (a closed case, a discharge not ready)."""
+    return not re.search(
+        r"In brief: (?:Care ended with a planned discharge on \S+, with no session since|Not ready)", text
+    )
+
+
+def test_the_formulation_says_how_the_primary_measure_responded_over_the_episode(corpus):
+    """A supervisor's first lines: no response, a relapse still at or above the cut-off, a response not yet
+    sustained, or a response by the scores; each with the run at or above the cut-off and its dates, recomputed
+    from the raw scores of the whole episode (C1001: PHQ-9 at or above 10 from 2025-04-08 to 2026-05-19, below
+    it only at the latest)."""
+    _, drafts = corpus
+    told: dict[str, int] = {}
+    for sel, text in drafts:
+        table = re.search(r"^\| (PHQ-9|GAD-7|PCL-5|AUDIT) \|", text, re.M)
+        said = formulation_of(text)
+        if not no_verdict(text):
+            assert not said, (sel.client.id, sel.range, sel.purpose)
+            continue
+        if not table or INSTRUMENTS[table[1]].cutoff is None or len(episode_series(sel, table[1])) < 2:
+            continue
+        name, cutoff = table[1], INSTRUMENTS[table[1]].cutoff
+        scores = episode_series(sel, name)
+        up = [a.total_score >= cutoff for a in scores]
+        at = lambda a: f"{a.total_score} ({a.administered_on})"  # noqa: E731
+        latest = scores[-1]
+        if all(up):
+            rc = INSTRUMENTS[name].reliable_change
+            if rc and latest.total_score - scores[0].total_score >= rc:
+                kind, want = "worsening", f"Reliable worsening: {name} rose from {at(scores[0])} to {at(latest)}"
+            else:
+                kind = "none"
+                want = (
+                    f"{name} has been at or above the cut-off of {cutoff} at all {len(scores)} administrations since "
+                    f"the first, {at(scores[0])}; latest {at(latest)}"
+                )
+        elif up[-1]:
+            k = max(i for i, x in enumerate(up) if not x)  # the last score below the cut-off
+            kind, want = (
+                "relapse",
+                f"Not in remission: {name} was below the cut-off of {cutoff} at {at(scores[k])}, and ",
+            )
+            if k + 1 < len(scores) - 1:
+                want += f"has been at or above it since {scores[k + 1].administered_on}, at {len(scores) - k - 1} administrations"
+        elif up[-2]:
+            j = len(scores) - 2
+            while j > 0 and up[j - 1]:
+                j -= 1
+            kind = "partial"
+            want = (
+                f"Partial response, not yet sustained: {name} was at or above the cut-off of {cutoff} "
+                + (
+                    f"on {scores[j].administered_on}"
+                    if j == len(scores) - 2
+                    else f"at {len(scores) - 1 - j} administrations from {scores[j].administered_on} to {scores[-2].administered_on}"
+                )
+                + f", and is below it only at the latest, {at(latest)}"
+            )
+        elif any(up):
+            k = max(i for i, x in enumerate(up) if x)
+            kind = "response"
+            want = (
+                f"Response by the scores: {name} has been below the cut-off of {cutoff} at the last "
+                f"{len(scores) - k - 1} administrations, since {scores[k + 1].administered_on}"
+            )
+        else:
+            kind, want = (
+                "below",
+                f"{name} has been below the cut-off of {cutoff} at every administration since the first",
+            )
+        assert want in said, (sel.client.id, sel.range, sel.purpose, want, said)
+        told[kind] = told.get(kind, 0) + 1
+    assert all(told.get(k, 0) >= 3 for k in ("none", "relapse", "partial", "response")), told
+
+
+def test_the_recommendation_names_what_the_course_asks_first(corpus):
+    """'Recommended first' (for a transfer, 'For the receiving provider, first') names only actions a rule found,
+    each recomputed from the raw chart: re-engage a client whose care lapsed; review a safety plan last documented
+    three months or more before the latest session while the score stayed at or above the cut-off; assess for
+    dependence beside AUDIT dependence answers and an abuse diagnosis; review the care after twelve weeks or more
+    at or above the cut-off, with a medication evaluation when no medication is on file. None after a discharge."""
+    _, drafts = corpus
+    told: dict[str, int] = {}
+    for sel, text in drafts:
+        said = formulation_of(text)
+        lead = "For the receiving provider, first: " if sel.purpose == "Transfer of care" else "Recommended first: "
+        progress = sel.progress_notes
+        discharged = any(n.title == "Discharge session" for n in progress)
+        if discharged or not no_verdict(text):
+            assert "first: " not in said, (sel.client.id, sel.range, sel.purpose)
+            continue
+        actions = said.split(lead, 1)[1].rstrip(".") if lead in said else ""
+        lapsed = "care appears to have lapsed" in text
+        assert (f"re-engage the client (no session since {progress[-1].note_date}" in actions) == lapsed, (
+            sel.client.id,
+            sel.range,
+            actions,
+        )
+        told["lapsed"] = told.get("lapsed", 0) + lapsed
+        table = re.search(r"^\| (PHQ-9|GAD-7|PCL-5|AUDIT) \|", text, re.M)
+        if not table or INSTRUMENTS[table[1]].cutoff is None:
+            continue
+        name, cutoff = table[1], INSTRUMENTS[table[1]].cutoff
+        scores = episode_series(sel, name)
+        plans = [n for n in (*sel.carried, *sel.notes) if "safety plan" in n.text.lower()]
+        if plans and progress:
+            last = max(n.note_date for n in plans)
+            due = (progress[-1].note_date - last).days >= 90 and any(
+                a.administered_on > last and a.total_score >= cutoff for a in series(sel, name)
+            )
+            assert (f"review the safety plan (last documented {last})" in actions) == due, (sel.client.id, sel.range)
+            told["safety plan"] = told.get("safety plan", 0) + due
+        if len(scores) >= 2:
+            up = [a.total_score >= cutoff for a in scores]
+            end = len(scores) - (0 if up[-1] else 1)
+            j = end
+            while j > 0 and up[j - 1]:
+                j -= 1
+            slow = j < end and (scores[-1].administered_on - scores[j].administered_on).days >= 84
+            assert ("modality or the intensity of care" in actions) == slow, (sel.client.id, sel.range, actions)
+            if slow and not sel.medications:
+                assert (
+                    "whether a medication evaluation is indicated" in actions
+                    or "the medication with the prescriber" in actions
+                    or re.search(r"Medications as the notes state", text)
+                ), (sel.client.id, actions)
+            told["slow"] = told.get("slow", 0) + slow
+        abuse = any(d.code.startswith("F10.1") and not d.resolved for d in sel.diagnoses)
+        audit = [a for a in episode_series(sel, "AUDIT") if a.items and any(a.items[3:6])]
+        dependence = abuse and len(audit) >= 2 and bool(series(sel, "AUDIT"))
+        assert ("assess for alcohol dependence" in actions) == dependence, (sel.client.id, sel.range)
+        told["dependence"] = told.get("dependence", 0) + dependence
+    assert min(told.values()) >= 3, told
+
+
+def test_audit_dependence_answers_beside_an_abuse_diagnosis_are_asked_about(corpus):
+    """C1042's F10.10 'uncomplicated' beside AUDIT answers above 'never' on the dependence questions (4-6) at every
+    administration: the WHO AUDIT manual reads them as dependence present or beginning, so a consultation asks
+    whether alcohol dependence should be assessed, with the count and the latest answers, from the raw items."""
+    words = (
+        "unable to stop once started",
+        "failed to do what was expected because of drinking",
+        "a first drink in the morning",
+    )
+    freq = ("never", "less than monthly", "monthly", "weekly", "daily or almost daily")
+    _, drafts = corpus
+    asked = 0
+    for sel, text in drafts:
+        abuse = next((d for d in sel.diagnoses if d.code.startswith("F10.1") and not d.resolved), None)
+        scored = [a for a in episode_series(sel, "AUDIT") if a.items and len(a.items) >= 6]
+        hits = [a for a in scored if any(a.items[3:6])]
+        discharged = any(n.title == "Discharge session" for n in sel.progress_notes)
+        asks = sel.purpose in ("Case consultation", "Transfer of care") or (
+            sel.purpose == "Discharge" and not discharged
+        )
+        due = bool(asks and abuse and series(sel, "AUDIT") and len(hits) >= 2)
+        said = "AUDIT's three dependence questions were answered above never" in text
+        assert said == due, (sel.client.id, sel.range, sel.purpose)
+        if not due:
+            continue
+        a = hits[-1]
+        answers = "; ".join(f"{w}: {freq[a.items[3 + i]]}" for i, w in enumerate(words) if a.items[3 + i])
+        count = (
+            f"at all {len(scored)} administrations"
+            if len(hits) == len(scored)
+            else f"at {len(hits)} of {len(scored)} administrations"
+        )
+        assert (
+            f"{count} since {scored[0].administered_on} (on {a.administered_on}, {answers}), which the WHO AUDIT "
+            f"manual reads as dependence present or beginning, while the coded diagnosis is {abuse.code} "
+            f"{abuse.description}: should alcohol dependence be assessed?\n"
+        ) in text, (sel.client.id, sel.range)
+        asked += 1
+    assert asked >= 6, asked
+
+
+def test_panic_remission_is_not_read_from_gad7(corpus):
+    """GAD-7 asks about worry, not panic attacks: a closed case coded F41.0 with GAD-7 below its cut-off asks for
+    evidence on the attacks themselves, naming when the notes of the range last speak of panic (C1013), instead of
+    'should the status be recorded (for example, in partial or full remission)'. From the raw notes."""
+    _, drafts = corpus
+    asked = 0
+    for sel, text in drafts:
+        for line in text.splitlines():
+            if "F41.0 Panic disorder is coded active" not in line or "GAD-7 was below the cut-off" not in line:
+                continue
+            assert "for example, in partial or full remission" not in line, (sel.client.id, line)
+            panic = [n.note_date for n in sel.progress_notes if re.search(r"\bpanic", n.text, re.I)]
+            expected = (
+                "GAD-7 measures generalized anxiety, not panic attacks, and no session note of this range speaks of "
+                + (f"them after {panic[-1]}" if panic else "them")
+            )
+            assert expected in line, (sel.client.id, sel.range, line)
+            asked += 1
+    assert asked >= 4, asked
+
+
+def test_planned_interventions_no_session_names_are_listed_with_the_last_c_ssrs(corpus):
+    """C1001's plan lists 'Safety planning and ongoing risk monitoring (C-SSRS)', which no session of the range
+    names; the draft says so, with the last C-SSRS on file (2025-06-17, before the range). From the raw plans and
+    notes: each intervention of the current plan that no session's focus names, except measurement-based care."""
+    _, drafts = corpus
+    listed = cssrs = 0
+    for sel, text in drafts:
+        if not sel.plans or any(p.status != "revised" for p in sel.plans[:-1]):
+            continue
+        block = section(text, "Interventions and course of treatment")
+        focus = {
+            name.strip().lower()
+            for n in sel.progress_notes
+            for m in re.finditer(r"(?:Session focus|Interventions|Procedures):\s*([^.\n]+)", n.text, re.I)
+            for name in m[1].split("; " if "; " in m[1] else ", ")
+        }
+        if not focus:
+            continue
+        for i in sel.plans[-1].interventions:
+            head = i.split(" (")[0].lower()
+            named = any(head.startswith(f) or f.startswith(head) for f in focus)
+            skip = head.startswith("measurement-based care") and sel.assessments
+            line = f"- {i}: named in no session note of this range"
+            assert (line in block) == (not named and not skip), (sel.client.id, sel.range, i)
+            listed += not named and not skip
+            if "C-SSRS" in i and not named:
+                days = [n.note_date for n in (*sel.carried_risk, *sel.notes) if "C-SSRS" in n.text]
+                if days:
+                    after = f"; C-SSRS on file up to {max(days)}" + (
+                        " (before this range)" if max(days) < sel.range.start else ""
+                    )
+                    assert line + after in block, (sel.client.id, sel.range)
+                    cssrs += 1
+    assert listed >= 20 and cssrs >= 3, (listed, cssrs)

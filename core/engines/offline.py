@@ -184,6 +184,13 @@ def by_note(stated: list[tuple[Note, str]], named) -> str:
     return "\n".join(f"In {name}:\n" + "\n".join(lines) for name, lines in groups.items())
 
 
+def planned_as(documented: str, planned: str) -> bool:
+    """Whether a session's focus names a plan's intervention ('Cognitive behavioral therapy' for 'Cognitive behavioral
+    therapy (cognitive restructuring)')."""
+    a, b = documented.lower(), planned.split(" (")[0].lower()
+    return a.startswith(b) or b.startswith(a)
+
+
 def first(seq, default=None):
     return next(iter(seq), default)
 
@@ -196,6 +203,7 @@ ITEM_WORDS = {
 }
 # The rank of a consultation question: risk first, then the primary measure's course, then the rest.
 RISK_FIRST, PRIMARY, SECONDARY, OTHER, LAST = range(5)
+SLOW_RESPONSE_DAYS = 84
 PRESSING = 3  # the questions a consultation leads with; the others follow as a list to check
 
 
@@ -294,6 +302,10 @@ ADDRESSED = {
     "F43.1": r"PTSD|trauma|PCL-5",
     "F10": r"alcohol|drink|AUDIT",
 }
+# A coded disorder a measure's scores cannot show the remission of: GAD-7 asks about worry and tension, not panic
+# attacks (their frequency, or the Panic Disorder Severity Scale, does).
+NOT_MEASURED_BY = {"GAD-7": {"F41.0": ("panic attacks", r"\bpanic")}}
+INSTRUMENT_IN_PLAN = re.compile(r"\b(C-SSRS)\b")  # a structured risk instrument a plan's intervention names
 UNMEASURED = ("F90", "F40", "F42")  # ADHD, phobic and obsessive-compulsive disorders: no measure above tracks them
 SUBSTANCE_RISK = re.compile(r"\bblackouts?\b|\boverdos\w*|\bDUI\b|\bdriving (?:after|while|under)\b", re.I)
 NEGATED = re.compile(r"\b(?:no|denies|without|never)\b[^.;]{0,40}$", re.I)
@@ -411,7 +423,7 @@ class Writer:
         unsigned = self.sel.excluded_count("unsigned")
         if unsigned:
             span += f" Not used: {plural(unsigned, 'unsigned note')} in this range."
-        blocks = [f"{who} {span}", *self.social(), *self.brief(), *self.disagreements()]
+        blocks = [f"{who} {span}", *self.social(), *self.brief(), *self.formulation(), *self.disagreements()]
         if self.lapsed or (len(self.contact.missed) >= 3 and not self.discharge_note):  # what a reader must know first
             blocks.insert(0, self.contact.sentence())
         if self.sel.purpose:
@@ -435,6 +447,158 @@ class Writer:
             if s
         ]
         return ["In brief: " + " ".join(said)] if said else []
+
+    def formulation(self) -> list[str]:
+        """What a supervisor writes after reading the chart: how the primary measure has responded over the
+        episode (the run at or above its cut-off that matters now), the care given meanwhile when the response
+        is poor (the session frequency, a plan renewed unchanged, no medication), and what to do first. Each
+        action is one the questions below ask in full; nothing is recommended that no rule found."""
+        if self.brief_verdict():  # a closed case or a discharge not ready: the verdict is the recommendation
+            return []
+        said = [x for x in (self.response(), self.care_meanwhile(), self.first_actions()) if x]
+        return ["Formulation: " + " ".join(said)] if said else []
+
+    @cached_property
+    def runs_at_cutoff(self) -> tuple[course.MeasureCourse, tuple[Assessment, ...], tuple[Assessment, ...]] | None:
+        """(primary measure, its episode scores, the latest run of them at or above the cut-off, ending at the
+        latest score or just before it): None when the measure has no cut-off or fewer than two scores."""
+        m = self.measures[0] if self.measures else None
+        if m is None or m.spec.cutoff is None or not m.spec.higher_is_worse:
+            return None
+        scores = self.episode_scores(m)
+        if len(scores) < 2:
+            return None
+        return m, scores, course.cutoff_run(scores, m.spec.cutoff)[0]
+
+    @cached_property
+    def slow_response(self) -> bool:
+        """At or above the cut-off for twelve weeks or more up to the latest score: long enough that the care
+        itself is in question (response to psychotherapy or medication is judged after some eight to twelve weeks)."""
+        if self.runs_at_cutoff is None or not self.runs_at_cutoff[2]:
+            return False
+        _, scores, run = self.runs_at_cutoff
+        return (scores[-1].administered_on - run[0].administered_on).days >= SLOW_RESPONSE_DAYS
+
+    def response(self) -> str | None:
+        """'Partial response, not yet sustained: PHQ-9 was at or above the cut-off of 10 at 12 administrations
+        from 2025-04-08 to 2026-05-19, and below it only at the latest, 9 (2026-06-16).'"""
+        if self.runs_at_cutoff is None:
+            return None
+        m, scores, run = self.runs_at_cutoff
+        cutoff, latest, name = m.spec.cutoff, scores[-1], m.instrument
+        at = lambda a: f"{a.total_score} ({a.administered_on.isoformat()})"  # noqa: E731
+        day = lambda a: a.administered_on.isoformat()  # noqa: E731
+        whole = self.episodes[name].whole if name in self.episodes else m
+        if len(run) == len(scores) and whole.change.direction == "worsened" and whole.change.reliable:
+            text = (
+                f"Reliable worsening: {name} rose from {at(scores[0])} to {at(latest)}, at or above the cut-off of "
+                f"{cutoff} at all {len(scores)} administrations"
+            )
+        elif len(run) == len(scores):
+            label = (
+                "No response so far"
+                if self.slow_response
+                else f"Too early to judge the response ({course.months(scores[0].administered_on, latest.administered_on)} of scores)"
+            )
+            text = (
+                f"{label}: {name} has been at or above the cut-off of {cutoff} at all "
+                f"{len(scores)} administrations since the first, {at(scores[0])}; latest {at(latest)}"
+            )
+        elif run and run[-1] is latest:
+            low = scores[scores.index(run[0]) - 1]
+            text = f"Not in remission: {name} was below the cut-off of {cutoff} at {at(low)}, and " + (
+                f"is at or above it again at the latest, {at(latest)}"
+                if len(run) == 1
+                else f"has been at or above it since {day(run[0])}, at {len(run)} administrations; latest {at(latest)}"
+            )
+        elif run:
+            text = (
+                f"Partial response, not yet sustained: {name} was at or above the cut-off of {cutoff} "
+                + (
+                    f"on {day(run[0])}"
+                    if len(run) == 1
+                    else f"at {len(run)} administrations from {day(run[0])} to {day(run[-1])}"
+                )
+                + f", and is below it only at the latest, {at(latest)}"
+            )
+        else:  # the last two scores or more below the cut-off
+            tail = course.cutoff_run(scores, cutoff)[1] if any(a.total_score >= cutoff for a in scores) else ()
+            text = (
+                f"Response by the scores: {name} has been below the cut-off of {cutoff} at the last {len(tail)} "
+                f"administrations, since {day(tail[0])}; latest {at(latest)}"
+                if tail
+                else f"{name} has been below the cut-off of {cutoff} at every administration since the first, "
+                f"{at(scores[0])}; latest {at(latest)}"
+            )
+        events = (*self.risk_picture.earlier_events, *self.risk_picture.events)
+        if run and (during := [f for f in events if day(run[0]) <= f.day <= day(run[-1])]):
+            days = ", ".join(dict.fromkeys(f.day for f in during))
+            text += f". {cap(event_kinds(during))} was documented during that time ({days})"
+        return text + "."
+
+    def care_meanwhile(self) -> str | None:
+        """Beside a poor response, the care it had: the planned session frequency, a plan renewed without a change
+        to its goals or interventions, no medication on file (the levers a supervisor looks at)."""
+        if self.runs_at_cutoff is None or not self.slow_response:
+            return None
+        _, _, run = self.runs_at_cutoff
+        parts = []
+        if self.planned_runs:
+            day, interval = self.planned_runs[-1]
+            when = f"{day.isoformat()} (before this range)" if day < self.sel.range.start else day.isoformat()
+            parts.append(f"sessions have been planned {spacing(interval)} since {when}")
+        content = lambda p: (p.problems, p.goals, p.objectives, p.interventions)  # noqa: E731
+        before = [p for p in self.sel.plans if p.effective_from <= run[0].administered_on]
+        after = [p for p in self.sel.plans if p.effective_from > run[0].administered_on]
+        if before and after and all(content(p) == content(before[-1]) for p in after):
+            parts.append(
+                f"the plan was renewed without a change to its goals or interventions "
+                f"({', '.join(p.effective_from.isoformat() for p in after)})"
+            )
+        if not (self.sel.medications or self.stated_medications() or self.medication_question()):
+            parts.append("no medication is on file")
+        if not parts:
+            return None
+        return "Meanwhile " + (", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]) + "."
+
+    def first_actions(self) -> str | None:
+        """'Recommended first: re-engage the client; review the safety plan (last documented 2025-12-02); review
+        the intensity or modality of care, and whether a medication evaluation is indicated.' The actions the
+        course's questions ask for, most pressing first; for a transfer, addressed to the receiving provider."""
+        if self.discharge_note:  # the discharge plan is what comes next
+            return None
+        r, actions = self.risk_picture, []
+        if self.lapsed and self.contact.seen:
+            actions.append(f"re-engage the client (no session since {self.contact.seen.isoformat()})")
+        recent = [f for f in r.events if self.progress and (self.progress[-1].note_date - f.note.note_date).days < 90]
+        if recent:  # a risk event of the last three months of care: what a reader must act on first
+            actions.append(f"review the risk assessment and safety monitoring (risk event {recent[-1].day})")
+        if self.safety_plan_question():
+            actions.append(f"review the safety plan (last documented {r.safety_plan[-1].day})")
+        if self.withdrawal_question():
+            actions.append("assess withdrawal risk before any reduction in drinking")
+        if self.dependence_question():
+            actions.append("assess for alcohol dependence")
+        if self.runs_at_cutoff and self.slow_response:  # a poor response: the levers of care
+            m = self.runs_at_cutoff[0]
+            what = (
+                "the diagnosis, the modality or the intensity of care"
+                if self.episodes[m.instrument].never_responded
+                else "the modality or the intensity of care"
+            )
+            if self.frequency_question():
+                what += " (the session frequency was reduced while the score was at or above the cut-off)"
+            if not (self.sel.medications or self.stated_medications() or self.medication_question()):
+                what += ", and whether a medication evaluation is indicated"
+            elif self.medication_question():
+                what += ", and the medication with the prescriber"
+            actions.append("review " + what)
+        if work := self.substance_risk[1]:
+            actions.append("assess " + work.split(" no session note in this range asks ", 1)[-1].split(":")[0])
+        if not actions:
+            return None
+        lead = "For the receiving provider, first: " if self.kind == "transfer" else "Recommended first: "
+        return lead + "; ".join(actions) + "."
 
     def brief_verdict(self) -> str | None:
         """Where the chart does not fit the purpose, that first: a transfer or consultation of a case closed more
@@ -972,21 +1136,32 @@ class Writer:
         # Versions of one plan: the latest says what is in use; plans side by side: all of them do.
         plans = list(reversed(self.sel.plans)) if self.concurrent else self.sel.plans[-1:]
         interventions = list(dict.fromkeys(i for p in plans for i in p.interventions))
-        if interventions:
-            blocks.append(
-                f"Interventions in the treatment plan{'s' if self.concurrent else ''}: "
-                + "; ".join(interventions)
-                + "."
-            )
         seen = self.documented_interventions
-        if seen:
+        when = lambda dates: (  # noqa: E731
+            f"documented in sessions from {dates[0]} to {dates[-1]}"
+            if len(dates) > 1
+            else f"documented in the session of {dates[0]}"
+        )
+        planned, named = [], set()
+        for i in interventions:  # each planned intervention with the sessions that name it, or that none does
+            name = first(n for n in seen if planned_as(n, i))
+            if name is not None:
+                named.add(name)
+                planned.append(f"- {i}: {when(seen[name])}")
+            elif gap := self.undelivered(i):
+                planned.append(f"- {gap}")
+            else:
+                planned.append(f"- {i}")
+        others = [f"- {name}: {when(dates)}" for name, dates in seen.items() if name not in named]
+        if planned:
             blocks.append(
-                "\n".join(
-                    f"- {name}: documented in sessions from {dates[0]} to {dates[-1]}"
-                    if len(dates) > 1
-                    else f"- {name}: documented in the session of {dates[0]}"
-                    for name, dates in seen.items()
-                )
+                f"Interventions in the treatment plan{'s' if self.concurrent else ''}, with the sessions that name "
+                "them:\n" + "\n".join(planned)
+            )
+        if others:
+            blocks.append(
+                ("Also documented in the session notes:\n" if planned else "Documented in the session notes:\n")
+                + "\n".join(others)
             )
         blocks += self.course_by_phase()
         if frequency := self.frequency():
@@ -1011,6 +1186,23 @@ class Writer:
             if told:
                 blocks.append(f"Course as told in {self.named(n)}: " + " ".join(told))
         return blocks
+
+    def undelivered(self, planned: str) -> str | None:
+        """A plan's intervention that no session note of the range names as its focus (measurement-based care is
+        delivered by the scores: None); a structured risk instrument it names, with the last note that records it."""
+        if planned.lower().startswith("measurement-based care") and self.measures:
+            return None
+        line = f"{planned}: named in no session note of this range"
+        if tool := INSTRUMENT_IN_PLAN.search(planned):
+            notes = [n for n in (*self.sel.carried_risk, *self.sel.notes) if re.search(tool[1], n.text, re.I)]
+            last = max((n.note_date for n in notes), default=None)
+            line += (
+                f"; {tool[1]} on file up to {last.isoformat()}"
+                + (" (before this range)" if last < self.sel.range.start else "")
+                if last
+                else "; none on file"
+            )
+        return line
 
     @cached_property
     def documented_interventions(self) -> dict[str, list[str]]:
@@ -1935,7 +2127,13 @@ class Writer:
         told = self.still_coded_active()
         if told is None:
             return None
-        codes, measured = told
+        codes, measured, caveat = told
+        if caveat:
+            return (
+                f"Diagnosis status at discharge: {codes}, with no change of status in the chart, while {measured}; "
+                f"{caveat}: record the status at discharge from the course of the attacks, if that is the clinical "
+                "judgment."
+            )
         return (
             f"Diagnosis status at discharge: {codes}, with no change of status in the chart, while {measured}: record "
             "the status at discharge (for example, in partial or full remission) if that is the clinical judgment."
@@ -1948,16 +2146,20 @@ class Writer:
         told = self.still_coded_active() if closed and self.kind != "discharge" else None
         if told is None:
             return None
-        codes, measured = told
-        return (
-            f"Care ended with a planned discharge on {self.discharge_note.note_date.isoformat()}, and {codes}, while "
-            f"{measured}: should the status be recorded (for example, in partial or full remission)?"
-        )
+        codes, measured, caveat = told
+        ended = f"Care ended with a planned discharge on {self.discharge_note.note_date.isoformat()}, and {codes}"
+        if caveat:
+            return (
+                f"{ended}, while {measured}; {caveat}: is there evidence on the attacks themselves (their frequency, "
+                "or a panic measure such as the Panic Disorder Severity Scale) to record the status by?"
+            )
+        return f"{ended}, while {measured}: should the status be recorded (for example, in partial or full remission)?"
 
-    def still_coded_active(self) -> tuple[str, str] | None:
+    def still_coded_active(self) -> tuple[str, str, str] | None:
         """('F41.0 Panic disorder is coded active', 'GAD-7 was below the cut-off of 8 at every administration since
         2025-07-02 (latest 2 on 2026-04-22)') when the primary measure's disorder is still coded active and the
-        measure was below its cut-off at the last two administrations or more."""
+        measure was below its cut-off at the last two administrations or more; third, what the measure cannot show of
+        a coded disorder it does not measure (GAD-7 and panic attacks), with the last note that speaks of them."""
         m = self.measures[0] if self.measures else None
         if m is None or m.spec.cutoff is None:
             return None
@@ -1972,11 +2174,21 @@ class Writer:
         if not active or len(run) < 2 or len(m.scores) < 2:
             return None
         codes = "; ".join(f"{d.code} {d.description}" for d in active)
+        caveat = ""
+        for code, (what, words) in NOT_MEASURED_BY.get(m.instrument, {}).items():
+            if any(d.code.startswith(code) for d in active):
+                told = [n for n in self.progress if re.search(words, n.text, re.I)]
+                caveat = f"{m.instrument} measures generalized anxiety, not {what}, and " + (
+                    f"no session note of this range speaks of them after {told[-1].note_date.isoformat()}"
+                    if told
+                    else "no session note of this range speaks of them"
+                )
         return (
             f"{codes} {'is' if len(active) == 1 else 'are'} coded active",
             f"{m.instrument} was below the cut-off of {m.spec.cutoff} at every administration since "
             f"{run[-1].administered_on.isoformat()} (latest {m.latest.total_score} on "
             f"{m.latest.administered_on.isoformat()})",
+            caveat,
         )
 
     def diagnosis_questions(self) -> list[str]:
@@ -2097,6 +2309,37 @@ class Writer:
                 else "no session note in this range speaks of "
             )
             + "withdrawal: has withdrawal risk been assessed (a medical evaluation before any reduction)?"
+        )
+
+    def dependence_question(self) -> str | None:
+        """AUDIT's dependence questions (4, 5 and 6) answered above 'never' at two administrations or more while the
+        coded diagnosis is alcohol abuse (F10.1x): the WHO AUDIT manual (Babor et al., 2001) reads points on them as
+        dependence present or beginning, which a diagnosis of abuse excludes."""
+        end = self.sel.range.end
+        abuse = first(
+            d for d in self.sel.diagnoses if d.code.startswith("F10.1") and not (d.resolved and d.resolved <= end)
+        )
+        audit = first(m for m in self.measures if m.instrument == "AUDIT")
+        if abuse is None or audit is None:
+            return None
+        scored = [a for a in self.episode_scores(audit) if a.items and len(a.items) >= 6]
+        hits = risk.dependence_answers(scored)
+        if len(hits) < 2:
+            return None
+        a, items = hits[-1], hits[-1].items or ()
+        answers = "; ".join(
+            f"{words}: {risk.FREQUENCIES[items[i]]}" for i, words in risk.DEPENDENCE_QUESTIONS if items[i]
+        )
+        how_often = (
+            f"at all {len(scored)} administrations"
+            if len(hits) == len(scored)
+            else f"at {len(hits)} of {len(scored)} administrations"
+        )
+        return (
+            f"AUDIT's three dependence questions were answered above never {how_often} since "
+            f"{scored[0].administered_on.isoformat()} (on {a.administered_on.isoformat()}, {answers}), which the "
+            "WHO AUDIT manual reads as dependence present or beginning, while the coded diagnosis is "
+            f"{abuse.code} {abuse.description}: should alcohol dependence be assessed?"
         )
 
     def worked_on_code(self, d) -> bool:
@@ -2333,6 +2576,8 @@ class Writer:
                 f"The means-safety step of {held[-1].day} concerns medication at home ({held[-1].sentence.rstrip('.')}) "
                 "while no prescription is on file: which medications does the client have access to?",
             )
+        if dependence := self.dependence_question():
+            ask(SECONDARY, dependence)
         for q in self.diagnosis_questions():
             ask(OTHER, q)
         if remission := self.remission_question():

@@ -20,7 +20,7 @@ from .offline import Writer
 
 # 3: the PHQ-9 self-harm item in the frame; 4: what the writer derives, open questions; 5: ranked questions;
 # 6: chart words ("on file", not "in the sources"), what the notes record as working, the course by phase
-PROMPT_VERSION = "anthropic-6"
+PROMPT_VERSION = "anthropic-7"
 MAX_TOKENS = 3000  # a two-page summary, with room for the outcomes table
 # A rough, documented estimate instead of a count: the API's count_tokens needs the network. Newer
 # Claude tokenizers give about 30% more tokens than the old 3.5-characters rule, hence 3.
@@ -71,7 +71,10 @@ and always the most recent risk screening.
 - Markdown. Begin with the first heading; no title, preamble or closing remarks.
 - Exactly these sections, as level-2 headings, in this order:
 {chr(10).join(f"  ## {s}" for s in SECTIONS)}
-- Identifying context: age, pronouns, dates of care and sessions attended, as given in the summary frame.
+- Identifying context: age, pronouns, dates of care and sessions attended, as given in the summary frame; then \
+the case in brief, and a formulation of three to five sentences: how the primary measure has responded over the \
+episode, the care given meanwhile, and what to do first, as the frame's formulation gives them (recommend nothing \
+the frame does not derive).
 - Diagnoses: each with its code and status. Measurement-based outcomes: for each measure the first, lowest, \
 highest and latest score with dates and severity bands, the change, the recent trend and any relapse, exactly as \
 the course of care in the summary frame gives them (a table is welcome); never call a change reliable or \
@@ -302,6 +305,7 @@ def derived(sel: Selection, w: Writer) -> list[str]:
     on, diagnoses the scores no longer support at discharge."""
     told = [
         *(x.removeprefix("In brief: ") for x in w.brief()),
+        *w.formulation(),
         *(x.replace(":\n- ", ": ").replace("\n- ", " ") for x in w.course_by_phase()),
         w.frequency(),
         f"{q}." if (q := w.frequency_question()) else None,
